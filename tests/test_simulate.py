@@ -1,0 +1,141 @@
+"""The simulated twin: determinism, the bundled CSV, signs of the truth, and switched-off pathways."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from helpers import data, simulate
+from helpers.simulate import TwinParams, simulate_panel
+
+PATHS = ["direct", "via_flows", "via_agglomeration", "serial"]
+
+
+def test_same_seed_same_panel_and_different_seed_differs(twin):
+    panel, _ = twin
+    again, _ = simulate_panel()
+    assert panel.equals(again)
+    other, _ = simulate_panel(seed=1)
+    assert not panel.equals(other)
+
+
+def test_bundled_csv_regenerates_byte_for_byte(tmp_path):
+    out = simulate.write_panel(tmp_path / "panel.csv")
+    assert hashlib.sha256(out.read_bytes()).digest() == hashlib.sha256(data.DEFAULT_PANEL.read_bytes()).digest()
+
+
+def test_panel_follows_schema_and_registry(twin):
+    panel, _ = twin
+    clean = data.validate_panel(panel, source="twin")  # raises on any schema fault
+    assert len(clean) == 273
+    assert list(panel.columns) == list(simulate.OBSERVED_COLUMNS)
+    # the published 2020 industrial value added is the calibration target (3.31 trillion yuan)
+    assert panel.loc[panel.year == 2020, "industrial_value_added"].sum() == pytest.approx(33_100, abs=0.5)
+    # population follows the censuses: 2020 values are the census counts in 10k persons
+    pop20 = panel[panel.year == 2020].set_index("city")["population"]
+    np.testing.assert_allclose(pop20, data.city_table()["pop_2020"] / 1e4, atol=0.006)
+
+
+def test_true_effects_have_the_predicted_signs(twin):
+    _, truth = twin
+    e = truth.effects["raw"]
+    for name in ["total", *PATHS, "a_flows", "a_agglomeration", "spillover", "productivity", "competitiveness"]:
+        assert e[name] > 0, name
+    assert truth.threshold["c_high"] > truth.threshold["c_low"]
+
+
+def test_path_effects_sum_to_total(twin):
+    # the synergy equation is linear in VA, FN and AG, so the decomposition is exact
+    _, truth = twin
+    e = truth.effects["raw"]
+    assert e[PATHS].sum() == pytest.approx(e["total"], rel=1e-12)
+
+
+def test_effects_are_counterfactual_not_parameters(twin):
+    # with rho = 0 and no other city involved, the direct effect would equal the average slope;
+    # with spillovers feeding back (rho > 0) it must exceed it
+    _, truth = twin
+    p = truth.params
+    va = truth.latent["VA"]
+    q = truth.latent["q"]
+    slope = np.where(q <= p.gamma, p.c_low, p.c_high).mean()
+    direct_per_unit = truth.effects.loc["direct", "raw"] / truth.effects.attrs["delta_VA"]
+    assert direct_per_unit > slope
+    _, t0 = simulate_panel(params={"rho": 0.0, "theta": 0.0})
+    q0 = t0.latent["q"]
+    slope0 = np.where(q0 <= p.gamma, p.c_low, p.c_high).mean()
+    assert t0.effects.loc["direct", "raw"] / t0.effects.attrs["delta_VA"] == pytest.approx(slope0, rel=1e-10)
+    assert va.std(ddof=0) == pytest.approx(truth.effects.attrs["delta_VA"])
+
+
+@pytest.mark.parametrize("switch,zeroed", [
+    ({"phi": 0.0}, ["via_flows", "serial", "a_flows"]),
+    ({"b_FN": 0.0}, ["via_flows"]),
+    ({"a_FN": 0.0}, ["serial"]),
+    ({"a_VA": 0.0}, ["via_agglomeration"]),
+    ({"b_AG": 0.0}, ["via_agglomeration", "serial"]),
+    ({"c_low": 0.0, "c_high": 0.0, "theta": 0.0}, ["direct"]),
+    ({"theta": 0.0, "rho": 0.0, "phi": 0.0}, ["spillover", "via_flows", "serial", "a_flows"]),
+])
+def test_switching_a_pathway_off_zeroes_its_true_effect(switch, zeroed):
+    _, truth = simulate_panel(params=switch)
+    e = truth.effects["raw"]
+    for name in zeroed:
+        assert abs(e[name]) < 1e-12, (switch, name, e[name])
+    others = [k for k in PATHS if k not in zeroed]
+    assert all(e[k] > 0 for k in others if not (k == "direct" and "c_low" in switch))
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(ValueError, match="unknown twin parameter.*'beta'"):
+        simulate_panel(params={"beta": 1.0})
+    with pytest.raises(ValueError, match="TwinParams.phi"):
+        TwinParams(phi=1.5)
+    with pytest.raises(ValueError, match="TwinParams.rho"):
+        TwinParams(rho=1.0)
+
+
+def test_missing_values_option(twin):
+    panel, _ = simulate_panel(params={"missing_rate": 0.05})
+    share = panel["loans"].isna().mean()
+    assert 0.0 < share < 0.15
+    assert panel[["city", "year", "population"]].notna().all().all()
+    with pytest.raises(data.PanelSchemaError, match="is missing"):
+        data.validate_panel(panel)
+
+
+def test_network_externality_steepens_the_s_curve():
+    grid = np.linspace(0, 1, 101)
+    flat = simulate.participation_curve(grid, alpha_N=0.0)
+    steep = simulate.participation_curve(grid, alpha_N=4.0)
+    assert np.all(np.diff(flat) > 0) and np.all(steep >= flat - 1e-12)
+    assert np.max(np.diff(steep)) > np.max(np.diff(flat))
+    # alpha_N = 0 has the closed form Lambda(alpha_0 + alpha_D D)
+    p = TwinParams()
+    np.testing.assert_allclose(flat, 1 / (1 + np.exp(-(p.alpha_0 + p.alpha_D * grid))), rtol=1e-12)
+
+
+def test_pd_diffusion_is_faster_in_the_delta(twin):
+    _, truth = twin
+    lat = truth.latent.reset_index()
+    lat["region"] = lat["city"].map(data.city_table()["region"].astype(str))
+    d2015 = lat[lat.year == 2015].groupby(lat["region"] == "PRD")["D"].mean()
+    assert d2015[True] > d2015[False]
+
+
+def test_estimators_never_import_the_simulator(root):
+    for mod in ("measure.py", "models.py", "network.py"):
+        path = root / "src" / "helpers" / mod
+        if path.exists():
+            text = path.read_text()
+            assert "simulate" not in text.replace("simulated", ""), mod
+
+
+def test_data_card_documents_every_column_with_its_unit(root):
+    card = (root / "data" / "README.md").read_text()
+    header = data.DEFAULT_PANEL.read_text().splitlines()[0].split(",")
+    for col in header:
+        unit = simulate.OBSERVED_COLUMNS[col][0] or "-"
+        assert f"| `{col}` | {unit} |" in card, col
+    assert f"seed {simulate.DEFAULT_SEED}" in card and simulate.GENERATOR_VERSION in card
+    assert "simulated" in card.lower()
