@@ -89,11 +89,11 @@ class TwinParams:
     # (2) instrument: national penetration trend and historical endowment dispersion
     national_start: float = 0.38
     national_end: float = 0.78
-    hist_sd: float = 0.5
+    hist_sd: float = 0.6
     # (3) virtual agglomeration
     alpha_0: float = -3.6
     alpha_D: float = 3.0
-    alpha_Z: float = 1.2
+    alpha_Z: float = 2.5
     alpha_N: float = 2.0
     u_sd: float = 0.25
     sigma_va: float = 0.20
@@ -106,8 +106,8 @@ class TwinParams:
     a_VA: float = 0.40
     sigma_A: float = 0.05
     # (6) industrial synergy
-    c_low: float = 0.30
-    c_high: float = 0.70
+    c_low: float = 0.35
+    c_high: float = 0.65
     gamma: float = 40.0
     theta: float = 0.30
     rho: float = 0.25
