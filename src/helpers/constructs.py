@@ -64,16 +64,13 @@ def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = No
     for name, mass in masses.items():
         m = mass(panel) if callable(mass) else panel[mass]
         wide = pd.Series(np.asarray(m, dtype=float), index=pd.MultiIndex.from_frame(panel[["year", "city"]]))
-        vals = {}
-        for year, s in wide.groupby(level="year"):
-            s = s.droplevel("year").reindex(dist.index)
-            if s.isna().any():
-                raise ValueError(f"flow_positions: no {name} mass for {s.index[s.isna()][0]} in {year}")
-            f = network.gravity_flows(s, dist, b=b)
-            f = f.to_numpy() if hasattr(f, "to_numpy") else np.asarray(f)
-            strength = f.sum(axis=1) + f.sum(axis=0)
-            vals.update({(c, year): v for c, v in zip(dist.index, np.log(strength))})
-        out[f"flow_{name}"] = [vals[(c, y)] for c, y in zip(panel["city"], panel["year"])]
+        wide = wide.unstack("city").reindex(columns=dist.index)          # years x cities
+        if wide.isna().any().any():
+            year, city = wide.stack(future_stack=True).loc[lambda s: s.isna()].index[0]
+            raise ValueError(f"flow_positions: no {name} mass for {city} in {year}")
+        f = network.gravity_flows_panel(wide, dist, b=b)                 # (T, N, N), one broadcast
+        strength = pd.DataFrame(np.log(f.sum(axis=2) + f.sum(axis=1)), index=wide.index, columns=wide.columns)
+        out[f"flow_{name}"] = strength.stack().reindex(pd.MultiIndex.from_frame(panel[["year", "city"]])).to_numpy()
     cols = [f"flow_{k}" for k in masses]
     z = (out[cols] - out[cols].mean()) / out[cols].std(ddof=0)
     out["flow_network"] = z.mean(axis=1)
