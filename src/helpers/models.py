@@ -71,11 +71,12 @@ def _as_list(x) -> list[str]:
     return [x] if isinstance(x, str) else list(x)
 
 
-def _where(d: pd.DataFrame, i, entity, time) -> str:
-    parts = [] if entity is None else [f"{entity} {d.at[i, entity]}"]
+def _where(d: pd.DataFrame, pos: int, entity, time) -> str:
+    """'city Shantou, year 2016' for the row at position ``pos`` (labels may repeat)."""
+    parts = [] if entity is None else [f"{entity} {d[entity].iat[pos]}"]
     if time is not None:
-        parts.append(f"{time} {d.at[i, time]}")
-    return ", ".join(parts) or f"row {i}"
+        parts.append(f"{time} {d[time].iat[pos]}")
+    return ", ".join(parts) or f"row {d.index[pos]}"
 
 
 def _prepare(df, cols, entity, time, name, extra=()) -> pd.DataFrame:
@@ -97,8 +98,7 @@ def _prepare(df, cols, entity, time, name, extra=()) -> pd.DataFrame:
     d = df[need].copy()
     for k in keys:
         if d[k].isna().any():
-            i = d.index[d[k].isna()][0]
-            raise ValueError(f"{name}: row {i} has no {k}")
+            raise ValueError(f"{name}: row {d.index[np.flatnonzero(d[k].isna())[0]]} has no {k}")
     for c in cols:
         s = d[c]
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
@@ -106,14 +106,14 @@ def _prepare(df, cols, entity, time, name, extra=()) -> pd.DataFrame:
         v = s.to_numpy(dtype=float, na_value=np.nan)
         bad = ~np.isfinite(v)
         if bad.any():
-            i = d.index[bad][0]
+            i = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{name}: {_where(d, i, entity, time)}: column {c!r} is missing or infinite "
-                             f"({s[i]!r}); drop or fill such rows first")
+                             f"({s.iat[i]!r}); drop or fill such rows first")
         d[c] = v
     if entity is not None and time is not None:
-        dupl = d.duplicated([entity, time])
+        dupl = d.duplicated([entity, time]).to_numpy()
         if dupl.any():
-            i = d.index[dupl][0]
+            i = int(np.flatnonzero(dupl)[0])
             raise ValueError(f"{name}: {_where(d, i, entity, time)} appears more than once")
     order = [c for c in (entity, time) if c is not None]
     if order:
