@@ -247,7 +247,7 @@ def _progress(iterable, total, desc, progress):
     or logs (their output would differ from run to run)."""
     if progress is False:
         return iterable
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # text bar; tqdm.auto would want ipywidgets inside Jupyter
 
     return tqdm(iterable, total=total, desc=desc, disable=None if progress is None else not progress, leave=False)
 
@@ -931,7 +931,9 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, controls=(), enti
     After the within transformation, :math:`\hat\gamma` minimises the sum of squared residuals
     :math:`S_1(\gamma)` over a grid of observed values of q. No threshold is tested by
     :math:`F_1 = (S_0 - S_1(\hat\gamma)) / \hat\sigma^2`, :math:`\hat\sigma^2 = S_1(\hat\gamma)/(n - N)`
-    (= N(T - 1) for one-way effects), with a bootstrap p-value: residuals of the null model are
+    (= N(T - 1) for one-way effects, Hansen's convention; pyxthreg 0.0.3 divides by all NT
+    observations instead, which scales F by NT/(N(T - 1)) and leaves the bootstrap p-value
+    unchanged), with a bootstrap p-value: residuals of the null model are
     resampled by entity (whole residual vectors) and the grid search repeated. The confidence
     set is :math:`\{\gamma: LR(\gamma) = (S_1(\gamma) - S_1(\hat\gamma))/\hat\sigma^2 \le c(\alpha)\}`,
     :math:`c(\alpha) = -2\ln(1 - \sqrt{1 - \alpha})` (7.35 at 95%). A second threshold is
@@ -995,8 +997,8 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, controls=(), enti
     Z = absorb(np.column_stack([d[cs].to_numpy(), xv]))
     Q = _qr_basis(Z, "threshold")
     cand = _threshold_grid(qv, grid, trim)
-    XL = absorb(xv[:, None] * (qv[:, None] <= cand[None, :]))
-    V = XL - Q @ (Q.T @ XL)
+    V = absorb(xv[:, None] * (qv[:, None] <= cand[None, :]))  # regime columns, one per candidate
+    V -= Q @ (Q.T @ V)                                          # in place: n x grid can be large
     den = np.sum(V**2, axis=0)
     r0 = ydm - Q @ (Q.T @ ydm)
     S0 = float(r0 @ r0)
@@ -1389,8 +1391,12 @@ def moran(values, W, permutations: int = 999, seed: int = 0, transformation: str
         One row per period: ``I``, ``expected``, ``z_norm``, ``p_norm`` (two-sided, normality),
         ``p_sim`` (one-sided pseudo p-value in the direction of I, (count + 1)/(permutations + 1)).
     """
-    import esda
     import libpysal
+
+    with warnings.catch_warnings():
+        # esda imports tqdm.auto, which warns inside Jupyter when ipywidgets is absent
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import esda
 
     frame = values.to_frame().T if isinstance(values, pd.Series) else values
     if not isinstance(frame, pd.DataFrame):

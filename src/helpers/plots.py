@@ -181,3 +181,58 @@ def theory_dag(ax=None):
     ax.set_axis_off()
     ax.margins(0.08)
     return fig
+
+
+def lr_profile(result, simulated: bool = True, ax=None, xlabel: str | None = None, alpha: float = 0.05):
+    """Likelihood-ratio profile of a threshold regression with its critical value.
+
+    ``result`` is a :class:`helpers.models.ThresholdResult`; one line per threshold.
+    """
+    crit = -2 * np.log(1 - np.sqrt(1 - alpha))
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.6))
+    for col in result.lr.columns:
+        ax.plot(result.lr.index, result.lr[col], label=f"LR({col})")
+    ax.axhline(crit, ls="--", color="grey", label=f"{1 - alpha:.0%} critical value {crit:.2f}")
+    ax.set_xlabel(xlabel or result.q)
+    ax.set_ylabel("LR statistic")
+    ax.set_title("Likelihood-ratio profile of the threshold", fontsize=10)
+    ax.legend(fontsize=8)
+    stamp(fig, simulated)
+    return fig
+
+
+def moran_over_time(moran: pd.DataFrame, simulated: bool = True, ax=None, title: str | None = None):
+    """Moran's I per year with its expectation under no autocorrelation; open markers where
+    the permutation p-value exceeds 0.05."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.4))
+    ax.plot(moran.index, moran["I"], color="#2166ac")
+    sig = moran["p_sim"] <= 0.05
+    ax.scatter(moran.index[sig], moran["I"][sig], color="#2166ac", zorder=3, label="p_sim <= 0.05")
+    ax.scatter(moran.index[~sig], moran["I"][~sig], facecolor="white", edgecolor="#2166ac", zorder=3,
+               label="p_sim > 0.05")
+    ax.axhline(float(moran["expected"].iloc[0]), color="grey", ls="--", lw=0.8, label="E[I]")
+    ax.set_ylabel("Moran's I")
+    ax.set_title(title or "Spatial autocorrelation", fontsize=10)
+    ax.legend(fontsize=8)
+    stamp(fig, simulated)
+    return fig
+
+
+def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None):
+    """Forest plot: each estimate with its 95% interval beside its true effect.
+
+    ``comparison`` is :func:`helpers.report.compare_to_truth` output (columns ``quantity``,
+    ``estimate``, ``ci_low``, ``ci_high``, ``true``).
+    """
+    c = comparison
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 0.38 * len(c) + 1.2))
+    yy = np.arange(len(c))[::-1]
+    ax.errorbar(c["estimate"], yy, xerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]],
+                fmt="o", color="#2166ac", label="estimate, 95% interval")
+    ax.scatter(c["true"], yy, marker="x", color="#b2182b", zorder=3, label="true effect")
+    ax.set_yticks(yy, c["quantity"])
+    ax.axvline(0, color="grey", lw=0.6)
+    ax.set_xlabel("SD of outcome per SD of virtual agglomeration")
+    ax.legend(loc="lower right", fontsize=8)
+    stamp(fig, simulated)
+    return fig

@@ -21,6 +21,8 @@ from .constructs import standardize
 #: Standardised variables of the mechanism (construct column names).
 VARIABLES = {"x": "va_index", "m1": "flow_network", "m2": "lq_manufacturing", "y": "synergy"}
 CONTROLS = ("log_population",)
+#: The three factor-flow networks, each a mediator on its own (construct column names).
+FACTOR_FLOWS = {"talent": "flow_talent", "capital": "flow_capital", "technology": "flow_technology"}
 
 
 @dataclass(repr=False)
@@ -30,12 +32,14 @@ class MechanismResults(Result):
     baseline: object
     mediation_flows: object
     mediation_agglomeration: object
+    mediation_factors: dict
     serial: object
     lagged: object
     topsis: object
     iv: object
     prd: object
     rest: object
+    prd_gap: object
     threshold: object
     sdm: object
     moran: pd.DataFrame
@@ -50,9 +54,11 @@ def prepare(constructs: pd.DataFrame) -> pd.DataFrame:
     """Standardise the mechanism's variables (z-scores over the panel) and add log population."""
     df = constructs.copy()
     df["log_population"] = np.log(df["population"])
-    cols = ["va_index", "va_topsis", "va_index_lag", "flow_network", "lq_manufacturing", "synergy",
-            "productivity", "competitiveness", "instrument", "log_population"]
-    return standardize(df, cols)
+    cols = ["va_index", "va_topsis", "va_index_lag", "flow_network", *FACTOR_FLOWS.values(), "lq_manufacturing",
+            "synergy", "productivity", "competitiveness", "instrument", "log_population"]
+    df = standardize(df, cols)
+    df["va_x_prd"] = df["va_index"] * (df["region"] == "PRD")  # for the pooled heterogeneity test
+    return df
 
 
 def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
@@ -81,6 +87,8 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
     base = models.panel_fe(z, y, x, controls=c, wild_bootstrap=wild_boot, seed=int(seeds[0]))
     med1 = models.mediation(z, x, m1, y, controls=c, n_boot=n_boot, seed=int(seeds[1]))
     med2 = models.mediation(z, x, m2, y, controls=c, n_boot=n_boot, seed=int(seeds[2]))
+    factors = {k: models.mediation(z, x, col, y, controls=c, n_boot=n_boot, seed=int(seeds[7]) + i)
+               for i, (k, col) in enumerate(FACTOR_FLOWS.items())}
     ser = models.serial_mediation(z, x, m1, m2, y, controls=c, n_boot=n_boot, seed=int(seeds[3]))
     zl = z.dropna(subset=["va_index_lag"])
     lag = models.panel_fe(zl, y, "va_index_lag", controls=c)
@@ -88,6 +96,8 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
     iv = models.iv_2sls(z, y, x, ["instrument"], controls=c)
     prd = models.panel_fe(z[z["region"] == "PRD"], y, x, controls=c)
     rest = models.panel_fe(z[z["region"] != "PRD"], y, x, controls=c)
+    # pooled model with an interaction: the PRD - rest difference with its own standard error
+    gap = models.panel_fe(z, y, [x, "va_x_prd"], controls=c, wild_bootstrap=wild_boot, seed=int(seeds[0]) + 1)
     thr_df = z.assign(broadband_per100=constructs["broadband_per100"])  # threshold in raw units
     thr = models.threshold(thr_df, y, x, "broadband_per100", controls=c, n_boot=threshold_boot,
                            seed=int(seeds[4]), progress=False)
@@ -99,8 +109,9 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
         "competitiveness": models.panel_fe(z, "competitiveness", [y, "productivity"], controls=c),
     }
     return MechanismResults(
-        baseline=base, mediation_flows=med1, mediation_agglomeration=med2, serial=ser, lagged=lag,
-        topsis=top, iv=iv, prd=prd, rest=rest, threshold=thr, sdm=sdm, moran=mor, outcomes=outcomes,
+        baseline=base, mediation_flows=med1, mediation_agglomeration=med2, mediation_factors=factors,
+        serial=ser, lagged=lag, topsis=top, iv=iv, prd=prd, rest=rest, prd_gap=gap, threshold=thr, sdm=sdm,
+        moran=mor, outcomes=outcomes,
         settings={"n_boot": n_boot, "threshold_boot": threshold_boot, "wild_boot": wild_boot,
                   "seed": seed, "controls": c},
     )
@@ -119,52 +130,48 @@ def estimates_table(r: MechanismResults) -> pd.DataFrame:
     x = VARIABLES["x"]
     rows = {}
     rows["total"] = _fe_row(r.baseline, x, "total effect c (two-way FE)")
-    lo, hi = r.iv.params[x] - 1.96 * r.iv.std_errors[x], r.iv.params[x] + 1.96 * r.iv.std_errors[x]
-    rows["total_iv"] = ("total effect (2SLS, instrument)", float(r.iv.params[x]), float(lo), float(hi),
-                        float(r.iv.pvalues[x]))
+    rows["total_iv"] = _fe_row(r.iv, x, "total effect (2SLS, instrument)")
     rows["total_lag"] = _fe_row(r.lagged, "va_index_lag", "total effect, lagged VA")
     rows["total_topsis"] = _fe_row(r.topsis, "va_topsis", "total effect, TOPSIS index")
+    rows["prd"] = _fe_row(r.prd, x, "total effect, Pearl River Delta cities")
+    rows["rest"] = _fe_row(r.rest, x, "total effect, East, West and North cities")
+    rows["prd_gap"] = _fe_row(r.prd_gap, "va_x_prd", "difference PRD - rest (pooled interaction)")
     s = r.serial
-    paths = {"a_flows": ("a1", "VA -> flows (a1)"), "direct": ("c_prime", "direct effect c'")}
-    for key, (name, label) in paths.items():
-        est = float(s.paths[name]) if name in s.paths.index else float(getattr(s, name))
-        lo, hi = s.ci.loc[name] if name in s.ci.index else (np.nan, np.nan)
-        rows[key] = (label, est, float(lo), float(hi), np.nan)
+    for key, name, label in [("a_flows", "a1", "VA -> flows (a1)"), ("direct", "c_prime", "direct effect c'")]:
+        lo, hi = s.ci.loc[name]  # cluster-bootstrap percentile interval, like the indirect effects
+        rows[key] = (label, float(s.paths[name]), float(lo), float(hi), float(s.pvalues[name]))
     for key, name, label in [("via_flows", "a1b1", "indirect via flows (a1 b1)"),
                              ("via_agglomeration", "a2b2", "indirect via agglomeration (a2 b2)"),
                              ("serial", "a1d21b2", "serial VA -> flows -> agglomeration (a1 d21 b2)")]:
         lo, hi = s.ci.loc[name]
         rows[key] = (label, float(s.indirect[name]), float(lo), float(hi), np.nan)
-    for key, med, label in [("med_flows", r.mediation_flows, "simple mediation ab, flows"),
-                            ("med_agglomeration", r.mediation_agglomeration, "simple mediation ab, agglomeration")]:
+    simple = [("med_flows", r.mediation_flows, "simple mediation ab, flows (composite)"),
+              *[(f"med_{k}", m, f"simple mediation ab, {k} flows") for k, m in r.mediation_factors.items()],
+              ("med_agglomeration", r.mediation_agglomeration, "simple mediation ab, agglomeration")]
+    for key, med, label in simple:
         lo, hi = med.ci_percentile
         rows[key] = (label, float(med.ab), float(lo), float(hi), float(med.sobel_p))
-    eff = r.sdm.effects
     for key, part, label in [("sdm_direct", "direct", "SDM direct effect"),
                              ("spillover", "indirect", "SDM indirect (spillover) effect")]:
-        est = float(getattr(eff, part)[x])
-        lo, hi = _sdm_ci(r.sdm, part, x)
-        rows[key] = (label, est, lo, hi, np.nan)
+        lo, hi = r.sdm.effects_ci.loc[(part, x)]
+        rows[key] = (label, float(getattr(r.sdm.effects, part)[x]), float(lo), float(hi), np.nan)
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["quantity", "estimate", "ci_low", "ci_high", "p"])
     out.index.name = "key"
     return out
 
 
-def _sdm_ci(sdm, part, x):
-    ci = getattr(sdm, "effects_ci", None)
-    if isinstance(ci, pd.DataFrame):
-        for idx in [(part, x), f"{part}:{x}", part]:
-            try:
-                row = ci.loc[idx]
-                return float(row.iloc[0]), float(row.iloc[1])
-            except (KeyError, TypeError):
-                continue
-    se = getattr(sdm, "effects_se", None)
-    if se is not None:
-        est = float(getattr(sdm.effects, part)[x])
-        s = float(se.loc[x, part] if isinstance(se, pd.DataFrame) else se[part][x])
-        return est - 1.96 * s, est + 1.96 * s
-    return np.nan, np.nan
+def mediation_table(r: MechanismResults) -> pd.DataFrame:
+    """One row per simple mediation (each flow network, the composite, agglomeration):
+    a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p and the Wen & Ye verdict."""
+    meds = {"flows (composite)": r.mediation_flows,
+            **{f"{k} flows": m for k, m in r.mediation_factors.items()},
+            "agglomeration": r.mediation_agglomeration}
+    rows = {name: {"a": m.a, "b": m.b, "ab": m.ab, "pct low": m.ci_percentile[0], "pct high": m.ci_percentile[1],
+                   "bc low": m.ci_bc[0], "bc high": m.ci_bc[1], "Sobel p": m.sobel_p, "Aroian p": m.aroian_p,
+                   "verdict": m.verdict} for name, m in meds.items()}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "mediator"
+    return out
 
 
 #: Which true effect (``TwinTruth.effects`` row, standardised) each estimate targets.
@@ -172,7 +179,7 @@ TRUTH_FOR = {
     "total": "total", "total_iv": "total", "total_lag": "total", "total_topsis": "total",
     "a_flows": "a_flows", "direct": "direct", "via_flows": "via_flows",
     "via_agglomeration": "via_agglomeration", "serial": "serial",
-    "sdm_direct": "total", "spillover": "spillover",
+    "sdm_direct": "total", "spillover": "spillover", "prd": "total_prd", "rest": "total_rest",
 }
 
 

@@ -148,8 +148,9 @@ class TwinTruth(Result):
     params : TwinParams
     seed : int
     effects : DataFrame
-        One row per effect (``total``, ``direct``, ``via_flows``, ``via_agglomeration``,
-        ``serial``, ``a_flows``, ``a_agglomeration``, ``d_flows_agglomeration``, ``spillover``,
+        One row per effect (``total``, ``total_prd`` and ``total_rest`` (the total effect
+        averaged over Pearl River Delta cities and over the rest), ``direct``, ``via_flows``,
+        ``via_agglomeration``, ``serial``, ``a_flows``, ``a_agglomeration``, ``spillover``,
         ``productivity``, ``competitiveness``); columns ``raw`` (latent units per one standard
         deviation of VA) and ``std`` (in standard deviations of the outcome).
     latent : DataFrame
@@ -365,9 +366,12 @@ def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
     va1 = va[None] + bump                                               # (N, T, N)
     fn1 = _flow_position(va1, st.masses, st.logd, p.b0, p.phi)
     own = np.eye(N, dtype=bool)[:, None, :]                             # picks city i in batch i
+    prd = (st.reg["region"] == "PRD").to_numpy()
 
-    def own_mean(new, old):
-        return float(((new - old[None])[np.broadcast_to(own, new.shape)]).mean())
+    def own_mean(new, old, cities=slice(None)):
+        # the treated city's own change, averaged over treated cities (all, or a region's) and years
+        d = (new - old[None])[np.broadcast_to(own, new.shape)].reshape(N, T)   # (treated city, year)
+        return float(d[cities].mean())
 
     def others_sum(new, old):
         d = (new - old[None]) * (~np.broadcast_to(own, new.shape))
@@ -387,6 +391,8 @@ def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
     sd = {"FN": fn0.std(), "AG": ag0.std(), "SY": sy0.std(), "P": P0.std(), "X": X0.std()}
     rows = {
         "total": (own_mean(sy_total, sy0), "SY"),
+        "total_prd": (own_mean(sy_total, sy0, prd), "SY"),
+        "total_rest": (own_mean(sy_total, sy0, ~prd), "SY"),
         "direct": (own_mean(sy_direct, sy0), "SY"),
         "via_flows": (own_mean(sy_via_fn, sy0), "SY"),
         "via_agglomeration": (own_mean(sy_via_ag, sy0), "SY"),
