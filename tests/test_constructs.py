@@ -74,3 +74,24 @@ def test_sector_employment_above_total_is_named(panel):
 def test_standardize_rejects_constant_columns(built):
     with pytest.raises(ValueError, match="'flat' is constant"):
         constructs.standardize(built.assign(flat=1.0), ["flat"])
+
+
+@pytest.mark.realdata
+def test_virtual_agglomeration_index_from_the_real_pku_index(realdata, panel):
+    # the real Peking University index (2011-2023) in place of the twin's simulated column
+    real = data.read_pku_dfiic(realdata / "pku_dfiic_city" / "PKU_DFIIC_city.dta", years=range(2011, 2024))
+    mixed = data.replace_column(panel, real, "digital_finance_index", "index_aggregate")
+    assert mixed.attrs["real_columns"] == ["digital_finance_index"]
+    assert panel["digital_finance_index"].ne(mixed["digital_finance_index"]).any()  # the input is untouched
+    data.validate_panel(mixed, source="twin + real PKU index")
+    gz11 = mixed.loc[(mixed.city == "Guangzhou") & (mixed.year == 2011), "digital_finance_index"].item()
+    assert gz11 == pytest.approx(82.11)  # published value
+    built = constructs.build_constructs(mixed)
+    w = pd.Series(built.attrs["va_weights"])
+    X = mixed[list(constructs.VA_INDICATORS)]
+    z = 0.002 + 0.998 * (X - X.min()) / (X.max() - X.min())
+    np.testing.assert_allclose(built["va_index"], (z * w).sum(axis=1), rtol=1e-12)
+    assert w.sum() == pytest.approx(1.0) and w["digital_finance_index"] != pytest.approx(
+        constructs.build_constructs(panel).attrs["va_weights"]["digital_finance_index"])
+    # the real index grows every year on average (digital finance spread over 2011-2023)
+    assert (mixed.groupby("year")["digital_finance_index"].mean().diff().dropna() > 0).all()
