@@ -18,9 +18,14 @@ REGION_COLOURS = {"PRD": "#1b7837", "East": "#2166ac", "West": "#b2182b", "North
 
 
 def stamp(fig, simulated: bool) -> None:
-    """Write the simulated-data note at the bottom of a figure."""
+    """Write the simulated-data note under everything already drawn on a figure.
+
+    The note goes below the lowest tick label or axis label, so it never overlaps them; save
+    with ``bbox_inches="tight"`` (as notebooks and the book do) to keep it in the image.
+    """
     if simulated:
-        fig.text(0.5, 0.005, SIMULATED_NOTE, ha="center", va="bottom", fontsize=8,
+        bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
+        fig.text(0.5, bottom - 0.01, SIMULATED_NOTE, ha="center", va="top", fontsize=8,
                  color="#7f0000", style="italic")
 
 
