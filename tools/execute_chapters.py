@@ -25,6 +25,11 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import yaml
+from traitlets.config import Config
+
+# Curve-encrypt the kernel's local ZMQ sockets: ipykernel >= 7.3 warns on every start otherwise,
+# and a clean build prints no warnings.
+KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
 def parameter_names(nb_path: Path) -> set[str]:
@@ -71,7 +76,7 @@ def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int) -> float:
         pm.execute_notebook(
             str(nb_path), str(out), parameters=params, kernel_name="python3",
             progress_bar=False, execution_timeout=timeout, cwd=str(nb_path.parent),
-            report_mode=False,
+            report_mode=False, config=KERNEL_CONFIG,
         )
     except pm.PapermillExecutionError as err:
         where = _failing_cell(out)
