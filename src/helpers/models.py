@@ -206,12 +206,6 @@ def within(df: pd.DataFrame, columns, entity: str = "city", time: str | None = "
 
 
 # ---------------------------------------------------------------------------- shared helpers
-def _cluster_codes(d, cluster, entity) -> np.ndarray | None:
-    if cluster is None:
-        return None
-    return _codes(d[cluster])[0]
-
-
 def _ci_frame(params: pd.Series, lower, upper) -> pd.DataFrame:
     return pd.DataFrame({"lower": np.asarray(lower, float), "upper": np.asarray(upper, float)}, index=params.index)
 
@@ -400,7 +394,7 @@ def panel_fe(df: pd.DataFrame, y: str, x, controls=(), entity: str = "city", tim
             raise ValueError("panel_fe: the wild cluster bootstrap needs a cluster column")
         ab = _Absorb(_codes(d[entity])[0], None if time is None else _codes(d[time])[0])
         Xw, yw = ab(d[regs].to_numpy()), ab(d[y].to_numpy())
-        p = _wild_cluster_p(Xw, yw, _cluster_codes(d, cluster, entity), range(len(xs)), int(wild_bootstrap),
+        p = _wild_cluster_p(Xw, yw, _codes(d[cluster])[0], range(len(xs)), int(wild_bootstrap),
                             np.random.default_rng(seed))
         wild = pd.Series(p, index=xs, name="wild p")
     return PanelFEResult(
@@ -526,6 +520,14 @@ def _bootstrap(mom: _Moments, equations: dict, n_boot: int, seed: int, progress)
         for name, (o, regs) in equations.items():
             draws[name].append(_solve(M, mom.index(o), [mom.index(r) for r in regs]))
     return {k: np.concatenate(v) for k, v in draws.items()}
+
+
+def _mediation_data(df, cols, fe, entity, time, cluster, name):
+    """Checked data of a mediation model: entity and time only with fixed effects; the cluster
+    column whenever it is not the entity itself."""
+    keep_cluster = cluster is not None and not (fe and cluster == entity)
+    return _prepare(df, cols, entity if fe else None, time if fe else None, name,
+                    extra=(cluster,) if keep_cluster else ())
 
 
 def _fit_one(d, y, regs, fe, entity, time, cluster):
@@ -682,12 +684,7 @@ def mediation(df: pd.DataFrame, x: str, m: str, y: str, controls=(), fe: bool = 
     MediationResult
     """
     cs = list(controls)
-    d = _prepare(df, [x, m, y, *cs], entity if fe else None, time if fe else None, "mediation",
-                 extra=() if cluster in (None, entity) or not fe else (cluster,))
-    if not fe and cluster is not None and cluster not in df.columns:
-        raise KeyError(f"mediation: cluster column {cluster!r} not in the data")
-    if not fe and cluster is not None:
-        d[cluster] = df.loc[d.index, cluster]
+    d = _mediation_data(df, [x, m, y, *cs], fe, entity, time, cluster, "mediation")
     p_tot, se_tot, pv_tot = _fit_one(d, y, [x, *cs], fe, entity, time, cluster)
     p_a, se_a, pv_a = _fit_one(d, m, [x, *cs], fe, entity, time, cluster)
     p_b, se_b, pv_b = _fit_one(d, y, [x, m, *cs], fe, entity, time, cluster)
@@ -783,12 +780,7 @@ def serial_mediation(df: pd.DataFrame, x: str, m1: str, m2: str, y: str, control
     SerialMediationResult
     """
     cs = list(controls)
-    d = _prepare(df, [x, m1, m2, y, *cs], entity if fe else None, time if fe else None, "serial_mediation",
-                 extra=() if cluster in (None, entity) or not fe else (cluster,))
-    if not fe and cluster is not None:
-        if cluster not in df.columns:
-            raise KeyError(f"serial_mediation: cluster column {cluster!r} not in the data")
-        d[cluster] = df.loc[d.index, cluster]
+    d = _mediation_data(df, [x, m1, m2, y, *cs], fe, entity, time, cluster, "serial_mediation")
     eqs = {"m1": (m1, [x, *cs]), "m2": (m2, [x, m1, *cs]), "y": (y, [x, m1, m2, *cs]), "c": (y, [x, *cs])}
     fits = {k: _fit_one(d, o, r, fe, entity, time, cluster) for k, (o, r) in eqs.items()}
     spec = {"a1": ("m1", x), "a2": ("m2", x), "d21": ("m2", m1), "b1": ("y", m1), "b2": ("y", m2),
