@@ -53,6 +53,7 @@ __all__ = [
     "SerialMediationResult",
     "threshold",
     "ThresholdResult",
+    "lr_critical",
     "sdm_effects",
     "SDMEffects",
     "spatial_durbin_panel",
@@ -166,6 +167,11 @@ class _Absorb:
             self.ct = np.asarray(self.Dt.sum(axis=0)).ravel()
             self.balanced = self.n == self.N * self.T and bool(np.all(self.ce == self.T))
 
+    @classmethod
+    def of(cls, d: pd.DataFrame, entity: str, time: str | None) -> "_Absorb":
+        """The absorber for the entity (and time) columns of a prepared frame."""
+        return cls(_codes(d[entity])[0], None if time is None else _codes(d[time])[0])
+
     def _demean(self, D, c, X):
         return X - D @ ((D.T @ X) / c[:, None])
 
@@ -200,7 +206,7 @@ def within(df: pd.DataFrame, columns, entity: str = "city", time: str | None = "
     """
     cols = _as_list(columns)
     d = _prepare(df, cols, entity, time, "within")
-    ab = _Absorb(_codes(d[entity])[0], None if time is None else _codes(d[time])[0])
+    ab = _Absorb.of(d, entity, time)
     out = pd.DataFrame(ab(d[cols].to_numpy()), index=d.index, columns=cols)
     return out.loc[df.index]
 
@@ -392,7 +398,7 @@ def panel_fe(df: pd.DataFrame, y: str, x, controls=(), entity: str = "city", tim
     if wild_bootstrap:
         if cluster is None:
             raise ValueError("panel_fe: the wild cluster bootstrap needs a cluster column")
-        ab = _Absorb(_codes(d[entity])[0], None if time is None else _codes(d[time])[0])
+        ab = _Absorb.of(d, entity, time)
         Xw, yw = ab(d[regs].to_numpy()), ab(d[y].to_numpy())
         p = _wild_cluster_p(Xw, yw, _codes(d[cluster])[0], range(len(xs)), int(wild_bootstrap),
                             np.random.default_rng(seed))
@@ -817,8 +823,9 @@ def _serial_indirect(p):
 
 
 # ---------------------------------------------------------------------------- threshold
-#: 95% critical value of Hansen's LR statistic for the threshold, c(alpha) = -2 ln(1 - sqrt(1 - alpha)).
-def _lr_critical(alpha: float) -> float:
+def lr_critical(alpha: float = 0.05) -> float:
+    """Critical value of Hansen's (1999) LR statistic for a threshold:
+    c(alpha) = -2 ln(1 - sqrt(1 - alpha)), 7.35 at alpha = 0.05."""
     return float(-2 * np.log(1 - np.sqrt(1 - alpha)))
 
 
@@ -980,9 +987,7 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, controls=(), enti
     used = [y, regime_x, *cs] + ([] if q in cs else [q])
     d = _prepare(df, used, entity, time, "threshold", extra=extra)
     T = _require_balanced(d, entity, time, "threshold")
-    ent = _codes(d[entity])[0]
-    tim = None if time is None else _codes(d[time])[0]
-    absorb = _Absorb(ent, tim)
+    absorb = _Absorb.of(d, entity, time)
     n, N = len(d), absorb.N
     yv, xv, qv = (d[c].to_numpy() for c in (y, regime_x, q))
     ydm = absorb(yv)
@@ -999,7 +1004,7 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, controls=(), enti
     g1 = int(np.argmin(S1))
     sig1 = S1[g1] / dof
     F = [(S0 - S1[g1]) / sig1]
-    crit_c = _lr_critical(alpha)
+    crit_c = lr_critical(alpha)
     lr = {"gamma1": (S1 - S1[g1]) / sig1}
     rng = np.random.default_rng(seed)
     qsorted = np.sort(qv)
@@ -1491,7 +1496,7 @@ def iv_2sls(df: pd.DataFrame, y: str, x, instruments, controls=(), entity: str =
         raise ValueError(f"iv_2sls: {len(xs)} endogenous regressor(s) need at least as many instruments, got {len(zs)}")
     extra = () if cluster in (None, entity) else (cluster,)
     d = _prepare(df, [y, *xs, *zs, *cs], entity, time, "iv_2sls", extra=extra)
-    ab = _Absorb(_codes(d[entity])[0], None if time is None else _codes(d[time])[0])
+    ab = _Absorb.of(d, entity, time)
     dm = pd.DataFrame(ab(d[[y, *xs, *zs, *cs]].to_numpy()), columns=[y, *xs, *zs, *cs])
     mod = IV2SLS(dm[y], dm[cs] if cs else None, dm[xs], dm[zs])
     if cluster is None:

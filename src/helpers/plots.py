@@ -193,7 +193,9 @@ def lr_profile(result, simulated: bool = True, ax=None, xlabel: str | None = Non
 
     ``result`` is a :class:`helpers.models.ThresholdResult`; one line per threshold.
     """
-    crit = -2 * np.log(1 - np.sqrt(1 - alpha))
+    from .models import lr_critical
+
+    crit = lr_critical(alpha)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.6))
     for col in result.lr.columns:
         ax.plot(result.lr.index, result.lr[col], label=f"LR({col})")

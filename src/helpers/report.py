@@ -145,12 +145,9 @@ def estimates_table(r: MechanismResults) -> pd.DataFrame:
                              ("serial", "a1d21b2", "serial VA -> flows -> agglomeration (a1 d21 b2)")]:
         lo, hi = s.ci.loc[name]
         rows[key] = (label, float(s.indirect[name]), float(lo), float(hi), np.nan)
-    simple = [("med_flows", r.mediation_flows, "simple mediation ab, flows (composite)"),
-              *[(f"med_{k}", m, f"simple mediation ab, {k} flows") for k, m in r.mediation_factors.items()],
-              ("med_agglomeration", r.mediation_agglomeration, "simple mediation ab, agglomeration")]
-    for key, med, label in simple:
+    for key, (name, med) in _simple_mediations(r).items():
         lo, hi = med.ci_percentile
-        rows[key] = (label, float(med.ab), float(lo), float(hi), float(med.sobel_p))
+        rows[key] = (f"simple mediation ab, {name}", float(med.ab), float(lo), float(hi), float(med.sobel_p))
     for key, part, label in [("sdm_direct", "direct", "SDM direct effect"),
                              ("spillover", "indirect", "SDM indirect (spillover) effect")]:
         lo, hi = r.sdm.effects_ci.loc[(part, x)]
@@ -160,12 +157,18 @@ def estimates_table(r: MechanismResults) -> pd.DataFrame:
     return out
 
 
+def _simple_mediations(r: MechanismResults) -> dict:
+    """Table key -> (mediator name, MediationResult): the composite flows, each factor network,
+    agglomeration."""
+    return {"med_flows": ("flows (composite)", r.mediation_flows),
+            **{f"med_{k}": (f"{k} flows", m) for k, m in r.mediation_factors.items()},
+            "med_agglomeration": ("agglomeration", r.mediation_agglomeration)}
+
+
 def mediation_table(r: MechanismResults) -> pd.DataFrame:
     """One row per simple mediation (each flow network, the composite, agglomeration):
     a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p and the Wen & Ye verdict."""
-    meds = {"flows (composite)": r.mediation_flows,
-            **{f"{k} flows": m for k, m in r.mediation_factors.items()},
-            "agglomeration": r.mediation_agglomeration}
+    meds = dict(_simple_mediations(r).values())
     rows = {name: {"a": m.a, "b": m.b, "ab": m.ab, "pct low": m.ci_percentile[0], "pct high": m.ci_percentile[1],
                    "bc low": m.ci_bc[0], "bc high": m.ci_bc[1], "Sobel p": m.sobel_p, "Aroian p": m.aroian_p,
                    "verdict": m.verdict} for name, m in meds.items()}
