@@ -37,7 +37,7 @@ Without clustering every row is its own cluster (HC0 times n/(n-1)). P-values an
 ``conf_int`` use the standard normal; the one exception is ``mediation(..., fe=False,
 cluster=None)``, whose classical OLS errors use Student's t (the textbook Sobel test).
 
-*Results.* Every coefficient estimator returns a :class:`helpers._results.CoefficientResult`:
+*Results.* Every coefficient estimator returns a :class:`helpers.models.CoefficientResult`:
 ``params``, ``std_errors``, ``tstats``, ``pvalues``, ``cov``, ``conf_int(level)``,
 ``to_frame()``, ``summary()`` and an HTML repr; fields read as ``r.name`` or ``r["name"]``.
 Intervals that are not Wald intervals keep their own names: ``boot_ci`` and ``boot_ci_bc``
@@ -67,6 +67,7 @@ effects. J. Econometrics 154, 165-185.
 Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatial Panels. Springer.
 """
 
+from .._results import CoefficientResult
 from ._prepare import ENTITY
 from ._within import within
 from .iv import IVResult, iv_2sls
@@ -95,4 +96,5 @@ __all__ = [
     "IVResult",
     "within",
     "ENTITY",
+    "CoefficientResult",
 ]

@@ -21,7 +21,7 @@ class PanelFEResult(CoefficientResult):
     Attributes
     ----------
     params, std_errors, pvalues, cov
-        By regressor (x, then controls); see :class:`helpers._results.CoefficientResult`.
+        By regressor (x, then controls); see :class:`helpers.models.CoefficientResult`.
     nobs, n_clusters : int
     rsquared_within : float
         R-squared of the within-transformed regression.

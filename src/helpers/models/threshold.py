@@ -3,6 +3,15 @@
 :func:`threshold` runs: :func:`_setup` (data, within transformation, grid, projections),
 :func:`_first_threshold`, optionally :func:`_second_threshold`, :func:`_bootstrap_F` (the one
 bootstrap loop, used for every F test), :func:`_lr_sets` and :func:`_regime_fit`.
+
+The whole grid is evaluated at once: with Z the within-transformed controls and x,
+S1(gamma) = S0 - (v_gamma' r)^2 / v_gamma' v_gamma, where r is the residual of y on Z and
+v_gamma the residual of the within-transformed x 1(q <= gamma) on Z. A bootstrap replicate
+costs one matrix product with the grid, not one regression per grid point.
+
+The error variance of F is S1 / (n - N) (Hansen's convention); pyxthreg 0.0.3 divides by all
+NT observations instead, which scales F by NT/(N(T - 1)) and leaves the bootstrap p-value
+unchanged.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ class ThresholdResult(CoefficientResult):
     ----------
     params, std_errors, pvalues, cov
         The final regression: one slope of ``regime_x`` per regime (named by its range of q),
-        then the controls (see :class:`helpers._results.CoefficientResult`).
+        then the controls (see :class:`helpers.models.CoefficientResult`).
     slopes : Series
         The regime slopes (the first ``len(gamma) + 1`` entries of ``params``).
     gamma : ndarray
@@ -295,21 +304,15 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
 
     After the within transformation, :math:`\hat\gamma` minimises the sum of squared residuals
     :math:`S_1(\gamma)` over a grid of observed values of q. No threshold is tested by
-    :math:`F_1 = (S_0 - S_1(\hat\gamma)) / \hat\sigma^2`, :math:`\hat\sigma^2 = S_1(\hat\gamma)/(n - N)`
-    (= N(T - 1) for one-way effects, Hansen's convention; pyxthreg 0.0.3 divides by all NT
-    observations instead, which scales F by NT/(N(T - 1)) and leaves the bootstrap p-value
-    unchanged), with a bootstrap p-value: residuals of the null model are
-    resampled by entity (whole residual vectors) and the grid search repeated. The confidence
+    :math:`F_1 = (S_0 - S_1(\hat\gamma)) / \hat\sigma^2`, :math:`\hat\sigma^2 = S_1(\hat\gamma)/(n - N)`,
+    with a bootstrap p-value: residuals of the null model are resampled by entity (whole
+    residual vectors) and the grid search repeated. The confidence
     set is :math:`\{\gamma: LR(\gamma) = (S_1(\gamma) - S_1(\hat\gamma))/\hat\sigma^2 \le c(\alpha)\}`,
     :math:`c(\alpha) = -2\ln(1 - \sqrt{1 - \alpha})` (7.35 at 95%). A second threshold is
     found by sequential search with Hansen's refinement of the first, and tested against one
     threshold by the same bootstrap.
 
-    The whole grid is evaluated at once: with Z the within-transformed controls and x,
-    :math:`S_1(\gamma) = S_0 - (v_\gamma' r)^2 / v_\gamma' v_\gamma`, where r is the residual of y
-    on Z and :math:`v_\gamma` the residual of the within-transformed :math:`x 1(q \le \gamma)` on Z.
-    A bootstrap replicate costs one matrix product with the grid, not one regression per grid
-    point.
+    The whole grid is evaluated at once (see the module notes).
 
     Parameters
     ----------
