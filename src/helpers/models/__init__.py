@@ -14,8 +14,8 @@ One estimator family per module, over shared internals:
 - :mod:`~helpers.models.iv` :func:`iv_2sls`, two-stage least squares with fixed effects.
 - :func:`within`, the one within transformation every estimator (the SDM included) uses.
 
-Conventions shared by every estimator
--------------------------------------
+**Conventions shared by every estimator.**
+
 *Calls.* ``estimator(data, <formula-like columns>, *, keyword options)``: everything after the
 data and the columns that define the model (outcome, regressors, mediators, threshold
 variable, weights) is keyword-only. Every column-list argument (``x``, ``controls``,
