@@ -35,7 +35,8 @@ with X the within-transformed regressors (first-stage fitted values for 2SLS): t
 correction G/(G-1) only, with no (n-1)/(n-k) factor and no count of absorbed fixed effects.
 Without clustering every row is its own cluster (HC0 times n/(n-1)). P-values and
 ``conf_int`` use the standard normal; the one exception is ``mediation(..., fe=False,
-cluster=None)``, whose classical OLS errors use Student's t (the textbook Sobel test).
+cluster=None)``, whose classical OLS standard errors and p-values are Student-t based (the
+textbook Sobel test); its ``conf_int`` stays normal.
 
 *Results.* Every coefficient estimator returns a :class:`helpers.models.CoefficientResult`:
 ``params``, ``std_errors``, ``tstats``, ``pvalues``, ``cov``, ``conf_int(level)``,
