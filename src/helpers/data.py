@@ -231,20 +231,52 @@ PANEL_SCHEMA = {
     "national_internet_share": ("share", "share (0-1)", "national internet penetration (instrument part)"),
 }
 
-#: Where the bundled simulated twin lives (the repository's data/ folder).
-DEFAULT_PANEL = Path(__file__).resolve().parents[2] / "data" / "guangdong_twin_panel.csv"
+def bundled_file(name: str) -> Path:
+    """Path of a data file bundled with the package (the repository's ``data/`` folder).
+
+    The files of ``data/`` are installed as the package resource ``helpers._bundled`` (see
+    ``pyproject.toml``), so this works from a checkout, an editable install and a wheel alike.
+
+    >>> bundled_file("guangdong_twin_panel.csv").name
+    'guangdong_twin_panel.csv'
+    """
+    from importlib.resources import as_file, files
+
+    with as_file(files("helpers._bundled") / name) as path:  # a real file for installed packages
+        path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no bundled data file {name!r} (looked in {path.parent})")
+    return path
+
+
+#: Where the bundled simulated twin lives (``data/guangdong_twin_panel.csv``).
+DEFAULT_PANEL = bundled_file("guangdong_twin_panel.csv")
+
+
+def _checkout_root() -> Path | None:
+    """The repository this package runs from (a folder with ``pyproject.toml`` above the
+    package's ``src``), or None when it is installed from a wheel."""
+    for d in Path(__file__).resolve().parents:
+        if (d / "pyproject.toml").is_file() and (d / "src" / "helpers").is_dir():
+            return d
+    return None
 
 
 def default_realdata_dir() -> Path:
-    """``../shared/realdata`` beside the repository: real inputs for integration tests and examples.
+    """Folder of the real inputs used by integration tests and examples.
 
-    Set the environment variable ``HELPERS_REALDATA`` to look elsewhere. The folder may be absent;
-    callers skip cleanly when it is.
+    ``$HELPERS_REALDATA`` if set; else, running from a checkout, ``../shared/realdata`` relative
+    to the repository root; installed from a wheel (no repository), ``../shared/realdata``
+    relative to the current working directory. The folder may be absent; callers skip cleanly
+    when it is.
     """
     import os
 
     env = os.environ.get("HELPERS_REALDATA")
-    return Path(env) if env else DEFAULT_PANEL.parents[2] / "shared" / "realdata"
+    if env:
+        return Path(env)
+    root = _checkout_root()
+    return (root if root is not None else Path.cwd()).parent / "shared" / "realdata"
 
 
 def schema_table() -> pd.DataFrame:
