@@ -369,3 +369,28 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
             s.append("The tests of virtual agglomeration itself (H1-H5) need the PKU index, which this run "
                      "did not find: they are shown as unavailable, not estimated.")
     return s
+
+
+#: Source line printed under every real-data figure (instead of the simulated-data stamp).
+SOURCE_NOTE = "Source: official city accounts (statistics bureaus) and censuses 2010/2020; REAL data"
+
+
+def plot_over_time(df: pd.DataFrame, ylabel: str = "", title: str | None = None, ax=None,
+                   source: str = SOURCE_NOTE):
+    """Line plot of one or more real series by year (index = year), with the source underneath.
+
+    Real figures carry their source, never the simulated-data stamp of :mod:`helpers.plots`.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 3.8))
+    for col in df.columns:
+        ax.plot(df.index, df[col], marker="o", ms=3, label=str(col))
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if len(df.columns) > 1:
+        ax.legend(fontsize=8, frameon=False)
+    fig.text(0.5, -0.02, source, ha="center", va="top", fontsize=8, color="#333333", style="italic")
+    return fig
