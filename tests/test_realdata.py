@@ -119,6 +119,7 @@ def test_mechanism_with_the_real_pku_index(realdata):  # noqa: F811 (fixture sha
     assert p.at["H1", "twin power"] == 0.9 and np.isnan(p.at["b_flows", "twin power"])
     sentences = rd.headline_sentences(c, rd.regional_theil(c), rd.network_by_year(c), m, p)
     assert any("90% of studies" in s for s in sentences)
+    assert all("simulated studies" not in s for s in sentences)   # n_reps not given
 
 
 def test_realdata_does_not_import_the_simulator(root):
@@ -141,3 +142,26 @@ def test_real_figures_carry_no_simulated_stamp(constructs):
     assert any("official" in t.lower() for t in texts)   # it names its source instead
     fig2 = plots.city_map(constructs[constructs.year == 2023].set_index("city")["synergy"], simulated=False)
     assert not any("SIMULATED" in t.get_text() for t in fig2.findobj(matplotlib.text.Text))
+
+
+def test_chapter_runs_without_the_pku_index(root, tmp_path):
+    # the real-data chapter never fails for a missing PKU file: it says where to get it
+    import subprocess
+    import sys
+
+    import nbformat
+
+    profile = tmp_path / "p.yml"
+    profile.write_text("timeout: 600\ndefaults: {seed: 1}\nchapters:\n  06_real_guangdong:\n"
+                       f"    pku_path: '{tmp_path / 'no_such_pku.dta'}'\n    n_boot: 19\n    threshold_boot: 0\n"
+                       "    mc_reps: 2\n    mc_boot: 19\n    mc_threshold_boot: 0\n    n_jobs: 1\n")
+    r = subprocess.run([sys.executable, str(root / "tools" / "execute_chapters.py"), "--profile", str(profile),
+                        "--out", str(tmp_path), str(root / "chapters" / "06_real_guangdong.ipynb")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    nb = nbformat.read(tmp_path / "06_real_guangdong.ipynb", as_version=4)
+    text = "".join(str(o.get("data", {}).get("text/markdown", "")) + str(o.get("data", {}).get("text/plain", ""))
+                   for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", []))
+    assert "Not available in this run" in text and "Institute of Digital Finance" in text
+    assert "unavailable (needs the PKU index)" in text
+    assert "Theil index went from" in text          # the parts that need no PKU are shown

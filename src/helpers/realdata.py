@@ -313,7 +313,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
     return RealMechanism(table=table, pku_available=has_pku, note=note, fits=fits)
 
 
-def with_twin_power(real: RealMechanism, detection: pd.DataFrame) -> pd.DataFrame:
+def with_twin_power(real: RealMechanism, detection: pd.DataFrame, n_reps: int | None = None) -> pd.DataFrame:
     """The real verdicts beside the twin's power for the same hypothesis.
 
     ``detection`` is :attr:`helpers.experiments.MonteCarloResult.detection` (hypotheses H1-H5 by
@@ -324,6 +324,7 @@ def with_twin_power(real: RealMechanism, detection: pd.DataFrame) -> pd.DataFram
     t = real.table.copy()
     t["twin power"] = [float(detection.at[h, "supported"]) if h in detection.index else np.nan
                        for h in t["hypothesis"]]
+    t.attrs["n_reps"] = n_reps
     return t
 
 
@@ -361,9 +362,14 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
                 continue
             ci = f"95% interval [{r['ci_low']:.3f}, {r['ci_high']:.3f}]" if np.isfinite(r["ci_low"]) \
                 else f"bootstrap p = {r['p']:.3f}"
-            pw = (f"; the twin detects its own effect in {r['twin power']:.0%} of studies of this size, so "
-                  + ("a null here is weak evidence of no effect" if r["twin power"] < 0.8 else
-                     "a null here would be informative")) if "twin power" in t and np.isfinite(r["twin power"]) else ""
+            pw = ""
+            if "twin power" in t and np.isfinite(r["twin power"]):
+                n = t.attrs.get("n_reps")
+                pw = (f"; the twin finds its own effect in {r['twin power']:.0%} of studies of this size"
+                      + (f" ({n} simulated studies)" if n else ""))
+                if r["verdict"] == "inconclusive":
+                    pw += (", so this null is weak evidence of no effect" if r["twin power"] < 0.8 else
+                           ", so this null speaks against an effect as large as the twin's")
             s.append(f"{r['test']}: estimate {r['estimate']:.3f} ({ci}), {r['verdict']}{pw}.")
         if not mech.pku_available:
             s.append("The tests of virtual agglomeration itself (H1-H5) need the PKU index, which this run "
@@ -384,8 +390,10 @@ def plot_over_time(df: pd.DataFrame, ylabel: str = "", title: str | None = None,
     import matplotlib.pyplot as plt
 
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 3.8))
+    from .plots import REGION_COLOURS
+
     for col in df.columns:
-        ax.plot(df.index, df[col], marker="o", ms=3, label=str(col))
+        ax.plot(df.index, df[col], marker="o", ms=3, label=str(col), color=REGION_COLOURS.get(col))
     ax.set_xlabel("year")
     ax.set_ylabel(ylabel)
     if title:
