@@ -210,3 +210,13 @@ def test_calibration_targets_follow_the_accounts():
     lt = np.log(m.groupby("city")["gdp"].apply(lambda s: np.exp(np.log(s).mean())))
     lr = np.log(m.groupby("city")["gdp_real"].apply(lambda s: np.exp(np.log(s).mean())))
     assert np.allclose(lt - lt.mean(), lr - lr.mean(), atol=1e-9)
+
+
+def test_years_beyond_the_accounts_extend_the_real_path():
+    from helpers import simulate
+
+    tg = simulate.calibration_targets(years=range(2030, 2033))
+    sums = tg.groupby("year")["gdp"].sum()
+    assert sums.is_monotonic_increasing and sums.iloc[0] > 135_673.18   # beyond the 2023 official total
+    top = tg[tg.year == 2030].set_index("city")["gdp"].nlargest(2).index
+    assert set(top) == {"Shenzhen", "Guangzhou"}

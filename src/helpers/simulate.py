@@ -427,7 +427,8 @@ def _calibration_logs(years: tuple) -> dict:
 
     a_i is the city's mean log level and b_t the year's mean deviation over the accounts' years
     inside ``years`` (balanced, so the least-squares two-way fit is the two means). Years beyond
-    the accounts extend b_t along its slope over the last five observed years. Each year is then
+    the accounts extend b_t along its slope over the last (first) five observed years; years wholly
+    outside the accounts use the accounts' last five years. Each year is then
     shifted so the 21 cities sum to the real provincial sum where that year is observed.
     """
     acc = _data.load_accounts()
@@ -436,9 +437,8 @@ def _calibration_logs(years: tuple) -> dict:
     for col, src in CALIBRATED.items():
         wide = acc.pivot(index="year", columns="city", values=src)[reg.index].dropna()
         obs = [y for y in years if y in wide.index]
-        if len(obs) < 2:
-            raise ValueError(f"calibration: the accounts have {src!r} for fewer than two of the years "
-                             f"{years[0]}-{years[-1]}")
+        if len(obs) < 2:   # years wholly outside the accounts: extend their last five years
+            obs = [int(y) for y in wide.index[-5:]]
         lw = np.log(wide.loc[obs].to_numpy())
         a = lw.mean(axis=0)
         b_obs = pd.Series(lw.mean(axis=1) - lw.mean(), index=obs)
