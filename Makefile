@@ -23,7 +23,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast env data bench lock clean
+.PHONY: book test test-fast env data accounts bench lock clean
 
 book: $(STAMP) $(BOOK_NB) $(STAGED)
 	$(BIN)/jupyter-book build $(STAGE) --path-output . --warningiserror --keep-going
@@ -62,6 +62,11 @@ $(STAGE)/%: %
 # Regenerate the bundled simulated twin (byte-identical for the same generator version and seed).
 data: $(STAMP)
 	$(BIN)/python -m helpers.simulate --write data/guangdong_twin_panel.csv
+
+# Rebuild the shipped real-data extracts (official city accounts, census) from ../shared/realdata;
+# refuses to write a file that fails its checks (tools/build_accounts.py).
+accounts: $(STAMP)
+	$(BIN)/python tools/build_accounts.py
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py
