@@ -277,25 +277,35 @@ def cell_issues(frame: pd.DataFrame, schema: dict, columns, lines, allow_missing
 
 
 # --------------------------------------------------------------------------- unit checks
-def suggest_slip(ratio: float, kind: str = "level") -> str:
-    """Likely unit slip behind a ratio between two values that should be comparable."""
-    k = int(np.round(np.log10(ratio)))
-    big = ratio > 1
-    if abs(k) >= 4:
+def _slip_text(k: int, big: bool, kind: str) -> str:
+    if k == 4:
         return ("x10^4: 10,000 yuan (万元) typed where 100 million yuan (亿元) is expected, or persons "
                 "where 10k persons is expected" if big else
                 "x10^-4: 100 million yuan (亿元) typed where 10,000 yuan (万元) is expected, or 10k persons "
                 "where persons is expected")
-    if abs(k) == 2:
-        if kind == "share":
-            return ("x100: a percentage typed where a share belongs (45 or 0.45 for 0.0045)" if big
-                    else "x1/100: a share among percentages, or a share divided by 100 twice")
+    if k == 2 and kind == "share":
+        return ("x100: a percentage typed where a share belongs (45 or 0.45 for 0.0045)" if big
+                else "x1/100: a share among percentages, or a share divided by 100 twice")
+    if k == 2:
         return "x100 unit slip (e.g. million yuan vs 100 million yuan, or percent vs share)"
-    if abs(k) == 3:
+    if k == 3:
         return "x1000 unit slip (thousands vs units)"
-    if abs(k) == 1:
-        return "x10 unit slip (e.g. 10 million yuan vs 100 million yuan) or a typo"
-    return "no power-of-ten slip: a genuine break, a typo or a changed definition"
+    return "x10 unit slip (e.g. 10 million yuan vs 100 million yuan) or a typo"
+
+
+def suggest_slip(ratio: float, kind: str = "level", tolerance: float = 0.5) -> str:
+    """Likely unit slip behind a ratio between two values that should be comparable.
+
+    The slips considered are powers of ten, the common ones first (10^4, 100, 1000, 10); a slip
+    10^k is suggested when |log10 ratio| lies within ``tolerance`` decades of k. Same-city
+    comparisons use 0.5 (the nearest power); cross-city ones 1.0, because a city's genuine
+    distance from the median (up to a decade) multiplies the slip.
+    """
+    d = abs(float(np.log10(ratio)))
+    hits = [k for k in (4, 2, 3, 1) if abs(d - k) <= tolerance]
+    if not hits:
+        return "no power-of-ten slip: a genuine break, a typo or a changed definition"
+    return "; or ".join(_slip_text(k, ratio > 1, kind) for k in hits[:2])
 
 
 def _accepted(accept, city, year, col) -> bool:
@@ -337,7 +347,7 @@ def _spread_issues(d, col, factor, kind, lines, accept) -> list:
         ratio = float(np.exp(np.log(rr).median()))
         acc = all(_accepted(accept, city, y, col) for y in years)
         msg = (f"column {col!r} is x{ratio:.3g} the cross-city median of the same year in {_years_text(years)}, beyond "
-               f"the factor {factor:g}; likely {suggest_slip(ratio, kind)}")
+               f"the factor {factor:g}; likely {suggest_slip(ratio, kind, tolerance=1.0)}")
         if not acc:
             msg += f"; if real, pass accept_breaks=[({city!r}, None, {col!r})]"
         out.append(Issue("accepted" if acc else "error", "unit outlier", msg, column=col, city=city,
@@ -413,7 +423,9 @@ def _header_issues(columns, schema, required, lines_word):
     missing = [c for c in [*keys_needed, *required] if c not in final]
     if missing:
         extra = [c for c in names if rename.get(c, c) not in schema]
-        hints = "; ".join(f"{m} (closest found: {closest(m, extra)})" for m in missing if closest(m, extra))
+        near = {m: closest(m, extra) or [e for e in extra if normalize_name(m) in normalize_name(e)]
+                for m in missing}
+        hints = "; ".join(f"{m} (closest found: {near[m]})" for m in missing if near[m])
         out.append(Issue("error", "header", f"missing column(s) {missing}; headers found: {names}"
                          + (f"; {hints}" if hints else "")))
     fatal = any(c in missing for c in ("city", "year")) or ("city" not in final and "code" not in final)
@@ -574,7 +586,10 @@ def validate_table(df: pd.DataFrame, schema: dict, registry: pd.DataFrame, *, re
     num, text_issues = _numbers(df, present, city, year, lines)
     frame = num.assign(city=city, year=year.astype(float))
     report.issues += [*city_issues, *year_issues, *_id_issues(df, city, year, registry, lines),
-                      *text_issues, *cell_issues(frame, schema, present, lines, allow_missing)]
+                      *text_issues]
+    typed = {(i.line, i.column) for i in text_issues}  # text already reported: not "missing" too
+    report.issues += [i for i in cell_issues(frame, schema, present, lines, allow_missing)
+                      if not (i.check == "missing" and (i.line, i.column) in typed)]
     in_range = year.between(*YEAR_LIMITS)
     valid = frame[city.notna() & in_range & ~frame.duplicated(["city", "year"], keep=False)]
     report.issues += _balance_issues(valid, registry, balanced)
