@@ -7,6 +7,7 @@ with a header has row i on file line i + 2.
 """
 
 import hashlib
+import re
 import warnings
 
 import numpy as np
@@ -199,6 +200,18 @@ def test_several_faults_reported_together(good, tmp_path):
         assert part in msg
 
 
+@pytest.mark.parametrize("header,unit", [("gdp (万元)", "10,000 yuan"), ("ict_emp_share（%）", "percent")])
+def test_header_naming_another_unit(good, tmp_path, header, unit):
+    col = header.split(" ")[0].split("（")[0]
+    path = csv(good.rename(columns={col: header}), tmp_path)
+    rejected(path, rf"column '{re.escape(header)}' is in {unit} by its header, the schema expects")
+
+
+def test_header_naming_the_schema_unit(good, tmp_path):
+    p = clean_load(csv(good.rename(columns={"gdp": "GDP (亿元)", "population": "population (10k persons)"}), tmp_path))
+    same_as(p, good)
+
+
 def test_missing_column_shows_headers_and_closest(good, tmp_path):
     path = csv(good.rename(columns={"loans": "loan"}), tmp_path)
     rejected(path, r"missing column\(s\) \['loans'\]; headers found: \[.*'loan'.*\]; loans \(closest found: \['loan'\]\)")
@@ -374,3 +387,27 @@ def test_suggested_slips():
     assert schema.suggest_slip(1.2e4).startswith("x10^4")
     assert schema.suggest_slip(95, "share").startswith("x100: a percentage")
     assert schema.suggest_slip(1.9).startswith("no power-of-ten slip")
+
+
+# ------------------------------------------------------------------ real official accounts
+ACCOUNTS = "guangdong_city_accounts/city_gdp_by_sector_2000_2023.csv"
+
+
+@pytest.mark.realdata
+def test_real_accounts_pass_and_slips_in_them_are_caught(realdata, tmp_path):
+    path = realdata / ACCOUNTS
+    # as shipped: Chinese headers, codes as floats, the unit in the GDP header (亿元, the schema's)
+    shipped = clean_load(path, required=["gdp"], balanced="error")
+    assert "column 'gdp（亿元人民币）' read as 'gdp'" in shipped.attrs["read_notes"]
+    raw = pd.read_csv(path)
+    real = pd.DataFrame({"城市名称": raw["城市名称"], "年度标识": raw["年度标识"], "gdp": raw["gdp（亿元人民币）"]})
+    g = real.pivot(index="年度标识", columns="城市名称", values="gdp")
+    assert (g / g.shift()).max().max() == pytest.approx(1.895, abs=0.001)  # Dongguan 2005 revision
+    p = clean_load(csv(real, tmp_path, encoding="gb18030"), required=["gdp"], balanced="error")
+    pd.testing.assert_frame_equal(p[["city", "year", "gdp"]], shipped[["city", "year", "gdp"]])
+    assert len(p) == 504 and p.query("city == 'Guangzhou' and year == 2020")["gdp"].item() == pytest.approx(25019.11)
+    slip = real.assign(gdp=np.where(real["城市名称"] == "云浮市", real["gdp"] * 1e4, real["gdp"]))
+    rejected(csv(slip, tmp_path, "slip.csv"), r"city Yunfu, year 2000: column 'gdp' is x.* the cross-city median.*x10\^4",
+             required=["gdp"])
+    pct = real.assign(gdp=np.where((real["城市名称"] == "汕尾市") & (real["年度标识"] >= 2010), real["gdp"] * 100, real["gdp"]))
+    rejected(csv(pct, tmp_path, "pct.csv"), r"city Shanwei, year 2010: column 'gdp' jumps x1\d\d ", required=["gdp"])

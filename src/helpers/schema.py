@@ -23,34 +23,34 @@ their codes are checked up to 2025.
 - *jumps within a city*: a value more than ``jump`` times (or less than ``1/jump`` of) the same
   city's previous observed year. Default :data:`JUMP_FACTOR` = 10: real prefecture series
   rarely move more than x2 in a year (the 2005 economic-census revision raised Dongguan's GDP
-  x1.9 in one year, the largest jump in the official 2000-2023 Guangdong accounts), while unit
+  x1.9 in one year, the largest jump in the official 2000-2023 Guangdong accounts; the simulated
+  twin's noisiest series, the ICT employment share, moves x5.2 at most), while unit
   slips are powers of ten of at least 100 (percent vs share x100, 10,000 yuan vs 100 million
   yuan x10^4);
 - *outliers across cities*: a value more than ``spread`` times (or less than ``1/spread`` of)
   the median of the same year over all cities. Default :data:`SPREAD_FACTORS`: 1000 for totals
-  (they scale with city size; around the median Guangdong's cities span x4 in GDP and up to x50
-  in R&D or patents, Shenzhen), 20 for intensive quantities (per-person values, wages, shares),
+  (they scale with city size: in the official 2000-2023 accounts a city's GDP lies between 1/4
+  and x11 the provincial median of its year, and R&D or patent totals spread further, x46 in the
+  simulated twin), 20 for intensive quantities (per-person values, wages, shares),
   whose city values stay within a few times the median. A whole city typed in 10,000 yuan
   (x10^4) is caught; a whole city off by x100 in a *total* is not distinguishable from a large
   city and is left to the jump check, which catches it where the slip covers only some years.
 - ``index`` columns may be negative (standardised scores), so they are not checked by default.
 
-Each flag names the city, the years, the column and the likely unit slip (the power of ten
-nearest the ratio). A real break is accepted explicitly with ``accept_breaks`` entries
+Each flag names the city, the years, the column and the likely unit slip (the powers of ten
+near the ratio, :func:`suggest_slip`). A real break is accepted explicitly with ``accept_breaks`` entries
 ``(city, year, column)`` (``year=None`` accepts the whole city-column); it is then reported as
 accepted, not as an error. ``column_checks`` overrides the factors per column.
 
-Design: why pandera, and for what
----------------------------------
-Cell rules (finite, ranges, missing values, unique city-year, year limits) are one
-:class:`pandera.DataFrameSchema` built from the schema mapping (:func:`pandera_schema`): a
-maintained, documented library whose ``lazy=True`` mode collects every failure case with its row,
-which is exactly the "all faults at once" contract; a hand-written loop would duplicate it.
-Everything pandera cannot express cleanly stays hand-written and small: parsing text into
-numbers (so a failure shows the text the user typed), resolving city names against the registry,
-the balance of the panel, and the unit checks, which compare rows with each other and suggest
-a cause. pandera's raw failure table is translated into :class:`Issue` records that carry city,
-year, column, value and file line.
+**Design: why pandera, and for what.** Cell rules (finite, ranges, missing values, unique
+city-year, year limits) are one :class:`pandera.DataFrameSchema` built from the schema mapping
+(:func:`pandera_schema`): a maintained, documented library whose ``lazy=True`` mode collects every
+failure case with its row, which is exactly the "all faults at once" contract; a hand-written loop
+would duplicate it. Everything pandera cannot express cleanly stays hand-written and small:
+parsing text into numbers (so a failure shows the text the user typed), resolving city names
+against the registry, the balance of the panel, and the unit checks, which compare rows with each
+other and suggest a cause. pandera's raw failure table is translated into :class:`Issue` records
+that carry city, year, column, value and file line.
 """
 
 from __future__ import annotations
@@ -404,16 +404,46 @@ def expected_headers(schema: dict) -> list:
     return [*schema, *HEADER_ALIASES]
 
 
+#: Units written in headers, e.g. ``gdp（亿元）`` or ``gdp (10,000 yuan)``, as schema unit names.
+HEADER_UNITS = {"亿元": "100 million yuan", "亿元人民币": "100 million yuan", "100millionyuan": "100 million yuan",
+                "万元": "10,000 yuan", "10000yuan": "10,000 yuan", "10,000yuan": "10,000 yuan", "元": "yuan",
+                "yuan": "yuan", "万人": "10k persons", "10kpersons": "10k persons", "人": "persons",
+                "persons": "persons", "%": "percent", "percent": "percent", "share": "share"}
+
+
+def _split_unit(name: str):
+    """``'gdp（亿元）'`` -> ``('gdp', '亿元')``; a name without a bracketed suffix -> ``(name, None)``."""
+    import re
+
+    m = re.fullmatch(r"\s*(.+?)\s*[（(\[]\s*([^)）\]]*?)\s*[)）\]]\s*", name)
+    return (m.group(1), m.group(2)) if m else (name, None)
+
+
+def _unit_clash(header_unit, schema_unit):
+    """The header's unit when it names a different unit than the schema, else None."""
+    said = HEADER_UNITS.get(str(header_unit).replace(" ", "").casefold())
+    if said is None:
+        return None
+    same = schema_unit.startswith(said)
+    return None if same else said
+
+
 def _header_issues(columns, schema, required, lines_word):
     """Duplicate, renamed and missing headers. Returns (issues, rename map, fatal)."""
     out, rename = [], {}
     names = [str(c).strip() for c in columns]
     keys = {normalize_name(c): c for c in schema} | {normalize_name(a): c for a, c in HEADER_ALIASES.items()}
     for c in names:
-        target = c if c in schema else keys.get(normalize_name(c))
+        base, unit = _split_unit(c)
+        target = c if c in schema else keys.get(normalize_name(c)) or keys.get(normalize_name(base))
         if target and target != c:
             rename[c] = target
-            out.append(Issue("note", "header", f"column {c!r} read as {target!r}"))
+            clash = _unit_clash(unit, schema[target][1]) if unit else None
+            if clash:
+                out.append(Issue("error", "header", f"column {c!r} is in {clash} by its header, the schema "
+                                 f"expects {schema[target][1]!r} for {target!r}: convert the values"))
+            else:
+                out.append(Issue("note", "header", f"column {c!r} read as {target!r}"))
     final = [rename.get(c, c) for c in names]
     for c in dict.fromkeys(x for x in final if final.count(x) > 1 and x):
         pos = [str(j + 1) for j, x in enumerate(final) if x == c]
