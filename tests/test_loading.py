@@ -411,3 +411,11 @@ def test_real_accounts_pass_and_slips_in_them_are_caught(realdata, tmp_path):
              required=["gdp"])
     pct = real.assign(gdp=np.where((real["城市名称"] == "汕尾市") & (real["年度标识"] >= 2010), real["gdp"] * 100, real["gdp"]))
     rejected(csv(pct, tmp_path, "pct.csv"), r"city Shanwei, year 2010: column 'gdp' jumps x1\d\d ", required=["gdp"])
+
+
+def test_unquoted_thousands_separator_shifts_no_cell_silently(good, tmp_path):
+    path = csv(good, tmp_path)
+    lines = path.read_text().splitlines()
+    lines[9] = lines[9].replace(",", ",1,", 1).replace("Guangzhou,1,", "Guangzhou,1,")  # one extra cell
+    path.write_text("\n".join(lines) + "\n")
+    rejected(path, r"1 row\(s\) have more cells than the header on line 1 \(22 columns\): line 10 \(23 cells\)")

@@ -203,13 +203,13 @@ def _build(rows, lines, path, expected, skiprows, header, notes):
         h = (skiprows or 0) + int(header)
     if h >= len(rows):
         raise TableReadError(f"{path}: no header row (the file has {len(rows)} row(s))")
-    width = max(len(r) for r in rows[h:])
-    headers = [str(c).strip() for c in rows[h]] + [""] * (width - len(rows[h]))
-    while headers and headers[-1] == "" and all(
-            len(r) < len(headers) or _is_blank(r[len(headers) - 1]) for r in rows[h + 1:]):
-        headers.pop()  # trailing empty columns of a spreadsheet
-    body, body_lines = [], []
+    headers = [str(c).strip() for c in rows[h]]
+    while headers and headers[-1] == "":
+        headers.pop()  # trailing empty cells of the header row (spreadsheet padding)
+    body, body_lines, long_rows = [], [], []
     for rec, ln in zip(rows[h + 1:], lines[h + 1:]):
+        if any(not _is_blank(c) for c in rec[len(headers):]):
+            long_rows.append(f"line {ln} ({len(rec)} cells)")  # cells would shift: never drop them
         rec = list(rec[:len(headers)]) + [""] * (len(headers) - len(rec))
         if all(_is_blank(c) for c in rec):
             continue
@@ -219,6 +219,11 @@ def _build(rows, lines, path, expected, skiprows, header, notes):
             continue
         body.append(rec)
         body_lines.append(ln)
+    if long_rows:
+        raise TableReadError(
+            f"{path}: {len(long_rows)} row(s) have more cells than the header on line {lines[h]} "
+            f"({len(headers)} columns): {', '.join(long_rows[:10])}{' ...' if len(long_rows) > 10 else ''}; "
+            "an unquoted delimiter inside a value (such as 1,234.5)? Quote it or remove the separator")
     return headers, body, body_lines, lines[h]
 
 
