@@ -623,7 +623,9 @@ def validate_table(df: pd.DataFrame, schema: dict, registry: pd.DataFrame, *, re
     in_range = year.between(*YEAR_LIMITS)
     valid = frame[city.notna() & in_range & ~frame.duplicated(["city", "year"], keep=False)]
     report.issues += _balance_issues(valid, registry, balanced)
-    report.issues += unit_issues(valid, schema, lines, column_checks(schema, checks), accept_breaks)
+    shares = [c for c in present if schema[c][0] == "share"]  # > 1 is reported once, by the range rule
+    report.issues += unit_issues(valid.assign(**{c: valid[c].where(valid[c] <= 1) for c in shares}),
+                                 schema, lines, column_checks(schema, checks), accept_breaks)
     if report.errors:
         return None, report
     out = df.assign(city=city, year=year.astype(int), **{c: num[c] for c in present})
