@@ -18,29 +18,8 @@ the People's Republic predates 1949, and a year beyond 2100 is a typing slip suc
 21 prefectures exist in their present form since 1994 (Yunfu, the last, was created in 1994) and
 their codes are checked up to 2025.
 
-**Unit and outlier checks** (:func:`unit_issues`), per column, on positive values only:
-
-- *jumps within a city*: a value more than ``jump`` times (or less than ``1/jump`` of) the same
-  city's previous observed year. Default :data:`JUMP_FACTOR` = 10: real prefecture series
-  rarely move more than x2 in a year (the 2005 economic-census revision raised Dongguan's GDP
-  x1.9 in one year, the largest jump in the official 2000-2023 Guangdong accounts; the simulated
-  twin's noisiest series, the ICT employment share, moves x5.2 at most), while unit
-  slips are powers of ten of at least 100 (percent vs share x100, 10,000 yuan vs 100 million
-  yuan x10^4);
-- *outliers across cities*: a value more than ``spread`` times (or less than ``1/spread`` of)
-  the median of the same year over all cities. Default :data:`SPREAD_FACTORS`: 1000 for totals
-  (they scale with city size: in the official 2000-2023 accounts a city's GDP lies between 1/4
-  and x11 the provincial median of its year, and R&D or patent totals spread further, x46 in the
-  simulated twin), 20 for intensive quantities (per-person values, wages, shares),
-  whose city values stay within a few times the median. A whole city typed in 10,000 yuan
-  (x10^4) is caught; a whole city off by x100 in a *total* is not distinguishable from a large
-  city and is left to the jump check, which catches it where the slip covers only some years.
-- ``index`` columns may be negative (standardised scores), so they are not checked by default.
-
-Each flag names the city, the years, the column and the likely unit slip (the powers of ten
-near the ratio, :func:`suggest_slip`). A real break is accepted explicitly with ``accept_breaks`` entries
-``(city, year, column)`` (``year=None`` accepts the whole city-column); it is then reported as
-accepted, not as an error. ``column_checks`` overrides the factors per column.
+Unit and outlier checks (jumps within a city, outliers across cities, with the likely unit slip
+named) are documented in :mod:`helpers.units`; the reports in :mod:`helpers.issues`.
 
 **Design: why pandera, and for what.** Cell rules (finite, ranges, missing values, unique
 city-year, year limits) are one :class:`pandera.DataFrameSchema` built from the schema mapping
@@ -55,154 +34,18 @@ that carry city, year, column, value and file line.
 
 from __future__ import annotations
 
-import difflib
-import warnings
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
+from .issues import (MAX_LISTED, Issue, PanelSchemaError, ValidationReport, closest,  # noqa: F401
+                     warn_or_raise, years_text)
 from .readers import normalize_name
+from .units import INDICATOR_KINDS, JUMP_FACTOR, SPREAD_FACTORS, column_checks, suggest_slip, unit_issues  # noqa: F401
 
 #: Hard limits of a plausible year (inclusive): outside is an error.
 YEAR_LIMITS = (1949, 2100)
 #: Years the registry is known to describe (inclusive): outside is a warning.
 REGISTRY_YEARS = (1994, 2025)
-#: Default within-city year-on-year factor beyond which a change is flagged.
-JUMP_FACTOR = 10.0
-#: Default cross-city factor (value / median of the year) by scale of the quantity.
-SPREAD_FACTORS = {"total": 1000.0, "intensive": 20.0}
-#: How many issues of one check are listed before "and N more".
-MAX_LISTED = 12
-INDICATOR_KINDS = ("count", "level", "share", "index")
-
-
-class PanelSchemaError(ValueError):
-    """A user's table does not follow the documented schema.
-
-    The message names the file and lists every fault (city, year, column, value, file line);
-    ``report`` holds the :class:`ValidationReport` when validation got that far.
-    """
-
-    def __init__(self, message, report=None):
-        super().__init__(message)
-        self.report = report
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One finding: ``severity`` is "error", "warning", "accepted" or "note"."""
-
-    severity: str
-    check: str
-    message: str
-    column: str | None = None
-    city: str | None = None
-    year: int | None = None
-    value: object = None
-    line: int | None = None
-
-    def where(self, line_word: str = "line") -> str:
-        """``line N: city C, year Y`` (the parts that are known)."""
-        loc = ", ".join(p for p in (f"city {self.city}" if self.city is not None else None,
-                                    f"year {self.year}" if self.year is not None else None) if p)
-        pre = f"{line_word} {self.line}" if self.line is not None else ""
-        return ": ".join(p for p in (pre, loc) if p)
-
-    def __str__(self):
-        return _fmt(self, "line")
-
-
-@dataclass
-class ValidationReport:
-    """Every finding of a validation, with a readable :meth:`summary`."""
-
-    source: str
-    issues: list = field(default_factory=list)
-    n_rows: int = 0
-    line_word: str = "line"
-
-    def _of(self, severity):
-        return [i for i in self.issues if i.severity == severity]
-
-    @property
-    def errors(self):
-        return self._of("error")
-
-    @property
-    def warnings(self):
-        return self._of("warning")
-
-    @property
-    def accepted(self):
-        return self._of("accepted")
-
-    @property
-    def notes(self):
-        return self._of("note")
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def _lines(self, severity, limit):
-        found = self._of(severity)
-        out = []
-        for check in dict.fromkeys(i.check for i in found):
-            group = [i for i in found if i.check == check]
-            shown = group if limit is None else group[:limit]
-            out += [f"  - {_fmt(i, self.line_word)}" for i in shown]
-            if len(group) > len(shown):
-                out.append(f"  - ... and {len(group) - len(shown)} more {check} issue(s)")
-        return out
-
-    def summary(self, limit: int | None = MAX_LISTED) -> str:
-        """Text report: errors, warnings, accepted breaks and reading notes."""
-        head = (f"{self.source}: {self.n_rows} data row(s); {len(self.errors)} error(s), "
-                f"{len(self.warnings)} warning(s), {len(self.accepted)} accepted break(s)")
-        body = [head]
-        for sev, title in (("error", "Errors"), ("warning", "Warnings"),
-                           ("accepted", "Accepted (accept_breaks)"), ("note", "Reading notes")):
-            if self._of(sev):
-                body += [f"{title}:", *self._lines(sev, limit)]
-        return "\n".join(body)
-
-    def __str__(self):
-        return self.summary()
-
-
-def _fmt(issue: Issue, line_word: str) -> str:
-    w = issue.where(line_word)
-    return f"{w}: {issue.message}" if w else issue.message
-
-
-def closest(name, candidates, n: int = 3) -> list:
-    """Up to ``n`` candidates closest to ``name`` (difflib ratio >= 0.6, case-insensitive)."""
-    keys = {normalize_name(c): c for c in candidates}
-    return [keys[k] for k in difflib.get_close_matches(normalize_name(name), list(keys), n=n)]
-
-
-# --------------------------------------------------------------------------- column attributes
-def column_checks(schema: dict, overrides: dict | None = None) -> dict:
-    """Unit-check factors per indicator column: ``{column: {"jump": f, "spread": f}}``.
-
-    Defaults from the kind and unit: ``index`` columns unchecked (``None``); shares and units
-    containing "per" (per person, per 100 people, yuan per year) are intensive, the rest totals
-    (:data:`SPREAD_FACTORS`); ``jump`` is :data:`JUMP_FACTOR`. ``overrides`` maps a column to a
-    dict replacing any of the two (``None`` switches a check off).
-    """
-    out = {}
-    for col, (kind, unit, _) in schema.items():
-        if kind not in INDICATOR_KINDS:
-            continue
-        if kind == "index":
-            attrs = {"jump": None, "spread": None}
-        else:
-            scale = "intensive" if kind == "share" or " per " in f" {unit} " else "total"
-            attrs = {"jump": JUMP_FACTOR, "spread": SPREAD_FACTORS[scale]}
-        attrs.update((overrides or {}).get(col, {}))
-        out[col] = attrs
-    return out
 
 
 def pandera_schema(schema: dict, columns, allow_missing: bool = False):
@@ -274,122 +117,6 @@ def cell_issues(frame: pd.DataFrame, schema: dict, columns, lines, allow_missing
                          f"column {col!r} " + text.format(value=value, kind=kind, hint=hint),
                          column=col, city=None if pd.isna(city) else city, year=year, value=value, line=line))
     return out
-
-
-# --------------------------------------------------------------------------- unit checks
-def _slip_text(k: int, big: bool, kind: str) -> str:
-    if k == 4:
-        return ("x10^4: 10,000 yuan (万元) typed where 100 million yuan (亿元) is expected, or persons "
-                "where 10k persons is expected" if big else
-                "x10^-4: 100 million yuan (亿元) typed where 10,000 yuan (万元) is expected, or 10k persons "
-                "where persons is expected")
-    if k == 2 and kind == "share":
-        return ("x100: a percentage typed where a share belongs (45 or 0.45 for 0.0045)" if big
-                else "x1/100: a share among percentages, or a share divided by 100 twice")
-    if k == 2:
-        return "x100 unit slip (e.g. million yuan vs 100 million yuan, or percent vs share)"
-    if k == 3:
-        return "x1000 unit slip (thousands vs units)"
-    return "x10 unit slip (e.g. 10 million yuan vs 100 million yuan) or a typo"
-
-
-def suggest_slip(ratio: float, kind: str = "level", tolerance: float = 0.5) -> str:
-    """Likely unit slip behind a ratio between two values that should be comparable.
-
-    The slips considered are powers of ten, the common ones first (10^4, 100, 1000, 10); a slip
-    10^k is suggested when |log10 ratio| lies within ``tolerance`` decades of k. Same-city
-    comparisons use 0.5 (the nearest power); cross-city ones 1.0, because a city's genuine
-    distance from the median (up to a decade) multiplies the slip.
-    """
-    d = abs(float(np.log10(ratio)))
-    hits = [k for k in (4, 2, 3, 1) if abs(d - k) <= tolerance]
-    if not hits:
-        return "no power-of-ten slip: a genuine break, a typo or a changed definition"
-    return "; or ".join(_slip_text(k, ratio > 1, kind) for k in hits[:2])
-
-
-def _accepted(accept, city, year, col) -> bool:
-    return (city, year, col) in accept or (city, None, col) in accept
-
-
-def _jump_issues(d, col, factor, kind, lines, accept) -> list:
-    out = []
-    for city, g in d.groupby("city", sort=False):
-        g = g.sort_values("year")
-        x = g[col].to_numpy(float)
-        ok = np.isfinite(x) & (x > 0)
-        g, x = g[ok], x[ok]
-        if len(x) < 2:
-            continue
-        r = x[1:] / x[:-1]
-        for j in np.flatnonzero((r > factor) | (r < 1 / factor)):
-            y0, y1 = int(g["year"].iat[j]), int(g["year"].iat[j + 1])
-            msg = (f"column {col!r} jumps x{r[j]:.3g} from {x[j]:g} ({y0}) to {x[j + 1]:g} ({y1}) within {city}, "
-                   f"beyond the factor {factor:g}; likely {suggest_slip(r[j], kind)}")
-            sev = "accepted" if _accepted(accept, city, y1, col) else "error"
-            if sev == "error":
-                msg += f"; if real, pass accept_breaks=[({city!r}, {y1}, {col!r})]"
-            out.append(Issue(sev, "unit jump", msg, column=col, city=city, year=y1, value=x[j + 1],
-                             line=lines[g.index[j + 1]]))
-    return out
-
-
-def _spread_issues(d, col, factor, kind, lines, accept) -> list:
-    v = d[col].where(np.isfinite(d[col]) & (d[col] > 0))
-    med = v.groupby(d["year"]).transform("median")
-    n = v.groupby(d["year"]).transform("count")
-    r = v / med
-    flag = (n >= 5) & ((r > factor) | (r < 1 / factor))
-    out = []
-    for city, g in d[flag].groupby("city", sort=False):
-        years = sorted(int(y) for y in g["year"])
-        rr = r[g.index]
-        ratio = float(np.exp(np.log(rr).median()))
-        acc = all(_accepted(accept, city, y, col) for y in years)
-        msg = (f"column {col!r} is x{ratio:.3g} the cross-city median of the same year in {_years_text(years)}, beyond "
-               f"the factor {factor:g}; likely {suggest_slip(ratio, kind, tolerance=1.0)}")
-        if not acc:
-            msg += f"; if real, pass accept_breaks=[({city!r}, None, {col!r})]"
-        out.append(Issue("accepted" if acc else "error", "unit outlier", msg, column=col, city=city,
-                         year=years[0], value=float(v[g.index[0]]), line=lines[g.index[0]]))
-    return out
-
-
-def _years_text(years) -> str:
-    runs, start = [], years[0]
-    for a, b in zip(years, years[1:] + [None]):
-        if b != a + 1:
-            runs.append(str(a) if a == start else f"{start}-{a}")
-            start = b
-    return ", ".join(runs)
-
-
-def unit_issues(d: pd.DataFrame, schema: dict, lines, checks: dict, accept=()) -> list:
-    """Within-city jumps and cross-city outliers of every checked column (module notes).
-
-    ``d`` has one row per valid city-year (columns ``city``, ``year`` and float indicators),
-    its index pointing into ``lines``.
-    """
-    accept = {(c, None if y is None else int(y), col) for c, y, col in accept}
-    out = []
-    for col, attrs in checks.items():
-        if col not in d.columns:
-            continue
-        kind = schema[col][0]
-        if attrs.get("jump"):
-            out += _jump_issues(d, col, float(attrs["jump"]), kind, lines, accept)
-        if attrs.get("spread"):
-            out += _spread_issues(d, col, float(attrs["spread"]), kind, lines, accept)
-    return out
-
-
-def warn_or_raise(report: ValidationReport, stacklevel: int = 3):
-    """Raise :class:`PanelSchemaError` with the full report if it has errors, else warn once."""
-    if report.errors:
-        raise PanelSchemaError(report.summary(), report)
-    if report.warnings:
-        msg = report.source + ": " + "; ".join(_fmt(i, report.line_word) for i in report.warnings)
-        warnings.warn(msg, UserWarning, stacklevel=stacklevel)
 
 
 # --------------------------------------------------------------------------- whole-table validation
@@ -571,7 +298,7 @@ def _balance_issues(valid: pd.DataFrame, registry, balanced: str) -> list:
         if city not in have.index:
             parts.append(f"{city} (all years)")
         elif miss:
-            parts.append(f"{city} ({_years_text(miss)})")
+            parts.append(f"{city} ({years_text(miss)})")
     if not parts:
         return []
     sev = "error" if balanced == "error" else "warning"
