@@ -82,7 +82,7 @@ def suggest_slip(ratio: float, kind: str = "level", tolerance: float = 0.5) -> s
     """Likely unit slip behind a ratio between two values that should be comparable.
 
     The slips considered are powers of ten, the common ones first (10^4, 100, 1000, 10); a slip
-    10^k is suggested when |log10 ratio| lies within ``tolerance`` decades of k. Same-city
+    10^k is suggested when ``abs(log10(ratio))`` lies within ``tolerance`` decades of k. Same-city
     comparisons use 0.5 (the nearest power); cross-city ones 1.0, because a city's genuine
     distance from the median (up to a decade) multiplies the slip.
     """
@@ -113,7 +113,7 @@ def _jump_issues(d, col, factor, kind, lines, accept) -> list:
                    f"beyond the factor {factor:g}; likely {suggest_slip(r[j], kind)}")
             sev = "accepted" if _accepted(accept, city, y1, col) else "error"
             if sev == "error":
-                msg += f"; if real, pass accept_breaks=[({city!r}, {y1}, {col!r})]"
+                msg += f"; if real, pass accept_breaks=[({city!r}, {y1}, {col!r})] (chapters: panel_accept_breaks)"
             out.append(Issue(sev, "unit jump", msg, column=col, city=city, year=y1, value=x[j + 1],
                              line=lines[g.index[j + 1]]))
     return out
@@ -134,7 +134,7 @@ def _spread_issues(d, col, factor, kind, lines, accept) -> list:
         msg = (f"column {col!r} is x{ratio:.3g} the cross-city median of the same year in {years_text(years)}, beyond "
                f"the factor {factor:g}; likely {suggest_slip(ratio, kind, tolerance=1.0)}")
         if not acc:
-            msg += f"; if real, pass accept_breaks=[({city!r}, None, {col!r})]"
+            msg += f"; if real, pass accept_breaks=[({city!r}, None, {col!r})] (chapters: panel_accept_breaks)"
         out.append(Issue("accepted" if acc else "error", "unit outlier", msg, column=col, city=city,
                          year=years[0], value=float(v[g.index[0]]), line=lines[g.index[0]]))
     return out
