@@ -262,7 +262,7 @@ def schema_table() -> pd.DataFrame:
 
 def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
                    balanced: str = "warn", source: str = "panel", *, schema=None, checks=None,
-                   accept_breaks=(), lines=None) -> pd.DataFrame:
+                   accept_breaks=(), lines=None, unit_checks: bool = True) -> pd.DataFrame:
     """Check a city-year panel against a schema and return a clean copy.
 
     Every fault is collected and reported together (city, year, column, value and line);
@@ -291,6 +291,8 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
         city's whole column); they are reported as accepted, not as errors.
     lines : sequence of int, optional
         Original file line of each row, for messages (default: row positions).
+    unit_checks : bool
+        Run the unit and outlier checks (:mod:`helpers.units`); False only for generated data.
 
     Returns
     -------
@@ -307,7 +309,7 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
     clean, report = _schema.validate_table(
         df, PANEL_SCHEMA if schema is None else schema, city_table(), required=required,
         allow_missing=allow_missing, balanced=balanced, source=source, lines=lines, checks=checks,
-        accept_breaks=accept_breaks)
+        accept_breaks=accept_breaks, unit_checks=unit_checks)
     _schema.warn_or_raise(report)
     clean.attrs["accepted_breaks"] = [str(i) for i in report.accepted]
     return clean

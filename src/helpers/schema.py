@@ -311,12 +311,14 @@ def _balance_issues(valid: pd.DataFrame, registry, balanced: str) -> list:
 
 def validate_table(df: pd.DataFrame, schema: dict, registry: pd.DataFrame, *, required=None,
                    allow_missing: bool = False, balanced: str = "warn", source: str = "panel",
-                   lines=None, checks: dict | None = None, accept_breaks=(), notes=()):
+                   lines=None, checks: dict | None = None, accept_breaks=(), notes=(),
+                   unit_checks: bool = True):
     """Validate a raw city-year table; return ``(clean frame or None, ValidationReport)``.
 
     Every fault is collected (see the module notes); the clean frame is ``None`` when there
     are errors. ``lines`` gives the original file line of each row (default: row positions,
-    reported as "row N"); ``notes`` are reading notes carried into the report.
+    reported as "row N"); ``notes`` are reading notes carried into the report; ``unit_checks=False``
+    skips :func:`helpers.units.unit_issues` (for generated data, which has no typing slips).
     """
     if balanced not in ("warn", "error", "ignore"):
         raise ValueError("balanced must be 'warn', 'error' or 'ignore'")
@@ -351,8 +353,9 @@ def validate_table(df: pd.DataFrame, schema: dict, registry: pd.DataFrame, *, re
     valid = frame[city.notna() & in_range & ~frame.duplicated(["city", "year"], keep=False)]
     report.issues += _balance_issues(valid, registry, balanced)
     shares = [c for c in present if schema[c][0] == "share"]  # > 1 is reported once, by the range rule
-    report.issues += unit_issues(valid.assign(**{c: valid[c].where(valid[c] <= 1) for c in shares}),
-                                 schema, lines, column_checks(schema, checks), accept_breaks)
+    if unit_checks:
+        report.issues += unit_issues(valid.assign(**{c: valid[c].where(valid[c] <= 1) for c in shares}),
+                                     schema, lines, column_checks(schema, checks), accept_breaks)
     if report.errors:
         return None, report
     out = df.assign(city=city, year=year.astype(int), **{c: num[c] for c in present})

@@ -17,6 +17,9 @@
   whose city values stay within a few times the median. A whole city typed in 10,000 yuan
   (x10^4) is caught; a whole city off by x100 in a *total* is not distinguishable from a large
   city and is left to the jump check, which catches it where the slip covers only some years.
+- *shares* near zero move by large ratios with tiny absolute changes (0.011 to 0.001 is x1/11),
+  so their jump factor is :data:`SHARE_JUMP_FACTOR` = 30, the log-midpoint of 10 and the x100 of
+  the percent slip, and only values far *above* the cross-city median are flagged;
 - ``index`` columns may be negative (standardised scores), so they are not checked by default.
 
 Each flag names the city, the years, the column and the likely unit slip (the powers of ten
@@ -34,6 +37,9 @@ from .issues import Issue, years_text
 
 #: Default within-city year-on-year factor beyond which a change is flagged.
 JUMP_FACTOR = 10.0
+#: Within-city factor for shares: the log-midpoint of 10 and 100 (a small share moves by large
+#: ratios with tiny absolute changes; the percent-for-share slip is x100).
+SHARE_JUMP_FACTOR = 30.0
 #: Default cross-city factor (value / median of the year) by scale of the quantity.
 SPREAD_FACTORS = {"total": 1000.0, "intensive": 20.0}
 #: Schema kinds that are indicator columns (everything but keys and ids).
@@ -41,12 +47,14 @@ INDICATOR_KINDS = ("count", "level", "share", "index")
 
 
 def column_checks(schema: dict, overrides: dict | None = None) -> dict:
-    """Unit-check factors per indicator column: ``{column: {"jump": f, "spread": f}}``.
+    """Unit-check factors per indicator column: ``{column: {"jump": f, "spread": f, "low": bool}}``.
 
     Defaults from the kind and unit: ``index`` columns unchecked (``None``); shares and units
     containing "per" (per person, per 100 people, yuan per year) are intensive, the rest totals
-    (:data:`SPREAD_FACTORS`); ``jump`` is :data:`JUMP_FACTOR`. ``overrides`` maps a column to a
-    dict replacing any of the two (``None`` switches a check off).
+    (:data:`SPREAD_FACTORS`); ``jump`` is :data:`JUMP_FACTOR`, :data:`SHARE_JUMP_FACTOR` for
+    shares; ``low`` (flag values far *below* the median too) is False for shares, which may
+    approach zero. ``overrides`` maps a column to a dict replacing any of these (``None``
+    switches a check off).
     """
     out = {}
     for col, (kind, unit, _) in schema.items():
@@ -56,7 +64,8 @@ def column_checks(schema: dict, overrides: dict | None = None) -> dict:
             attrs = {"jump": None, "spread": None}
         else:
             scale = "intensive" if kind == "share" or " per " in f" {unit} " else "total"
-            attrs = {"jump": JUMP_FACTOR, "spread": SPREAD_FACTORS[scale]}
+            attrs = {"jump": SHARE_JUMP_FACTOR if kind == "share" else JUMP_FACTOR,
+                     "spread": SPREAD_FACTORS[scale], "low": kind != "share"}
         attrs.update((overrides or {}).get(col, {}))
         out[col] = attrs
     return out
@@ -119,12 +128,12 @@ def _jump_issues(d, col, factor, kind, lines, accept) -> list:
     return out
 
 
-def _spread_issues(d, col, factor, kind, lines, accept) -> list:
+def _spread_issues(d, col, factor, kind, lines, accept, low=True) -> list:
     v = d[col].where(np.isfinite(d[col]) & (d[col] > 0))
     med = v.groupby(d["year"]).transform("median")
     n = v.groupby(d["year"]).transform("count")
     r = v / med
-    flag = (n >= 5) & ((r > factor) | (r < 1 / factor))
+    flag = (n >= 5) & ((r > factor) | ((r < 1 / factor) & low))
     out = []
     for city, g in d[flag].groupby("city", sort=False):
         years = sorted(int(y) for y in g["year"])
@@ -155,5 +164,6 @@ def unit_issues(d: pd.DataFrame, schema: dict, lines, checks: dict, accept=()) -
         if attrs.get("jump"):
             out += _jump_issues(d, col, float(attrs["jump"]), kind, lines, accept)
         if attrs.get("spread"):
-            out += _spread_issues(d, col, float(attrs["spread"]), kind, lines, accept)
+            out += _spread_issues(d, col, float(attrs["spread"]), kind, lines, accept,
+                                  attrs.get("low", True))
     return out
