@@ -295,7 +295,13 @@ def _outcomes(st: _State, p: TwinParams, sy, ag):
 _FN_CENTRE = 10.0
 
 
-def _build_state(p: TwinParams, seed: int, years) -> tuple[_State, np.ndarray]:
+def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
+    """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+
+    ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
+    participation index ``index`` (everything inside Lambda in (3) but the network term)
+    and the city effects ``u``; it draws nothing more, so the twin is unchanged.
+    """
     rng = np.random.default_rng(seed)
     reg = _data.city_table()
     N, T = len(reg), len(years)
@@ -345,6 +351,8 @@ def _build_state(p: TwinParams, seed: int, years) -> tuple[_State, np.ndarray]:
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
     base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
     va = _solve_participation(base, pop, p.alpha_N)
+    if return_parts:
+        return st, va, rng, {"index": base, "u": u}
     return st, va, rng
 
 
