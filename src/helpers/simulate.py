@@ -209,11 +209,15 @@ def _spatial_weights(p: TwinParams) -> pd.DataFrame:
     return _data.inverse_distance_weights(power=2.0)
 
 
-def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12):
-    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t)) per year, from last year's s."""
+def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None):
+    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t)) per year, from last year's s.
+
+    ``init`` is the state before the first year (default Lambda(base_0)); helpers.scenarios
+    passes the twin's state of the year before a policy to re-solve only the years after it.
+    """
     T, N = base.shape
     s = np.zeros((T, N))
-    prev = logistic(base[0])
+    prev = logistic(base[0]) if init is None else init
     wts = pop / pop.sum(axis=1, keepdims=True)
     for t in range(T):
         cur = prev
