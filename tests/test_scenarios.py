@@ -217,7 +217,7 @@ def test_theil_parts_add_up_and_gap_is_delta_minus_rest(ext):
 
 
 def test_fixed_budget_targeting_respects_the_budget_and_beats_uniform(ext):
-    b = sc.budget_allocation(ext, budget_boost=0.5, n_frontier=2)
+    b = sc.budget_allocation(ext, budget_boost=0.5, n_frontier=3)
     pop = ext.st.pop[ext.st.years.index(2025)]
     spent = (b.allocations.to_numpy() * pop[:, None]).sum(axis=0)
     assert np.allclose(spent, b.budget, rtol=1e-6)
@@ -225,6 +225,11 @@ def test_fixed_budget_targeting_respects_the_budget_and_beats_uniform(ext):
     o = b.outcomes
     assert o.at["max_synergy", "synergy"] >= o.at["uniform", "synergy"] - 1e-9
     assert o.at["max_gap_cut", "gap_cut"] >= o.at["uniform", "gap_cut"] - 1e-9
+    # the frontier trades synergy for gap cut: more cut, no more synergy (optimiser tolerance)
+    f = b.frontier
+    assert len(f) == 3 and (np.diff(f["gap_cut"]) > 0).all()
+    assert (np.diff(f["synergy"]) <= 1e-3 * f["synergy"].abs().max()).all()
+    assert f["gap_cut"].iloc[1] >= f["required_gap_cut"].iloc[1] - 1e-6
     # gains are what a direct run with those boosts gives
     sub = b.allocations["uniform"].to_numpy()
     a = _run(ext, subsidy=sub, subsidy_years=6, cities="all")

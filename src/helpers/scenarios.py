@@ -188,17 +188,39 @@ def default_scenarios(start: int = 2025, horizon: int = HORIZON) -> dict[str, Sc
     return out
 
 
-#: What each lever stands for, paraphrasing the seed papers' recommendations.
+#: What each lever stands for: a paraphrase of the seed papers' text, with the reference key.
 LEVER_MEANING = {
-    "rollout": "invest in digital infrastructure (the technologies of virtual agglomeration) where it lags",
-    "platform": "deepen platform integration so that transaction costs between cities fall",
-    "subsidy": "support firms' move onto digital platforms",
-    "talent": "strengthen talent and R&D, the stocks behind talent and technology flows",
-    "gba": "integrate the Greater Bay Area: open factor flows with Hong Kong and Macao",
-    "subsidy_3y": "support firms' move onto digital platforms for three years only (tipping test)",
-    "combined": "all recommendations together",
-    "baseline": "no policy change",
+    "rollout": ("uneven digitalisation held back by technological, financial and talent constraints; more "
+                "investment in the research and application of virtual-agglomeration technologies",
+                "wang_xiong_virtual"),
+    "platform": ("lower transaction costs as the core motive for joining virtual clusters; barriers to factor "
+                 "mobility", "wang_xiong_virtual,wang_peng_mechanism"),
+    "subsidy": ("policy measures that guide firms into virtual agglomeration; participation barriers of small "
+                "firms (named as a direction for research)", "wang_xiong_virtual"),
+    "subsidy_3y": ("as subsidy, paid for three years only (does support outlast itself?)", "wang_xiong_virtual"),
+    "talent": ("targeted talent policies and more R&D; flows of talent, capital and technology as a pathway",
+               "wang_xiong_virtual,wang_peng_mechanism"),
+    "gba": ("networked integration of industrial resources in the Guangdong-Hong Kong-Macao Greater Bay Area "
+            "(named as a direction for research, not a recommendation)", "wang_xiong_virtual"),
+    "combined": ("all levers together", ""),
+    "baseline": ("no policy change", ""),
 }
+
+
+def lever_table(scenarios: dict) -> pd.DataFrame:
+    """One row per scenario: its levers and settings, and the seed text it stands for."""
+    rows = []
+    for name, s in scenarios.items():
+        settings = {k: v for k, v in vars(s).items()
+                    if k not in ("name", "ramp", "cities") and v not in (None, 0.0, 0)}
+        if "subsidy" not in s.levers:
+            settings.pop("subsidy_years", None)
+        meaning, cite = LEVER_MEANING.get(name, ("", ""))
+        rows.append({"scenario": name, "levers": ", ".join(s.levers) or "none",
+                     "settings": ", ".join(f"{k}={v}" for k, v in settings.items()),
+                     "targets": s.cities if s.levers and set(s.levers) & {"rollout", "subsidy", "talent"} else "",
+                     "stands for (paraphrase)": meaning, "source": cite})
+    return pd.DataFrame(rows).set_index("scenario")
 
 
 # ----------------------------------------------------------------------------- the extended twin
@@ -820,13 +842,15 @@ def budget_allocation(ext: Extended, budget_boost: float = 0.5, start: int = 202
             x = x_u
         allocs[name], status[name] = x, r.message
     lo, hi = m.gap_cut(allocs["max_synergy"]), m.gap_cut(allocs["max_gap_cut"])
-    front = []
-    for k, r_req in enumerate(np.linspace(lo, hi, n_frontier)):
-        x0 = allocs["max_synergy"] if k == 0 else front[-1][2]
-        x, r = _optimise(m, m.synergy, x0, ub, constraint=lambda x, r_req=r_req: m.gap_cut(x) - r_req)
-        front.append((r_req, x, x))
+    # the end points are the two targeted optima; interior points warm-start from the last one
+    front = [(lo, allocs["max_synergy"])]
+    for r_req in np.linspace(lo, hi, max(n_frontier, 2))[1:-1]:
+        x, _ = _optimise(m, m.synergy, front[-1][1], ub,
+                         constraint=lambda x, r_req=r_req: m.gap_cut(x) - r_req)
+        front.append((r_req, x))
+    front.append((hi, allocs["max_gap_cut"]))
     frontier = pd.DataFrame([{"required_gap_cut": r_req, "gap_cut": m.gap_cut(x), "synergy": m.synergy(x)}
-                             for r_req, x, _ in front])
+                             for r_req, x in front])
     cities = ext.st.reg.index
     allocations = pd.DataFrame({k: m.boosts(x) for k, x in allocs.items()}, index=cities)
     gains = pd.DataFrame({k: m.sy_change(x) for k, x in allocs.items()}, index=cities)
@@ -937,7 +961,11 @@ def detectability_sentences(det: pd.DataFrame, horizon: int = HORIZON) -> list[s
             continue
         s = (head + f". Its chain is what {r['hypothesis']} tests ({HYPOTHESES[r['hypothesis']]}); in "
              f"{int(r['n_reps'])} simulated 21 x 13 twins ({r['twin']}) it is declared supported in {r['power']:.0%}")
-        s += (": a study of this size would usually miss a policy that works." if r["power"] < 0.5
-              else ": a study of this size would usually see it.")
+        if r["power"] < 0.5:
+            s += ": a study of this size would usually miss a policy that works."
+        elif r["power"] < 0.8:
+            s += f": a study of this size would see it in only about {r['power']:.0%} of cases."
+        else:
+            s += ": a study of this size would usually see it."
         out.append(s)
     return out
