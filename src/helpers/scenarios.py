@@ -26,8 +26,7 @@ A scenario (:class:`Scenario`) is a named set of lever changes with a start year
   the friction across the boundary (an effective-distance factor on cross-boundary pairs)
   falls from ``border_sq`` (the status quo, a drawn parameter) to ``gba_border``.
 
-Shocks and history
-------------------
+**Shocks and history.**
 The twin's own years (2011-2023) are built by :func:`helpers.simulate._build_state`, so the
 baseline reproduces :func:`helpers.simulate.simulate_panel` exactly. Years after 2023 continue
 every equation of the twin (logistic diffusion with each city's own midpoint, the national
@@ -35,16 +34,14 @@ trend, log-linear growth of the factor masses, linear year effects, the census p
 path) with new shocks drawn from a generator seeded by ``(seed, 2024)``; every scenario and
 every parameter draw uses the same future shocks.
 
-Greater Bay Area
-----------------
+**Greater Bay Area.**
 The twin is calibrated without Hong Kong and Macao, so its baseline flows already contain
 today's cross-boundary exchange. The GBA lever therefore adds to each city's factor-flow
 position FN the *change* in its log flows in the 23-node network when the boundary factor
 falls: FN_i + [FN_i^{23}(gba_border) - FN_i^{23}(border_sq)]. The two nodes' participation
 follows the population-weighted Delta mean; their development level is ``gba_dev``.
 
-Disparity
----------
+**Disparity.**
 For each run and year: the Delta-rest gap of mean synergy and of mean log productivity
 (unweighted city means, PRD minus the 12 other cities), and the population-weighted Theil T
 index of labour productivity exp(P) across the 21 cities, split into within- and
