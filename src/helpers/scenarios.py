@@ -710,7 +710,7 @@ def tipping_sentence(res: ScenarioResult, temporary: str = "subsidy_3y", tol: fl
     last = e[e["year"] == res.horizon].set_index("draw")["value"]
     lasting = int((last > tol).sum())
     n = len(last)
-    s = (f"A subsidy paid from {sc.start} to {end} only raises participation by up to {_g(peak.median())} "
+    s = (f"A subsidy paid only from {sc.start} to {end} raises participation by up to {_g(peak.median())} "
          f"(median over draws) while it is paid; in {res.horizon} participation is still higher in "
          f"{lasting} of {n} draws")
     if lasting == 0:
@@ -720,6 +720,17 @@ def tipping_sentence(res: ScenarioResult, temporary: str = "subsidy_3y", tol: fl
     else:
         s += f" (median lasting effect {_g(last.median())}): it tips participation in those draws."
     return s
+
+
+def rollout_context(ext: Extended, start: int = 2025) -> str:
+    """How much diffusion is left outside the Delta when a roll-out starts (generated)."""
+    reg = ext.st.reg
+    prd = (reg["region"] == "PRD").to_numpy()
+    t = ext.st.years.index(start)
+    d_rest, d_prd = ext.st.D[t, ~prd].mean(), ext.st.D[t, prd].mean()
+    return (f"In the baseline, digital infrastructure outside the Delta stands at {d_rest:.0%} of its "
+            f"saturation level in {start} (the Delta: {d_prd:.0%}), so a roll-out starting then has "
+            f"{1 - d_rest:.0%} of the diffusion left to speed up.")
 
 
 def va_share(ext: Extended, scenario: Scenario, year: int = HORIZON) -> float:
