@@ -13,7 +13,8 @@ CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
 HELPERS := $(sort $(wildcard src/helpers/*.py))
 DATA := $(sort $(wildcard data/*.csv))
-BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*))
+BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
+  $(sort $(wildcard _ext/*.py _static/*))
 
 STAGE := _build/stage
 BOOK_NB := $(patsubst chapters/%,$(STAGE)/chapters/%,$(CHAPTERS))
