@@ -5,6 +5,9 @@
   so equations render with no network.
 - **Version in the footer.** ``helpers <version>, commit <hash>`` (``helpers.provenance``),
   computed at build time, goes into the footer and into Sphinx's ``version``/``release``.
+- **Author-year reference list** (pybtex style ``authoryear``).
+- **Exhibits and code** (``chapters/exhibits.md``): the list of numbered figures and tables,
+  generated from the executed chapters.
 """
 
 from __future__ import annotations
@@ -101,9 +104,81 @@ def _register_bib_style():
     register_plugin("pybtex.style.formatting", "authoryear", _author_year_style())
 
 
+# ----------------------------------------------------------------------------------------------
+# "Exhibits and code": generated at build time from the executed chapters. Every numbered figure
+# (cell metadata mystnb.figure.name) and table (a MyST table directive in a Markdown output,
+# helpers.tables.exhibit) is listed with its chapter, its cell and the helpers functions the cell
+# calls. Nothing in this list is typed by hand.
+
+EXHIBITS_DOC = "chapters/exhibits"
+_MODULES = ("constructs", "data", "experiments", "measure", "models", "network", "plots",
+            "provenance", "report", "simulate", "tables")
+
+
+def _helpers_calls(source: str, imported: dict[str, str]) -> list[str]:
+    import re
+
+    found = [f"{m}.{f}" for m, f in re.findall(r"\b(%s)\.([A-Za-z_]\w*)\s*\(" % "|".join(_MODULES), source)]
+    found += [f"{imported[n]}.{n}" for n in re.findall(r"\b([A-Za-z_]\w*)\s*\(", source) if n in imported]
+    return list(dict.fromkeys(found))
+
+
+def scan_exhibits(srcdir) -> list[dict]:
+    """Exhibits of every executed chapter under ``srcdir/chapters`` in reading order."""
+    import re
+
+    import nbformat
+
+    rows = []
+    for path in sorted(Path(srcdir, "chapters").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        imported: dict[str, str] = {}
+        number = 0
+        for cell in nb.cells:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type != "code" or "injected-parameters" in tags:
+                continue
+            number += 1
+            for mod, names in re.findall(r"from helpers\.(\w+) import ([\w ,]+)", cell.source):
+                imported.update({n.strip(): mod for n in names.split(",") if n.strip()})
+            labels = []
+            fig = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+            if fig.get("name"):
+                labels.append(("Figure", fig["name"]))
+            for out in cell.get("outputs", []):
+                md = out.get("data", {}).get("text/markdown", "")
+                md = "".join(md) if isinstance(md, list) else md
+                labels += [("Table", lab) for lab in re.findall(r"^:name: (\S+)$", md, flags=re.M)
+                           if md.lstrip().startswith(":::{table}")]
+            for kind, label in labels:
+                rows.append({"kind": kind, "label": label, "doc": f"chapters/{path.stem}",
+                             "cell": number, "id": cell.get("id", ""),
+                             "calls": _helpers_calls(cell.source, imported)})
+    return rows
+
+
+def _exhibits_markdown(rows: list[dict]) -> str:
+    if not rows:
+        return "\nNo numbered exhibit was found in the executed chapters.\n"
+    lines = ["", "```{list-table}", ":header-rows: 1", ":widths: 18 24 14 44", "",
+             "* - Exhibit", "  - Chapter", "  - Code cell", "  - `helpers` functions called"]
+    for r in rows:
+        calls = ", ".join(f"`helpers.{c}`" for c in r["calls"]) or "(none: pandas/matplotlib only)"
+        lines += [f"* - {{numref}}`{r['kind']} %s <{r['label']}>`", f"  - {{doc}}`/{r['doc']}`",
+                  f"  - cell {r['cell']} (`{r['id']}`)", f"  - {calls}"]
+    lines.append("```")
+    return "\n".join(lines) + "\n"
+
+
+def _fill_exhibits(app, docname, source):
+    if docname == EXHIBITS_DOC:
+        source[0] += _exhibits_markdown(scan_exhibits(app.srcdir))
+
+
 def setup(app):
     _register_bib_style()
     app.connect("config-inited", _set_version)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("source-read", _fill_exhibits)
     app.add_css_file("book.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
