@@ -54,6 +54,8 @@ def _set_version(app, config):
     config.html_theme_options = opts
     ctx = dict(config.html_context or {})
     ctx["book_version"] = stamp
+    # an explicit light/dark default, or the theme logs "invalid theme mode" on a first visit
+    ctx.setdefault("default_mode", "auto")
     config.html_context = ctx
 
 
@@ -175,10 +177,25 @@ def _fill_exhibits(app, docname, source):
         source[0] += _exhibits_markdown(scan_exhibits(app.srcdir))
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Emit each script once. sphinx-thebe and sphinx-togglebutton register their inline
+    configuration scripts twice under Jupyter Book 1, and a second ``const THEBE_JS_URL`` is a
+    SyntaxError in every page's console."""
+    seen, unique = set(), []
+    for js in context.get("script_files", []):
+        attrs = getattr(js, "attributes", {}) or {}
+        key = (getattr(js, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in attrs.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    context["script_files"] = unique
+
+
 def setup(app):
     _register_bib_style()
     app.connect("config-inited", _set_version)
     app.connect("build-finished", _copy_mathjax)
     app.connect("source-read", _fill_exhibits)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.add_css_file("book.css")
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
