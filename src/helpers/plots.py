@@ -201,7 +201,8 @@ def network_plot(A: pd.DataFrame, size: pd.Series | None = None, ax=None, title:
         if size is not None:
             handles.append(Line2D([], [], marker="o", ls="", color="white", markeredgecolor="black",
                                   markersize=10, label=f"size: {size_label}"))
-        ax.legend(handles=handles, loc="lower left", fontsize=MIN_FONT - 1, frameon=False)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3,
+                  fontsize=MIN_FONT - 1, frameon=False)
     stamp(fig, simulated)
     return fig
 
@@ -240,12 +241,15 @@ def heatmap(df: pd.DataFrame, ax=None, cmap: str = "viridis", title: str | None 
             ax.axhline(k, color="white", lw=2.5)
         starts = [0, *edges]
         ends = [*edges, len(regions)]
+        # region names left of the city names (offset in points beyond the longest tick label)
+        fig.canvas.draw()
+        width = max(t.get_window_extent().width for t in ax.get_yticklabels()) * 72 / fig.dpi
         for a0, a1 in zip(starts, ends):
-            ax.text(-0.01, (a0 + a1) / 2, _data.REGION_NAMES[regions[a0]], rotation=90, ha="right",
-                    va="center", fontsize=MIN_FONT, transform=ax.get_yaxis_transform(),
-                    fontweight="bold")
+            ax.annotate(regions[a0], xy=(0, (a0 + a1) / 2), xycoords=ax.get_yaxis_transform(),
+                        xytext=(-(width + 14), 0), textcoords="offset points", rotation=90,
+                        ha="right", va="center", fontsize=MIN_FONT, fontweight="bold",
+                        color=REGION_COLOURS.get(regions[a0], "black"))
         ax.set_ylabel("")
-        ax.tick_params(axis="y", pad=14)
     if title:
         ax.set_title(title, fontsize=MIN_FONT + 1)
     stamp(fig, simulated)
