@@ -18,12 +18,16 @@ This package never imports :mod:`helpers.simulate`: measurement never sees the t
 
 from __future__ import annotations
 
+from . import coordination as _coordination
 from .agglomeration import coagglomeration, location_quotient
-from .coordination import (COORDINATION_BANDS, coordination_band, coupling_coordination, order_degree,
-                           synergy_degree)
+from .coordination import coordination_band, coupling_coordination, order_degree, synergy_degree
 from .indices import entropy_index, entropy_weights, normalize_indicators, topsis
 from .inequality import TheilResult, theil
 
+#: The ten coordination bands of the coupling coordination degree D, each 0.1 wide, lowest
+#: first; lower edges are inclusive and D = 1 belongs to the top band (assigned here, not
+#: imported, so that this comment documents it in the API reference).
+COORDINATION_BANDS = _coordination.COORDINATION_BANDS
 
 __all__ = [
     "COORDINATION_BANDS",
