@@ -38,7 +38,7 @@ def detectability(scenarios: dict, n_reps: int = 4, seed: int = _sim.DEFAULT_SEE
     (:func:`helpers.experiments.monte_carlo`). Levers that do not move participation (talent,
     GBA) get no hypothesis: every estimator of the book takes VA as the cause.
     """
-    from . import experiments
+    from .. import experiments
 
     ext = extend_twin(seed=seed, horizon=horizon)
     t = ext.st.years.index(horizon)
@@ -68,7 +68,7 @@ def detectability(scenarios: dict, n_reps: int = 4, seed: int = _sim.DEFAULT_SEE
 
 def detectability_sentences(det: pd.DataFrame, horizon: int = HORIZON) -> list[str]:
     """Sentences generated from :func:`detectability`."""
-    from .report import HYPOTHESES
+    from ..report import HYPOTHESES
 
     out = []
     for name, r in det.iterrows():
