@@ -14,7 +14,8 @@ CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
 HELPERS := $(sort $(wildcard src/helpers/*.py src/helpers/*/*.py))
 DATA := $(sort $(wildcard data/*.csv))
-BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*))
+BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
+  $(sort $(wildcard _ext/*.py _static/*))
 
 STAGE := _build/stage
 BOOK_NB := $(patsubst chapters/%,$(STAGE)/chapters/%,$(CHAPTERS))
@@ -23,18 +24,48 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast env data accounts bench lock clean
+.PHONY: book test test-fast env data accounts bench lock clean pdf html-ci
 
+ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
+
+# The source archive linked from "Run this book" is rewritten only when its bytes change.
 book: $(STAMP) $(BOOK_NB) $(STAGED)
+	$(BIN)/python tools/make_archive.py $(ARCHIVE)
 	$(BIN)/jupyter-book build $(STAGE) --path-output . --warningiserror --keep-going
 	@echo "HTML: $(CURDIR)/_build/html/index.html"
 
 # Doctests of src/helpers are collected by --doctest-modules (the chapters by --nbval only).
 DOCTEST := src/helpers --doctest-modules
 
-test: $(STAMP) $(CI_NB)
-	$(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval --nbval-sanitize-with tools/nbval_sanitize.cfg \
-	  --nbval-cell-timeout=600 -p no:cacheprovider
+# The whole book as one PDF with Jupyter Book's LaTeX builder (XeLaTeX; README lists the
+# Debian packages). Uses the same executed chapters as `make book`.
+pdf: $(STAMP) $(BOOK_NB) $(STAGED)
+	$(BIN)/python tools/make_archive.py $(ARCHIVE)
+	$(BIN)/jupyter-book build $(STAGE) --path-output . --builder pdflatex --keep-going
+	@ls -l _build/latex/book.pdf && echo "PDF: $(CURDIR)/_build/latex/book.pdf"
+
+# The browser test (tests/test_browser.py) reads an HTML build of the CI-executed chapters
+# (fast profile, ~40 s), built only when Chromium is installed; otherwise it says so and skips.
+CI_STAGE := _build/ci-book
+CI_HTML := $(CI_STAGE)/_build/html
+CHROMIUM := $(shell command -v chromium 2>/dev/null)
+
+test: $(STAMP) $(CI_NB) html-ci
+	BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
+	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider
+
+html-ci: $(STAMP) $(CI_NB) $(addprefix $(CI_STAGE)/,$(BOOK_FILES))
+ifeq ($(CHROMIUM),)
+	@echo "browser test: Chromium is not installed -- skipping the HTML build; tests/test_browser.py will skip"
+else
+	@mkdir -p $(CI_STAGE)/chapters && cp -p $(CI_NB) $(CI_STAGE)/chapters/
+	$(BIN)/python tools/make_archive.py $(CI_STAGE)/_downloads/virtual-agglomeration-book.tar.gz
+	$(BIN)/jupyter-book build $(CI_STAGE) --path-output $(CI_STAGE) --warningiserror --keep-going -q
+endif
+
+$(CI_STAGE)/%: %
+	@mkdir -p $(dir $@)
+	cp -p $< $@
 
 # Everything but tests marked slow (Monte Carlo, heavy bootstraps, the wheel install) and the chapters.
 test-fast: $(STAMP)

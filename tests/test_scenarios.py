@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import data, scenarios as sc, simulate
+from helpers.scenarios import detection, levers, runs
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "realdata"
@@ -61,12 +62,12 @@ def test_extension_continues_the_twins_equations(ext):
     T0 = 13
     st = ext.st
     # network size q = 8 + 52 D + 1.5 e: the constants repeated in scenarios match the twin's q
-    resid = (st.q[:T0] - sc._Q_INTERCEPT - sc._Q_SLOPE * st.D[:T0]) / sc._Q_NOISE
+    resid = (st.q[:T0] - levers._Q_INTERCEPT - levers._Q_SLOPE * st.D[:T0]) / levers._Q_NOISE
     assert abs(resid.mean()) < 0.2 and 0.85 < resid.std() < 1.15
-    resid_f = (st.q[T0:] - sc._Q_INTERCEPT - sc._Q_SLOPE * st.D[T0:]) / sc._Q_NOISE
+    resid_f = (st.q[T0:] - levers._Q_INTERCEPT - levers._Q_SLOPE * st.D[T0:]) / levers._Q_NOISE
     assert abs(resid_f.mean()) < 0.3 and 0.8 < resid_f.std() < 1.2
     # the national trend formula reproduces the twin's history
-    assert np.allclose(sc._national(ext.params, np.arange(T0), T0), st.national[:T0], atol=1e-14)
+    assert np.allclose(runs._national(ext.params, np.arange(T0), T0), st.national[:T0], atol=1e-14)
     # diffusion continues each city's logistic: logit D rises by kappa_r every year
     logit = np.log(st.D / (1 - st.D))
     assert np.allclose(np.diff(logit, axis=0), ext.kappa[None, :], atol=1e-6)
@@ -147,7 +148,7 @@ def test_rollout_lever_moves_participation_outside_the_delta_only_its_chain():
     b, a = _base(e), _run(e, rollout_speed=0.9, rollout_advance=2.0)
     assert np.array_equal(a["D"][:, prd], b["D"][:, prd]) and np.array_equal(a["VA"][:, prd], b["VA"][:, prd])
     assert (a["VA"][-1, ~prd] - b["VA"][-1, ~prd]).min() > 0
-    assert np.allclose(a["q"] - b["q"], sc._Q_SLOPE * (a["D"] - b["D"]))
+    assert np.allclose(a["q"] - b["q"], levers._Q_SLOPE * (a["D"] - b["D"]))
     # infrastructure off participation and one synergy slope: nothing downstream moves
     e0 = sc.extend_twin({"alpha_D": 0.0, "c_low": 0.5, "c_high": 0.5})
     a0, b0 = _run(e0, rollout_speed=0.9, rollout_advance=2.0), _base(e0)
@@ -238,8 +239,8 @@ def test_fixed_budget_targeting_respects_the_budget_and_beats_uniform(ext):
 
 def test_detection_plan_maps_levers_to_hypotheses(ext):
     d = sc.default_scenarios()
-    assert sc._detect_plan(d["rollout"], ext) == ("H1", {})
-    assert sc._detect_plan(d["platform"], ext) == ("H2", {"phi": pytest.approx(0.8)})
-    assert sc._detect_plan(d["talent"], ext)[0] is None and sc._detect_plan(d["gba"], ext)[0] is None
+    assert detection._detect_plan(d["rollout"], ext) == ("H1", {})
+    assert detection._detect_plan(d["platform"], ext) == ("H2", {"phi": pytest.approx(0.8)})
+    assert detection._detect_plan(d["talent"], ext)[0] is None and detection._detect_plan(d["gba"], ext)[0] is None
     assert sc.va_share(ext, d["talent"]) == pytest.approx(0.0, abs=1e-12)
     assert 0.5 < sc.va_share(ext, d["subsidy"]) <= 1.0

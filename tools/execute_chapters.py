@@ -67,6 +67,23 @@ def _failing_cell(executed: Path) -> str:
     return "unknown cell"
 
 
+# How the book shows papermill's cells: the injected copy of the parameters is plumbing (removed
+# from the page); the chapter's own `parameters` cell stays, collapsed behind a toggle, so a
+# reader sees what can be changed without it interrupting the argument.
+PAGE_TAGS = {"injected-parameters": "remove-cell", "parameters": "hide-cell"}
+
+
+def tag_for_page(executed: Path) -> None:
+    """Add Jupyter Book display tags to papermill's cells in an executed notebook (in place)."""
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        for tag, display in PAGE_TAGS.items():
+            if tag in tags and display not in tags:
+                tags.append(display)
+    nbformat.write(nb, executed)
+
+
 def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int) -> float:
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / nb_path.name
@@ -86,6 +103,7 @@ def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int) -> float:
         out.unlink(missing_ok=True)
         print(f"\nCHAPTER FAILED: {nb_path} (before or outside a cell)", file=sys.stderr)
         raise
+    tag_for_page(out)
     return time.perf_counter() - t0
 
 

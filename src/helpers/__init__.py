@@ -2,17 +2,21 @@
 
 One module per concern:
 
-- :mod:`helpers.data`     city registry, distances, panel loading, real-data adapters
+- :mod:`helpers.cities`   the 21 cities: registry, distances, boundaries, spatial weights
+- :mod:`helpers.data`     panel loading and validation, schemas, real-data adapters (re-exports cities)
 - :mod:`helpers.readers`  reading spreadsheets as yearbooks ship them (encoding, delimiter, header)
 - :mod:`helpers.schema`   validation against a declarative schema (pandera), every fault at once
 - :mod:`helpers.units`    unit and outlier checks (within-city jumps, cross-city outliers)
 - :mod:`helpers.issues`   findings, reports and the PanelSchemaError they raise
 - :mod:`helpers.simulate` the structural model and the simulated twin of Guangdong (truth lives here)
 - :mod:`helpers.measure`  composite indices, location quotients, co-agglomeration, coupling, Theil
+                         (sub-modules indices, agglomeration, coordination, inequality)
 - :mod:`helpers.network`  gravity factor-flow networks and their metrics
 - :mod:`helpers.realdata` the real-data constructs and tests (official accounts, census, PKU index)
 - :mod:`helpers.models`   panel fixed effects, mediation, threshold, spatial and IV estimators
 - :mod:`helpers.plots`    maps and figures used by the chapters
+- :mod:`helpers.scenarios` policy scenarios on the twin's structural model (sub-modules levers,
+                         runs, uncertainty, sentences, budget, detection)
 
 ``helpers.measure`` and ``helpers.models`` never import ``helpers.simulate``: estimators
 never see the truth.

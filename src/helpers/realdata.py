@@ -26,6 +26,7 @@ from . import data as _data
 from . import measure, network
 from ._results import Result
 from .constructs import flow_positions, standardize
+from .report import interval_verdict  # the book's one verdict rule, real or simulated
 
 #: Years of the real-data chapter (the PKU index starts in 2011).
 YEARS = tuple(range(2011, 2024))
@@ -242,17 +243,6 @@ class RealMechanism(Result):
                 "; PKU index unavailable)") + "\n" + self.table.to_string(float_format=lambda v: f"{v:.3f}"))
 
 
-def _verdict(lo, hi, expected_sign=1):
-    # same rule as report.interval_verdict: the 95% interval must exclude zero on the predicted side
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return "inconclusive"
-    if expected_sign * lo > 0 and expected_sign * hi > 0:
-        return "supported"
-    if expected_sign * lo < 0 and expected_sign * hi < 0:
-        return "contradicted"
-    return "inconclusive"
-
-
 def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999, threshold_boot: int = 300,
                    seed: int = 0, alpha: float = 0.05, note: str = "") -> RealMechanism:
     """Chapter 4's tests on the real constructs, with verdicts computed from the intervals.
@@ -278,7 +268,8 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
 
     def fe_row(key, res, name):
         lo, hi = res.conf_int().loc[name, "lower"], res.conf_int().loc[name, "upper"]
-        rows[key] = (float(res.params[name]), float(lo), float(hi), float(res.pvalues[name]), _verdict(lo, hi))
+        rows[key] = (float(res.params[name]), float(lo), float(hi), float(res.pvalues[name]),
+                     interval_verdict(lo, hi))
         fits[key] = res
 
     fe_row("b_agglomeration", models.panel_fe(z, "synergy", "lq_secondary", controls=c), "lq_secondary")
@@ -288,7 +279,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
         for key, m, s in (("H2", "flow_network", seeds[0]), ("H3", "lq_secondary", seeds[1])):
             med = models.mediation(z, "va_index", m, "synergy", controls=c, n_boot=n_boot, seed=int(s))
             lo, hi = med.boot_ci.loc["ab"]
-            rows[key] = (float(med.ab), float(lo), float(hi), float(med.sobel_p), _verdict(lo, hi))
+            rows[key] = (float(med.ab), float(lo), float(hi), float(med.sobel_p), interval_verdict(lo, hi))
             fits[key] = med
         thr = models.threshold(z.assign(coverage_breadth=constructs["coverage_breadth"]), "synergy", "va_index",
                                "coverage_breadth", controls=c, n_boot=threshold_boot, seed=int(seeds[2]))
@@ -300,7 +291,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
         sdm = models.spatial_durbin_panel(z, "synergy", ["va_index"] + c, W, seed=int(seeds[3]))
         est = float(sdm.effects.table().loc["va_index", "indirect"])
         lo, hi = sdm.effects_ci.loc[("indirect", "va_index")]
-        rows["H5"] = (est, float(lo), float(hi), np.nan, _verdict(lo, hi))
+        rows["H5"] = (est, float(lo), float(hi), np.nan, interval_verdict(lo, hi))
         fits["H5"] = sdm
     out = []
     for key, (h, test, needs) in TESTS.items():

@@ -292,6 +292,14 @@ def _regime_fit(s: _Setup, y, q, cs, gammas, entity, time, cluster):
     return panel_fe(dd, y, labels, controls=cs, entity=entity, time=time, cluster=cluster)
 
 
+def _check_options(n_thresholds: int, trim: float) -> None:
+    """The number of thresholds (1 or 2) and the trimming share ((0, 0.5)), or ValueError."""
+    if n_thresholds not in (1, 2):
+        raise ValueError("threshold: n_thresholds must be 1 or 2")
+    if not 0 < trim < 0.5:
+        raise ValueError("threshold: trim must lie in (0, 0.5)")
+
+
 def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), entity: str = "city",
               time: str | None = "year", n_thresholds: int = 1, n_boot: int = 300, seed: int = 0,
               grid: int | None = 400, trim: float = 0.01, cluster=ENTITY, alpha: float = 0.05,
@@ -346,10 +354,7 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
     -------
     ThresholdResult
     """
-    if n_thresholds not in (1, 2):
-        raise ValueError("threshold: n_thresholds must be 1 or 2")
-    if not 0 < trim < 0.5:
-        raise ValueError("threshold: trim must lie in (0, 0.5)")
+    _check_options(n_thresholds, trim)
     cluster = resolve_cluster(cluster, entity)
     cs = as_list(controls, "controls")
     s = _setup(df, y, regime_x, q, cs, entity, time, cluster, grid, trim)

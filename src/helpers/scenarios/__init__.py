@@ -1,0 +1,88 @@
+r"""Policy scenarios on the structural model of the twin, with parameter uncertainty.
+
+The seed papers close with recommendations: invest in the technologies of virtual
+agglomeration and in R&D, improve factor-flow networks, integrate the Greater Bay Area and
+narrow regional disparities. This module turns each into a *lever* of the structural model of
+:mod:`helpers.simulate` and runs it forward to a horizon (2030 by default) with every shock
+held fixed, so two scenarios differ only by their levers.
+
+A scenario (:class:`Scenario`) is a named set of lever changes with a start year:
+
+* ``rollout_speed`` / ``rollout_advance`` -- digital infrastructure outside the Delta: from the
+  start year the logit of infrastructure D in the targeted cities rises at ``rollout_speed``
+  per year instead of kappa_r (eq. 1), and ``rollout_advance`` years of diffusion are brought
+  forward, phased in over ``ramp`` years. D enters participation (3) through alpha_D and the
+  network size q (broadband per 100 people, q = 8 + 52 D + noise) that sets the synergy slope (6).
+* ``phi_gain`` -- platform integration: phi rises by this amount from the start year (4), so
+  joint participation lowers distance friction more.
+* ``subsidy`` -- adoption subsidies: a boost (logit points) to the participation index of
+  chosen cities for ``subsidy_years`` years. Participation is solved each year from last
+  year's state, so through the network externality alpha_N a temporary subsidy can tip a city
+  (or the province) to a higher equilibrium that outlasts it.
+* ``talent`` / ``rd`` -- talent and R&D: proportional rises of the talent and technology masses
+  behind the gravity flows (4) in the targeted cities, phased in over ``ramp`` years.
+* ``gba_border`` -- Greater Bay Area integration: Hong Kong and Macao join the factor-flow
+  network as two extra nodes (real seat coordinates and populations, :data:`GBA_NODES`), and
+  the friction across the boundary (an effective-distance factor on cross-boundary pairs)
+  falls from ``border_sq`` (the status quo, a drawn parameter) to ``gba_border``.
+
+**Shocks and history.**
+The twin's own years (2011-2023) are built by :func:`helpers.simulate._build_state`, so the
+baseline reproduces :func:`helpers.simulate.simulate_panel` exactly. Years after 2023 continue
+every equation of the twin (logistic diffusion with each city's own midpoint, the national
+trend, log-linear growth of the factor masses, linear year effects, the census population
+path) with new shocks drawn from a generator seeded by ``(seed, 2024)``; every scenario and
+every parameter draw uses the same future shocks.
+
+**Greater Bay Area.**
+The twin is calibrated without Hong Kong and Macao, so its baseline flows already contain
+today's cross-boundary exchange. The GBA lever therefore adds to each city's factor-flow
+position FN the *change* in its log flows in the 23-node network when the boundary factor
+falls: FN_i + [FN_i^{23}(gba_border) - FN_i^{23}(border_sq)]. The two nodes' participation
+follows the population-weighted Delta mean; their development level is ``gba_dev``.
+
+**Disparity.**
+For each run and year: the Delta-rest gap of mean synergy and of mean log productivity
+(unweighted city means, PRD minus the 12 other cities), and the population-weighted Theil T
+index of labour productivity exp(P) across the 21 cities, split into within- and
+between-region parts over the four regions (:func:`helpers.measure.theil`).
+
+Every number here is SIMULATED.
+
+References
+----------
+Wang, D., Peng, S. (seed paper); Wang, D., Xiong, H. (seed paper): recommendations.
+Katz, M., Shapiro, C. (1985). Network externalities, competition, and compatibility. AER 75(3).
+McCallum, J. (1995). National borders matter: Canada-U.S. regional trade patterns. AER 85(3).
+Theil, H. (1967). Economics and Information Theory. North-Holland.
+
+Modules
+-------
+:mod:`~helpers.scenarios.levers` (scenarios, parameter ranges, GBA nodes),
+:mod:`~helpers.scenarios.runs` (the extended twin and one run),
+:mod:`~helpers.scenarios.uncertainty` (disparity, parameter draws, bands),
+:mod:`~helpers.scenarios.sentences` (tables and generated sentences),
+:mod:`~helpers.scenarios.budget` (a fixed subsidy budget) and
+:mod:`~helpers.scenarios.detection` (would a study see the policy); every public name is
+re-exported here.
+"""
+
+from __future__ import annotations
+
+from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
+from .budget import BudgetResult, budget_allocation, budget_sentences
+from .detection import detectability, detectability_sentences
+from .levers import (EXTRA_DEFAULTS, GBA_NODES, HORIZON, LEVER_MEANING, PARAM_RANGES, VARIABLES, Scenario,
+                     default_scenarios, lever_table)
+from .runs import Extended, Paths, extend_twin, run_scenario, va_share
+from .sentences import (MEASURE_LABELS, outcome_table, robustness_sentences, rollout_context,
+                        tipping_sentence, tradeoff_sentences)
+from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
+
+__all__ = [
+    "HORIZON", "VARIABLES", "GBA_NODES", "PARAM_RANGES", "EXTRA_DEFAULTS", "LEVER_MEANING", "MEASURES",
+    "MEASURE_LABELS", "Scenario", "default_scenarios", "lever_table", "Extended", "extend_twin", "Paths",
+    "run_scenario", "va_share", "disparity", "draw_parameters", "ScenarioResult", "run_uncertainty",
+    "outcome_table", "robustness_sentences", "tradeoff_sentences", "tipping_sentence", "rollout_context",
+    "BudgetResult", "budget_allocation", "budget_sentences", "detectability", "detectability_sentences",
+]

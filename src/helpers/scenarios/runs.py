@@ -1,0 +1,292 @@
+r"""The twin extended to the horizon, and one scenario run on it with every shock held fixed.
+
+History (2011-2023) is the twin's own, bit for bit; see :mod:`helpers.scenarios`. Every number here is SIMULATED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .. import data as _data
+from .. import simulate as _sim
+from .levers import _Q_INTERCEPT, _Q_NOISE, _Q_SLOPE, EXTRA_DEFAULTS, GBA_NODES, HORIZON, Scenario
+
+
+# ----------------------------------------------------------------------------- the extended twin
+@dataclass
+class Extended:
+    """The twin's state extended to the horizon (history exactly as in the twin)."""
+
+    params: _sim.TwinParams
+    extra: dict
+    seed: int
+    st: object  # simulate._State over all years
+    index: np.ndarray  # participation index (T, N)
+    va: np.ndarray  # baseline participation (T, N)
+    n_hist: int
+    kappa: np.ndarray  # diffusion speed per city (N,)
+    gba: dict  # Hong Kong and Macao: masses (K, T, 2), log distances (23, 23), cross mask
+
+
+def _logit(x):
+    return np.log(x) - np.log1p(-x)
+
+
+def _city_mask(reg: pd.DataFrame, cities) -> np.ndarray:
+    prd = (reg["region"] == "PRD").to_numpy()
+    if isinstance(cities, str):
+        if cities == "rest":
+            return ~prd
+        if cities == "PRD":
+            return prd
+        if cities == "all":
+            return np.ones(len(reg), bool)
+        cities = (cities,)
+    unknown = sorted(set(cities) - set(reg.index))
+    if unknown:
+        raise ValueError(f"unknown city name(s) in scenario: {unknown}")
+    return reg.index.isin(list(cities))
+
+
+def _make_params(params) -> tuple[_sim.TwinParams, dict]:
+    params = dict(params or {})
+    extra = {k: float(params.pop(k, v)) for k, v in EXTRA_DEFAULTS.items()}
+    unknown = set(params) - set(_sim.TwinParams.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown parameter(s): {sorted(unknown)}")
+    return replace(_sim.TwinParams(), **params), extra
+
+
+def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZON) -> Extended:
+    """Build the twin's state for 2011-2023 exactly and continue it to ``horizon``.
+
+    Parameters
+    ----------
+    params : dict, optional
+        Overrides of :class:`helpers.simulate.TwinParams` and of :data:`EXTRA_DEFAULTS`.
+    seed : int
+        The twin's seed; future shocks come from ``numpy.random.default_rng([seed, 2024])``.
+    horizon : int
+        Last year (at least 2023).
+    """
+    p, extra = _make_params(params)
+    hist_years = _sim.YEARS
+    if horizon < hist_years[-1]:
+        raise ValueError(f"horizon {horizon} is before the twin's last year {hist_years[-1]}")
+    st, va, _, parts = _sim._build_state(p, seed, hist_years, return_parts=True)
+    T0, N = va.shape
+    years = tuple(range(hist_years[0], horizon + 1))
+    Tn = len(years) - T0
+    reg = st.reg
+    prd = (reg["region"] == "PRD").to_numpy()
+    kappa = np.where(prd, p.kappa_prd, p.kappa_rest)
+    if Tn == 0:
+        st_full, index = st, parts["index"]
+    else:
+        rng = np.random.default_rng([seed, 2024])
+        eps, eta, qe, vA, wS, eP, eX = (rng.standard_normal((Tn, N)) for _ in range(7))
+        tau = np.arange(T0, T0 + Tn)[:, None]
+        tau0 = -_logit(st.D[0]) / kappa                                  # each city's midpoint
+        D = _sim.logistic(kappa * (tau - tau0))
+        national = _national(p, tau[:, 0], T0)
+        zh = np.log(st.hist) - np.log(st.hist).mean()
+        Z = zh[None, :] * national[:, None]
+        q = _Q_INTERCEPT + _Q_SLOPE * D + _Q_NOISE * qe
+        pop = _sim._population(reg, years)
+        # masses grow log-linearly relative to population at the twin's own rate
+        L = np.log(st.masses / st.pop[None])
+        rate = (L[:, -1] - L[:, 0]) / (T0 - 1)
+        step = (tau - (T0 - 1))[None]
+        masses = pop[None, T0:] * np.exp(L[:, -1:] + rate[:, None] * step)
+
+        def trend(x):
+            return x[-1] + (x[-1] - x[-2]) * (tau - (T0 - 1))
+
+        cat = np.concatenate
+        st_full = replace(
+            st, years=years, pop=pop, D=cat([st.D, D]), Z=cat([st.Z, Z]), q=cat([st.q, q]),
+            eps=cat([st.eps, eps]), masses=cat([st.masses, masses], axis=1),
+            national=cat([st.national, national]), lam_A=cat([st.lam_A, trend(st.lam_A)]),
+            v_A=cat([st.v_A, vA]), lam_S=cat([st.lam_S, trend(st.lam_S)]), w_S=cat([st.w_S, wS]),
+            e_P=cat([st.e_P, eP]), e_X=cat([st.e_X, eX]),
+        )
+        new_index = (p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + parts["u"][None, :]
+                     + p.confounding * eps + p.sigma_va * eta)
+        index = cat([parts["index"], new_index])
+    va_full = _sim._solve_participation(index, st_full.pop, p.alpha_N)
+    return Extended(params=p, extra=extra, seed=seed, st=st_full, index=index, va=va_full,
+                    n_hist=T0, kappa=kappa, gba=_gba_network(st_full, extra))
+
+
+def _national(p, tau, T0):
+    """National internet penetration (the instrument's trend) as in the twin: a logistic in
+    tau normalised to ``national_end`` in the twin's last year; continued past it."""
+    return p.national_start + (p.national_end - p.national_start) \
+        * _sim.logistic(0.45 * (tau - 6)) / _sim.logistic(0.45 * (T0 - 1 - 6))
+
+
+def _gba_network(st, extra) -> dict:
+    """Masses and log distances of the 23-node network (21 cities, Hong Kong, Macao)."""
+    reg = st.reg
+    nodes = pd.concat([reg[["lon", "lat"]], GBA_NODES[["lon", "lat"]]])
+    d = _data.distance_matrix(nodes).to_numpy()
+    logd = np.log(np.where(d > 0, d, 1.0))
+    n = len(reg)
+    cross = np.zeros(d.shape, bool)
+    cross[:n, n:] = cross[n:, :n] = True
+    pop = _sim._population(GBA_NODES, st.years)                        # (T, 2), 10k persons
+    # masses = pop exp(c_k dev + g_k tau): recover c_k and g_k from the twin's own masses
+    L = np.log(st.masses / st.pop[None])                                 # (K, T, N)
+    dev = st.dev[0]
+    c = np.median((L[:, 0, :] / np.where(dev != 0, dev, np.nan)), axis=1)
+    growth = L - L[:, :1, :]                                             # (K, T, N), same for all cities
+    masses = pop[None] * np.exp(c[:, None, None] * extra["gba_dev"] + growth[:, :, :1])
+    return {"logd": logd, "cross": cross, "masses": masses, "n": n}
+
+
+# ----------------------------------------------------------------------------- one run
+@dataclass
+class Paths:
+    """Latent paths of one scenario run: arrays (T, N) by variable, plus the inputs."""
+
+    scenario: Scenario
+    years: tuple
+    cities: pd.Index
+    arrays: dict
+
+    def frame(self) -> pd.DataFrame:
+        idx = pd.MultiIndex.from_product([self.cities, self.years], names=["city", "year"])
+        return pd.DataFrame({k: v.T.ravel() for k, v in self.arrays.items()}, index=idx)
+
+
+def _ramp(tau, tau_s, ramp):
+    return np.clip((tau - tau_s + 1) / max(ramp, 1), 0.0, 1.0)
+
+
+def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Paths:
+    """Run one scenario on an extended twin; shocks and parameters as in ``ext``.
+
+    ``hold_va=True`` keeps participation at its baseline path (used to split an effect into
+    the part carried by virtual agglomeration and the rest).
+    """
+    p, st = ext.params, ext.st
+    years = st.years
+    T, N = ext.va.shape
+    if not years[0] <= scenario.start <= years[-1]:
+        raise ValueError(f"scenario {scenario.name!r}: start {scenario.start} outside {years[0]}-{years[-1]}")
+    tau = np.arange(T)[:, None]
+    tau_s = years.index(scenario.start)
+    after = tau >= tau_s                                                 # (T, 1)
+    reg = st.reg
+    target = _city_mask(reg, scenario.cities)[None, :]
+    index, D, q = ext.index, st.D, st.q
+
+    # (1) infrastructure roll-out: faster logit growth and years brought forward
+    if "rollout" in scenario.levers:
+        speed = ext.kappa if scenario.rollout_speed is None else scenario.rollout_speed
+        extra = ((speed - ext.kappa)[None, :] * np.maximum(tau - tau_s + 1, 0)
+                 + ext.kappa[None, :] * scenario.rollout_advance * _ramp(tau, tau_s, scenario.ramp))
+        extra = np.where(after & target, extra, 0.0)
+        D1 = np.where(extra != 0, _sim.logistic(_logit(D) + extra), D)
+        index = index + p.alpha_D * (D1 - D)
+        q = q + _Q_SLOPE * (D1 - D)
+        D = D1
+    # (3) adoption subsidies: a temporary boost to the participation index
+    if scenario.subsidy is not None:
+        if isinstance(scenario.subsidy, (int, float)):
+            boost = np.where(target[0], float(scenario.subsidy), 0.0)
+        elif isinstance(scenario.subsidy, np.ndarray):
+            boost = np.asarray(scenario.subsidy, float)                 # per city, registry order
+            if boost.shape != (N,):
+                raise ValueError(f"scenario {scenario.name!r}: subsidy array needs {N} values, got {boost.shape}")
+        else:
+            s = pd.Series(scenario.subsidy, dtype=float)
+            unknown = sorted(set(s.index) - set(reg.index))
+            if unknown:
+                raise ValueError(f"scenario {scenario.name!r}: unknown subsidy city {unknown}")
+            boost = s.reindex(reg.index, fill_value=0.0).to_numpy()
+        window = after & (tau < tau_s + scenario.subsidy_years)
+        index = index + np.where(window, boost[None, :], 0.0)
+    if hold_va or index is ext.index:
+        va = ext.va
+    else:
+        # the index is unchanged before the start year, so re-solve from there on, starting
+        # from the twin's state of the year before (bit for bit what a full solve gives)
+        k = tau_s
+        va = ext.va.copy()
+        va[k:] = _sim._solve_participation(index[k:], st.pop[k:], p.alpha_N,
+                                           init=None if k == 0 else ext.va[k - 1])
+
+    # (4) flows: phi, talent and R&D masses, Greater Bay Area
+    phi = p.phi
+    if scenario.phi_gain:
+        phi = np.where(after, min(p.phi + scenario.phi_gain, 0.99), p.phi)[:, :, None]   # (T, 1, 1)
+    masses = st.masses
+    if scenario.talent or scenario.rd:
+        ramp = _ramp(tau, tau_s, scenario.ramp) * target
+        masses = masses.copy()
+        masses[0] = masses[0] * (1 + scenario.talent * ramp)
+        masses[2] = masses[2] * (1 + scenario.rd * ramp)
+    fn = _sim._flow_position(va, masses, st.logd, p.b0, phi)
+    if scenario.gba_border is not None:
+        fn = fn + _gba_change(ext, va, masses, phi, scenario.gba_border) * after
+
+    st1 = st if q is st.q else replace(st, q=q)
+    ag = _sim._agglomeration(st1, p, va, fn)
+    sy = _synergy_by_block(st1, p, va, fn, ag, ext.n_hist)
+    P, X = _sim._outcomes(st1, p, sy, ag)
+    arrays = {"D": D, "q": q, "VA": va, "FN": fn, "AG": ag, "SY": sy, "P": P, "X": X}
+    return Paths(scenario=scenario, years=years, cities=reg.index, arrays=arrays)
+
+
+_TIME_FIELDS = ("D", "Z", "q", "eps", "pop", "national", "lam_A", "v_A", "lam_S", "w_S", "e_P", "e_X")
+
+
+def _slice_state(st, sl: slice):
+    kw = {f: getattr(st, f)[sl] for f in _TIME_FIELDS}
+    return replace(st, years=st.years[sl], masses=st.masses[:, sl], **kw)
+
+
+def _synergy_by_block(st, p, va, fn, ag, n_hist):
+    """Synergy (6) solved separately for the twin's years and the future ones.
+
+    The spatial solve is a matrix product over all years at once; BLAS may round a 20-row
+    product differently from the twin's 13-row one in the last bit, so the history is solved
+    on exactly the twin's block to reproduce it bit for bit.
+    """
+    T = va.shape[0]
+    if T == n_hist:
+        return _sim._synergy(st, p, va, fn, ag)
+    blocks = [slice(0, n_hist), slice(n_hist, T)]
+    return np.concatenate([_sim._synergy(_slice_state(st, b), p, va[b], fn[b], ag[b]) for b in blocks])
+
+
+def _gba_change(ext: Extended, va, masses, phi, border):
+    """Change in the 21 cities' FN when the boundary factor falls from border_sq to ``border``."""
+    g = ext.gba
+    pop = ext.st.pop
+    prd = (ext.st.reg["region"] == "PRD").to_numpy()
+    va_node = (va[:, prd] * pop[:, prd]).sum(axis=1) / pop[:, prd].sum(axis=1)
+    va23 = np.concatenate([va, np.repeat(va_node[:, None], 2, axis=1)], axis=1)
+    m23 = np.concatenate([masses, g["masses"]], axis=2)
+    out = []
+    for b in (border, ext.extra["border_sq"]):
+        logd = g["logd"] + np.where(g["cross"], np.log(b), 0.0)
+        out.append(_sim._flow_position(va23, m23, logd, ext.params.b0, phi)[:, :g["n"]])
+    return out[0] - out[1]
+
+
+
+def va_share(ext: Extended, scenario: Scenario, year: int = HORIZON) -> float:
+    """Share of a scenario's effect on mean synergy in ``year`` carried by participation (VA).
+
+    1 - (effect with participation held at baseline) / (total effect); NaN when the total is 0.
+    """
+    t = ext.st.years.index(year)
+    base = run_scenario(ext, Scenario("baseline", start=scenario.start)).arrays["SY"][t].mean()
+    tot = run_scenario(ext, scenario).arrays["SY"][t].mean() - base
+    held = run_scenario(ext, scenario, hold_va=True).arrays["SY"][t].mean() - base
+    return float("nan") if abs(tot) < 1e-12 else float(1 - held / tot)

@@ -1,0 +1,157 @@
+r"""Scenarios under parameter uncertainty: disparity measures, parameter draws, bands, robustness.
+
+Every number here is SIMULATED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import data as _data
+from .. import measure as _measure
+from .. import simulate as _sim
+from .._results import Result
+from .levers import HORIZON, PARAM_RANGES, default_scenarios
+from .runs import Paths, extend_twin, run_scenario
+
+
+# ----------------------------------------------------------------------------- outcomes
+def disparity(paths: Paths, pop: np.ndarray) -> pd.DataFrame:
+    """Disparity measures by year: Delta-rest gaps and Theil of productivity (SIMULATED).
+
+    Columns ``gap_SY`` and ``gap_P`` (mean over Delta cities minus mean over the rest),
+    ``theil`` (population-weighted Theil T of labour productivity exp(P)), ``theil_within``
+    and ``theil_between`` (four regions), and province means ``mean_<var>`` (population-weighted
+    for VA, unweighted city means for the others, as in the twin's own summaries).
+    """
+    reg = _data.city_table()
+    prd = (reg["region"] == "PRD").to_numpy()
+    a = paths.arrays
+    rows = {}
+    for t, year in enumerate(paths.years):
+        th = _measure.theil(pd.Series(np.exp(a["P"][t]), index=reg.index), reg["region"],
+                            pd.Series(pop[t], index=reg.index))
+        rows[year] = {"gap_SY": a["SY"][t, prd].mean() - a["SY"][t, ~prd].mean(),
+                      "gap_P": a["P"][t, prd].mean() - a["P"][t, ~prd].mean(),
+                      "theil": th.total, "theil_within": th.within, "theil_between": th.between}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    w = pop / pop.sum(axis=1, keepdims=True)
+    out["mean_VA"] = (a["VA"] * w).sum(axis=1)
+    for v in ("FN", "AG", "SY", "P", "X"):
+        out[f"mean_{v}"] = a[v].mean(axis=1)
+    out.index.name = "year"
+    return out
+
+
+MEASURES = ("mean_VA", "mean_FN", "mean_AG", "mean_SY", "mean_P", "mean_X", "gap_SY", "gap_P",
+            "theil", "theil_within", "theil_between")
+
+
+def _run_draw(params: dict, seed: int, horizon: int, scenarios: dict, from_year: int) -> pd.DataFrame:
+    """All scenarios for one parameter draw; long table of measures by scenario and year."""
+    ext = extend_twin(params, seed=seed, horizon=horizon)
+    frames = []
+    for name, sc in scenarios.items():
+        d = disparity(run_scenario(ext, sc), ext.st.pop)
+        d = d[d.index >= from_year]
+        frames.append(d.reset_index().melt(id_vars="year", var_name="measure").assign(scenario=name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def draw_parameters(n_draws: int, seed: int = 0, ranges: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``n_draws`` independent uniform draws of the uncertain parameters (one row per draw)."""
+    r = PARAM_RANGES if ranges is None else ranges
+    rng = np.random.default_rng(seed)
+    u = rng.random((n_draws, len(r)))
+    vals = r["low"].to_numpy() + u * (r["high"] - r["low"]).to_numpy()
+    return pd.DataFrame(vals, columns=r.index, index=pd.RangeIndex(n_draws, name="draw"))
+
+
+@dataclass(repr=False)
+class ScenarioResult(Result):
+    """Scenarios under parameter uncertainty (see :func:`run_uncertainty`). SIMULATED.
+
+    Attributes
+    ----------
+    draws : DataFrame
+        Long table: draw, scenario, year, measure, value (levels).
+    effects : DataFrame
+        Same, value minus the baseline's in the same draw and year.
+    bands : DataFrame
+        Per scenario, measure and year: median and the 5, 25, 75, 95% quantiles of the
+        effect over draws (``q05 ... q95``) and of the level (``level_*``).
+    robustness : DataFrame
+        Per scenario and measure, horizon-year effect: share of draws with a positive
+        effect, with a negative one, the median, and ``holds`` (same sign in every draw).
+    parameters : DataFrame
+        The parameter draws.
+    """
+
+    draws: pd.DataFrame
+    effects: pd.DataFrame
+    bands: pd.DataFrame
+    robustness: pd.DataFrame
+    parameters: pd.DataFrame
+    horizon: int
+    scenarios: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"Policy scenarios, {len(self.parameters)} parameter draws, horizon {self.horizon} "
+                "(SIMULATED)\n" + self.robustness.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+def _quantiles(g: pd.core.groupby.SeriesGroupBy, prefix: str = "") -> pd.DataFrame:
+    q = g.quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    q.columns = [f"{prefix}{c}" for c in ("q05", "q25", "median", "q75", "q95")]
+    return q
+
+
+def run_uncertainty(scenarios: dict | None = None, n_draws: int = 40, seed: int = _sim.DEFAULT_SEED,
+                    draw_seed: int = 0, horizon: int = HORIZON, from_year: int = 2020,
+                    n_jobs: int = 1, tol: float = 1e-9) -> ScenarioResult:
+    """Run every scenario for ``n_draws`` parameter draws (shocks fixed by ``seed``).
+
+    Parameters
+    ----------
+    scenarios : dict of name -> Scenario, optional
+        Must contain ``"baseline"`` (default :func:`default_scenarios`).
+    n_draws : int
+        Parameter draws from :data:`PARAM_RANGES` (seeded by ``draw_seed``).
+    n_jobs : int
+        joblib processes; the draws are made before dispatch and each run is deterministic,
+        so results do not depend on ``n_jobs``.
+    tol : float
+        An effect smaller than this in absolute value counts as zero in ``robustness``.
+    """
+    scenarios = dict(scenarios or default_scenarios())
+    if "baseline" not in scenarios:
+        raise ValueError("scenarios must include 'baseline' (effects are measured against it)")
+    pars = draw_parameters(n_draws, draw_seed)
+    tasks = [pars.loc[k].to_dict() for k in pars.index]
+    if n_jobs == 1:
+        out = [_run_draw(t, seed, horizon, scenarios, from_year) for t in tasks]
+    else:
+        from joblib import Parallel, delayed
+
+        out = Parallel(n_jobs=n_jobs)(delayed(_run_draw)(t, seed, horizon, scenarios, from_year)
+                                      for t in tasks)
+    draws = pd.concat([o.assign(draw=k) for k, o in zip(pars.index, out)], ignore_index=True)
+    draws = draws[["draw", "scenario", "year", "measure", "value"]]
+    wide = draws.set_index(["draw", "scenario", "year", "measure"])["value"]
+    base = wide.xs("baseline", level="scenario")
+    eff = (wide - base.reindex(wide.index.droplevel("scenario")).to_numpy()).rename("value")
+    effects = eff.reset_index()
+    keys = ["scenario", "measure", "year"]
+    bands = _quantiles(effects.groupby(keys)["value"]).join(
+        _quantiles(draws.groupby(keys)["value"], "level_"))
+    last = effects[(effects["year"] == horizon) & (effects["scenario"] != "baseline")]
+    g = last.groupby(["scenario", "measure"], sort=False)["value"]
+    rob = pd.DataFrame({"positive": g.apply(lambda v: float((v > tol).mean())),
+                        "negative": g.apply(lambda v: float((v < -tol).mean())),
+                        "median": g.median()})
+    rob["holds"] = (rob["positive"] == 1) | (rob["negative"] == 1)
+    return ScenarioResult(draws=draws, effects=effects, bands=bands, robustness=rob,
+                          parameters=pars, horizon=horizon, scenarios=scenarios)

@@ -1,0 +1,149 @@
+"""Tables as a journal prints them: every row and column, readable headers with units,
+sensible rounding, a dash for a missing value, a number, a caption and a label.
+
+Jupyter Book numbers and cross-references a table only when the page holds a real table node.
+:func:`exhibit` therefore returns Markdown holding a MyST ``table`` directive with a pipe
+table; the book renders notebook Markdown outputs with the MyST parser
+(``nb_render_markdown_format: myst`` in ``_config.yml``), so the table is numbered
+("Table 3.2"), captioned, linkable with ``{numref}`` and typeset in the PDF like any other.
+Outside the book (a plain Jupyter session) the same object displays as a Markdown table.
+
+Nothing here computes a result: these functions only format what a chapter already computed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from numbers import Number
+
+import numpy as np
+import pandas as pd
+
+#: What a missing value looks like in a printed table.
+MISSING = "–"
+
+
+def show_everything() -> None:
+    """Pandas display options for a chapter: never truncate rows, columns or cell text."""
+    pd.set_option("display.max_rows", None)
+    pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.width", None)
+
+
+def _fmt_number(x, digits: int) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT:
+        return MISSING
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return f"{int(x):,}"
+    if isinstance(x, Number):
+        x = float(x)
+        if x == 0:
+            return "0"
+        # small numbers keep `digits` significant figures instead of printing 0.000
+        if abs(x) < 10 ** (-digits):
+            return f"{x:.{digits}g}"
+        return f"{x:,.{digits}f}"
+    return str(x)
+
+
+def format_table(df: pd.DataFrame | pd.Series, digits: int | dict = 3, headers: dict | None = None,
+                 index_name: str | None = None) -> pd.DataFrame:
+    """Return a copy of ``df`` with every cell as printed text.
+
+    Parameters
+    ----------
+    df : DataFrame or Series
+        The numbers as computed; never modified.
+    digits : int or dict
+        Decimals for floats, one for all columns or per column name (default 3). Integers get
+        thousands separators; floats smaller than ``10**-digits`` keep ``digits`` significant
+        figures (never a misleading 0.000); missing values print as :data:`MISSING`.
+    headers : dict, optional
+        Column name -> header shown, e.g. ``{"lq_manufacturing": "LQ manufacturing (ratio)"}``.
+        Unnamed columns get underscores replaced by spaces.
+    index_name : str, optional
+        Header of the index column.
+    """
+    frame = df.to_frame() if isinstance(df, pd.Series) else df
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        d = digits.get(col, 3) if isinstance(digits, dict) else digits
+        out[col] = [_fmt_number(v, d) for v in frame[col]]
+    headers = headers or {}
+    out.columns = [headers.get(c, str(c).replace("_", " ")) for c in frame.columns]
+    name = index_name if index_name is not None else (
+        frame.index.name.replace("_", " ") if isinstance(frame.index.name, str) else "")
+    out.index = [str(i) for i in frame.index]
+    out.index.name = name
+    return out
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", r"\|").replace("\n", " ")
+
+
+def _pipe_table(formatted: pd.DataFrame, index: bool) -> str:
+    cols = ([formatted.index.name or " "] if index else []) + list(formatted.columns)
+    lines = ["| " + " | ".join(_cell(c) for c in cols) + " |"]
+    # text columns left, numbers right
+    align = [":--"] if index else []
+    for c in formatted.columns:
+        numeric = formatted[c].map(lambda s: bool(re.fullmatch(r"[-+−]?[\d,]*\.?\d+(e[-+]?\d+)?|–", s))).all()
+        align.append("--:" if numeric else ":--")
+    lines.append("|" + "|".join(align) + "|")
+    for i, row in formatted.iterrows():
+        cells = ([i] if index else []) + list(row)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+class Exhibit:
+    """A numbered table: displays as a MyST ``table`` directive (Markdown) in a notebook."""
+
+    def __init__(self, markdown: str, label: str, caption: str, data: pd.DataFrame):
+        self.markdown, self.label, self.caption, self.data = markdown, label, caption, data
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __repr__(self) -> str:  # the text/plain twin nbval compares; stable across runs
+        return f"Table {self.label}: {self.caption}"
+
+
+def exhibit(df: pd.DataFrame | pd.Series, caption: str, label: str, digits: int | dict = 3,
+            headers: dict | None = None, index: bool = True, index_name: str | None = None,
+            note: str | None = None) -> Exhibit:
+    """A numbered, captioned, labelled table for the book.
+
+    Parameters
+    ----------
+    df : DataFrame or Series
+        The numbers (formatted with :func:`format_table`, so nothing is truncated or NaN).
+    caption : str
+        One sentence saying what the table shows; say "simulated" when it is.
+    label : str
+        Cross-reference target, by convention ``tbl-<chapter>-<what>``; cite it in the text
+        with ``{numref}`Table %s <tbl-...>```.
+    note : str, optional
+        Appended to the caption (source, units, "simulated twin").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = exhibit(pd.DataFrame({"x_km": [1.0, None]}, index=["a", "b"]), "Two rows.", "tbl-demo",
+    ...             headers={"x_km": "distance (km)"})
+    >>> print(t.markdown.splitlines()[0])
+    :::{table} Two rows.
+    """
+    if not re.fullmatch(r"[A-Za-z][\w-]*", label):
+        raise ValueError(f"exhibit: label {label!r} must be letters, digits, '-' or '_' (e.g. tbl-3-lq)")
+    formatted = format_table(df, digits=digits, headers=headers, index_name=index_name)
+    cap = caption.strip() + (f" {note.strip()}" if note else "")
+    if "\n" in cap:
+        raise ValueError("exhibit: the caption must be one line")
+    md = f":::{{table}} {cap}\n:name: {label}\n:align: left\n\n{_pipe_table(formatted, index)}\n:::\n"
+    return Exhibit(md, label, cap, formatted)
