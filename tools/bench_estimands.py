@@ -70,12 +70,20 @@ def main(argv=None):
     params = json.loads(a.params)
     seeds = range(a.first_seed, a.first_seed + a.reps)
     t0 = time.perf_counter()
+    def safe(s):
+        try:
+            return one(s, params, a.boot)
+        except Exception as e:  # report, do not lose the other twins
+            print(f"twin {s} failed: {e!r}", flush=True)
+            return None
+
     if a.jobs == 1:
-        frames = [one(s, params, a.boot) for s in seeds]
+        frames = [safe(s) for s in seeds]
     else:
         from joblib import Parallel, delayed
 
-        frames = Parallel(n_jobs=a.jobs)(delayed(one)(s, params, a.boot) for s in seeds)
+        frames = Parallel(n_jobs=a.jobs)(delayed(safe)(s) for s in seeds)
+    frames = [f for f in frames if f is not None]
     df = pd.concat(frames, ignore_index=True)
     if a.out:
         df.to_csv(a.out, index=False)
