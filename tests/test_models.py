@@ -1,5 +1,7 @@
 """helpers.models against published numbers, second implementations, closed forms and properties."""
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +9,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from helpers import constructs, data, models, report
+from helpers.models import _boot
+from helpers.models.mediation import _wen_ye
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -67,11 +71,10 @@ def test_two_way_fe_equals_dummy_regression(z):
     r = models.panel_fe(z, "synergy", "va_index", controls=["log_population"])
     lsdv = _lsdv(z, "synergy", ["va_index", "log_population"])
     np.testing.assert_allclose(r.params, lsdv.params[["va_index", "log_population"]], rtol=1e-9)
-    lo, hi = r.ci.loc["va_index"]
-    assert lo < r.params["va_index"] < hi
     assert "va_index" in r.summary() and "21 clusters" in r.summary()
 
 
+@pytest.mark.slow
 def test_wild_cluster_bootstrap_has_close_to_nominal_size():
     # under H0 (x has no effect) with 21 clusters, a 5% test should reject about 5% of the time
     rng = np.random.default_rng(11)
@@ -117,7 +120,7 @@ def test_sobel_and_aroian_on_pingouins_mediation_data():
     assert r.aroian_z == pytest.approx(aroian, rel=1e-10)
     assert r.aroian_z < r.sobel_z  # Aroian's extra variance term
     assert r.sobel_p == pytest.approx(2 * (1 - __import__("scipy").stats.norm.cdf(sobel)), rel=1e-8)
-    assert r.ci_percentile[0] < r.ab < r.ci_percentile[1]
+    assert r.boot_ci.at["ab", "lower"] < r.ab < r.boot_ci.at["ab", "upper"]
     assert r.verdict == "full mediation"  # c' = 0.04 (p = 0.72) while a and b are significant
 
 
@@ -139,12 +142,12 @@ def _explicit_resample(d, counts, entity="city"):
 @pytest.mark.parametrize("time", ["year", None])
 def test_vectorised_cluster_bootstrap_equals_explicit_resampling(z, time):
     cols = ["va_index", "flow_network", "lq_manufacturing", "synergy", "log_population"]
-    mom = models._Moments(z, cols, "city", time, True, "city", "test")
+    mom = _boot.Moments(z, cols, "city", time, True, "city", "test")
     rng = np.random.default_rng(5)
-    counts = models._count_draws(21, 3, rng)
+    counts = _boot.count_draws(21, 3, rng)
     M = mom.matrices(counts)
     regs = ["va_index", "flow_network", "log_population"]
-    fast = models._solve(M, mom.index("lq_manufacturing"), [mom.index(r) for r in regs])
+    fast = _boot.solve(M, mom.index("lq_manufacturing"), [mom.index(r) for r in regs])
     for b in range(3):
         slow = _lsdv(_explicit_resample(z, counts[b]), "lq_manufacturing", regs, time=time).params[regs]
         np.testing.assert_allclose(fast[b], slow.to_numpy(), rtol=1e-8, atol=1e-10)
@@ -153,10 +156,10 @@ def test_vectorised_cluster_bootstrap_equals_explicit_resampling(z, time):
 def test_unbalanced_panels_bootstrap_by_re_demeaning(z):
     zu = z.drop(index=z.index[[3, 40, 41, 100]])  # some city-years missing
     cols = ["va_index", "lq_manufacturing", "synergy"]
-    mom = models._Moments(zu, cols, "city", "year", True, "city", "test")
+    mom = _boot.Moments(zu, cols, "city", "year", True, "city", "test")
     assert mom.mode == "unbalanced"
-    counts = models._count_draws(21, 2, np.random.default_rng(2))
-    fast = models._solve(mom.matrices(counts), mom.index("synergy"), [mom.index("va_index"), mom.index("lq_manufacturing")])
+    counts = _boot.count_draws(21, 2, np.random.default_rng(2))
+    fast = _boot.solve(mom.matrices(counts), mom.index("synergy"), [mom.index("va_index"), mom.index("lq_manufacturing")])
     for b in range(2):
         slow = _lsdv(_explicit_resample(zu, counts[b]), "synergy", ["va_index", "lq_manufacturing"]).params
         np.testing.assert_allclose(fast[b], slow[["va_index", "lq_manufacturing"]].to_numpy(), rtol=1e-7)
@@ -166,9 +169,9 @@ def test_row_bootstrap_without_fixed_effects_equals_weighted_ols():
     rng = np.random.default_rng(3)
     d = pd.DataFrame({"x": rng.normal(size=60)})
     d["m"] = 0.5 * d["x"] + rng.normal(size=60)
-    mom = models._Moments(d, ["x", "m"], None, None, False, None, "test")
-    w = models._count_draws(60, 1, rng)[0]
-    fast = models._solve(mom.matrices(w[None]), mom.index("m"), [mom.index("x"), mom.index("const")])[0]
+    mom = _boot.Moments(d, ["x", "m"], None, None, False, None, "test")
+    w = _boot.count_draws(60, 1, rng)[0]
+    fast = _boot.solve(mom.matrices(w[None]), mom.index("m"), [mom.index("x"), mom.index("const")])[0]
     slow = sm.WLS(d["m"], sm.add_constant(d[["x"]]), weights=w).fit().params
     np.testing.assert_allclose(fast, [slow["x"], slow["const"]], rtol=1e-10)
 
@@ -183,13 +186,14 @@ def test_row_bootstrap_without_fixed_effects_equals_weighted_ols():
     ((0.40, 0.01, 0.01, 0.01, 0.3, -0.40, (0.1, 0.5)), "suppression (inconsistent mediation)"),
 ])
 def test_wen_ye_stepwise_verdicts(p, expected):
-    verdict, steps = models._wen_ye(*p, alpha=0.05)
+    verdict, steps = _wen_ye(*p, alpha=0.05)
     assert verdict == expected
     assert steps[0].startswith("1.")
     if p[0] >= 0.05:
         assert "suppression" in steps[0]
 
 
+@pytest.mark.slow
 def test_mediation_intervals_cover_the_truth_at_close_to_nominal_rate():
     # correctly specified two-way FE DGP, 21 clusters x 13 years: ab = 0.5 x (0.4 + 0.6 x 0.5)...
     # here the single mediator is m1 with everything downstream folded into b: use the serial truth
@@ -200,9 +204,9 @@ def test_mediation_intervals_cover_the_truth_at_close_to_nominal_rate():
     for rep in range(60):
         df = _linear_panel(rng)
         s = models.serial_mediation(df, "x", "m1", "m2", "y", n_boot=299, seed=rep)
-        lo, hi = s.ci.loc["total_indirect"]
+        lo, hi = s.boot_ci.loc["total_indirect"]
         cover_serial.append(lo <= true_total_indirect <= hi)
-        clo, chi = s.ci.loc["c"]
+        clo, chi = s.boot_ci.loc["c"]
         cover_c.append(clo <= 0.3 + true_total_indirect <= chi)
     # nominal 95%; with 60 replications a rate below 0.83 would be 3 standard errors short
     assert np.mean(cover_serial) >= 0.83
@@ -218,9 +222,9 @@ def test_serial_identity_holds_exactly(z, fe):
     assert abs(s.c - (s.c_prime + s.a1 * s.b1 + s.a2 * s.b2 + s.a1 * s.d21 * s.b2)) < 1e-10
     assert s.indirect["total_indirect"] == pytest.approx(s.indirect[["a1b1", "a2b2", "a1d21b2"]].sum())
     # every bootstrap replicate is OLS on one (resampled) sample, so the identity holds in each
-    bt = s._boot
+    bt = s.boot_draws
     np.testing.assert_allclose(bt["c"], bt["c_prime"] + bt["total_indirect"], atol=1e-9)
-    assert set(s.ci.index) >= {"a1", "c_prime", "a1b1", "a2b2", "a1d21b2", "total_indirect"}
+    assert set(s.boot_ci.index) >= {"a1", "c_prime", "a1b1", "a2b2", "a1d21b2", "total_indirect"}
 
 
 def test_serial_paths_equal_their_regressions(z):
@@ -248,9 +252,14 @@ def test_hansen_1999_single_threshold(hansen):
                             cluster="id", grid=400, n_boot=50, seed=1)
     assert abs(float(g400.gamma[0]) - 0.0157) < 0.001
     assert g400.p_boot[0] < 0.05 and g400.F[0] > g400.crit.iloc[0, 1]
-    lo, hi = g400.ci.iloc[0]
-    assert lo <= g400.gamma[0] <= hi
-    assert g400.lr["gamma1"].min() == pytest.approx(0.0)
+    # the LR set is the range of grid points with LR <= c(0.05); its neighbours outside exceed it
+    lr = g400.lr["gamma1"]
+    lo, hi = g400.lr_ci.loc["gamma1"]
+    inside = lr[(lr.index >= lo) & (lr.index <= hi)]
+    assert inside.min() <= models.lr_critical(0.05) and lr[lr.index == lo].iloc[0] <= models.lr_critical(0.05)
+    below, above = lr[lr.index < lo], lr[lr.index > hi]
+    assert (below.empty or below.iloc[-1] > models.lr_critical(0.05))
+    assert (above.empty or above.iloc[0] > models.lr_critical(0.05))
 
 
 def _threshold_ssr(df, y, x, q, gammas, controls, time):
@@ -274,8 +283,11 @@ def test_threshold_grid_profile_equals_explicit_regressions(z, time):
         explicit = _threshold_ssr(zz, "synergy", "va_index", "bb", [g], ["log_population"], time)
         assert r.lr.at[g, "gamma1"] * sigma2 + S1 == pytest.approx(explicit, rel=1e-9)
     assert _threshold_ssr(zz, "synergy", "va_index", "bb", r.gamma, ["log_population"], time) == pytest.approx(S1, rel=1e-9)
-    # the slopes are the explicit regression's coefficients
-    assert r.slopes.iloc[0] == pytest.approx(r.fit.params.iloc[0])
+    # the slopes are the coefficients of the explicit dummy-variable regression at gamma-hat
+    d = zz.assign(r0=zz["va_index"] * (zz["bb"] <= r.gamma[0]), r1=zz["va_index"] * (zz["bb"] > r.gamma[0]))
+    lsdv = _lsdv(d, "synergy", ["r0", "r1", "log_population"], time=time).params
+    np.testing.assert_allclose(r.slopes.to_numpy(), lsdv[["r0", "r1"]].to_numpy(), rtol=1e-8)
+    assert list(r.std_errors.index) == list(r.params.index) and len(r.slopes) == 2
 
 
 def test_double_threshold_equals_explicit_regression(z):
@@ -301,7 +313,7 @@ def test_threshold_recovers_a_known_threshold_and_accepts_none():
     d = _threshold_dgp(rng, (1.0, 2.0))
     r = models.threshold(d, "y", "x", "q", entity="firm", time="t", cluster="firm", n_boot=99, seed=1)
     assert abs(r.gamma[0] - 0.5) < 0.03
-    assert r.ci.iloc[0, 0] <= 0.5 <= r.ci.iloc[0, 1]
+    assert r.lr_ci.iloc[0, 0] <= 0.5 <= r.lr_ci.iloc[0, 1]
     assert r.p_boot[0] < 0.02
     np.testing.assert_allclose(r.slopes, [1.0, 2.0], atol=0.15)
     null = models.threshold(_threshold_dgp(rng, (1.5, 1.5)), "y", "x", "q", entity="firm", time="t",
@@ -380,9 +392,12 @@ def test_spatial_durbin_panel_recovers_parameters(sdm_panel):
     # the reported effects are sdm_effects at the estimates, and their intervals hold them
     e = models.sdm_effects(r.rho, r.beta, r.theta, W)
     assert r.effects.direct["x"] == pytest.approx(e.direct["x"], rel=1e-12)
+    # the simulation intervals are close to normal ones around the estimates (draws ~ normal)
     for part in ("direct", "indirect", "total"):
         lo, hi = r.effects_ci.loc[(part, "x")]
-        assert lo < getattr(r.effects, part)["x"] < hi
+        se = r.effects_se.at["x", part]
+        assert (lo + hi) / 2 == pytest.approx(getattr(r.effects, part)["x"], abs=0.3 * se)
+        assert hi - lo == pytest.approx(2 * 1.96 * se, rel=0.15)
     true = models.sdm_effects(rho, beta, theta, W)
     assert abs(r.effects.total["x"] - true.total["x"]) < 3 * r.effects_se.at["x", "total"]
 
@@ -421,8 +436,9 @@ def test_moran_closed_form_and_reproducible_permutations():
     Wm = W.to_numpy()
     for year, v in wide.iterrows():
         zz = v.to_numpy() - v.mean()
-        assert r.at[year, "I"] == pytest.approx(21 / Wm.sum() * zz @ Wm @ zz / (zz @ zz), rel=1e-10)
-    assert r.equals(models.moran(wide, W, permutations=199, seed=9))
+        assert r.I[year] == pytest.approx(21 / Wm.sum() * zz @ Wm @ zz / (zz @ zz), rel=1e-10)
+    assert r.to_frame().equals(models.moran(wide, W, permutations=199, seed=9).to_frame())
+    assert isinstance(r, models.MoranResult) and r["p_sim"] is r.p_sim
     assert ((r["p_sim"] > 0) & (r["p_sim"] <= 1)).all()
 
 
@@ -434,7 +450,7 @@ def test_iv_just_identified_equals_the_ratio_of_covariances(z):
     assert r.params["va_index"] == pytest.approx(ratio, rel=1e-10)
     # one instrument: the first-stage partial F is the squared t of the instrument
     fs = r.first_stage.loc[("va_index", "instrument")]
-    assert r.first_stage_F == pytest.approx((fs["coef"] / fs["std err"]) ** 2, rel=1e-8)
+    assert r.first_stage_F["va_index"] == pytest.approx((fs["coef"] / fs["std err"]) ** 2, rel=1e-8)
 
 
 def test_iv_recovers_the_effect_that_fixed_effects_miss():
@@ -450,7 +466,7 @@ def test_iv_recovers_the_effect_that_fixed_effects_miss():
     fe = models.panel_fe(df, "y", "x")
     iv = models.iv_2sls(df, "y", "x", "z")
     assert fe.params["x"] > 1.4  # biased up by the confounder
-    lo, hi = iv.ci.loc["x"]
+    lo, hi = iv.conf_int(0.95).loc["x"]
     assert lo < 1.0 < hi and abs(iv.params["x"] - 1.0) < 0.1
 
 
@@ -479,3 +495,114 @@ def test_bad_input_names_city_year_and_column(z):
         models.iv_2sls(z, "synergy", ["va_index", "flow_network"], "instrument")
     with pytest.raises(ValueError, match="n_thresholds must be 1 or 2"):
         models.threshold(z, "synergy", "va_index", "log_population", n_thresholds=3)
+
+
+# ---------------------------------------------------------------------------- the results contract and the API
+def test_user_examples_cluster_by_the_named_entity_and_accept_a_string(grunfeld):
+    # Grunfeld with a firm column: clustered by firm (10 clusters), controls given as a string
+    r = models.panel_fe(grunfeld, "invest", "value", controls="capital", entity="firm")
+    assert r.n_clusters == 10 and r.cov_type == "clustered by firm"
+    assert list(r.params.index) == ["value", "capital"]
+    # a `city` column the user never named is not used for clustering
+    g = grunfeld.assign(city=grunfeld["firm"].str[:1])
+    assert models.panel_fe(g, "invest", "value", controls="capital", entity="firm").n_clusters == 10
+    assert models.panel_fe(grunfeld, "invest", "value", entity="firm", cluster=None).cov_type == "robust"
+
+
+def test_mediation_without_fixed_effects_on_data_without_a_city_column():
+    import pingouin as pg
+
+    d = pg.read_dataset("mediation")
+    assert "city" not in d.columns
+    r = models.mediation(d, "X", "M", "Y", fe=False, n_boot=99, seed=0)
+    classical = models.mediation(d, "X", "M", "Y", fe=False, cluster=None, n_boot=0)
+    assert r.cluster is None and r.se_a == pytest.approx(classical.se_a, rel=1e-12)
+    assert r.a == pytest.approx(sm.OLS(d["M"], sm.add_constant(d[["X"]])).fit().params["X"], rel=1e-10)
+
+
+def _lm_panel(df, y, regs, entity, time, cluster):
+    """linearmodels' sandwich (no small-sample factor) on the within-transformed data, times the
+    package's convention: G/(G-1) clustered, n/(n-1) robust (every row its own cluster)."""
+    from linearmodels.panel import PanelOLS
+
+    w = models.within(df, [y, *regs], entity=entity, time=time).set_index(pd.MultiIndex.from_frame(df[[entity, time]]))
+    mod = PanelOLS(w[y], w[regs])
+    if cluster is None:
+        r, G = mod.fit(cov_type="robust", debiased=False), len(df)
+    else:
+        r, G = mod.fit(cov_type="clustered", cluster_entity=True, debiased=False), df[entity].nunique()
+    return r.std_errors * np.sqrt(G / (G - 1))
+
+
+@pytest.mark.parametrize("cluster", ["city", None])
+def test_clustered_errors_equal_linearmodels_under_the_same_convention(z, cluster):
+    r = models.panel_fe(z, "synergy", ["va_index", "lq_manufacturing"], controls="log_population", cluster=cluster)
+    ref = _lm_panel(z, "synergy", ["va_index", "lq_manufacturing", "log_population"], "city", "year", cluster)
+    np.testing.assert_allclose(r.std_errors, ref[r.std_errors.index], rtol=1e-8)
+    # closed form of the convention: G/(G-1) times the sandwich of the within data
+    w = models.within(z, ["synergy", "va_index", "lq_manufacturing", "log_population"])
+    X, y = w.iloc[:, 1:].to_numpy(), w["synergy"].to_numpy()
+    u = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    if cluster == "city":
+        S = pd.DataFrame(X * u[:, None]).groupby(z["city"].to_numpy()).sum().to_numpy()
+        G = 21
+        A = np.linalg.inv(X.T @ X)
+        np.testing.assert_allclose(r.cov.to_numpy(), G / (G - 1) * A @ S.T @ S @ A, rtol=1e-10)
+
+
+def test_iv_errors_and_first_stage_F_equal_linearmodels_under_the_same_convention(z):
+    from linearmodels.iv import IV2SLS
+
+    r = models.iv_2sls(z, "synergy", "va_index", "instrument", controls="log_population")
+    w = models.within(z, ["synergy", "va_index", "instrument", "log_population"])
+    groups = pd.factorize(z["city"], sort=True)[0]
+    lm = IV2SLS(w["synergy"], w[["log_population"]], w[["va_index"]], w[["instrument"]]).fit(
+        cov_type="clustered", clusters=groups, debiased=False)
+    G = 21
+    np.testing.assert_allclose(r.params[["va_index", "log_population"]], lm.params[["va_index", "log_population"]],
+                               rtol=1e-10)
+    np.testing.assert_allclose(r.std_errors["va_index"], lm.std_errors["va_index"] * np.sqrt(G / (G - 1)), rtol=1e-8)
+    F_lm = float(lm.first_stage.diagnostics["f.stat"].iloc[0])
+    assert r.first_stage_F["va_index"] == pytest.approx(F_lm * (G - 1) / G, rel=1e-8)
+    assert isinstance(r.first_stage_F, pd.Series)
+
+
+def test_every_coefficient_result_honours_one_contract(z, grunfeld):
+    zz = z.assign(bb=constructs.build_constructs(data.load_panel())["broadband_per100"])
+    W = data.inverse_distance_weights(power=2.0)
+    results = [
+        models.panel_fe(grunfeld, "invest", ["value", "capital"], entity="firm", time=None),
+        models.iv_2sls(z, "synergy", "va_index", "instrument"),
+        models.mediation(z, "va_index", "lq_manufacturing", "synergy", n_boot=20),
+        models.serial_mediation(z, "va_index", "flow_network", "lq_manufacturing", "synergy", n_boot=20),
+        models.threshold(zz, "synergy", "va_index", "bb", n_boot=0),
+        models.spatial_durbin_panel(z, "synergy", "va_index", W, n_draws=50),
+    ]
+    for r in results:
+        name = type(r).__name__
+        se, t = r.std_errors, r.tstats
+        np.testing.assert_allclose(t, r.params / se, err_msg=name)
+        ci = r.conf_int(0.90)
+        np.testing.assert_allclose(ci["upper"] - r.params, 1.6448536269514722 * se, rtol=1e-9, err_msg=name)
+        diag = np.diag(r.cov.to_numpy())
+        np.testing.assert_allclose(np.sqrt(diag), se.to_numpy(), rtol=1e-12, err_msg=name)
+        frame = r.to_frame()
+        assert list(frame.columns[:6]) == ["coef", "std err", "t", "p", "ci lower", "ci upper"], name
+        assert r["params"] is r.params and r["tstats"].equals(t)
+        assert "<table" in r._repr_html_() and html.escape(r.summary().splitlines()[0]) in r._repr_html_()
+    # normal reference: p = 2 (1 - Phi(|t|))
+    from scipy import stats
+    r = results[0]
+    np.testing.assert_allclose(r.pvalues, 2 * stats.norm.sf(np.abs(r.tstats)), rtol=1e-12)
+
+
+def test_column_lists_accept_strings_and_reject_other_types(z):
+    a = models.panel_fe(z, "synergy", "va_index", controls="log_population")
+    b = models.panel_fe(z, "synergy", ["va_index"], controls=["log_population"])
+    pd.testing.assert_series_equal(a.params, b.params)
+    with pytest.raises(TypeError, match="controls must be column names"):
+        models.panel_fe(z, "synergy", "va_index", controls=[1])
+    with pytest.raises(TypeError):
+        models.panel_fe(z, "synergy", "va_index", ["log_population"])  # keyword-only after the columns
+    with pytest.raises(ValueError, match="regressor 'c' is collinear"):
+        models.panel_fe(z.assign(c=1.0), "synergy", "c", controls="va_index")

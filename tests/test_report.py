@@ -13,7 +13,7 @@ from helpers import constructs, data, experiments, report
 def results():
     c = constructs.build_constructs(data.load_panel())
     return report.run_mechanism(c, data.inverse_distance_weights(power=2.0), n_boot=199, threshold_boot=49,
-                                wild_boot=199, seed=1)
+                                wild_boot=199, boot_seed=1)
 
 
 @pytest.mark.parametrize("lo,hi,sign,expected", [
@@ -26,7 +26,9 @@ def test_interval_verdict(lo, hi, sign, expected):
 
 def test_estimates_table_is_consistent_with_the_results(results):
     t = report.estimates_table(results)
-    assert (t["ci_low"] <= t["estimate"]).all() and (t["estimate"] <= t["ci_high"]).all()
+    # Wald rows carry the estimator's own 95% interval; bootstrap rows the percentile interval
+    assert tuple(t.loc["total", ["ci_low", "ci_high"]]) == tuple(results.baseline.conf_int(0.95).loc["va_index"])
+    assert tuple(t.loc["via_flows", ["ci_low", "ci_high"]]) == tuple(results.serial.boot_ci.loc["a1b1"])
     assert t.at["total", "estimate"] == results.baseline.params["va_index"]
     assert t.at["serial", "estimate"] == pytest.approx(results.serial.a1 * results.serial.d21 * results.serial.b2)
     assert t.at["spillover", "estimate"] == results.sdm.effects.indirect["va_index"]
@@ -65,27 +67,30 @@ def test_sentences_carry_the_numbers_of_the_table(results):
     assert numbers <= known
 
 
+@pytest.mark.slow
 def test_verdicts_follow_the_truth_when_a_pathway_is_switched_off():
     # same shocks (seeds), only the agglomeration channel differs: strong versus absent
     strong = {"a_VA": 1.5, "b_AG": 1.5, "confounding": 0.0}
     absent = {"a_VA": 0.0, "a_FN": 0.0, "confounding": 0.0}
     seeds = [1, 2, 3, 4]
-    on = [experiments.analyse_twin(strong, seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
+    on = [experiments.analyse_twin(strong, twin_seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
           for s in seeds]
-    off = [experiments.analyse_twin(absent, seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
+    off = [experiments.analyse_twin(absent, twin_seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
            for s in seeds]
     assert on.count("supported") >= 2
     assert off.count("supported") == 0
 
 
+@pytest.mark.slow
 def test_nothing_is_supported_when_virtual_agglomeration_does_nothing_and_nothing_confounds():
     null = {**experiments.NO_EFFECT, "confounding": 0.0}
     for s in [1, 2, 3]:
-        a = experiments.analyse_twin(null, seed=s, n_boot=199, threshold_boot=49)
+        a = experiments.analyse_twin(null, twin_seed=s, n_boot=199, threshold_boot=49)
         assert (a.true_effects.drop(["productivity", "competitiveness"]).abs() < 1e-12).all()
         assert (a.verdicts["verdict"] != "supported").all(), (s, a.verdicts["verdict"].to_dict())
 
 
+@pytest.mark.slow
 def test_monte_carlo_does_not_depend_on_the_number_of_processes():
     one = experiments.monte_carlo(3, n_boot=49, threshold_boot=0, n_jobs=1, progress=False)
     two = experiments.monte_carlo(3, n_boot=49, threshold_boot=0, n_jobs=2, progress=False)
@@ -115,3 +120,34 @@ def test_generated_findings_follow_the_monte_carlo_numbers():
         detection=mc.detection.assign(supported=0.02), coverage=mc.coverage, mean_estimate=mc.mean_estimate,
         mean_true=mc.mean_true, n_reps=10))
     assert any("close to its nominal rate" in s for s in calm)
+
+
+def test_cached_mechanism_runs_once_and_returns_the_same_numbers(tmp_path, monkeypatch):
+    c = constructs.build_constructs(data.load_panel())
+    W = data.inverse_distance_weights(power=2.0)
+    settings = dict(n_boot=19, threshold_boot=0, wild_boot=0, boot_seed=3)
+    first = report.cached_mechanism(c, W, cache_dir=tmp_path, **settings)
+    assert len(list(tmp_path.glob("mechanism-*.pkl"))) == 1
+    calls = []
+    monkeypatch.setattr(report, "run_mechanism", lambda *a, **k: calls.append(1))
+    again = report.cached_mechanism(c, W, cache_dir=tmp_path, **settings)
+    assert not calls  # loaded, not recomputed
+    pd.testing.assert_frame_equal(report.estimates_table(again), report.estimates_table(first))
+    # another seed, other constructs or other weights are other runs
+    key = report.mechanism_key(c, W, **settings)
+    assert key != report.mechanism_key(c, W, **(settings | {"boot_seed": 4}))
+    assert key != report.mechanism_key(c.assign(synergy=c["synergy"] + 1e-9), W, **settings)
+    assert key != report.mechanism_key(c, W * 1.0000001, **settings)
+
+
+def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
+    from helpers.simulate import simulate_panel
+
+    cmp = experiments.truth_comparison(results)
+    _, truth = simulate_panel()
+    t = report.estimates_table(results)
+    for key, target in report.TRUTH_FOR.items():
+        assert cmp.comparison.at[key, "true"] == truth.effects["std"][target]
+        assert cmp.comparison.at[key, "estimate"] == t.at[key, "estimate"]
+    assert cmp.true_gamma == float(truth.threshold["gamma"])
+    assert f"{int(cmp.comparison['covers'].sum())} of {len(cmp.comparison)} intervals" in cmp.sentence()

@@ -3,6 +3,7 @@
 import hashlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from helpers import data, simulate
@@ -128,12 +129,11 @@ def test_estimators_never_import_the_simulator(root):
 
     # the truth lives in simulate and in the modules built on it (estimands, twin_flows)
     truth_modules = ("simulate", "estimands", "twin_flows")
-    src = root / "src" / "helpers"
-    mods = ["measure.py", "network.py", "constructs.py", "report.py", "gravity.py", "exposure.py"]
-    mods += ["models.py"] if (src / "models.py").exists() else []
-    mods += [str(p.relative_to(src)) for p in sorted((src / "models").glob("*.py"))] if (src / "models").is_dir() else []
-    for mod in mods:
-        tree = ast.parse((src / mod).read_text())
+    pkg = root / "src" / "helpers"
+    files = [pkg / m for m in ("measure.py", "network.py", "constructs.py", "report.py", "gravity.py",
+                               "exposure.py") if (pkg / m).exists()]
+    for mod in files + sorted((pkg / "models").glob("*.py")):
+        tree = ast.parse(mod.read_text())
         imported = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -152,3 +152,76 @@ def test_data_card_documents_every_column_with_its_unit(root):
         assert f"| `{col}` | {unit} |" in card, col
     assert f"seed {simulate.DEFAULT_SEED}" in card and simulate.GENERATOR_VERSION in card
     assert "simulated" in card.lower()
+
+
+# --------------------------------------------------------------------------- calibration to the real accounts
+def test_twin_gdp_2020_sums_to_the_official_total(twin):
+    panel, _ = twin
+    # official 2020 GDP of Guangdong, 110,760.94 (100 million yuan) = sum of the 21 cities' accounts
+    assert panel.loc[panel.year == 2020, "gdp"].sum() == pytest.approx(110_760.94, rel=0.03)
+
+
+def test_twin_gdp_per_head_ranks_like_the_real_cities(twin):
+    from helpers.data import load_accounts
+
+    panel, _ = twin
+    acc = load_accounts()
+    real = acc.merge(panel[["city", "year", "population"]], on=["city", "year"])
+    real_pc = (real["gdp"] / real["population"]).groupby(real["city"]).mean()
+    twin_pc = (panel["gdp"] / panel["population"]).groupby(panel["city"]).mean()
+    rho = twin_pc.rank().corr(real_pc.reindex(twin_pc.index).rank())
+    assert rho >= 0.9
+    top = panel[panel.year == 2020].set_index("city")["gdp"].nlargest(2).index
+    assert set(top) == {"Shenzhen", "Guangzhou"}
+
+
+def test_calibration_leaves_the_truth_and_the_other_columns_alone():
+    # the observation layer alone changed: truths and the uncalibrated columns do not move when
+    # the calibration targets change (here: ignore them by substituting the model's own levels)
+    from helpers import simulate
+
+    panel, truth = simulate.simulate_panel(seed=7)
+    logs = simulate._calibration_logs(simulate.YEARS)
+    try:
+        simulate._calibration_logs.cache_clear()
+        orig = simulate._calibration_logs
+        simulate._calibration_logs = lambda years: {k: v * 0 + 5.0 for k, v in logs.items()}
+        panel2, truth2 = simulate.simulate_panel(seed=7)
+    finally:
+        simulate._calibration_logs = orig
+    pd.testing.assert_frame_equal(truth.effects, truth2.effects)
+    pd.testing.assert_frame_equal(truth.latent, truth2.latent)
+    same = [c for c in panel.columns if c not in simulate.CALIBRATED]
+    pd.testing.assert_frame_equal(panel[same], panel2[same])
+    # fixed-effects variation is the model's, whatever the levels: the two-way-demeaned logs agree
+    for c in simulate.CALIBRATED:
+        a = np.log(panel.pivot(index="year", columns="city", values=c).to_numpy())
+        b = np.log(panel2.pivot(index="year", columns="city", values=c).to_numpy())
+        assert np.allclose(simulate._within(a), simulate._within(b), atol=2e-4)
+
+
+def test_calibration_targets_follow_the_accounts():
+    from helpers import simulate
+    from helpers.data import load_accounts
+
+    tg = simulate.calibration_targets()
+    acc = load_accounts()
+    m = tg.merge(acc, on=["city", "year"], suffixes=("", "_real"))
+    for y in (2011, 2020, 2023):   # year sums are the real provincial sums
+        assert m.loc[m.year == y, "gdp"].sum() == pytest.approx(m.loc[m.year == y, "gdp_real"].sum(), rel=1e-9)
+        assert m.loc[m.year == y, "loans"].sum() == pytest.approx(m.loc[m.year == y, "loans_real"].sum(), rel=1e-9)
+    assert m.loc[m.year == 2020, "industrial_value_added"].sum() == pytest.approx(33_100, rel=1e-9)
+    # city means of log levels equal the real ones (the two-way fit's city effects)
+    lt = np.log(m.groupby("city")["gdp"].apply(lambda s: np.exp(np.log(s).mean())))
+    lr = np.log(m.groupby("city")["gdp_real"].apply(lambda s: np.exp(np.log(s).mean())))
+    assert np.allclose(lt - lt.mean(), lr - lr.mean(), atol=1e-9)
+
+
+def test_years_beyond_the_accounts_extend_the_real_path():
+    from helpers import simulate
+
+    tg = simulate.calibration_targets(years=range(2030, 2033))
+    sums = tg.groupby("year")["gdp"].sum()
+    assert sums.is_monotonic_increasing and sums.iloc[0] > 135_673.18   # beyond the 2023 official total
+    top = tg[tg.year == 2030].set_index("city")["gdp"].nlargest(2).index
+    assert set(top) == {"Shenzhen", "Guangzhou"}

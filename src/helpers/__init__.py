@@ -6,6 +6,7 @@ One module per concern:
 - :mod:`helpers.simulate` the structural model and the simulated twin of Guangdong (truth lives here)
 - :mod:`helpers.measure`  composite indices, location quotients, co-agglomeration, coupling, Theil
 - :mod:`helpers.network`  gravity factor-flow networks and their metrics
+- :mod:`helpers.realdata` the real-data constructs and tests (official accounts, census, PKU index)
 - :mod:`helpers.models`   panel fixed effects, mediation, threshold, spatial and IV estimators
 - :mod:`helpers.plots`    maps and figures used by the chapters
 

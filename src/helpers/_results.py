@@ -1,23 +1,37 @@
-"""Small result objects: fields readable as attributes and as ``r["name"]``, with ``summary()``."""
+"""Small result objects: fields readable as attributes and as ``r["name"]``, with ``summary()``.
+
+:class:`Result` is the base of every result; :class:`CoefficientResult` is the one contract of
+every coefficient estimator in :mod:`helpers.models`: ``params``, ``std_errors``, ``tstats``,
+``pvalues``, ``cov``, ``conf_int(level)``, ``to_frame()``, ``summary()`` (text) and an HTML
+repr for notebooks. Intervals that are not Wald intervals (bootstrap, likelihood-ratio sets,
+simulation draws) live under their own names in the subclasses (``boot_ci``, ``lr_ci``, ...).
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
+
+def fmt_table(df: pd.DataFrame, digits: int = 4) -> str:
+    """A frame as fixed-width text with ``digits`` decimals (blank for NaN)."""
+    return df.to_string(float_format=lambda v: f"{v:.{digits}f}", na_rep="")
 
 
 @dataclass
 class Result:
     """Base class for estimator and measurement results.
 
-    Subclasses are dataclasses; every field can be read as ``r.name`` or ``r["name"]``.
-    ``summary()`` returns a readable multi-line string (subclasses may extend it).
+    Subclasses are dataclasses; every field (and every public property) can be read as
+    ``r.name`` or ``r["name"]``. ``summary()`` returns a readable multi-line string.
     """
 
     def __getitem__(self, key: str):
-        if key not in self.keys():
+        if key not in self.keys() and not isinstance(getattr(type(self), key, None), property):
             raise KeyError(f"{type(self).__name__} has no field {key!r}; fields: {self.keys()}")
         return getattr(self, key)
 
@@ -48,3 +62,67 @@ class Result:
 
     def __repr__(self) -> str:  # keep notebook output readable and deterministic
         return self.summary()
+
+
+@dataclass(repr=False, kw_only=True)
+class CoefficientResult(Result):
+    r"""The results contract of every coefficient estimator.
+
+    Attributes
+    ----------
+    params, std_errors, pvalues : Series
+        Estimates, standard errors and two-sided p-values by coefficient name.
+    cov : DataFrame
+        Estimated covariance of ``params`` (NaN where it is not estimated, e.g. between
+        coefficients of separately fitted equations).
+    df_resid : float or None
+        Degrees of freedom of a Student-t reference distribution; ``None`` (the default of
+        every clustered or robust estimator) uses the standard normal.
+
+    ``tstats`` is ``params / std_errors``; ``conf_int(level)`` the Wald interval
+    :math:`\hat\beta \pm z_{(1+\text{level})/2}\,\text{se}`; ``to_frame()`` one row per
+    coefficient.
+    """
+
+    params: pd.Series
+    std_errors: pd.Series
+    pvalues: pd.Series
+    cov: pd.DataFrame
+    df_resid: float | None = None
+
+    @property
+    def tstats(self) -> pd.Series:
+        return (self.params / self.std_errors).rename("t")
+
+    def _quantile(self, q: float) -> float:
+        return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald interval at ``level`` (columns ``lower``, ``upper``)."""
+        if not 0 < level < 1:
+            raise ValueError(f"conf_int: level must lie in (0, 1), got {level}")
+        z = self._quantile(0.5 + level / 2)
+        return pd.DataFrame({"lower": self.params - z * self.std_errors,
+                             "upper": self.params + z * self.std_errors})
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per coefficient: coef, std err, t, p and the Wald interval at ``level``."""
+        ci = self.conf_int(level)
+        return pd.DataFrame({"coef": self.params, "std err": self.std_errors, "t": self.tstats,
+                             "p": self.pvalues, "ci lower": ci["lower"], "ci upper": ci["upper"]})
+
+    def _title(self) -> str:
+        return type(self).__name__
+
+    def _notes(self) -> list[str]:
+        """Lines printed under the coefficient table (subclasses add their extras)."""
+        return []
+
+    def summary(self) -> str:
+        return "\n".join([self._title(), fmt_table(self.to_frame()), *self._notes()])
+
+    def _repr_html_(self) -> str:
+        notes = "\n".join(self._notes())
+        return (f"<p><b>{html.escape(self._title())}</b></p>"
+                + self.to_frame().to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
+                + (f"<pre>{html.escape(notes)}</pre>" if notes else ""))

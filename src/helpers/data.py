@@ -231,28 +231,85 @@ PANEL_SCHEMA = {
     "national_internet_share": ("share", "share (0-1)", "national internet penetration (instrument part)"),
 }
 
-#: Where the bundled simulated twin lives (the repository's data/ folder).
-DEFAULT_PANEL = Path(__file__).resolve().parents[2] / "data" / "guangdong_twin_panel.csv"
+def bundled_file(name: str) -> Path:
+    """Path of a data file bundled with the package (the repository's ``data/`` folder).
+
+    The files of ``data/`` are installed as the package resource ``helpers._bundled`` (see
+    ``pyproject.toml``), so this works from a checkout, an editable install and a wheel alike.
+
+    >>> bundled_file("guangdong_twin_panel.csv").name
+    'guangdong_twin_panel.csv'
+    """
+    from importlib.resources import as_file, files
+
+    with as_file(files("helpers._bundled") / name) as path:  # a real file for installed packages
+        path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no bundled data file {name!r} (looked in {path.parent})")
+    return path
+
+
+#: Where the bundled simulated twin lives (``data/guangdong_twin_panel.csv``).
+DEFAULT_PANEL = bundled_file("guangdong_twin_panel.csv")
+
+
+def _checkout_root() -> Path | None:
+    """The repository this package runs from (a folder with ``pyproject.toml`` above the
+    package's ``src``), or None when it is installed from a wheel."""
+    for d in Path(__file__).resolve().parents:
+        if (d / "pyproject.toml").is_file() and (d / "src" / "helpers").is_dir():
+            return d
+    return None
+
+
+#: The schema of the official city accounts (``data/guangdong_city_accounts.csv``, built by
+#: ``tools/build_accounts.py``), in the format of :data:`PANEL_SCHEMA`.
+ACCOUNTS_SCHEMA = {
+    "city": ("key", "", "English city name as in city_table() (or give `code`)"),
+    "year": ("key", "", "calendar year (integer)"),
+    "code": ("id", "", "6-digit administrative code; checked against the registry when present"),
+    "region": ("id", "", "PRD, East, West or North; filled from the registry when absent"),
+    "gdp": ("level", "100 million yuan", "gross domestic product, current prices (latest revision "
+            "in the source; see the data appendix on vintages)"),
+    "va_primary": ("level", "100 million yuan", "value added of the primary industry"),
+    "va_secondary": ("level", "100 million yuan", "value added of the secondary industry "
+                     "(industry AND construction)"),
+    "va_tertiary": ("level", "100 million yuan", "value added of the tertiary industry"),
+    "loans": ("level", "100 million yuan", "year-end loan balance of financial institutions (2003-)"),
+    "deposits": ("level", "100 million yuan", "year-end deposit balance of financial institutions (2003-)"),
+    "fdi_usd_million": ("level", "million US dollars", "foreign direct investment actually used "
+                        "(gaps from 2018)"),
+}
+#: Accounts columns the source fills for every city-year (the others have documented gaps).
+ACCOUNTS_COMPLETE = ("gdp", "va_primary", "va_secondary", "va_tertiary")
+
+#: The shipped official city accounts (real data, see data/README.md).
+DEFAULT_ACCOUNTS = bundled_file("guangdong_city_accounts.csv")
 
 
 def default_realdata_dir() -> Path:
-    """``../shared/realdata`` beside the repository: real inputs for integration tests and examples.
+    """Folder of the real inputs used by integration tests and examples.
 
-    Set the environment variable ``HELPERS_REALDATA`` to look elsewhere. The folder may be absent;
-    callers skip cleanly when it is.
+    ``$HELPERS_REALDATA`` if set; else, running from a checkout, ``../shared/realdata`` relative
+    to the repository root; installed from a wheel (no repository), ``../shared/realdata``
+    relative to the current working directory. The folder may be absent; callers skip cleanly
+    when it is.
     """
     import os
 
     env = os.environ.get("HELPERS_REALDATA")
-    return Path(env) if env else DEFAULT_PANEL.parents[2] / "shared" / "realdata"
+    if env:
+        return Path(env)
+    root = _checkout_root()
+    return (root if root is not None else Path.cwd()).parent / "shared" / "realdata"
 
 
-def schema_table() -> pd.DataFrame:
-    """The panel schema as a table (column, kind, unit, description, rule) for the book."""
+def schema_table(schema=None) -> pd.DataFrame:
+    """The panel schema (or ``schema``, e.g. :data:`ACCOUNTS_SCHEMA`) as a table for the book."""
     rules = {"key": "required, never missing", "id": "optional, must match the registry",
              "count": ">= 0", "level": ">= 0", "share": "in [0, 1]", "index": "any real number"}
     return pd.DataFrame(
-        [(c, k, u, d, rules[k]) for c, (k, u, d) in PANEL_SCHEMA.items()],
+        [(c, k, u, d, rules[k]) for c, (k, u, d) in (PANEL_SCHEMA if schema is None else schema).items()],
         columns=["column", "kind", "unit", "description", "rule"],
     )
 
@@ -262,8 +319,8 @@ def _where(df: pd.DataFrame, i) -> str:
 
 
 def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
-                   balanced: str = "warn", source: str = "panel") -> pd.DataFrame:
-    """Check a city-year panel against :data:`PANEL_SCHEMA` and return a clean copy.
+                   balanced: str = "warn", source: str = "panel", schema=PANEL_SCHEMA) -> pd.DataFrame:
+    """Check a city-year panel against :data:`PANEL_SCHEMA` (or ``schema``) and return a clean copy.
 
     Parameters
     ----------
@@ -277,6 +334,9 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
         What an unbalanced panel (some city lacks some year) does. Default: a warning.
     source : str
         Name used in messages (the file path).
+    schema : dict
+        Column -> (kind, unit, description); default :data:`PANEL_SCHEMA`
+        (:data:`ACCOUNTS_SCHEMA` for the official city accounts).
 
     Returns
     -------
@@ -293,9 +353,9 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
         raise ValueError("balanced must be 'warn', 'error' or 'ignore'")
     reg = city_table()
     df = df.copy()
-    indicators = [c for c, (k, _, _) in PANEL_SCHEMA.items() if k not in ("key", "id")]
+    indicators = [c for c, (k, _, _) in schema.items() if k not in ("key", "id")]
     required = indicators if required is None else list(required)
-    unknown_req = [c for c in required if c not in PANEL_SCHEMA]
+    unknown_req = [c for c in required if c not in schema]
     if unknown_req:
         raise PanelSchemaError(f"{source}: required column(s) {unknown_req} are not in the schema")
     if "city" not in df.columns and "code" in df.columns:
@@ -343,7 +403,7 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
 
     present = [c for c in indicators if c in df.columns]
     for c in present:
-        kind = PANEL_SCHEMA[c][0]
+        kind = schema[c][0]
         raw = df[c]
         num = pd.to_numeric(raw, errors="coerce")
         nonnum = df.index[num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")]
@@ -381,12 +441,12 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
         import warnings
         warnings.warn(msg, UserWarning, stacklevel=2)
     cols = ["city", "code", "region", "year"] + present + [c for c in df.columns
-                                                           if c not in PANEL_SCHEMA]
+                                                           if c not in schema]
     return df[cols].sort_values(["code", "year"]).reset_index(drop=True)
 
 
 def load_panel(path=None, required=None, allow_missing: bool = False, balanced: str = "warn",
-               sheet_name=0) -> pd.DataFrame:
+               sheet_name=0, schema=PANEL_SCHEMA) -> pd.DataFrame:
     """Load the city-year panel: the bundled simulated twin, or a user's CSV/XLSX file.
 
     Parameters
@@ -395,7 +455,7 @@ def load_panel(path=None, required=None, allow_missing: bool = False, balanced: 
         ``None`` loads the bundled simulated twin (``data/guangdong_twin_panel.csv``, marked
         ``attrs["simulated"] = True``). A path reads a user's ``.csv`` or ``.xlsx`` file in the
         documented schema (:func:`schema_table`); the file is only read, never modified.
-    required, allow_missing, balanced
+    required, allow_missing, balanced, schema
         Passed to :func:`validate_panel`.
     sheet_name : int or str
         Sheet of an Excel file.
@@ -417,9 +477,50 @@ def load_panel(path=None, required=None, allow_missing: bool = False, balanced: 
     else:
         raise PanelSchemaError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
     df = validate_panel(raw, required=required, allow_missing=allow_missing, balanced=balanced,
-                        source=str(path))
+                        source=str(path), schema=schema)
     df.attrs["simulated"] = simulated
     df.attrs["source"] = ("SIMULATED twin of Guangdong (helpers.simulate)" if simulated else str(path))
+    return df
+
+
+def load_accounts(path=None, balanced: str = "error", sheet_name=0) -> pd.DataFrame:
+    """Load the official city accounts of the 21 cities (real data), or a user's file of that schema.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        ``None`` reads the shipped ``data/guangdong_city_accounts.csv`` (504 city-years,
+        2000-2023, built by ``tools/build_accounts.py`` from the statistics bureaus' figures);
+        a path reads a user's ``.csv``/``.xlsx`` file with the columns of :data:`ACCOUNTS_SCHEMA`.
+    balanced : {"error", "warn", "ignore"}
+        What an unbalanced panel does (default: an error).
+    sheet_name : int or str
+        Sheet of an Excel file.
+
+    Returns
+    -------
+    DataFrame
+        Validated long panel (``city, code, region, year`` and the money columns, in 100 million
+        yuan; FDI in million US dollars), sorted by code and year. ``gdp`` and the three sector
+        columns are never missing; ``loans``/``deposits`` (from 2003) and ``fdi_usd_million``
+        (gaps from 2018) may be. ``attrs["simulated"] = False``.
+
+    Raises
+    ------
+    PanelSchemaError
+        As :func:`validate_panel`, naming the city, year and column at fault.
+    """
+    path = Path(DEFAULT_ACCOUNTS if path is None else path)
+    df = load_panel(path, required=list(ACCOUNTS_COMPLETE), allow_missing=True, balanced=balanced,
+                    sheet_name=sheet_name, schema=ACCOUNTS_SCHEMA)
+    for c in ACCOUNTS_COMPLETE:
+        if df[c].isna().any():
+            i = df.index[df[c].isna()][0]
+            raise PanelSchemaError(f"{path}: {_where(df, i)}: column {c!r} is missing (NaN); "
+                                   "GDP and the three sectors must be complete")
+    df.attrs["simulated"] = False
+    df.attrs["source"] = ("official city accounts (statistics bureaus; compiled by biechouwo-coder/G-P "
+                          f"620eba9): {path}")
     return df
 
 

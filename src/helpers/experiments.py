@@ -1,9 +1,11 @@
 """Experiments that put the estimators against the twin's truth.
 
-This is the one place besides chapters and tests where an estimate meets the true effect:
-it simulates twins (:mod:`helpers.simulate`), runs the analysis (:mod:`helpers.report`, which
-never imports the simulator) and compares. Used by the findings chapter (what a 21 x 13 panel
-can detect) and by the recovery tests (interval coverage).
+This is the one place besides tests where an estimate meets the true effect: it simulates
+twins (:mod:`helpers.simulate`), runs the analysis (:mod:`helpers.report`, which never imports
+the simulator) and compares. :func:`truth_comparison` is the one estimate-versus-truth helper
+(the Mechanism and Findings chapters and :func:`analyse_twin` all use it); :func:`twin_panel`
+gives the panel of a twin by its seed. Used by the findings chapter (what a 21 x 13 panel can
+detect) and by the recovery tests (interval coverage).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 
 from . import constructs, data, report
 from ._results import Result
-from .simulate import simulate_panel
+from .simulate import DEFAULT_SEED, simulate_panel
 
 
 #: A world in which virtual agglomeration affects nothing: no transaction-cost channel, no
@@ -23,6 +25,68 @@ from .simulate import simulate_panel
 #: local shock that moves both VA and synergy stays, as do spatial dependence and the threshold
 #: variable, so every "supported" verdict in such twins is a false positive.
 NO_EFFECT = {"phi": 0.0, "a_VA": 0.0, "theta": 0.0, "c_low": 0.0, "c_high": 0.0}
+
+
+def twin_panel(twin_seed: int | None = None) -> pd.DataFrame:
+    """The observed panel of the simulated twin with seed ``twin_seed``: the bundled file for
+    the bundled seed (``None`` or :data:`helpers.simulate.DEFAULT_SEED`), else a fresh
+    simulation, validated like any panel and marked ``attrs["simulated"] = True``."""
+    if twin_seed is None or int(twin_seed) == DEFAULT_SEED:
+        return data.load_panel()
+    panel, _ = simulate_panel(seed=int(twin_seed))
+    panel = data.validate_panel(panel, source=f"twin seed {twin_seed}")
+    panel.attrs.update(simulated=True, source=f"SIMULATED twin of Guangdong (helpers.simulate, seed {twin_seed})")
+    return panel
+
+
+@dataclass(repr=False)
+class TruthComparison(Result):
+    """Estimates of one twin beside its true effects (see :func:`truth_comparison`).
+
+    ``comparison``: :func:`helpers.report.compare_to_truth` (estimate, interval, true effect,
+    ``covers``, ``bias``); ``true_gamma`` and ``estimated_gamma``: the network-size threshold.
+    """
+
+    comparison: pd.DataFrame
+    true_effects: pd.Series
+    true_gamma: float
+    estimated_gamma: float
+    twin_seed: int | None
+
+    def sentence(self) -> str:
+        """How many intervals cover the truth, and the threshold against its true value."""
+        c = self.comparison
+        return (f"{int(c['covers'].sum())} of {len(c)} intervals cover the true effect (simulated twin, seed "
+                f"{self.twin_seed}). The true threshold is {self.true_gamma:.1f} broadband subscribers per 100 "
+                f"people; the estimate is {self.estimated_gamma:.1f}.")
+
+    def summary(self) -> str:
+        return ("TruthComparison (SIMULATED)\n" + self.comparison.to_string(float_format=lambda v: f"{v:.3f}")
+                + "\n" + self.sentence())
+
+
+def truth_comparison(results: report.MechanismResults, twin_seed: int | None = None,
+                     params=None, truth=None) -> TruthComparison:
+    """Set every estimate of ``results`` beside the true effect of the quantity it estimates.
+
+    Parameters
+    ----------
+    results : MechanismResults
+        The analysis of the twin (:func:`helpers.report.run_mechanism`).
+    twin_seed : int, optional
+        Seed of the twin the results come from (``None``: the bundled twin).
+    params : dict, optional
+        Its structural parameters (overrides of the defaults).
+    truth : TwinTruth, optional
+        The twin's truth, when the caller has it already (no re-simulation).
+    """
+    seed = DEFAULT_SEED if twin_seed is None else int(twin_seed)
+    if truth is None:
+        _, truth = simulate_panel(params=params, seed=seed)
+    std = truth.effects["std"]
+    return TruthComparison(comparison=report.compare_to_truth(report.estimates_table(results), std),
+                           true_effects=std, true_gamma=float(truth.threshold["gamma"]),
+                           estimated_gamma=float(np.atleast_1d(results.threshold.gamma)[0]), twin_seed=seed)
 
 
 @dataclass(repr=False)
@@ -41,31 +105,29 @@ class TwinAnalysis(Result):
                     float_format=lambda v: f"{v:.3f}"))
 
 
-def analyse_twin(params=None, seed: int = 20261122, n_boot: int = 199, threshold_boot: int = 49,
-                 wild_boot: int = 0, analysis_seed: int = 0) -> TwinAnalysis:
-    """Simulate a twin with ``params`` and ``seed``, measure, estimate, compare with its truth.
+def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 199, threshold_boot: int = 49,
+                 wild_boot: int = 0, boot_seed: int = 0) -> TwinAnalysis:
+    """Simulate a twin with ``params`` and ``twin_seed``, measure, estimate, compare with its truth.
 
     Parameters
     ----------
     params : dict or TwinParams, optional
         Structural parameters of the twin (defaults of :class:`helpers.simulate.TwinParams`).
-    seed : int
-        Seed of the twin.
+    twin_seed : int
+        Seed of the twin's shocks.
     n_boot, threshold_boot, wild_boot : int
         Bootstrap replications (see :func:`helpers.report.run_mechanism`).
-    analysis_seed : int
+    boot_seed : int
         Seed of the estimators' bootstraps.
     """
-    panel, truth = simulate_panel(params=params, seed=seed)
-    panel = data.validate_panel(panel, source=f"twin seed {seed}")
+    panel, truth = simulate_panel(params=params, seed=twin_seed)
+    panel = data.validate_panel(panel, source=f"twin seed {twin_seed}")
     c = constructs.build_constructs(panel)
     res = report.run_mechanism(c, truth.W, n_boot=n_boot, threshold_boot=threshold_boot,
-                               wild_boot=wild_boot, seed=analysis_seed)
-    table = report.estimates_table(res)
-    std = truth.effects["std"]
-    return TwinAnalysis(results=res, comparison=report.compare_to_truth(table, std),
-                        verdicts=report.hypothesis_verdicts(res), true_effects=std,
-                        true_gamma=float(truth.threshold["gamma"]))
+                               wild_boot=wild_boot, boot_seed=boot_seed)
+    cmp = truth_comparison(res, twin_seed, truth=truth)
+    return TwinAnalysis(results=res, comparison=cmp.comparison, verdicts=report.hypothesis_verdicts(res),
+                        true_effects=cmp.true_effects, true_gamma=cmp.true_gamma)
 
 
 @dataclass(repr=False)
@@ -91,7 +153,6 @@ class MonteCarloResult(Result):
     mean_true: pd.Series
     n_reps: int
     params: dict = field(default_factory=dict)
-    _verdicts: pd.DataFrame = field(default=None)
 
     def summary(self) -> str:
         t = pd.DataFrame({"coverage": self.coverage, "mean estimate": self.mean_estimate,
@@ -102,12 +163,11 @@ class MonteCarloResult(Result):
 
 
 def _one(params, seed, n_boot, threshold_boot):
-    a = analyse_twin(params=params, seed=seed, n_boot=n_boot, threshold_boot=threshold_boot,
-                     analysis_seed=seed)
+    a = analyse_twin(params, twin_seed=seed, n_boot=n_boot, threshold_boot=threshold_boot, boot_seed=seed)
     return a.verdicts["verdict"].rename(seed), a.comparison[["estimate", "true", "covers"]]
 
 
-def monte_carlo(n_reps: int, params=None, first_seed: int = 1, n_boot: int = 199, threshold_boot: int = 49,
+def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 199, threshold_boot: int = 49,
                 n_jobs: int = 1, progress=None) -> MonteCarloResult:
     """Repeat :func:`analyse_twin` on ``n_reps`` independent twins (seeds ``first_seed, ...``).
 
@@ -123,7 +183,8 @@ def monte_carlo(n_reps: int, params=None, first_seed: int = 1, n_boot: int = 199
         Twin parameters (overrides of the defaults).
     first_seed : int
     n_boot, threshold_boot : int
-        Bootstrap replications inside each twin.
+        Bootstrap replications inside each twin (mediation; threshold test). A Monte Carlo
+        usually affords fewer than one study: pass them explicitly.
     n_jobs : int
         Processes (joblib); results do not depend on it.
     progress : bool or None
@@ -153,7 +214,7 @@ def monte_carlo(n_reps: int, params=None, first_seed: int = 1, n_boot: int = 199
     return MonteCarloResult(
         detection=detection, coverage=by_key["covers"].mean().astype(float),
         mean_estimate=by_key["estimate"].mean(), mean_true=by_key["true"].mean(), n_reps=n_reps,
-        params=dict(params or {}), _verdicts=verdicts,
+        params=dict(params or {}),
     )
 
 

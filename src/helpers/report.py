@@ -1,6 +1,8 @@
 """From constructs to estimates, and from estimates to verdicts and sentences.
 
 :func:`run_mechanism` runs every model of the mechanism chapter on standardised constructs;
+:func:`cached_mechanism` is the same run, cached on disk (the Mechanism and Findings chapters
+share it);
 :func:`estimates_table` lines the estimates up (estimate, interval); :func:`compare_to_truth`
 sets them beside true effects *that the caller supplies* (this module never imports the
 simulator); :func:`hypothesis_verdicts` turns intervals into verdicts on H1-H5 and
@@ -9,7 +11,11 @@ simulator); :func:`hypothesis_verdicts` turns intervals into verdicts on H1-H5 a
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,7 +48,7 @@ class MechanismResults(Result):
     prd_gap: object
     threshold: object
     sdm: object
-    moran: pd.DataFrame
+    moran: models.MoranResult
     outcomes: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
 
@@ -61,8 +67,8 @@ def prepare(constructs: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
-                  threshold_boot: int = 300, wild_boot: int = 999, seed: int = 0,
+def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 999,
+                  threshold_boot: int = 300, wild_boot: int = 999, boot_seed: int = 0,
                   controls=CONTROLS) -> MechanismResults:
     """Run the mechanism chapter's models on constructs from :func:`helpers.constructs.build_constructs`.
 
@@ -75,15 +81,16 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
     n_boot, threshold_boot, wild_boot : int
         Cluster-bootstrap replications for mediation, residual-bootstrap replications for the
         threshold test, and wild cluster bootstrap replications for the baseline.
-    seed : int
-        One seed; each model gets its own stream derived from it.
-    controls : sequence of str
+    boot_seed : int
+        Seed of every bootstrap (and of the permutations of Moran's I); each model gets its own
+        stream derived from it. It has nothing to do with the seed of a simulated twin.
+    controls : str or sequence of str
         Control variables (standardised) included in every regression.
     """
     z = prepare(constructs)
     x, m1, m2, y = (VARIABLES[k] for k in ("x", "m1", "m2", "y"))
-    c = list(controls)
-    seeds = np.random.SeedSequence(seed).generate_state(8)
+    c = [controls] if isinstance(controls, str) else list(controls)
+    seeds = np.random.SeedSequence(boot_seed).generate_state(8)
     base = models.panel_fe(z, y, x, controls=c, wild_bootstrap=wild_boot, seed=int(seeds[0]))
     med1 = models.mediation(z, x, m1, y, controls=c, n_boot=n_boot, seed=int(seeds[1]))
     med2 = models.mediation(z, x, m2, y, controls=c, n_boot=n_boot, seed=int(seeds[2]))
@@ -113,12 +120,75 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
         serial=ser, lagged=lag, topsis=top, iv=iv, prd=prd, rest=rest, prd_gap=gap, threshold=thr, sdm=sdm,
         moran=mor, outcomes=outcomes,
         settings={"n_boot": n_boot, "threshold_boot": threshold_boot, "wild_boot": wild_boot,
-                  "seed": seed, "controls": c},
+                  "boot_seed": boot_seed, "controls": c},
     )
 
 
+def default_cache_dir() -> Path | None:
+    """Where :func:`cached_mechanism` keeps its runs: ``$HELPERS_CACHE`` if set, else
+    ``_build/cache`` of the repository that contains the working directory (found by its
+    ``_toc.yml`` and ``pyproject.toml``), else None (no caching)."""
+    env = os.environ.get("HELPERS_CACHE")
+    if env:
+        return Path(env)
+    for d in (Path.cwd(), *Path.cwd().parents):
+        if (d / "_toc.yml").is_file() and (d / "pyproject.toml").is_file():
+            return d / "_build" / "cache"
+    return None
+
+
+def _source_digest() -> str:
+    """Digest of the helpers package's source: a cached run is stale once the code changes."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def mechanism_key(constructs: pd.DataFrame, W: pd.DataFrame, **settings) -> str:
+    """Hash of everything a mechanism run depends on: the constructs and weights (values, labels,
+    dtypes), the settings, the helpers source and the numerical libraries' versions."""
+    import scipy
+
+    h = hashlib.sha256()
+    for frame in (constructs, W):
+        h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+        h.update(repr(list(frame.columns)).encode())
+    h.update(repr(sorted(settings.items())).encode())
+    h.update(f"{np.__version__} {pd.__version__} {scipy.__version__} {_source_digest()}".encode())
+    return h.hexdigest()
+
+
+def cached_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, cache_dir=None, **settings) -> MechanismResults:
+    """:func:`run_mechanism`, run once and reused: the Mechanism and Findings chapters share it.
+
+    The run is stored as ``mechanism-<key>.pkl`` in ``cache_dir`` (default
+    :func:`default_cache_dir`), keyed by :func:`mechanism_key` of the constructs, the weights,
+    ``settings`` (the keyword arguments of :func:`run_mechanism`) and the helpers source, so a
+    change in any of them recomputes. Without a cache directory the run is simply computed.
+    A loaded run is bit-for-bit the computed one, so re-executed chapters reproduce exactly.
+    """
+    folder = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    if folder is None:
+        return run_mechanism(constructs, W, **settings)
+    path = folder / f"mechanism-{mechanism_key(constructs, W, **settings)[:32]}.pkl"
+    if path.is_file():
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    res = run_mechanism(constructs, W, **settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump(res, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
+    return res
+
+
 def _fe_row(res, name, label):
-    lo, hi = res.ci.loc[name]
+    lo, hi = res.conf_int(0.95).loc[name]
     return label, float(res.params[name]), float(lo), float(hi), float(res.pvalues[name])
 
 
@@ -138,15 +208,15 @@ def estimates_table(r: MechanismResults) -> pd.DataFrame:
     rows["prd_gap"] = _fe_row(r.prd_gap, "va_x_prd", "difference PRD - rest (pooled interaction)")
     s = r.serial
     for key, name, label in [("a_flows", "a1", "VA -> flows (a1)"), ("direct", "c_prime", "direct effect c'")]:
-        lo, hi = s.ci.loc[name]  # cluster-bootstrap percentile interval, like the indirect effects
+        lo, hi = s.boot_ci.loc[name]  # cluster-bootstrap percentile interval, like the indirect effects
         rows[key] = (label, float(s.paths[name]), float(lo), float(hi), float(s.pvalues[name]))
     for key, name, label in [("via_flows", "a1b1", "indirect via flows (a1 b1)"),
                              ("via_agglomeration", "a2b2", "indirect via agglomeration (a2 b2)"),
                              ("serial", "a1d21b2", "serial VA -> flows -> agglomeration (a1 d21 b2)")]:
-        lo, hi = s.ci.loc[name]
+        lo, hi = s.boot_ci.loc[name]
         rows[key] = (label, float(s.indirect[name]), float(lo), float(hi), np.nan)
     for key, (name, med) in _simple_mediations(r).items():
-        lo, hi = med.ci_percentile
+        lo, hi = med.boot_ci.loc["ab"]
         rows[key] = (f"simple mediation ab, {name}", float(med.ab), float(lo), float(hi), float(med.sobel_p))
     for key, part, label in [("sdm_direct", "direct", "SDM direct effect"),
                              ("spillover", "indirect", "SDM indirect (spillover) effect")]:
@@ -169,8 +239,9 @@ def mediation_table(r: MechanismResults) -> pd.DataFrame:
     """One row per simple mediation (each flow network, the composite, agglomeration):
     a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p and the Wen & Ye verdict."""
     meds = dict(_simple_mediations(r).values())
-    rows = {name: {"a": m.a, "b": m.b, "ab": m.ab, "pct low": m.ci_percentile[0], "pct high": m.ci_percentile[1],
-                   "bc low": m.ci_bc[0], "bc high": m.ci_bc[1], "Sobel p": m.sobel_p, "Aroian p": m.aroian_p,
+    rows = {name: {"a": m.a, "b": m.b, "ab": m.ab, "pct low": m.boot_ci.at["ab", "lower"],
+                   "pct high": m.boot_ci.at["ab", "upper"], "bc low": m.boot_ci_bc.at["ab", "lower"],
+                   "bc high": m.boot_ci_bc.at["ab", "upper"], "Sobel p": m.sobel_p, "Aroian p": m.aroian_p,
                    "verdict": m.verdict} for name, m in meds.items()}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "mediator"

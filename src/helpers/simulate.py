@@ -53,6 +53,7 @@ Katz, M., Shapiro, C. (1985). Network externalities, competition, and compatibil
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -63,7 +64,7 @@ import pandas as pd
 from . import data as _data
 from ._results import Result
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 DEFAULT_SEED = 20261122
 YEARS = tuple(range(2011, 2024))
 
@@ -425,6 +426,132 @@ def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- observation layer
+#: Observed levels calibrated to the official city accounts (data/guangdong_city_accounts.csv):
+#: twin column -> accounts column. Industrial value added follows secondary value added (which
+#: includes construction) rescaled so the 2020 total is the published 3.31 trillion yuan.
+CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "loans"}
+
+
+@functools.lru_cache(maxsize=8)
+def _calibration_logs(years: tuple) -> dict:
+    """Two-way log levels ln y_it = a_i + b_t fitted to the accounts, per calibrated column.
+
+    a_i is the city's mean log level and b_t the year's mean deviation over the accounts' years
+    inside ``years`` (balanced, so the least-squares two-way fit is the two means). Years beyond
+    the accounts extend b_t along its slope over the last (first) five observed years; years wholly
+    outside the accounts use the accounts' last five years. Each year is then
+    shifted so the 21 cities sum to the real provincial sum where that year is observed.
+    """
+    acc = _data.load_accounts()
+    reg = _data.city_table()
+    out = {}
+    for col, src in CALIBRATED.items():
+        wide = acc.pivot(index="year", columns="city", values=src)[reg.index].dropna()
+        obs = [y for y in years if y in wide.index]
+        if len(obs) < 2:   # years wholly outside the accounts: extend their last five years
+            obs = [int(y) for y in wide.index[-5:]]
+        lw = np.log(wide.loc[obs].to_numpy())
+        a = lw.mean(axis=0)
+        b_obs = pd.Series(lw.mean(axis=1) - lw.mean(), index=obs)
+        tail = b_obs.iloc[-5:]
+        slope = np.polyfit(tail.index, tail.to_numpy(), 1)[0] if len(tail) > 1 else 0.0
+        head = b_obs.iloc[:5]
+        slope0 = np.polyfit(head.index, head.to_numpy(), 1)[0] if len(head) > 1 else 0.0
+        b = np.array([b_obs[y] if y in b_obs.index else
+                      (b_obs.iloc[-1] + slope * (y - obs[-1]) if y > obs[-1] else b_obs.iloc[0] + slope0 * (y - obs[0]))
+                      for y in years])
+        level = a[None, :] + b[:, None]
+        for t, y in enumerate(years):
+            if y in wide.index:   # the province's real path, year by year
+                level[t] += np.log(wide.loc[y].sum() / np.exp(level[t]).sum())
+        if col == "industrial_value_added":
+            level += np.log(IVA_2020_TOTAL / wide.loc[2020].sum()) if 2020 in wide.index else 0.0
+        out[col] = level
+    return out
+
+
+def calibration_targets(years=YEARS) -> pd.DataFrame:
+    """The city-year levels the twin's observed ``gdp``, ``industrial_value_added`` and ``loans`` follow.
+
+    Parameters
+    ----------
+    years : sequence of int
+
+    Returns
+    -------
+    DataFrame
+        city, code, region, year and one column per calibrated variable (100 million yuan):
+        exp(a_i + b_t + c_t), with a_i the city's mean log level in the official accounts, b_t the
+        year effect and c_t the shift that makes the 21 cities add up to the real provincial sum
+        (industrial value added: secondary value added rescaled to 3.31 trillion yuan in 2020).
+
+    Notes
+    -----
+    The twin observes ``target_it * exp(within_it + noise)``, where ``within_it`` is the
+    two-way-demeaned log level the structural model implies (city and year means removed), so
+    every estimator with city and year fixed effects sees exactly the model's variation, while
+    levels, ranking and the provincial path come from the real accounts. A city's own real
+    growth path is not imprinted: it is history the model's shocks do not know, and it would
+    correlate the observables with the twin's diffusion timing.
+    """
+    years = tuple(int(y) for y in years)
+    logs = _calibration_logs(years)
+    reg = _data.city_table()
+    idx = pd.MultiIndex.from_product([years, reg.index], names=["year", "city"])
+    df = pd.DataFrame({c: np.exp(v).reshape(-1) for c, v in logs.items()}, index=idx).reset_index()
+    df.insert(1, "code", df["city"].map(reg["code"]))
+    df.insert(2, "region", df["city"].map(reg["region"].astype(str)))
+    return df.sort_values(["code", "year"]).reset_index(drop=True)
+
+
+def calibration_fit(panel: pd.DataFrame, accounts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How closely a twin panel's calibrated levels match the official accounts.
+
+    Returns one row per calibrated column with the 2020 provincial sums (twin, real, gap), the
+    median absolute city-year gap in percent, the correlation of log levels, and Spearman's rank
+    correlation of the city means (per head for GDP).
+    """
+    acc = _data.load_accounts() if accounts is None else accounts
+    m = panel.merge(acc, on=["city", "year"], suffixes=("", "_real"))
+    rows = []
+    for col, src in CALIBRATED.items():
+        real = m[src + "_real"] if src + "_real" in m else m[src]
+        ok = real.notna() & m[col].notna()
+        tw, re = m.loc[ok, col], real[ok]
+        y20 = m.loc[ok, "year"] == 2020
+        per = m["population"] if col == "gdp" else 1.0
+        cm = m.loc[ok].assign(tw=tw / per, re=re / per).groupby("city")[["tw", "re"]].mean()
+        rows.append({
+            "twin column": col, "accounts column": src,
+            "twin 2020 sum": tw[y20].sum(), "real 2020 sum": re[y20].sum(),
+            "2020 gap %": 100 * (tw[y20].sum() / re[y20].sum() - 1),
+            "median |city-year gap| %": 100 * float(np.median(np.abs(tw / re - 1))),
+            "corr of log levels": float(np.corrcoef(np.log(tw), np.log(re))[0, 1]),
+            "Spearman of city means": float(cm["tw"].rank().corr(cm["re"].rank())),
+            "ranked by": "per head" if col == "gdp" else "level",
+        })
+    out = pd.DataFrame(rows).set_index("twin column")
+    out.attrs["note"] = ("industrial_value_added is compared with secondary value added (which includes "
+                         "construction), so its level gap is by design: the twin's total is the published "
+                         "industrial value added of 2020")
+    return out
+
+
+def _within(x):
+    """Two-way demeaned (T x N): city means and year means removed, grand mean added back."""
+    return x - x.mean(axis=0, keepdims=True) - x.mean(axis=1, keepdims=True) + x.mean()
+
+
+def _calibrated(log_target, log_model):
+    """target_it exp(within_it), rescaled year by year so each year's sum is the target's sum.
+
+    The rescaling is a year effect (absorbed by year fixed effects); it undoes the level bias that
+    exp() of a zero-mean log deviation has, so the provincial sums stay the real ones.
+    """
+    lvl = np.exp(log_target + _within(log_model))
+    return lvl * (np.exp(log_target).sum(axis=1, keepdims=True) / lvl.sum(axis=1, keepdims=True))
+
+
 #: Observed columns: name -> (unit, description). Keys first, then indicators.
 OBSERVED_COLUMNS = {
     "city": ("", "English city name (registry index)"),
@@ -481,12 +608,14 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     fn_dev = fn - fn.mean(axis=1, keepdims=True)
     pull = np.exp(0.3 * fn_dev)
     rd_personnel = np.round(noisy(st.masses[0] * 20 * pull))
-    loans = noisy(st.masses[1] * 2.5 * pull)
+    # calibrated levels: real two-way level times the model's own within variation (see CALIBRATED)
+    target = _calibration_logs(tuple(st.years))
+    loans = noisy(_calibrated(target["loans"], np.log(st.masses[1] * pull)))
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
 
-    gdp = noisy(np.exp(P) * employment * 2.5)
-    iva_raw = noisy(gdp * (0.25 + 0.25 * sh_m))
+    gdp = noisy(_calibrated(target["gdp"], P + np.log(employment)))
+    iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
     i2020 = st.years.index(2020) if 2020 in st.years else None
     iva = iva_raw * (IVA_2020_TOTAL / iva_raw[i2020].sum() if i2020 is not None else 1.0)
     exports = noisy(np.exp(X) * 40)

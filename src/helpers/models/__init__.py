@@ -1,0 +1,101 @@
+r"""Estimators of the mechanism: fixed effects, mediation, thresholds, spatial models and IV.
+
+One estimator family per module, over shared internals:
+
+- :mod:`~helpers.models.panel` :func:`panel_fe` two-way (or one-way) fixed effects with an
+  optional wild cluster bootstrap p-value for few clusters.
+- :mod:`~helpers.models.mediation` :func:`mediation`, the stepwise test of Wen & Ye (2014) with
+  Sobel and Aroian tests and cluster-bootstrap intervals; :func:`serial_mediation`, two ordered
+  mediators (PROCESS model 6).
+- :mod:`~helpers.models.threshold` :func:`threshold`, Hansen's (1999) fixed-effect threshold
+  regression (single or double), and :func:`lr_critical`.
+- :mod:`~helpers.models.spatial` :func:`spatial_durbin_panel` (ML with two-way effects, Lee & Yu
+  2010), :func:`sdm_effects` (direct, indirect, total) and :func:`moran` (Moran's I per period).
+- :mod:`~helpers.models.iv` :func:`iv_2sls`, two-stage least squares with fixed effects.
+- :func:`within`, the one within transformation every estimator (the SDM included) uses.
+
+**Conventions shared by every estimator.**
+
+*Calls.* ``estimator(data, <formula-like columns>, *, keyword options)``: everything after the
+data and the columns that define the model (outcome, regressors, mediators, threshold
+variable, weights) is keyword-only. Every column-list argument (``x``, ``controls``,
+``instruments``, ...) takes one name or a list of names.
+
+*Clusters.* ``cluster`` defaults to the ``entity`` column, whatever it is called
+(``panel_fe(grunfeld, "invest", "value", controls="capital", entity="firm")`` clusters by firm);
+``cluster=None`` means no clustering; any other column name clusters by that column.
+
+*Small-sample convention.* Every clustered covariance (``panel_fe``, ``iv_2sls``,
+``mediation``, ``serial_mediation`` and the final regression of ``threshold``) is
+
+.. math::
+    \hat V = \frac{G}{G-1}\,(X'X)^{-1}\Big(\sum_{g=1}^{G} X_g'\hat u_g \hat u_g' X_g\Big)(X'X)^{-1}
+
+with X the within-transformed regressors (first-stage fitted values for 2SLS): the cluster-count
+correction G/(G-1) only, with no (n-1)/(n-k) factor and no count of absorbed fixed effects.
+Without clustering every row is its own cluster (HC0 times n/(n-1)). P-values and
+``conf_int`` use the standard normal; the one exception is ``mediation(..., fe=False,
+cluster=None)``, whose classical OLS standard errors and p-values are Student-t based (the
+textbook Sobel test); its ``conf_int`` stays normal.
+
+*Results.* Every coefficient estimator returns a :class:`helpers.models.CoefficientResult`:
+``params``, ``std_errors``, ``tstats``, ``pvalues``, ``cov``, ``conf_int(level)``,
+``to_frame()``, ``summary()`` and an HTML repr; fields read as ``r.name`` or ``r["name"]``.
+Intervals that are not Wald intervals keep their own names: ``boot_ci`` and ``boot_ci_bc``
+(cluster bootstrap, mediation), ``lr_ci`` (likelihood-ratio set, threshold), ``effects_ci``
+(simulation draws, SDM effects). :func:`moran` returns a :class:`MoranResult`.
+
+*Bootstraps* are vectorised: a replicate is a vector of cluster counts, and every regression of
+every replicate is solved from cross-product matrices of the within-transformed data (cluster
+bootstrap), or from one matrix product over the whole threshold grid (Hansen's bootstrap).
+Bootstrap loops run with BLAS limited to one thread (threadpoolctl): the work is already one
+large product per block, and extra threads only oversubscribe a small machine.
+
+*Bad input* (a missing column, NaN, a duplicate city-year, an unbalanced panel where balance
+is required) raises an error that names the column, city and year.
+
+This package never imports :mod:`helpers.simulate`: estimators never see the truth.
+
+References
+----------
+Hansen, B. E. (1999). Threshold effects in non-dynamic panels. J. Econometrics 93, 345-368.
+Wen, Z., Ye, B. (2014). Analyses of mediating effects. Advances in Psychological Science 22(5).
+Cameron, A. C., Gelbach, J. B., Miller, D. L. (2008). Bootstrap-based improvements for
+inference with clustered errors. Review of Economics and Statistics 90(3), 414-427.
+LeSage, J., Pace, R. K. (2009). Introduction to Spatial Econometrics. CRC Press.
+Lee, L.-F., Yu, J. (2010). Estimation of spatial autoregressive panel data models with fixed
+effects. J. Econometrics 154, 165-185.
+Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatial Panels. Springer.
+"""
+
+from .._results import CoefficientResult
+from ._prepare import ENTITY
+from ._within import within
+from .iv import IVResult, iv_2sls
+from .mediation import MediationResult, SerialMediationResult, mediation, serial_mediation
+from .panel import PanelFEResult, panel_fe
+from .spatial import MoranResult, SDMEffects, SDMResult, moran, sdm_effects, spatial_durbin_panel
+from .threshold import ThresholdResult, lr_critical, threshold
+
+__all__ = [
+    "panel_fe",
+    "PanelFEResult",
+    "mediation",
+    "MediationResult",
+    "serial_mediation",
+    "SerialMediationResult",
+    "threshold",
+    "ThresholdResult",
+    "lr_critical",
+    "sdm_effects",
+    "SDMEffects",
+    "spatial_durbin_panel",
+    "SDMResult",
+    "moran",
+    "MoranResult",
+    "iv_2sls",
+    "IVResult",
+    "within",
+    "ENTITY",
+    "CoefficientResult",
+]

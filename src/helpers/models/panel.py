@@ -1,0 +1,158 @@
+"""Fixed-effects regression with cluster-robust errors and a wild cluster bootstrap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._results import CoefficientResult
+from ._boot import chunks, single_threaded
+from ._inference import check_rank, coefficient_fields, ols
+from ._prepare import ENTITY, as_list, cluster_extra, codes, indicator, prepare, resolve_cluster
+from ._within import Absorb
+
+
+@dataclass(repr=False, kw_only=True)
+class PanelFEResult(CoefficientResult):
+    """Fixed-effects regression (see :func:`panel_fe`).
+
+    Attributes
+    ----------
+    params, std_errors, pvalues, cov
+        By regressor (x, then controls); see :class:`helpers.models.CoefficientResult`.
+    nobs, n_clusters : int
+    rsquared_within : float
+        R-squared of the within-transformed regression.
+    wild_p : Series or None
+        Wild cluster bootstrap p-values (restricted, Rademacher) for the regressors in ``x``.
+    effects : str
+        "entity + time" or "entity".
+    cov_type : str
+        "clustered by <column>" or "robust".
+    dependent : str
+    """
+
+    nobs: int
+    n_clusters: int
+    rsquared_within: float
+    wild_p: pd.Series | None
+    effects: str
+    cov_type: str
+    dependent: str
+
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        t = super().to_frame(level)
+        if self.wild_p is not None:
+            t["wild p"] = self.wild_p
+        return t
+
+    def _title(self) -> str:
+        return (f"Fixed effects ({self.effects}) regression of {self.dependent}: {self.nobs} obs, "
+                f"{self.n_clusters} clusters, SE {self.cov_type}, within R2 {self.rsquared_within:.4f}")
+
+
+def _wild_cluster_p(X: np.ndarray, yv: np.ndarray, groups: np.ndarray, cols, B: int, rng) -> np.ndarray:
+    """Restricted wild cluster bootstrap (WCR, Rademacher) p-values of H0: beta_k = 0.
+
+    X and y are already within-transformed. For each tested k: fit the model without column k
+    (the null imposed), flip the restricted residuals cluster by cluster, re-estimate, and
+    compare |t*| with the observed |t| (Cameron, Gelbach & Miller 2008). The cluster-robust
+    variance is used without its small-sample factor: the factor cancels in the comparison.
+    """
+    n, p = X.shape
+    G = int(groups.max()) + 1
+    Dg = indicator(groups, G)
+    XtXi = np.linalg.inv(X.T @ X)
+    beta = XtXi @ (X.T @ yv)
+    u = yv - X @ beta
+    out = []
+    for k in cols:
+        h = X @ XtXi[:, k]  # beta_k = h' y
+        t0 = beta[k] / np.sqrt(np.sum((Dg.T @ (h * u)) ** 2))
+        Xr = np.delete(X, k, axis=1)
+        fit_r = Xr @ np.linalg.lstsq(Xr, yv, rcond=None)[0] if Xr.shape[1] else np.zeros(n)
+        u_r = yv - fit_r
+        exceed = 0
+        for _, b in chunks(B):
+            v = rng.choice(np.array([-1.0, 1.0]), size=(G, b))
+            Ys = fit_r[:, None] + u_r[:, None] * v[groups]
+            bk = h @ Ys
+            Us = Ys - X @ (XtXi @ (X.T @ Ys))
+            se = np.sqrt(np.sum(np.asarray(Dg.T @ (h[:, None] * Us)) ** 2, axis=0))
+            exceed += int(np.sum(np.abs(bk / se) >= abs(t0)))
+        out.append(exceed / B)
+    return np.array(out)
+
+
+def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", time: str | None = "year",
+             cluster=ENTITY, wild_bootstrap: int = 0, seed: int = 0) -> PanelFEResult:
+    r"""Fixed-effects regression with standard errors clustered by entity.
+
+    .. math:: y_{it} = x_{it}'\beta + w_{it}'\gamma + \mu_i + \lambda_t + \varepsilon_{it}
+
+    estimated by least squares on the within-transformed data (the one within transformation
+    of :func:`within`), with the cluster-robust covariance of :mod:`helpers.models`
+    (factor G/(G-1)) and normal p-values.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long panel, one row per entity and period.
+    y : str
+        Outcome column.
+    x : str or list of str
+        Regressor(s) of interest (the wild bootstrap tests these).
+    controls : str or list of str
+        Control variables.
+    entity, time : str
+        Entity and period columns. ``time=None`` gives one-way (entity) effects.
+    cluster : str or None
+        Column whose values define clusters. Default: the ``entity`` column (whatever it is
+        called). ``None``: heteroskedasticity-robust errors (every row its own cluster).
+    wild_bootstrap : int
+        Replications of the restricted wild cluster bootstrap (Rademacher weights) for the
+        p-value of each regressor in ``x``; 0 skips it. With about 20 clusters the
+        cluster-robust t test over-rejects; the wild bootstrap does not (Cameron et al. 2008).
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    PanelFEResult
+
+    Examples
+    --------
+    The classic Grunfeld (1958) ten-firm within estimates (one-way effects) are 0.1101 for
+    value and 0.3101 for capital (``tests/test_models.py`` reproduces them):
+
+    >>> import statsmodels.api as sm
+    >>> g = sm.datasets.grunfeld.load_pandas().data
+    >>> g = g[g["firm"] != "American Steel"]
+    >>> r = panel_fe(g, "invest", "value", controls="capital", entity="firm", time=None)
+    >>> r.params.round(4).tolist(), r.n_clusters, r.cov_type
+    ([0.1101, 0.3101], 10, 'clustered by firm')
+    """
+    cluster = resolve_cluster(cluster, entity)
+    xs, cs = as_list(x, "x"), as_list(controls, "controls")
+    regs = xs + cs
+    d = prepare(df, [y] + regs, entity, time, "panel_fe", extra=cluster_extra(cluster, entity))
+    ab = Absorb.of(d, entity, time)
+    Xw, yw = ab(d[regs].to_numpy()), ab(d[y].to_numpy())
+    check_rank(Xw, regs, "panel_fe")
+    groups = None if cluster is None else codes(d[cluster])[0]
+    beta, cov, u, G = ols(Xw, yw, groups)
+    wild = None
+    if wild_bootstrap:
+        if cluster is None:
+            raise ValueError("panel_fe: the wild cluster bootstrap needs a cluster column")
+        with single_threaded():
+            p = _wild_cluster_p(Xw, yw, groups, range(len(xs)), int(wild_bootstrap), np.random.default_rng(seed))
+        wild = pd.Series(p, index=xs, name="wild p")
+    return PanelFEResult(
+        **coefficient_fields(beta, cov, regs), nobs=len(d), n_clusters=int(G),
+        rsquared_within=float(1 - (u @ u) / (yw @ yw)), wild_p=wild,
+        effects="entity + time" if time is not None else "entity",
+        cov_type="robust" if cluster is None else f"clustered by {cluster}", dependent=y,
+    )
