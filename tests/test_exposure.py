@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import exposure
+from helpers.models import exposure
 from helpers.simulate import simulate_panel
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import gravity
+from helpers.models import gravity
 from helpers.twin_flows import simulate_flows
 
 

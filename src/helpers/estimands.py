@@ -243,6 +243,34 @@ def measured_changes(params, seed: int, target: str, h, cities) -> dict:
     return out, base
 
 
+def measured_within_changes(params, seed: int, target: str, h, cities) -> tuple[dict, pd.DataFrame]:
+    """Own change of each construct's *two-way within transform* at every city-year (T, N) when
+    latent ``target`` rises by ``h`` in that city-year alone, noise held fixed.
+
+    City-years are treated in a Latin square: run k treats city (k + t) mod N in year t, so N
+    runs treat every city-year once and no run treats two cells of one city or one year. The
+    within transform is what fixed-effects estimators use, and it makes changes comparable
+    whether an indicator is observed as it is or (like GDP and loans, calibrated to the real
+    accounts) only through its within variation: a city-constant shift, which the fixed effects
+    absorb anyway, leaves both unchanged.
+    """
+    h = np.broadcast_to(np.asarray(h, float), (len(cities),))
+    base = _constructs_of(params, seed)
+    b0 = {c: _wide(base, c, cities) for c in MEASURED}
+    T, N = b0["synergy"].shape
+    out = {c: np.zeros((T, N)) for c in MEASURED}
+    rows = np.arange(T)
+    for k in range(N):
+        treated = (k + rows) % N
+        shift = np.zeros((T, N))
+        shift[rows, treated] = h[treated]
+        cf = _constructs_of(params, seed, bump={target: shift})
+        for c in MEASURED:
+            dw = _two_way(_wide(cf, c, cities) - b0[c])
+            out[c][rows, treated] = dw[rows, treated]
+    return out, base
+
+
 # --------------------------------------------------------------------------- all truths
 def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float = 1e-5,
                     h_measured: float = 0.02, measured: bool = True) -> EstimandTruths:
@@ -341,14 +369,20 @@ def _measured_truths(params, seed, va, st, cities, prd, below, h) -> dict:
     # a city whose share comes close to 1 gets a smaller bump (half its distance to 1): every
     # truth below is a ratio of construct changes, so the bump's size cancels
     h_va = np.minimum(h, 0.5 * (1.0 - va.max(axis=0)))
-    runs = {}
-    for target in ("VA", "FN", "AG", "SY", "P"):
+    runs, d = {}, {}
+    # spillovers: one city bumped in all years (changes in other cities' synergy, a construct
+    # observed as it is); every own-city slope: city-years one at a time, within-transformed
+    for target in ("VA", "SY"):
         runs[target], base = measured_changes(params, seed, target, h_va if target == "VA" else h, cities)
     sd = {c: base[c].std(ddof=0) for c in MEASURED}                    # factual panel's SDs
     z = {c: _wide(base, c, cities) / sd[c] for c in MEASURED}
-    d = {t: {c: v / sd[c] for c, v in r.items() if c in sd} for t, r in runs.items()}
+    for target in ("VA", "FN", "AG", "SY", "P"):
+        w, _ = measured_within_changes(params, seed, target, h_va if target == "VA" else h, cities)
+        d[target] = {c: v / sd[c] for c, v in w.items()}
     for t in runs:
         d[t]["_others_synergy"] = runs[t]["_others_synergy"] / sd["synergy"]
+        d[t]["_own_synergy_city"] = runs[t]["synergy"] / sd["synergy"]
+        d[t]["_own_va_city"] = runs[t]["va_index"] / sd["va_index"]
     # The observation layer measures synergy relative to the panel mean of latent synergy, so a
     # rise anywhere lowers every other city's measured synergy by a common amount, which the
     # estimators' fixed effects absorb. Its size per unit of latent synergy is read off the
@@ -375,7 +409,8 @@ def _measured_truths(params, seed, va, st, cities, prd, below, h) -> dict:
         "c_rest": ratio("VA", "synergy", "va_index", [], ~prd),
         "a1": ratio("VA", "flow_network", "va_index", []),
         "a_agglomeration": ratio("VA", "lq_manufacturing", "va_index", []),
-        "spillover": ratio("VA", "synergy", "va_index", [], num=V["_others_synergy"]),
+        "spillover": float(np.sum(fwl_residual(z["va_index"], [logpop]) ** 2 * V["_others_synergy"])
+                           / np.sum(fwl_residual(z["va_index"], [logpop]) ** 2 * V["_own_va_city"])),
         "productivity": ratio("VA", "productivity", "va_index", []),
         "competitiveness": ratio("VA", "competitiveness", "va_index", []),
         "b_flows": ratio("FN", "synergy", "flow_network", ["va_index"]),

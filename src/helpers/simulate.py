@@ -19,7 +19,7 @@ Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
    Sbar_t = sum_j pop_j s_jt / sum_j pop_j (participation anywhere raises the value of joining),
    plus, when ``alpha_E > 0``, alpha_E E_it with E_it = sum_j w_ij s_jt the exposure to participation
    in nearby cities (W the spatial weights): unlike Sbar_t it varies across cities within a year,
-   so two-way fixed effects do not absorb it (see :mod:`helpers.exposure`).
+   so two-way fixed effects do not absorb it (see :mod:`helpers.models.exposure`).
    Solved as a fixed point each year, starting from last year's state (path dependence).
    e_it = confounding * eps_it + sigma_va * eta_it; eps_it also enters (6): VA is endogenous.
 4. Transaction costs: distance friction falls with joint platform participation,

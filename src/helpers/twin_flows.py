@@ -11,7 +11,7 @@ whose distance friction falls with the pair's joint platform participation,
 mean one (so Poisson PML stays consistent) and a noisy survey of the platform share, from a
 random stream of its own (flows are Poisson counts around the gravity law, with a
 persistent pair effect and transient pair-year noise): the panel of :func:`helpers.simulate.simulate_panel` is unchanged
-for the same seed. ``helpers.gravity`` estimates phi from it.
+for the same seed. :func:`helpers.models.transaction_cost_phi` estimates phi from it.
 """
 
 from __future__ import annotations

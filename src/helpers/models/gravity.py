@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._results import Result
+from .._results import Result
 
 #: Columns :func:`transaction_cost_phi` needs.
 FLOW_COLUMNS = ("origin", "destination", "year", "flow", "distance_km", "share_origin", "share_destination")

@@ -17,7 +17,7 @@ in the logit of the platform share, so ``y = logit(share)`` recovers :math:`\alp
 (``TwinParams.alpha_E``; the truth on the latent logit scale).
 
 Data needed on Guangdong: a platform participation share by city and year (see
-:mod:`helpers.gravity`) and exogenous shifters of participation in each city (e.g. the
+:mod:`helpers.models.gravity`) and exogenous shifters of participation in each city (e.g. the
 historical telecom endowment used as the book's instrument, backbone-network roll-out dates).
 
 References
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import models
-from ._results import Result
+from .._results import Result
+from .iv import iv_2sls
 
 
 def spatial_exposure(df: pd.DataFrame, W: pd.DataFrame, column: str, entity: str = "city",
@@ -104,7 +104,7 @@ def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: s
     for z in zs:
         d[f"W_{z}"] = spatial_exposure(d, W, z, entity, time)
         inst.append(f"W_{z}")
-    fit = models.iv_2sls(d, y, f"W_{x}", inst, controls=[*zs, *controls], entity=entity, time=time,
+    fit = iv_2sls(d, y, f"W_{x}", inst, controls=[*zs, *controls], entity=entity, time=time,
                          cluster=entity)
     b, s = float(fit.params[f"W_{x}"]), float(fit.std_errors[f"W_{x}"])
     return ExposureResult(alpha_E=b, se=s, ci=(b - 1.959964 * s, b + 1.959964 * s),
