@@ -29,6 +29,11 @@ products of path estimates. Every truth has a ``name`` and a ``scale`` (``"laten
 ``"measured"``); :data:`TRUTH_FOR` maps each row of :func:`helpers.report.estimates_table` (and
 the threshold and outcome slopes) to the truth of its estimand.
 
+Threshold slopes: the book's threshold test estimates the *total* effect by regime, whose truth
+(``c_below``, ``c_above``) is nearly flat on the latent scale and reversed on the measured
+scale, although the twin's direct slope rises at the threshold; see
+``tools/diagnose_threshold.py`` for the numbers.
+
 Only chapters, tests and experiments use this module; estimators never import it.
 """
 
