@@ -2,7 +2,11 @@
 
 One module per concern:
 
-- :mod:`helpers.data`     city registry, distances, panel loading and validation, real-data adapters
+- :mod:`helpers.data`     city registry, distances, panel loading, real-data adapters
+- :mod:`helpers.readers`  reading spreadsheets as yearbooks ship them (encoding, delimiter, header)
+- :mod:`helpers.schema`   validation against a declarative schema (pandera), every fault at once
+- :mod:`helpers.units`    unit and outlier checks (within-city jumps, cross-city outliers)
+- :mod:`helpers.issues`   findings, reports and the PanelSchemaError they raise
 - :mod:`helpers.simulate` the structural model and the simulated twin of Guangdong (truth lives here)
 - :mod:`helpers.measure`  composite indices, location quotients, co-agglomeration, coupling, Theil
 - :mod:`helpers.network`  gravity factor-flow networks and their metrics

@@ -12,6 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import readers as _readers
+from . import schema as _schema
+
 #: Where each typed-in fact comes from (cited in the book's data appendix).
 SOURCES = {
     "code": "Ministry of Civil Affairs administrative division codes, as distributed in the "
@@ -200,9 +203,8 @@ def inverse_distance_weights(power: float = 1.0, row_standardize: bool = True) -
 
 
 # --------------------------------------------------------------------------- panel schema
-class PanelSchemaError(ValueError):
-    """A user's panel does not follow the documented schema (message names city, year, column)."""
-
+# Validation and reading live in helpers.schema and helpers.readers; re-exported here.
+PanelSchemaError = _schema.PanelSchemaError
 
 #: The documented schema of a city-year panel: column -> (kind, unit, description).
 #: kinds: key (never missing), id, count (>= 0), level (>= 0), share ([0, 1]), index (any real).
@@ -307,183 +309,151 @@ def default_realdata_dir() -> Path:
 def schema_table(schema=None) -> pd.DataFrame:
     """The panel schema (or ``schema``, e.g. :data:`ACCOUNTS_SCHEMA`) as a table for the book."""
     rules = {"key": "required, never missing", "id": "optional, must match the registry",
-             "count": ">= 0", "level": ">= 0", "share": "in [0, 1]", "index": "any real number"}
+             "count": "finite, >= 0", "level": "finite, >= 0", "share": "finite, in [0, 1]",
+             "index": "finite (any real number)"}
     return pd.DataFrame(
         [(c, k, u, d, rules[k]) for c, (k, u, d) in (PANEL_SCHEMA if schema is None else schema).items()],
         columns=["column", "kind", "unit", "description", "rule"],
     )
 
 
-def _where(df: pd.DataFrame, i) -> str:
-    return f"city {df.at[i, 'city']!s}, year {df.at[i, 'year']!s}"
-
-
 def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
-                   balanced: str = "warn", source: str = "panel", schema=PANEL_SCHEMA) -> pd.DataFrame:
-    """Check a city-year panel against :data:`PANEL_SCHEMA` (or ``schema``) and return a clean copy.
+                   balanced: str = "warn", source: str = "panel", *, schema=None, checks=None,
+                   accept_breaks=(), lines=None, unit_checks: bool = True) -> pd.DataFrame:
+    """Check a city-year panel against a schema and return a clean copy.
+
+    Every fault is collected and reported together (city, year, column, value and line);
+    the rules, year limits and unit-check factors are documented in :mod:`helpers.schema`.
 
     Parameters
     ----------
     df : DataFrame
-        Long panel with at least ``city`` and ``year``.
+        Long panel with ``city`` (English or Chinese name, any case, or a 6-digit code) or
+        ``code``, and ``year``.
     required : sequence of str, optional
-        Indicator columns that must be present (default: every schema column).
+        Indicator columns that must be present (default: every indicator of the schema).
     allow_missing : bool
         If False (default) a missing value in any indicator is an error; keys are never missing.
     balanced : {"warn", "error", "ignore"}
         What an unbalanced panel (some city lacks some year) does. Default: a warning.
     source : str
         Name used in messages (the file path).
-    schema : dict
-        Column -> (kind, unit, description); default :data:`PANEL_SCHEMA`
-        (:data:`ACCOUNTS_SCHEMA` for the official city accounts).
+    schema : dict, optional
+        ``column -> (kind, unit, description)``; default :data:`PANEL_SCHEMA`.
+    checks : dict, optional
+        Per-column unit-check factors overriding the defaults
+        (:func:`helpers.schema.column_checks`), e.g. ``{"patents_granted": {"jump": 20}}``.
+    accept_breaks : iterable of (city, year, column)
+        Real breaks to accept (e.g. ``[("Dongguan", 2005, "gdp")]``; ``year=None`` accepts the
+        city's whole column); they are reported as accepted, not as errors.
+    lines : sequence of int, optional
+        Original file line of each row, for messages (default: row positions).
+    unit_checks : bool
+        Run the unit and outlier checks (:mod:`helpers.units`); False only for generated data.
 
     Returns
     -------
     DataFrame
-        A new frame sorted by code and year, ``year`` as int, ``region`` filled from the
-        registry, indicator columns as float. The input is not modified.
+        A new frame sorted by code and year, ``city`` in English, ``year`` as int, ``code`` and
+        ``region`` from the registry, indicator columns as float. The input is not modified.
+        ``attrs["accepted_breaks"]`` lists the accepted breaks.
 
     Raises
     ------
     PanelSchemaError
-        Naming the column, and the city and year of the first offending row.
+        Listing every fault; ``err.report`` is the :class:`helpers.schema.ValidationReport`.
     """
-    if balanced not in ("warn", "error", "ignore"):
-        raise ValueError("balanced must be 'warn', 'error' or 'ignore'")
-    reg = city_table()
-    df = df.copy()
-    indicators = [c for c, (k, _, _) in schema.items() if k not in ("key", "id")]
-    required = indicators if required is None else list(required)
-    unknown_req = [c for c in required if c not in schema]
-    if unknown_req:
-        raise PanelSchemaError(f"{source}: required column(s) {unknown_req} are not in the schema")
-    if "city" not in df.columns and "code" in df.columns:
-        by_code = pd.Series(reg.index, index=reg["code"])
-        df["city"] = pd.to_numeric(df["code"], errors="coerce").map(by_code)
-    missing = [c for c in ["city", "year", *required] if c not in df.columns]
-    if missing:
-        raise PanelSchemaError(f"{source}: missing column(s) {missing}")
+    clean, report = _schema.validate_table(
+        df, PANEL_SCHEMA if schema is None else schema, city_table(), required=required,
+        allow_missing=allow_missing, balanced=balanced, source=source, lines=lines, checks=checks,
+        accept_breaks=accept_breaks, unit_checks=unit_checks)
+    _schema.warn_or_raise(report)
+    clean.attrs["accepted_breaks"] = [str(i) for i in report.accepted]
+    return clean
 
-    for key in ("city", "year"):
-        bad = df.index[df[key].isna()]
-        if len(bad):
-            raise PanelSchemaError(f"{source}: row {bad[0]} has no {key} (column {key!r} may not be missing)")
-    df["city"] = df["city"].astype(str).str.strip()
-    unknown = sorted(set(df["city"]) - set(reg.index))
-    if unknown:
-        row = df.index[df["city"] == unknown[0]][0]
-        raise PanelSchemaError(f"{source}: unknown city {unknown[0]!r} (row {row}); "
-                               f"known cities: {', '.join(reg.index)}")
-    year = pd.to_numeric(df["year"], errors="coerce")
-    bad = df.index[year.isna() | (year != year.round())]
-    if len(bad):
-        raise PanelSchemaError(f"{source}: city {df.at[bad[0], 'city']}: year {df.at[bad[0], 'year']!r} "
-                               "is not an integer year (column 'year')")
-    df["year"] = year.astype(int)
-    dup = df.duplicated(["city", "year"], keep="first")
-    if dup.any():
-        i = df.index[dup][0]
-        raise PanelSchemaError(f"{source}: duplicate rows for {_where(df, i)} (city-year must be unique)")
-    if "code" in df.columns:
-        code = pd.to_numeric(df["code"], errors="coerce")
-        wrong = df.index[code != df["city"].map(reg["code"])]
-        if len(wrong):
-            i = wrong[0]
-            raise PanelSchemaError(f"{source}: {_where(df, i)}: column 'code' is {df.at[i, 'code']!r}, "
-                                   f"registry says {reg.at[df.at[i, 'city'], 'code']}")
-    df["code"] = df["city"].map(reg["code"]).astype(int)
-    if "region" in df.columns:
-        wrong = df.index[df["region"].astype(str) != df["city"].map(reg["region"].astype(str))]
-        if len(wrong):
-            i = wrong[0]
-            raise PanelSchemaError(f"{source}: {_where(df, i)}: column 'region' is {df.at[i, 'region']!r}, "
-                                   f"registry says {reg.at[df.at[i, 'city'], 'region']}")
-    df["region"] = df["city"].map(reg["region"].astype(str))
 
-    present = [c for c in indicators if c in df.columns]
-    for c in present:
-        kind = schema[c][0]
-        raw = df[c]
-        num = pd.to_numeric(raw, errors="coerce")
-        nonnum = df.index[num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")]
-        if len(nonnum):
-            i = nonnum[0]
-            raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} has non-numeric value {raw[i]!r}")
-        if not allow_missing and num.isna().any():
-            i = df.index[num.isna()][0]
-            raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} is missing (NaN); "
-                                   "pass allow_missing=True to accept gaps")
-        if kind in ("count", "level"):
-            neg = df.index[num < 0]
-            if len(neg):
-                i = neg[0]
-                raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} is negative ({num[i]}), "
-                                       f"a {kind} must be >= 0")
-        if kind == "share":
-            out = df.index[(num < 0) | (num > 1)]
-            if len(out):
-                i = out[0]
-                raise PanelSchemaError(f"{source}: {_where(df, i)}: column {c!r} = {num[i]} is a share "
-                                       "and must lie in [0, 1] (percentages? divide by 100)")
-        df[c] = num.astype(float)
+def _read_and_validate(path, schema, *, sheet, skiprows, header, **kw):
+    """Read ``path`` with :func:`helpers.readers.read_table` and validate it; (frame, report)."""
+    table = _readers.read_table(path, sheet=sheet, skiprows=skiprows, header=header,
+                                expected=_schema.expected_headers(schema))
+    return _schema.validate_table(table.frame, schema, city_table(), source=str(path),
+                                  lines=table.lines, notes=table.notes, **kw)
 
-    years = sorted(df["year"].unique())
-    counts = df.groupby("city")["year"].nunique()
-    short = counts[counts < len(years)]
-    if (len(short) or df["city"].nunique() < len(reg)) and balanced != "ignore":
-        absent = sorted(set(reg.index) - set(df["city"]))
-        msg = (f"{source}: unbalanced panel over {years[0]}-{years[-1]}: "
-               + (f"{', '.join(f'{c} has {n} years' for c, n in short.items())}" if len(short) else "")
-               + (f"; cities absent: {', '.join(absent)}" if absent else ""))
-        if balanced == "error":
-            raise PanelSchemaError(msg)
-        import warnings
-        warnings.warn(msg, UserWarning, stacklevel=2)
-    cols = ["city", "code", "region", "year"] + present + [c for c in df.columns
-                                                           if c not in schema]
-    return df[cols].sort_values(["code", "year"]).reset_index(drop=True)
+
+def load_table(path, schema, *, sheet=None, skiprows=None, header=None, required=None,
+               allow_missing: bool = False, balanced: str = "warn", checks=None, accept_breaks=()):
+    """Read and validate a user's city-year file against ``schema`` (the engine of the loaders).
+
+    Any exception other than a plain file-system error (FileNotFoundError, IsADirectoryError,
+    PermissionError, which name the path) is raised as :class:`PanelSchemaError` naming the file.
+    Parameters as in :func:`load_panel`. Returns the validated frame with ``attrs["read_notes"]``
+    (encoding, delimiter, header line, skipped rows) and ``attrs["accepted_breaks"]``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"panel file not found: {path}")
+    try:
+        clean, report = _read_and_validate(
+            path, schema, sheet=sheet, skiprows=skiprows, header=header, required=required,
+            allow_missing=allow_missing, balanced=balanced, checks=checks, accept_breaks=accept_breaks)
+        _schema.warn_or_raise(report, stacklevel=4)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, PanelSchemaError):
+        raise
+    except _readers.TableReadError as err:
+        raise PanelSchemaError(str(err)) from err
+    except Exception as err:  # anything else still names the file
+        raise PanelSchemaError(f"{path}: cannot load ({type(err).__name__}: {err})") from err
+    clean.attrs["read_notes"] = [i.message for i in report.notes]
+    clean.attrs["accepted_breaks"] = [str(i) for i in report.accepted]
+    return clean
 
 
 def load_panel(path=None, required=None, allow_missing: bool = False, balanced: str = "warn",
-               sheet_name=0, schema=PANEL_SCHEMA) -> pd.DataFrame:
+               sheet=None, *, skiprows=None, header=None, accept_breaks=(), checks=None,
+               sheet_name=None) -> pd.DataFrame:
     """Load the city-year panel: the bundled simulated twin, or a user's CSV/XLSX file.
 
     Parameters
     ----------
     path : str or Path, optional
         ``None`` loads the bundled simulated twin (``data/guangdong_twin_panel.csv``, marked
-        ``attrs["simulated"] = True``). A path reads a user's ``.csv`` or ``.xlsx`` file in the
-        documented schema (:func:`schema_table`); the file is only read, never modified.
-    required, allow_missing, balanced, schema
-        Passed to :func:`validate_panel`.
-    sheet_name : int or str
-        Sheet of an Excel file.
+        ``attrs["simulated"] = True``). A path reads a user's delimited text (CSV, TSV, ...;
+        UTF-8, GBK/GB18030 or UTF-16, delimiter sniffed) or ``.xlsx`` file in the documented schema
+        (:func:`schema_table`); the file is only read, never modified.
+    required, allow_missing, balanced, accept_breaks, checks
+        Passed to :func:`validate_panel`. Chapters pass ``balanced="error"``: every estimator
+        there needs all 21 cities in every year.
+    sheet : int or str, optional
+        Excel sheet; default: the sheet whose header matches the schema best.
+    skiprows, header : int, optional
+        Rows to skip at the top, and the header's position after them (as in pandas); default:
+        the header row is detected (title rows above it and a units row below it are skipped).
+    sheet_name : int or str, optional
+        Former name of ``sheet``.
 
     Returns
     -------
     DataFrame
-        Validated long panel sorted by city code and year.
+        Validated long panel sorted by city code and year; ``attrs`` hold ``simulated``,
+        ``source``, ``read_notes`` and ``accepted_breaks``.
+
+    Raises
+    ------
+    PanelSchemaError
+        Every fault of the file at once, naming the file (see :func:`check_panel` for a report
+        without raising). Plain file-system errors propagate and name the path.
     """
     simulated = path is None
     path = Path(DEFAULT_PANEL if path is None else path)
-    if not path.exists():
-        raise FileNotFoundError(f"panel file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    elif suffix in (".xlsx", ".xlsm"):
-        raw = pd.read_excel(path, sheet_name=sheet_name, dtype=object)
-    else:
-        raise PanelSchemaError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
-    df = validate_panel(raw, required=required, allow_missing=allow_missing, balanced=balanced,
-                        source=str(path), schema=schema)
+    df = load_table(path, PANEL_SCHEMA, sheet=sheet if sheet is not None else sheet_name,
+                    skiprows=skiprows, header=header, required=required, allow_missing=allow_missing,
+                    balanced=balanced, checks=checks, accept_breaks=accept_breaks)
     df.attrs["simulated"] = simulated
     df.attrs["source"] = ("SIMULATED twin of Guangdong (helpers.simulate)" if simulated else str(path))
     return df
 
 
-def load_accounts(path=None, balanced: str = "error", sheet_name=0) -> pd.DataFrame:
+def load_accounts(path=None, balanced: str = "error", sheet_name=None) -> pd.DataFrame:
     """Load the official city accounts of the 21 cities (real data), or a user's file of that schema.
 
     Parameters
@@ -494,8 +464,8 @@ def load_accounts(path=None, balanced: str = "error", sheet_name=0) -> pd.DataFr
         a path reads a user's ``.csv``/``.xlsx`` file with the columns of :data:`ACCOUNTS_SCHEMA`.
     balanced : {"error", "warn", "ignore"}
         What an unbalanced panel does (default: an error).
-    sheet_name : int or str
-        Sheet of an Excel file.
+    sheet_name : int or str, optional
+        Sheet of an Excel file (default: the sheet whose header matches the schema best).
 
     Returns
     -------
@@ -511,17 +481,44 @@ def load_accounts(path=None, balanced: str = "error", sheet_name=0) -> pd.DataFr
         As :func:`validate_panel`, naming the city, year and column at fault.
     """
     path = Path(DEFAULT_ACCOUNTS if path is None else path)
-    df = load_panel(path, required=list(ACCOUNTS_COMPLETE), allow_missing=True, balanced=balanced,
-                    sheet_name=sheet_name, schema=ACCOUNTS_SCHEMA)
-    for c in ACCOUNTS_COMPLETE:
-        if df[c].isna().any():
-            i = df.index[df[c].isna()][0]
-            raise PanelSchemaError(f"{path}: {_where(df, i)}: column {c!r} is missing (NaN); "
-                                   "GDP and the three sectors must be complete")
+    df = load_table(path, ACCOUNTS_SCHEMA, sheet=sheet_name, required=list(ACCOUNTS_COMPLETE),
+                    allow_missing=True, balanced=balanced)
+    gaps = [f"city {df.at[i, 'city']}, year {df.at[i, 'year']}: column {c!r} is missing"
+            for c in ACCOUNTS_COMPLETE for i in df.index[df[c].isna()]]
+    if gaps:
+        raise PanelSchemaError(f"{path}: " + "; ".join(gaps) + " (GDP and the three sectors must be complete)")
     df.attrs["simulated"] = False
     df.attrs["source"] = ("official city accounts (statistics bureaus; compiled by biechouwo-coder/G-P "
                           f"620eba9): {path}")
     return df
+
+
+def check_panel(path, *, show: bool = True, schema=None, sheet=None, skiprows=None, header=None,
+                required=None, allow_missing: bool = False, balanced: str = "error", checks=None,
+                accept_breaks=()):
+    """Full report of a user's panel file: every error and warning, nothing else run.
+
+    Same reading and rules as :func:`load_panel` (``balanced`` defaults to "error", as the
+    chapters load), but nothing is raised for faults of the data: they are all in the report.
+    Also ``python -m helpers.data check FILE [--sheet S] [--skiprows N] [--header N]``.
+
+    Returns
+    -------
+    helpers.schema.ValidationReport
+        ``report.ok`` is True when the file would load; ``print(report)`` shows it all.
+    """
+    schema = PANEL_SCHEMA if schema is None else schema
+    try:
+        _, report = _read_and_validate(
+            Path(path), schema, sheet=sheet, skiprows=skiprows, header=header, required=required,
+            allow_missing=allow_missing, balanced=balanced, checks=checks, accept_breaks=accept_breaks)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as err:
+        report = _schema.ValidationReport(str(path), [_schema.Issue("error", "read", str(err))])
+    if show:
+        print(report.summary(limit=None))
+    return report
 
 
 # --------------------------------------------------------------------------- real-data adapters
@@ -617,3 +614,27 @@ def replace_column(panel: pd.DataFrame, other: pd.DataFrame, column: str, source
     out.attrs.setdefault("real_columns", [])
     out.attrs["real_columns"] = [*out.attrs["real_columns"], column]
     return out
+
+
+def main(argv=None) -> int:
+    """``python -m helpers.data check FILE [--sheet S] [--skiprows N] [--header N] [--balanced B]``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m helpers.data", description=main.__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check", help="print the full validation report of a panel file")
+    c.add_argument("file")
+    c.add_argument("--sheet", default=None)
+    c.add_argument("--skiprows", type=int, default=None)
+    c.add_argument("--header", type=int, default=None)
+    c.add_argument("--balanced", default="error", choices=["error", "warn", "ignore"])
+    c.add_argument("--allow-missing", action="store_true")
+    a = ap.parse_args(argv)
+    sheet = int(a.sheet) if a.sheet is not None and a.sheet.isdigit() else a.sheet
+    report = check_panel(a.file, sheet=sheet, skiprows=a.skiprows, header=a.header,
+                         balanced=a.balanced, allow_missing=a.allow_missing)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -121,7 +121,7 @@ def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 19
         Seed of the estimators' bootstraps.
     """
     panel, truth = simulate_panel(params=params, seed=twin_seed)
-    panel = data.validate_panel(panel, source=f"twin seed {twin_seed}")
+    panel = data.validate_panel(panel, source=f"twin seed {twin_seed}", unit_checks=False)  # no typed units
     c = constructs.build_constructs(panel)
     res = report.run_mechanism(c, truth.W, n_boot=n_boot, threshold_boot=threshold_boot,
                                wild_boot=wild_boot, boot_seed=boot_seed)

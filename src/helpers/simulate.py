@@ -215,12 +215,18 @@ def _spatial_weights(p: TwinParams) -> pd.DataFrame:
     return _data.inverse_distance_weights(power=2.0)
 
 
-def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, alpha_E=0.0, W_E=None):
+def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
+                         W_E=None):
     """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t) + alpha_E W_E s_t) per year, from
-    last year's s."""
+    last year's s.
+
+    ``init`` is the state before the first year (default Lambda(base_0)); helpers.scenarios
+    passes the twin's state of the year before a policy to re-solve only the years after it.
+    ``alpha_E`` and ``W_E``: exposure to participation in nearby cities (0: none).
+    """
     T, N = base.shape
     s = np.zeros((T, N))
-    prev = logistic(base[0])
+    prev = logistic(base[0]) if init is None else init
     wts = pop / pop.sum(axis=1, keepdims=True)
     for t in range(T):
         cur = prev
@@ -303,7 +309,13 @@ def _outcomes(st: _State, p: TwinParams, sy, ag):
 _FN_CENTRE = 10.0
 
 
-def _build_state(p: TwinParams, seed: int, years) -> tuple[_State, np.ndarray]:
+def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
+    """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+
+    ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
+    participation index ``index`` (everything inside Lambda in (3) but the network term)
+    and the city effects ``u``; it draws nothing more, so the twin is unchanged.
+    """
     rng = np.random.default_rng(seed)
     reg = _data.city_table()
     N, T = len(reg), len(years)
@@ -353,6 +365,8 @@ def _build_state(p: TwinParams, seed: int, years) -> tuple[_State, np.ndarray]:
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
     base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
     va = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
+    if return_parts:
+        return st, va, rng, {"index": base, "u": u}
     return st, va, rng
 
 
