@@ -26,14 +26,15 @@ def extra_rows(res) -> pd.DataFrame:
     rows = {}
     thr = res.threshold
     for key, k in (("threshold_low", 0), ("threshold_high", -1)):
-        b, s = float(thr.slopes.iloc[k]), float(thr.slopes_se.iloc[k])
+        name = thr.slopes.index[k]
+        b, s = float(thr.params[name]), float(thr.std_errors[name])
         rows[key] = (key, b, b - 1.96 * s, b + 1.96 * s, np.nan)
     for key, (out, reg) in {"productivity_synergy": ("productivity", "synergy"),
                             "productivity_agglomeration": ("productivity", "lq_manufacturing"),
                             "competitiveness_synergy": ("competitiveness", "synergy"),
                             "competitiveness_productivity": ("competitiveness", "productivity")}.items():
         r = res.outcomes[out]
-        lo, hi = r.ci.loc[reg]
+        lo, hi = r.conf_int().loc[reg]
         rows[key] = (key, float(r.params[reg]), float(lo), float(hi), float(r.pvalues[reg]))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["quantity", "estimate", "ci_low", "ci_high", "p"])
 
@@ -43,8 +44,8 @@ def one(seed: int, params: dict, n_boot: int) -> pd.DataFrame:
     from helpers.simulate import simulate_panel
 
     panel, truth = simulate_panel(params=params, seed=seed)
-    c = constructs.build_constructs(data.validate_panel(panel, source=f"twin {seed}"))
-    res = report.run_mechanism(c, truth.W, n_boot=n_boot, threshold_boot=0, wild_boot=0, seed=seed)
+    c = constructs.build_constructs(panel)
+    res = report.run_mechanism(c, truth.W, n_boot=n_boot, threshold_boot=0, wild_boot=0, boot_seed=seed)
     table = pd.concat([report.estimates_table(res), extra_rows(res)])
     before = report.compare_to_truth(table, truth.effects["std"])
     et = estimands.estimand_truths(params=params, seed=seed)
