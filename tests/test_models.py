@@ -262,6 +262,39 @@ def test_hansen_1999_single_threshold(hansen):
     assert (above.empty or above.iloc[0] > models.lr_critical(0.05))
 
 
+@pytest.mark.realdata
+def test_hansen_conventions_reproduce_his_thresholds(hansen):
+    # Hansen's grid (unique values of q at quantiles stepping by 1/400 from the trim) gives his
+    # 0.0157 by default; hansen=True (last period deleted after demeaning, regime q < gamma)
+    # gives his double threshold (0.0157, 0.5362)
+    one = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
+                           n_boot=0)
+    assert round(float(one.gamma[0]), 4) == 0.0157
+    two = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
+                           n_boot=0, hansen=True, n_thresholds=2)
+    np.testing.assert_array_equal(np.round(two.gamma, 4), [0.0157, 0.5362])
+    assert any("<" in c and "<=" not in c for c in two.slopes.index)
+    # the residual bootstrap assumes homoskedasticity; the wild bootstrap by entity does not,
+    # and on Hansen's data its p-value is far larger
+    res = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
+                           n_boot=99, seed=1)
+    wild = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
+                            n_boot=99, seed=1, bootstrap="wild")
+    assert res.p_boot[0] < 0.05 < wild.p_boot[0]
+    assert wild.F[0] == pytest.approx(res.F[0], rel=1e-12)   # the statistic itself is unchanged
+    with pytest.raises(ValueError, match="bootstrap must be"):
+        models.threshold(hansen, "i", "c1", "d1", entity="id", time=None, n_boot=0, bootstrap="pairs")
+
+
+def test_hansen_grid_takes_unique_values_at_quantile_steps():
+    from helpers.models.threshold import _threshold_grid
+
+    q = np.repeat(np.arange(1.0, 101.0), 3)      # 100 unique values, each three times
+    g = _threshold_grid(q, 10, 0.1)
+    # steps 0.1, 0.2, ..., 0.9: value number floor(p x 100) of the unique values, from one
+    np.testing.assert_array_equal(g, [10.0, 20, 30, 40, 50, 60, 70, 80, 90])
+
+
 def _threshold_ssr(df, y, x, q, gammas, controls, time):
     """Second implementation: the SSR of the dummy-variable regression at given thresholds."""
     d = df.copy()
@@ -278,7 +311,8 @@ def test_threshold_grid_profile_equals_explicit_regressions(z, time):
     zz = z.assign(bb=constructs.build_constructs(data.load_panel())["broadband_per100"])
     r = models.threshold(zz, "synergy", "va_index", "bb", controls=["log_population"], time=time, n_boot=0)
     S1 = r.ssr[1]
-    sigma2 = S1 / (r.nobs - r.n_entities)
+    # error degrees of freedom: n - N, and n - N - T + 1 once year effects are in
+    sigma2 = S1 / (r.nobs - r.n_entities - (zz["year"].nunique() - 1 if time else 0))
     for g in r.lr.index[[5, 60, 130, 200]]:
         explicit = _threshold_ssr(zz, "synergy", "va_index", "bb", [g], ["log_population"], time)
         assert r.lr.at[g, "gamma1"] * sigma2 + S1 == pytest.approx(explicit, rel=1e-9)

@@ -16,7 +16,10 @@ Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
    national internet-penetration trend n_t: Z_it = (ln H_i - mean) n_t. It shifts only (3).
 3. Virtual agglomeration with network externalities (share of firms on digital platforms):
    s_it = Lambda(alpha_0 + alpha_D D_it + alpha_Z Z_it + alpha_N Sbar_t + u_i + e_it),
-   Sbar_t = sum_j pop_j s_jt / sum_j pop_j (participation anywhere raises the value of joining).
+   Sbar_t = sum_j pop_j s_jt / sum_j pop_j (participation anywhere raises the value of joining),
+   plus, when ``alpha_E > 0``, alpha_E E_it with E_it = sum_j w_ij s_jt the exposure to participation
+   in nearby cities (W the spatial weights): unlike Sbar_t it varies across cities within a year,
+   so two-way fixed effects do not absorb it (see :mod:`helpers.models.exposure`).
    Solved as a fixed point each year, starting from last year's state (path dependence).
    e_it = confounding * eps_it + sigma_va * eta_it; eps_it also enters (6): VA is endogenous.
 4. Transaction costs: distance friction falls with joint platform participation,
@@ -96,6 +99,8 @@ class TwinParams:
     alpha_D: float = 3.0
     alpha_Z: float = 2.5
     alpha_N: float = 2.0
+    # exposure to participation in nearby cities (W s_t); 0 keeps the default panel unchanged
+    alpha_E: float = 0.0
     u_sd: float = 0.25
     sigma_va: float = 0.20
     confounding: float = 0.20
@@ -210,11 +215,14 @@ def _spatial_weights(p: TwinParams) -> pd.DataFrame:
     return _data.inverse_distance_weights(power=2.0)
 
 
-def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None):
-    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t)) per year, from last year's s.
+def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
+                         W_E=None):
+    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t) + alpha_E W_E s_t) per year, from
+    last year's s.
 
     ``init`` is the state before the first year (default Lambda(base_0)); helpers.scenarios
     passes the twin's state of the year before a policy to re-solve only the years after it.
+    ``alpha_E`` and ``W_E``: exposure to participation in nearby cities (0: none).
     """
     T, N = base.shape
     s = np.zeros((T, N))
@@ -223,7 +231,8 @@ def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None):
     for t in range(T):
         cur = prev
         for _ in range(n_iter):
-            new = logistic(base[t] + alpha_N * (wts[t] @ cur))
+            idx = base[t] + alpha_N * (wts[t] @ cur)
+            new = logistic(idx + alpha_E * (W_E @ cur) if alpha_E else idx)
             if np.max(np.abs(new - cur)) < tol:
                 cur = new
                 break
@@ -355,17 +364,21 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     u = p.u_sd * rng.standard_normal(N)
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
     base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
-    va = _solve_participation(base, pop, p.alpha_N)
+    va = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
     if return_parts:
         return st, va, rng, {"index": base, "u": u}
     return st, va, rng
 
 
-def _downstream(st, p, va):
-    fn = _flow_position(va, st.masses, st.logd, p.b0, p.phi)
-    ag = _agglomeration(st, p, va, fn)
-    sy = _synergy(st, p, va, fn, ag)
+def _downstream(st, p, va, bump=None):
+    # bump: optional additive counterfactual shifts of latent states (helpers.estimands)
+    bump = bump or {}
+    fn = _flow_position(va, st.masses, st.logd, p.b0, p.phi) + bump.get("FN", 0.0)
+    ag = _agglomeration(st, p, va, fn) + bump.get("AG", 0.0)
+    sy = _synergy(st, p, va, fn, ag) + bump.get("SY", 0.0)
     P, X = _outcomes(st, p, sy, ag)
+    if "P" in bump:  # productivity shifted; exports follow through kappa_P
+        P, X = P + bump["P"], X + p.kappa_P * bump["P"]
     return fn, ag, sy, P, X
 
 
@@ -651,7 +664,7 @@ _DECIMALS = {
 
 
 def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_SEED,
-                   years=YEARS) -> tuple[pd.DataFrame, TwinTruth]:
+                   years=YEARS, bump: dict | None = None) -> tuple[pd.DataFrame, TwinTruth]:
     """Simulate the twin: an observed city-year panel and the truth behind it.
 
     Parameters
@@ -662,6 +675,11 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
         Seed of the generator (``numpy.random.default_rng``); same seed, same panel.
     years : sequence of int
         Calendar years (default 2011-2023).
+    bump : dict, optional
+        Counterfactual: additive (T, N) shifts of the latent ``"VA"`` (after the participation
+        solve), ``"FN"``, ``"AG"``, ``"SY"`` and/or ``"P"``. Every random draw happens in the same order with the
+        same shapes, so the counterfactual panel shares all noise with the factual one
+        (:mod:`helpers.estimands` uses it for truths on the measured scale).
 
     Returns
     -------
@@ -682,7 +700,9 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
         p = params
     years = tuple(int(y) for y in years)
     st, va, rng = _build_state(p, seed, years)
-    base = _downstream(st, p, va)
+    if bump and "VA" in bump:
+        va = va + bump["VA"]
+    base = _downstream(st, p, va, bump)
     fn, ag, sy, P, X = base
     eff = _true_effects(st, p, va, base)
 

@@ -12,6 +12,10 @@ One estimator family per module, over shared internals:
 - :mod:`~helpers.models.spatial` :func:`spatial_durbin_panel` (ML with two-way effects, Lee & Yu
   2010), :func:`sdm_effects` (direct, indirect, total) and :func:`moran` (Moran's I per period).
 - :mod:`~helpers.models.iv` :func:`iv_2sls`, two-stage least squares with fixed effects.
+- :mod:`~helpers.models.gravity` :func:`ppml` (Poisson PML with high-dimensional fixed effects,
+  pyfixest) and :func:`transaction_cost_phi` (the transaction-cost parameter from pair flows).
+- :mod:`~helpers.models.exposure` :func:`spatial_exposure` and :func:`exposure_effect` (network
+  externality as exposure to connected cities, 2SLS).
 - :func:`within`, the one within transformation every estimator (the SDM included) uses.
 
 **Conventions shared by every estimator.**
@@ -69,6 +73,8 @@ Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatia
 """
 
 from .._results import CoefficientResult
+from .exposure import ExposureResult, exposure_effect, spatial_exposure
+from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from ._prepare import ENTITY
 from ._within import within
 from .iv import IVResult, iv_2sls
@@ -98,4 +104,13 @@ __all__ = [
     "within",
     "ENTITY",
     "CoefficientResult",
+    "ppml",
+    "ppml_dummies",
+    "PPMLResult",
+    "gravity_frame",
+    "transaction_cost_phi",
+    "PhiResult",
+    "spatial_exposure",
+    "exposure_effect",
+    "ExposureResult",
 ]

@@ -1,0 +1,115 @@
+"""Estimand-matched truths: closed forms in linear twins, a second FWL implementation, the
+noise-preserving counterfactual, and the map from every estimate to its truth."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import estimands, report, simulate
+from helpers.simulate import TwinParams, simulate_panel
+
+LINEAR = {"phi": 0.0, "rho": 0.0, "theta": 0.0}   # synergy linear in VA, no spatial feedback
+
+
+def test_zero_bump_reproduces_the_panel_and_a_bump_keeps_every_noise_draw(twin):
+    panel, _ = twin
+    T, N = 13, 21
+    same, _ = simulate_panel(bump={"VA": np.zeros((T, N))})
+    assert panel.equals(same)
+    shift = np.zeros((T, N))
+    shift[:, 3] = 0.05
+    cf, cf_truth = simulate_panel(bump={"VA": shift})
+    city = simulate._data.city_table().index[3]
+    # indicators that do not depend on VA keep their noise draw exactly
+    pd.testing.assert_series_equal(cf["broadband_per100"], panel["broadband_per100"])
+    pd.testing.assert_series_equal(cf["population"], panel["population"])
+    moved = cf["telecom_per_capita"] != panel["telecom_per_capita"]
+    assert set(cf.loc[moved, "city"]) == {city}
+    # telecom = exp(5.5 + 1.6 VA + 0.4 D) x noise: the ratio is exp(1.6 h) up to rounding
+    r = (cf.loc[moved, "telecom_per_capita"] / panel.loc[moved, "telecom_per_capita"]).to_numpy()
+    np.testing.assert_allclose(r, np.exp(1.6 * 0.05), rtol=2e-4)
+
+
+def test_fwl_residual_matches_a_dummy_regression():
+    rng = np.random.default_rng(0)
+    T, N = 6, 5
+    x, c = rng.normal(size=(T, N)), rng.normal(size=(T, N))
+    r = estimands.fwl_residual(x, [c])
+    D = np.column_stack([np.kron(np.ones((T, 1)), np.eye(N)), np.kron(np.eye(T), np.ones((N, 1)))[:, 1:], c.ravel()])
+    resid = x.ravel() - D @ np.linalg.lstsq(D, x.ravel(), rcond=None)[0]
+    np.testing.assert_allclose(r.ravel(), resid, atol=1e-12)
+    sub = np.array([True, True, False, True, False])
+    r2 = estimands.fwl_residual(x, [c], sub)
+    assert np.all(r2[:, ~sub] == 0)
+    Ds = np.column_stack([np.kron(np.ones((T, 1)), np.eye(3)), np.kron(np.eye(T), np.ones((3, 1)))[:, 1:], c[:, sub].ravel()])
+    xs = x[:, sub].ravel()
+    np.testing.assert_allclose(r2[:, sub].ravel(), xs - Ds @ np.linalg.lstsq(Ds, xs, rcond=None)[0], atol=1e-12)
+
+
+def test_linear_twin_marginal_effects_have_closed_forms():
+    p = TwinParams(**LINEAR)
+    st, va, _ = simulate._build_state(p, simulate.DEFAULT_SEED, simulate.YEARS)
+    beta = estimands.latent_marginal(st, p, va)
+    slope = np.where(st.q <= p.gamma, p.c_low, p.c_high)
+    # no flows channel (phi = 0), no spatial feedback: own effect = regime slope + b_AG a_VA
+    np.testing.assert_allclose(beta["c"], slope + p.b_AG * p.a_VA, rtol=1e-6)
+    np.testing.assert_allclose(beta["c_prime"], slope, rtol=1e-6)
+    np.testing.assert_allclose(beta["b2"], p.b_AG, rtol=1e-6)
+    np.testing.assert_allclose(beta["pi_S"], p.pi_S, rtol=1e-6)
+    np.testing.assert_allclose(beta["kappa_S"], p.kappa_S, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(beta["d21"], p.a_FN, rtol=1e-6)
+    # linear twin: the equally weighted marginal effect is the one-SD effect per SD
+    _, truth = simulate_panel(params=LINEAR)
+    assert beta["c"].mean() == pytest.approx(truth.effects.at["total", "raw"] / truth.effects.attrs["delta_VA"],
+                                             rel=1e-6)
+
+
+def test_regression_weighted_truth_is_the_fwl_weighted_average():
+    et = estimands.estimand_truths(params=LINEAR, measured=False)
+    _, truth = simulate_panel(params=LINEAR)
+    p = truth.params
+    lat = truth.latent
+    cities = simulate._data.city_table().index
+    wide = lambda c: lat[c].unstack("city")[cities].to_numpy()  # noqa: E731
+    x, q = wide("VA"), wide("q")
+    st, _, _ = simulate._build_state(p, simulate.DEFAULT_SEED, simulate.YEARS)
+    # second implementation: FE slope of y = beta_it x_it (+ fixed effects) on x, by dummies
+    slope = np.where(q <= p.gamma, p.c_low, p.c_high) + p.b_AG * p.a_VA
+    T, N = x.shape
+    logpop = np.log(st.pop)
+    D = np.column_stack([np.kron(np.ones((T, 1)), np.eye(N)), np.kron(np.eye(T), np.ones((N, 1)))[:, 1:], logpop.ravel()])
+    xr = x.ravel() - D @ np.linalg.lstsq(D, x.ravel(), rcond=None)[0]
+    expected = np.sum(xr**2 * slope.ravel()) / np.sum(xr**2)
+    raw = et.truths.at["c", "latent_raw"]
+    assert raw == pytest.approx(expected, rel=1e-5)
+    # and it differs from the equal-weighted average (heterogeneous slopes)
+    assert abs(raw - slope.mean()) > 1e-3
+    assert et.truths.at["c_below", "latent_raw"] == pytest.approx(p.c_low + p.b_AG * p.a_VA, rel=1e-5)
+    assert et.truths.at["c_above", "latent_raw"] == pytest.approx(p.c_high + p.b_AG * p.a_VA, rel=1e-5)
+
+
+def test_measured_truths_follow_the_observation_layer():
+    et = estimands.estimand_truths()
+    t = et.truths
+    panel, _ = simulate_panel()
+    from helpers import constructs
+
+    c = constructs.build_constructs(panel)
+    # productivity = P + const + noise and competitiveness = X + const + noise: a productivity
+    # shift moves competitiveness by kappa_P exactly, so the measured truth is kappa_P x SD ratio
+    ratio = c["productivity"].std(ddof=0) / c["competitiveness"].std(ddof=0)
+    assert t.at["kappa_P", "measured"] == pytest.approx(0.8 * ratio, rel=2e-3)
+    # every estimate of the mechanism table has a truth on both scales
+    assert np.isfinite(et.table[["latent", "measured"]].to_numpy()).all()
+    # the one-SD truth of a concave model is smaller than the marginal one (audit: 0.295 vs 0.360)
+    assert t.at["c", "one_sd"] < t.at["c", "latent"]
+
+
+def test_every_estimate_of_the_table_has_a_truth(twin):
+    panel, truth = twin
+    from helpers import constructs
+
+    res = report.run_mechanism(constructs.build_constructs(panel), truth.W, n_boot=9, threshold_boot=0,
+                               wild_boot=0)
+    keys = set(report.estimates_table(res).index)
+    assert keys <= set(estimands.TRUTH_FOR)
