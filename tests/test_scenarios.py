@@ -244,3 +244,14 @@ def test_detection_plan_maps_levers_to_hypotheses(ext):
     assert detection._detect_plan(d["talent"], ext)[0] is None and detection._detect_plan(d["gba"], ext)[0] is None
     assert sc.va_share(ext, d["talent"]) == pytest.approx(0.0, abs=1e-12)
     assert 0.5 < sc.va_share(ext, d["subsidy"]) <= 1.0
+
+
+
+def test_baseline_reproduces_a_twin_with_the_exposure_channel():
+    """With alpha_E > 0 the scenarios solve participation with the twin's exposure term."""
+    params = {"alpha_E": 1.0}
+    _, truth = simulate.simulate_panel(params=params)
+    e = sc.extend_twin(params, horizon=2025)
+    hist = sc.run_scenario(e, sc.Scenario("b")).frame().reindex(truth.latent.index)
+    for v in LATENT:
+        assert np.array_equal(hist[v].to_numpy(), truth.latent[v].to_numpy()), v

@@ -116,7 +116,7 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
         new_index = (p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + parts["u"][None, :]
                      + p.confounding * eps + p.sigma_va * eta)
         index = cat([parts["index"], new_index])
-    va_full = _sim._solve_participation(index, st_full.pop, p.alpha_N)
+    va_full = _sim._solve_participation(index, st_full.pop, p.alpha_N, alpha_E=p.alpha_E, W_E=st_full.W)
     return Extended(params=p, extra=extra, seed=seed, st=st_full, index=index, va=va_full,
                     n_hist=T0, kappa=kappa, gba=_gba_network(st_full, extra))
 
@@ -218,7 +218,8 @@ def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Pa
         k = tau_s
         va = ext.va.copy()
         va[k:] = _sim._solve_participation(index[k:], st.pop[k:], p.alpha_N,
-                                           init=None if k == 0 else ext.va[k - 1])
+                                           init=None if k == 0 else ext.va[k - 1],
+                                           alpha_E=p.alpha_E, W_E=st.W)
 
     # (4) flows: phi, talent and R&D masses, Greater Bay Area
     phi = p.phi
