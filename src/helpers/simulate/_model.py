@@ -1,0 +1,388 @@
+"""The structural model of the twin: parameters, equations (1)-(7), state and true effects.
+
+See :mod:`helpers.simulate` for the equations and references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import data as _data
+from .._results import Result
+
+GENERATOR_VERSION = "1.1.0"
+DEFAULT_SEED = 20261122
+YEARS = tuple(range(2011, 2024))
+
+#: Published total used for calibration: industrial value added of Guangdong, 2020,
+#: 3.31 trillion yuan = 33,100 (100 million yuan) (Wang & Xiong, seed paper).
+IVA_2020_TOTAL = 33_100.0
+
+
+@dataclass(frozen=True)
+class TwinParams:
+    """Structural parameters of the twin; every one has a documented default.
+
+    Setting a pathway parameter to zero switches that pathway off (tests rely on it):
+    ``phi=0`` (no transaction-cost channel: VA no longer moves factor flows),
+    ``a_FN=0``/``a_VA=0`` (agglomeration ignores flows / VA), ``b_FN=0``/``b_AG=0``
+    (synergy ignores flows / agglomeration), ``c_low=c_high=0`` (no direct effect),
+    ``theta=0`` and ``rho=0`` (no knowledge spillovers), ``alpha_N=0`` (no network externality).
+    """
+
+    # (1) infrastructure diffusion: speed and midpoint (years after 2011) by region
+    kappa_prd: float = 0.60
+    kappa_rest: float = 0.40
+    tau0_prd: float = 3.0
+    tau0_rest: float = 7.0
+    tau0_sd: float = 1.0
+    # (2) instrument: national penetration trend and historical endowment dispersion
+    national_start: float = 0.38
+    national_end: float = 0.78
+    hist_sd: float = 0.6
+    # (3) virtual agglomeration
+    alpha_0: float = -3.6
+    alpha_D: float = 3.0
+    alpha_Z: float = 2.5
+    alpha_N: float = 2.0
+    # exposure to participation in nearby cities (W s_t); 0 keeps the default panel unchanged
+    alpha_E: float = 0.0
+    u_sd: float = 0.25
+    sigma_va: float = 0.20
+    confounding: float = 0.20
+    # (4) transaction costs and gravity flows
+    b0: float = 2.0
+    phi: float = 0.6
+    # (5) industrial agglomeration
+    a_FN: float = 0.35
+    a_VA: float = 0.40
+    sigma_A: float = 0.05
+    # (6) industrial synergy
+    c_low: float = 0.35
+    c_high: float = 0.65
+    gamma: float = 40.0
+    theta: float = 0.30
+    rho: float = 0.25
+    b_FN: float = 0.25
+    b_AG: float = 0.50
+    sigma_S: float = 0.05
+    # (7) outcomes
+    pi_S: float = 0.12
+    pi_A: float = 0.08
+    kappa_S: float = 0.20
+    kappa_P: float = 0.80
+    sigma_out: float = 0.03
+    # observation
+    noise: float = 0.03
+    missing_rate: float = 0.0
+    spatial_weights: str = "inverse_distance"  # or "contiguity"
+
+    def __post_init__(self):
+        for name in ("kappa_prd", "kappa_rest", "b0"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"TwinParams.{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.phi < 1:
+            raise ValueError(f"TwinParams.phi must lie in [0, 1), got {self.phi}")
+        if not -1 < self.rho < 1:
+            raise ValueError(f"TwinParams.rho must lie in (-1, 1), got {self.rho}")
+        if not 0 <= self.missing_rate < 0.5:
+            raise ValueError(f"TwinParams.missing_rate must lie in [0, 0.5), got {self.missing_rate}")
+        if self.spatial_weights not in ("inverse_distance", "contiguity"):
+            raise ValueError("TwinParams.spatial_weights must be 'inverse_distance' or 'contiguity'")
+
+
+@dataclass(repr=False)
+class TwinTruth(Result):
+    """What only the simulator knows: parameters, latent states and true causal effects.
+
+    Attributes
+    ----------
+    params : TwinParams
+    seed : int
+    effects : DataFrame
+        One row per effect (``total``, ``total_prd`` and ``total_rest`` (the total effect
+        averaged over Pearl River Delta cities and over the rest), ``direct``, ``via_flows``,
+        ``via_agglomeration``, ``serial``, ``a_flows``, ``a_agglomeration``, ``spillover``,
+        ``productivity``, ``competitiveness``); columns ``raw`` (latent units per one standard
+        deviation of VA) and ``std`` (in standard deviations of the outcome).
+    latent : DataFrame
+        Latent states per city-year: ``D``, ``Z``, ``VA``, ``FN``, ``AG``, ``SY``, ``P``, ``X``,
+        ``eps`` (the confounder).
+    threshold : dict
+        ``gamma`` (broadband per 100 people), ``c_low``, ``c_high``.
+    W : DataFrame
+        The spatial weights the knowledge spillovers use.
+    """
+
+    params: TwinParams
+    seed: int
+    effects: pd.DataFrame
+    latent: pd.DataFrame
+    threshold: dict
+    W: pd.DataFrame = field(default=None)
+
+    def summary(self) -> str:
+        head = f"TwinTruth (generator {GENERATOR_VERSION}, seed {self.seed}) -- SIMULATED"
+        return head + "\n" + self.effects.to_string(float_format=lambda x: f"{x:.4f}")
+
+
+def logistic(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def participation_curve(infrastructure, alpha_N: float, params: TwinParams | None = None,
+                        start: float = 0.0, n_iter: int = 500):
+    """Equilibrium platform participation s*(D) for a province of identical cities.
+
+    Solves s = Lambda(alpha_0 + alpha_D D + alpha_N s) by fixed-point iteration from ``start``
+    along an increasing grid of D (each point starts from the previous equilibrium), which
+    traces the lower branch of the S-curve and shows tipping when alpha_N is large.
+    """
+    p = params or TwinParams()
+    out, s = [], start
+    for d in np.asarray(infrastructure, dtype=float):
+        for _ in range(n_iter):
+            s = logistic(p.alpha_0 + p.alpha_D * d + alpha_N * s)
+        out.append(s)
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------- structural core
+def _population(reg: pd.DataFrame, years) -> np.ndarray:
+    """Resident population (10k persons), T x N: geometric path through the 2010 and 2020 censuses."""
+    g = (reg["pop_2020"] / reg["pop_2010"]).to_numpy() ** (1 / 10)
+    tau = np.asarray(years)[:, None] - 2010
+    return reg["pop_2010"].to_numpy()[None, :] * g[None, :] ** tau / 1e4
+
+
+def _spatial_weights(p: TwinParams) -> pd.DataFrame:
+    if p.spatial_weights == "contiguity":
+        return _data.contiguity_weights()
+    return _data.inverse_distance_weights(power=2.0)
+
+
+def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
+                         W_E=None):
+    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t) + alpha_E W_E s_t) per year, from
+    last year's s.
+
+    ``init`` is the state before the first year (default Lambda(base_0)); helpers.scenarios
+    passes the twin's state of the year before a policy to re-solve only the years after it.
+    ``alpha_E`` and ``W_E``: exposure to participation in nearby cities (0: none).
+    """
+    T, N = base.shape
+    s = np.zeros((T, N))
+    prev = logistic(base[0]) if init is None else init
+    wts = pop / pop.sum(axis=1, keepdims=True)
+    for t in range(T):
+        cur = prev
+        for _ in range(n_iter):
+            idx = base[t] + alpha_N * (wts[t] @ cur)
+            new = logistic(idx + alpha_E * (W_E @ cur) if alpha_E else idx)
+            if np.max(np.abs(new - cur)) < tol:
+                cur = new
+                break
+            cur = new
+        s[t] = cur
+        prev = cur
+    return s
+
+
+def _flow_position(va, masses, logd, b0, phi):
+    """FN = mean_k ln sum_j (F_ij + F_ji); va has shape (..., T, N), masses (K, T, N)."""
+    joint = np.sqrt(va[..., :, :, None] * va[..., :, None, :])           # (..., T, N, N)
+    b = b0 * (1.0 - phi * joint)
+    decay = np.exp(-b * logd)                                           # d^-b, diag handled below
+    n = logd.shape[0]
+    decay = decay * (1.0 - np.eye(n))
+    fn = 0.0
+    for m in masses:                                                    # three factors
+        mi, mj = m[:, :, None], m[:, None, :]
+        k = mi / (mi + mj)
+        f = k * mi * mj * decay                                         # F_ij
+        fn = fn + np.log(f.sum(axis=-1) + np.swapaxes(f, -1, -2).sum(axis=-1))
+    return fn / len(masses)
+
+
+@dataclass
+class _State:
+    """Everything fixed across counterfactuals: exogenous series and shocks."""
+
+    years: tuple
+    reg: pd.DataFrame
+    pop: np.ndarray
+    D: np.ndarray
+    Z: np.ndarray
+    q: np.ndarray
+    eps: np.ndarray
+    masses: np.ndarray
+    logd: np.ndarray
+    W: np.ndarray
+    S_inv: np.ndarray  # (I - rho W)^-1
+    hist: np.ndarray  # 1984 post offices per 10k people (N,)
+    national: np.ndarray  # national internet penetration (T,)
+    mu_A: np.ndarray
+    lam_A: np.ndarray
+    v_A: np.ndarray
+    mu_S: np.ndarray
+    lam_S: np.ndarray
+    w_S: np.ndarray
+    dev: np.ndarray
+    e_P: np.ndarray
+    e_X: np.ndarray
+
+
+def _agglomeration(st: _State, p: TwinParams, va, fn):
+    return st.mu_A + p.a_FN * (fn - _FN_CENTRE) + p.a_VA * va + st.lam_A + p.sigma_A * st.v_A
+
+
+def _synergy(st: _State, p: TwinParams, va, fn, ag):
+    slope = np.where(st.q <= p.gamma, p.c_low, p.c_high)
+    wva = va @ st.W.T                                                   # (W s_t)_i = sum_j w_ij s_jt
+    rhs = (slope * va + p.theta * wva + p.b_FN * (fn - _FN_CENTRE) + p.b_AG * ag
+           + st.mu_S + st.lam_S + p.confounding * st.eps + p.sigma_S * st.w_S)
+    return rhs @ st.S_inv.T                                             # SY_t = S rhs_t
+
+
+def _outcomes(st: _State, p: TwinParams, sy, ag):
+    tau = np.arange(len(st.years))[:, None]
+    P = 0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P
+    X = 0.3 + 2.5 * st.dev + p.kappa_S * sy + p.kappa_P * P + p.sigma_out * st.e_X
+    return P, X
+
+
+# FN is a log-sum of gravity flows around 10; centring keeps AG and SY on a readable scale.
+_FN_CENTRE = 10.0
+
+
+def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
+    """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+
+    ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
+    participation index ``index`` (everything inside Lambda in (3) but the network term)
+    and the city effects ``u``; it draws nothing more, so the twin is unchanged.
+    """
+    rng = np.random.default_rng(seed)
+    reg = _data.city_table()
+    N, T = len(reg), len(years)
+    tau = np.arange(T)[:, None]
+    prd = (reg["region"] == "PRD").to_numpy()
+
+    pop = _population(reg, years)
+    kappa = np.where(prd, p.kappa_prd, p.kappa_rest)
+    tau0 = np.where(prd, p.tau0_prd, p.tau0_rest) + p.tau0_sd * rng.standard_normal(N)
+    D = logistic(kappa * (tau - tau0))
+
+    national = p.national_start + (p.national_end - p.national_start) * logistic(0.45 * (tau[:, 0] - 6)) \
+        / logistic(0.45 * (T - 1 - 6))
+    hist = 1.5 * np.exp(p.hist_sd * rng.standard_normal(N))             # post offices per 10k, 1984
+    Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
+
+    # network size: broadband subscribers per 100 people, the threshold variable q
+    q = 8.0 + 52.0 * D + 1.5 * rng.standard_normal((T, N))
+
+    eps = rng.standard_normal((T, N))
+    region_dev = reg["region"].map({"PRD": 0.9, "East": 0.25, "West": 0.2, "North": 0.0}).to_numpy(float)
+    dev = region_dev + 0.15 * rng.standard_normal(N)
+
+    # base factor masses (talent, capital, technology), T x N each, growing with population and development
+    growth = 0.06 * tau
+    m_talent = pop * np.exp(0.6 * dev + 0.5 * growth)
+    m_capital = pop * np.exp(1.2 * dev + growth)
+    m_tech = pop * np.exp(1.8 * dev + 1.5 * growth)
+    masses = np.stack([m_talent, m_capital, m_tech])
+
+    dist = _data.distance_matrix().to_numpy()
+    logd = np.log(np.where(dist > 0, dist, 1.0))
+    Wdf = _spatial_weights(p)
+    W = Wdf.to_numpy()
+    S_inv = np.linalg.inv(np.eye(N) - p.rho * W)
+
+    st = _State(
+        years=tuple(years), reg=reg, pop=pop, D=D, Z=Z, q=q, eps=eps, masses=masses, logd=logd,
+        W=W, S_inv=S_inv, hist=hist, national=national,
+        mu_A=0.3 * dev[None, :] + 0.1 * rng.standard_normal(N)[None, :],
+        lam_A=0.02 * tau, v_A=rng.standard_normal((T, N)),
+        mu_S=0.2 * rng.standard_normal(N)[None, :], lam_S=0.01 * tau,
+        w_S=rng.standard_normal((T, N)), dev=dev[None, :],
+        e_P=rng.standard_normal((T, N)), e_X=rng.standard_normal((T, N)),
+    )
+    u = p.u_sd * rng.standard_normal(N)
+    shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
+    base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
+    va = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
+    if return_parts:
+        return st, va, rng, {"index": base, "u": u}
+    return st, va, rng
+
+
+def _downstream(st, p, va, bump=None):
+    # bump: optional additive counterfactual shifts of latent states (helpers.estimands)
+    bump = bump or {}
+    fn = _flow_position(va, st.masses, st.logd, p.b0, p.phi) + bump.get("FN", 0.0)
+    ag = _agglomeration(st, p, va, fn) + bump.get("AG", 0.0)
+    sy = _synergy(st, p, va, fn, ag) + bump.get("SY", 0.0)
+    P, X = _outcomes(st, p, sy, ag)
+    if "P" in bump:  # productivity shifted; exports follow through kappa_P
+        P, X = P + bump["P"], X + p.kappa_P * bump["P"]
+    return fn, ag, sy, P, X
+
+
+def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
+    """Own-city path-specific effects of a one-SD rise in one city's VA, by counterfactual runs."""
+    fn0, ag0, sy0, P0, X0 = base
+    T, N = va.shape
+    delta = va.std()
+    # batch over the treated city: va1[i] raises city i only (all years)
+    bump = delta * np.eye(N)[:, None, :]                                # (N, 1, N)
+    va1 = va[None] + bump                                               # (N, T, N)
+    fn1 = _flow_position(va1, st.masses, st.logd, p.b0, p.phi)
+    own = np.eye(N, dtype=bool)[:, None, :]                             # picks city i in batch i
+    prd = (st.reg["region"] == "PRD").to_numpy()
+
+    def own_mean(new, old, cities=slice(None)):
+        # the treated city's own change, averaged over treated cities (all, or a region's) and years
+        d = (new - old[None])[np.broadcast_to(own, new.shape)].reshape(N, T)   # (treated city, year)
+        return float(d[cities].mean())
+
+    def others_sum(new, old):
+        d = (new - old[None]) * (~np.broadcast_to(own, new.shape))
+        return float(d.sum(axis=-1).mean())
+
+    ag_total = _agglomeration(st, p, va1, fn1)
+    sy_total = _synergy(st, p, va1, fn1, ag_total)
+    # path-specific: switch the change on in one place at a time
+    sy_direct = _synergy(st, p, va1, fn0[None], ag0[None])
+    ag_via_fn = _agglomeration(st, p, va[None], fn1)                    # VA -> FN -> AG
+    sy_via_fn = _synergy(st, p, va[None], fn1, ag0[None])               # VA -> FN -> SY
+    ag_via_va = _agglomeration(st, p, va1, fn0[None])                   # VA -> AG
+    sy_via_ag = _synergy(st, p, va[None], fn0[None], ag_via_va)
+    sy_serial = _synergy(st, p, va[None], fn0[None], ag_via_fn)
+    P1, X1 = _outcomes(st, p, sy_total, ag_total)
+
+    sd = {"FN": fn0.std(), "AG": ag0.std(), "SY": sy0.std(), "P": P0.std(), "X": X0.std()}
+    rows = {
+        "total": (own_mean(sy_total, sy0), "SY"),
+        "total_prd": (own_mean(sy_total, sy0, prd), "SY"),
+        "total_rest": (own_mean(sy_total, sy0, ~prd), "SY"),
+        "direct": (own_mean(sy_direct, sy0), "SY"),
+        "via_flows": (own_mean(sy_via_fn, sy0), "SY"),
+        "via_agglomeration": (own_mean(sy_via_ag, sy0), "SY"),
+        "serial": (own_mean(sy_serial, sy0), "SY"),
+        "a_flows": (own_mean(fn1, fn0), "FN"),
+        "a_agglomeration": (own_mean(ag_total, ag0), "AG"),
+        "spillover": (others_sum(sy_total, sy0), "SY"),
+        "productivity": (own_mean(P1, P0), "P"),
+        "competitiveness": (own_mean(X1, X0), "X"),
+    }
+    eff = pd.DataFrame(
+        [(k, v, target, v / sd[target]) for k, (v, target) in rows.items()],
+        columns=["effect", "raw", "outcome", "std"],
+    ).set_index("effect")
+    eff.attrs["delta_VA"] = float(delta)
+    eff.attrs["note"] = ("own-city effect of raising one city's virtual agglomeration by one "
+                         "panel SD, averaged over cities and years; std = in outcome SDs (SIMULATED)")
+    return eff
