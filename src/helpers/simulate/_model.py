@@ -158,10 +158,40 @@ def _population(reg: pd.DataFrame, years) -> np.ndarray:
     return reg["pop_2010"].to_numpy()[None, :] * g[None, :] ** tau / 1e4
 
 
-def _spatial_weights(p: TwinParams) -> pd.DataFrame:
+#: Development level of a city outside Guangdong (region ``Other``): the four regions' mean
+#: (0.9 + 0.25 + 0.2 + 0) / 4, so a national set is centred like Guangdong, with the same city noise.
+REGION_DEV = {"PRD": 0.9, "East": 0.25, "West": 0.2, "North": 0.0, "Other": 0.3375}
+
+
+def _is_guangdong(reg: pd.DataFrame) -> bool:
+    """True when the city set is exactly Guangdong's 21 cities in registry order."""
+    gd = _data.city_table()
+    return len(reg) == len(gd) and list(reg["code"]) == list(gd["code"]) and list(reg.index) == list(gd.index)
+
+
+def _spatial_weights(p: TwinParams, cities: pd.DataFrame | None = None, dist: np.ndarray | None = None) -> pd.DataFrame:
+    """Spatial weights of the twin: row-standardised inverse distance squared (or contiguity).
+
+    ``cities=None`` is Guangdong (the registry's own functions, so the bundled twin is unchanged);
+    any other set uses w_ij = d_ij^-2 / sum_k d_ik^-2 from its distance matrix ``dist``.
+    Contiguity needs the boundary files, which exist for Guangdong only.
+    """
+    if cities is None:
+        if p.spatial_weights == "contiguity":
+            return _data.contiguity_weights()
+        return _data.inverse_distance_weights(power=2.0)
     if p.spatial_weights == "contiguity":
-        return _data.contiguity_weights()
-    return _data.inverse_distance_weights(power=2.0)
+        raise ValueError("TwinParams.spatial_weights='contiguity' needs city boundaries, available only for "
+                         "Guangdong's 21 cities; use 'inverse_distance' for another city set")
+    d = _data.distance_matrix(cities).to_numpy() if dist is None else dist
+    if (d + np.eye(len(d)) <= 0).any():
+        i, j = np.argwhere(d + np.eye(len(d)) <= 0)[0]
+        raise ValueError(f"cities {cities.index[i]!r} and {cities.index[j]!r} share a seat (distance 0): "
+                         "inverse-distance weights are undefined")
+    with np.errstate(divide="ignore"):
+        w = np.where(d > 0, d ** -2.0, 0.0)
+    w = w / w.sum(axis=1, keepdims=True)
+    return pd.DataFrame(w, index=cities.index, columns=cities.index)
 
 
 def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
@@ -233,6 +263,7 @@ class _State:
     dev: np.ndarray
     e_P: np.ndarray
     e_X: np.ndarray
+    calibrated: bool = True  # Guangdong's 21 cities: observed levels follow the official accounts
 
 
 def _agglomeration(st: _State, p: TwinParams, va, fn):
@@ -258,16 +289,23 @@ def _outcomes(st: _State, p: TwinParams, sy, ag):
 _FN_CENTRE = 10.0
 
 
-def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
+def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, cities: pd.DataFrame | None = None):
     """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+
+    ``cities``: a city set in the format of :func:`helpers.cities.city_set` (default Guangdong's
+    21). Every draw has the same order and shapes for any set; only N changes.
 
     ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
     participation index ``index`` (everything inside Lambda in (3) but the network term)
     and the city effects ``u``; it draws nothing more, so the twin is unchanged.
     """
     rng = np.random.default_rng(seed)
-    reg = _data.city_table()
+    if cities is not None and _is_guangdong(cities):
+        cities = None   # Guangdong given explicitly: the default path, byte for byte
+    reg = _data.city_table() if cities is None else _check_cities(cities)
     N, T = len(reg), len(years)
+    if T < 3:
+        raise ValueError(f"the twin needs at least 3 years, got {T}: {tuple(years)}")
     tau = np.arange(T)[:, None]
     prd = (reg["region"] == "PRD").to_numpy()
 
@@ -285,7 +323,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     q = 8.0 + 52.0 * D + 1.5 * rng.standard_normal((T, N))
 
     eps = rng.standard_normal((T, N))
-    region_dev = reg["region"].map({"PRD": 0.9, "East": 0.25, "West": 0.2, "North": 0.0}).to_numpy(float)
+    region_dev = reg["region"].astype(str).map(REGION_DEV).to_numpy(float)
     dev = region_dev + 0.15 * rng.standard_normal(N)
 
     # base factor masses (talent, capital, technology), T x N each, growing with population and development
@@ -295,9 +333,9 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     m_tech = pop * np.exp(1.8 * dev + 1.5 * growth)
     masses = np.stack([m_talent, m_capital, m_tech])
 
-    dist = _data.distance_matrix().to_numpy()
+    dist = _data.distance_matrix(None if cities is None else reg).to_numpy()
     logd = np.log(np.where(dist > 0, dist, 1.0))
-    Wdf = _spatial_weights(p)
+    Wdf = _spatial_weights(p, None if cities is None else reg, dist)
     W = Wdf.to_numpy()
     S_inv = np.linalg.inv(np.eye(N) - p.rho * W)
 
@@ -309,6 +347,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
         mu_S=0.2 * rng.standard_normal(N)[None, :], lam_S=0.01 * tau,
         w_S=rng.standard_normal((T, N)), dev=dev[None, :],
         e_P=rng.standard_normal((T, N)), e_X=rng.standard_normal((T, N)),
+        calibrated=cities is None,
     )
     u = p.u_sd * rng.standard_normal(N)
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
@@ -317,6 +356,32 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     if return_parts:
         return st, va, rng, {"index": base, "u": u}
     return st, va, rng
+
+
+_CITY_COLUMNS = ("code", "region", "lon", "lat", "pop_2010", "pop_2020")
+
+
+def _check_cities(cities: pd.DataFrame) -> pd.DataFrame:
+    """Validate a city set (index city; code, region, lon, lat, pop_2010, pop_2020)."""
+    missing = [c for c in _CITY_COLUMNS if c not in cities.columns]
+    if missing:
+        raise ValueError(f"city set lacks column(s) {missing}; expected the format of helpers.cities.city_set()")
+    if len(cities) < 2:
+        raise ValueError(f"the twin needs at least 2 cities, got {len(cities)}")
+    if cities.index.duplicated().any():
+        raise ValueError(f"city set has duplicate city {cities.index[cities.index.duplicated()][0]!r}")
+    bad = set(cities["region"].astype(str)) - set(REGION_DEV)
+    if bad:
+        raise ValueError(f"city set has unknown region(s) {sorted(bad)}; use {list(REGION_DEV)}")
+    for c in ("lon", "lat", "pop_2010", "pop_2020"):
+        v = pd.to_numeric(cities[c], errors="coerce").astype(float)
+        if v.isna().any() or (c.startswith("pop") and (v <= 0).any()):
+            raise ValueError(f"city set: column {c} is missing or invalid for city {v.index[v.isna() | (v <= 0)][0]!r}"
+                             if c.startswith("pop") else f"city set: column {c} is missing for city {v.index[v.isna()][0]!r}")
+    out = cities.copy()
+    out["pop_2010"] = out["pop_2010"].astype(float)
+    out["pop_2020"] = out["pop_2020"].astype(float)
+    return out
 
 
 def _downstream(st, p, va, bump=None):
@@ -346,7 +411,8 @@ def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
     def own_mean(new, old, cities=slice(None)):
         # the treated city's own change, averaged over treated cities (all, or a region's) and years
         d = (new - old[None])[np.broadcast_to(own, new.shape)].reshape(N, T)   # (treated city, year)
-        return float(d[cities].mean())
+        d = d[cities]
+        return float(d.mean()) if d.size else float("nan")   # a set without PRD (or only PRD) cities
 
     def others_sum(new, old):
         d = (new - old[None]) * (~np.broadcast_to(own, new.shape))
