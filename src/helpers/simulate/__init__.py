@@ -34,6 +34,13 @@ Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
 7. Outcomes: log labour productivity P = p_0 + dev_i + g tau + pi_S SY + pi_A AG + noise;
    competitiveness (log exports) X = x_0 + 2.5 dev_i + kappa_S SY + kappa_P P + noise.
 
+Other city sets and spans. ``simulate_panel(cities=..., years=...)`` runs the same equations on any
+set of prefecture-level cities (:func:`helpers.cities.city_set`) and any span of years (the design
+study uses 3 or more; tau counts from the first year). Distances and the inverse-distance-squared weights come from
+the set's seats; cities outside Guangdong (region ``Other``) take the four regions' mean
+development level (:data:`REGION_DEV`) and the non-PRD diffusion; only Guangdong's 21 cities are
+calibrated to the official accounts (``panel.attrs["calibration"]``).
+
 True effects are *own-city* effects: raise one city's virtual agglomeration by one standard
 deviation (of s over the panel), hold every shock fixed, re-solve (4)-(7), and average the
 city's change over cities and years; path-specific effects switch the change on in one
@@ -89,7 +96,7 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     seed : int
         Seed of the generator (``numpy.random.default_rng``); same seed, same panel.
     years : sequence of int
-        Calendar years (default 2011-2023), at least 3 consecutive or not; tau = year - first year
+        Calendar years (default 2011-2023); tau = year - first year
         drives the diffusion (1) and the national trend (2).
     bump : dict, optional
         Counterfactual: additive (T, N) shifts of the latent ``"VA"`` (after the participation
