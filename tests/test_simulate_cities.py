@@ -116,3 +116,12 @@ def test_design_study_of_twins_same_for_one_and_two_workers(tmp_path):
     pd.testing.assert_frame_equal(one.sort_values(key).reset_index(drop=True),
                                   two.sort_values(key).reset_index(drop=True))
     assert len(one) == 8 and one["H1"].dtype == bool
+
+
+def test_true_effects_in_chunks_equal_one_batch(monkeypatch):
+    # large sets solve the counterfactuals in chunks of treated cities: same numbers
+    cs = cities.city_set("sample", n=40, seed=2)
+    one = simulate.simulate_panel(seed=5, cities=cs, years=range(2011, 2016))[1].effects
+    monkeypatch.setattr(simulate._model, "_BATCH_ELEMENTS", 3 * 5 * 40 * 40)   # chunks of 3 cities
+    chunked = simulate.simulate_panel(seed=5, cities=cs, years=range(2011, 2016))[1].effects
+    np.testing.assert_allclose(chunked[["raw", "std"]].to_numpy(), one[["raw", "std"]].to_numpy(), rtol=1e-12)

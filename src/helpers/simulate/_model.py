@@ -396,53 +396,69 @@ def _downstream(st, p, va, bump=None):
     return fn, ag, sy, P, X
 
 
+#: Elements of one (treated city, T, N, N) batch of the counterfactual flows; larger city sets
+#: are solved in chunks of treated cities (same numbers: each treated city's run is separate).
+_BATCH_ELEMENTS = 2e7
+
+
 def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
     """Own-city path-specific effects of a one-SD rise in one city's VA, by counterfactual runs."""
     fn0, ag0, sy0, P0, X0 = base
     T, N = va.shape
     delta = va.std()
-    # batch over the treated city: va1[i] raises city i only (all years)
-    bump = delta * np.eye(N)[:, None, :]                                # (N, 1, N)
-    va1 = va[None] + bump                                               # (N, T, N)
-    fn1 = _flow_position(va1, st.masses, st.logd, p.b0, p.phi)
-    own = np.eye(N, dtype=bool)[:, None, :]                             # picks city i in batch i
     prd = (st.reg["region"] == "PRD").to_numpy()
+    chunk = max(1, min(N, int(_BATCH_ELEMENTS // (T * N * N))))
+    own_d, other_d = {}, {}
+    for lo in range(0, N, chunk):
+        ids = np.arange(lo, min(N, lo + chunk))
+        # batch over the treated city: va1[b] raises city ids[b] only (all years)
+        bump = delta * np.eye(N)[ids][:, None, :]                       # (B, 1, N)
+        va1 = va[None] + bump                                           # (B, T, N)
+        fn1 = _flow_position(va1, st.masses, st.logd, p.b0, p.phi)
+        own = np.eye(N, dtype=bool)[ids][:, None, :]                    # picks city ids[b] in batch b
 
-    def own_mean(new, old, cities=slice(None)):
-        # the treated city's own change, averaged over treated cities (all, or a region's) and years
-        d = (new - old[None])[np.broadcast_to(own, new.shape)].reshape(N, T)   # (treated city, year)
-        d = d[cities]
-        return float(d.mean()) if d.size else float("nan")   # a set without PRD (or only PRD) cities
+        def own_change(new, old):
+            # the treated city's own change, (treated city, year)
+            return (new - old[None])[np.broadcast_to(own, new.shape)].reshape(len(ids), T)
 
-    def others_sum(new, old):
-        d = (new - old[None]) * (~np.broadcast_to(own, new.shape))
-        return float(d.sum(axis=-1).mean())
+        ag_total = _agglomeration(st, p, va1, fn1)
+        sy_total = _synergy(st, p, va1, fn1, ag_total)
+        # path-specific: switch the change on in one place at a time
+        sy_direct = _synergy(st, p, va1, fn0[None], ag0[None])
+        ag_via_fn = _agglomeration(st, p, va[None], fn1)                # VA -> FN -> AG
+        sy_via_fn = _synergy(st, p, va[None], fn1, ag0[None])           # VA -> FN -> SY
+        ag_via_va = _agglomeration(st, p, va1, fn0[None])               # VA -> AG
+        sy_via_ag = _synergy(st, p, va[None], fn0[None], ag_via_va)
+        sy_serial = _synergy(st, p, va[None], fn0[None], ag_via_fn)
+        P1, X1 = _outcomes(st, p, sy_total, ag_total)
+        parts = {"sy_total": (sy_total, sy0), "sy_direct": (sy_direct, sy0), "sy_via_fn": (sy_via_fn, sy0),
+                 "sy_via_ag": (sy_via_ag, sy0), "sy_serial": (sy_serial, sy0), "fn": (fn1, fn0),
+                 "ag_total": (ag_total, ag0), "P": (P1, P0), "X": (X1, X0)}
+        for k, (new, old) in parts.items():
+            own_d.setdefault(k, []).append(own_change(new, old))
+        other_d.setdefault("sy_total", []).append(
+            ((sy_total - sy0[None]) * (~np.broadcast_to(own, sy_total.shape))).sum(axis=-1))
+    own_d = {k: np.concatenate(v) for k, v in own_d.items()}            # (N, T) each
 
-    ag_total = _agglomeration(st, p, va1, fn1)
-    sy_total = _synergy(st, p, va1, fn1, ag_total)
-    # path-specific: switch the change on in one place at a time
-    sy_direct = _synergy(st, p, va1, fn0[None], ag0[None])
-    ag_via_fn = _agglomeration(st, p, va[None], fn1)                    # VA -> FN -> AG
-    sy_via_fn = _synergy(st, p, va[None], fn1, ag0[None])               # VA -> FN -> SY
-    ag_via_va = _agglomeration(st, p, va1, fn0[None])                   # VA -> AG
-    sy_via_ag = _synergy(st, p, va[None], fn0[None], ag_via_va)
-    sy_serial = _synergy(st, p, va[None], fn0[None], ag_via_fn)
-    P1, X1 = _outcomes(st, p, sy_total, ag_total)
+    def own_mean(key, cities=slice(None)):
+        # averaged over treated cities (all, or a region's) and years; NaN for a set without them
+        d = own_d[key][cities]
+        return float(d.mean()) if d.size else float("nan")
 
     sd = {"FN": fn0.std(), "AG": ag0.std(), "SY": sy0.std(), "P": P0.std(), "X": X0.std()}
     rows = {
-        "total": (own_mean(sy_total, sy0), "SY"),
-        "total_prd": (own_mean(sy_total, sy0, prd), "SY"),
-        "total_rest": (own_mean(sy_total, sy0, ~prd), "SY"),
-        "direct": (own_mean(sy_direct, sy0), "SY"),
-        "via_flows": (own_mean(sy_via_fn, sy0), "SY"),
-        "via_agglomeration": (own_mean(sy_via_ag, sy0), "SY"),
-        "serial": (own_mean(sy_serial, sy0), "SY"),
-        "a_flows": (own_mean(fn1, fn0), "FN"),
-        "a_agglomeration": (own_mean(ag_total, ag0), "AG"),
-        "spillover": (others_sum(sy_total, sy0), "SY"),
-        "productivity": (own_mean(P1, P0), "P"),
-        "competitiveness": (own_mean(X1, X0), "X"),
+        "total": (own_mean("sy_total"), "SY"),
+        "total_prd": (own_mean("sy_total", prd), "SY"),
+        "total_rest": (own_mean("sy_total", ~prd), "SY"),
+        "direct": (own_mean("sy_direct"), "SY"),
+        "via_flows": (own_mean("sy_via_fn"), "SY"),
+        "via_agglomeration": (own_mean("sy_via_ag"), "SY"),
+        "serial": (own_mean("sy_serial"), "SY"),
+        "a_flows": (own_mean("fn"), "FN"),
+        "a_agglomeration": (own_mean("ag_total"), "AG"),
+        "spillover": (float(np.concatenate(other_d["sy_total"]).mean()), "SY"),
+        "productivity": (own_mean("P"), "P"),
+        "competitiveness": (own_mean("X"), "X"),
     }
     eff = pd.DataFrame(
         [(k, v, target, v / sd[target]) for k, (v, target) in rows.items()],
