@@ -45,6 +45,30 @@ LABELS = {
 }
 
 
+def panel_distances(panel: pd.DataFrame) -> pd.DataFrame:
+    """Great-circle distances (km) between the seats of the panel's cities.
+
+    Guangdong's 21 cities (every panel city in :func:`helpers.data.city_table`): the registry's
+    matrix, as always. Any other set (a twin of other prefecture-level cities): the seats of the
+    national registry (:func:`helpers.cities.city_set` ``"national"``), matched by ``code`` and
+    indexed by the panel's city names.
+    """
+    gd = _data.distance_matrix()
+    names = pd.unique(panel["city"])
+    if set(names) <= set(gd.index):
+        return gd
+    from . import cities as _cities
+
+    nat = _cities.city_set("national").reset_index().set_index("code")
+    codes = panel.drop_duplicates("city").set_index("city")["code"].astype(int)
+    unknown = codes[~codes.isin(nat.index)]
+    if len(unknown):
+        raise ValueError(f"flow_positions: city {unknown.index[0]!r} (code {unknown.iloc[0]}) is not a "
+                         "prefecture-level city of the national registry; pass dist=")
+    seats = nat.loc[codes.to_numpy(), ["lon", "lat"]].set_index(codes.index)
+    return _data.distance_matrix(seats)
+
+
 def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = None,
                    dist: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each city's position in the gravity factor-flow networks, per year.
@@ -52,6 +76,7 @@ def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = No
     For each factor k and year t, F^k_ijt = k_ij M_i M_j / d_ij^b with k_ij = M_i / (M_i + M_j)
     (:func:`helpers.network.gravity_flows`); a city's position is the log of its total
     strength, ln sum_j (F_ij + F_ji). ``flow_network`` averages the three standardised positions.
+    ``dist`` (city x city, km) defaults to :func:`panel_distances` of the panel's cities.
 
     Returns
     -------
@@ -59,7 +84,7 @@ def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = No
         city, year, ``flow_<factor>`` for each factor, ``flow_network``.
     """
     masses = FLOW_MASSES if masses is None else masses
-    dist = _data.distance_matrix() if dist is None else dist
+    dist = panel_distances(panel) if dist is None else dist
     out = panel[["city", "year"]].copy()
     for name, mass in masses.items():
         m = mass(panel) if callable(mass) else panel[mass]

@@ -34,6 +34,13 @@ Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
 7. Outcomes: log labour productivity P = p_0 + dev_i + g tau + pi_S SY + pi_A AG + noise;
    competitiveness (log exports) X = x_0 + 2.5 dev_i + kappa_S SY + kappa_P P + noise.
 
+Other city sets and spans. ``simulate_panel(cities=..., years=...)`` runs the same equations on any
+set of prefecture-level cities (:func:`helpers.cities.city_set`) and any span of years (the design
+study uses 3 or more; tau counts from the first year). Distances and the inverse-distance-squared weights come from
+the set's seats; cities outside Guangdong (region ``Other``) take the four regions' mean
+development level (:data:`REGION_DEV`) and the non-PRD diffusion; only Guangdong's 21 cities are
+calibrated to the official accounts (``panel.attrs["calibration"]``).
+
 True effects are *own-city* effects: raise one city's virtual agglomeration by one standard
 deviation (of s over the panel), hold every shock fixed, re-solve (4)-(7), and average the
 city's change over cities and years; path-specific effects switch the change on in one
@@ -64,7 +71,8 @@ from ._model import (DEFAULT_SEED, GENERATOR_VERSION, IVA_2020_TOTAL, YEARS, Twi
                      _FN_CENTRE, _State, _agglomeration, _build_state, _downstream, _flow_position,
                      _outcomes, _population, _solve_participation, _spatial_weights, _synergy,
                      _true_effects, logistic, participation_curve)
-from ._observe import (CALIBRATED, OBSERVED_COLUMNS, _calibrated, _calibration_logs, _observe,  # noqa: F401
+from ._model import REGION_DEV  # noqa: F401
+from ._observe import (CALIBRATED, CALIBRATION_NOTE, OBSERVED_COLUMNS, _calibrated, _calibration_logs, _observe,  # noqa: F401
                        _within, calibration_fit, calibration_targets)
 
 _DECIMALS = {
@@ -77,7 +85,8 @@ _DECIMALS = {
 
 
 def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_SEED,
-                   years=YEARS, bump: dict | None = None) -> tuple[pd.DataFrame, TwinTruth]:
+                   years=YEARS, bump: dict | None = None, cities: pd.DataFrame | None = None
+                   ) -> tuple[pd.DataFrame, TwinTruth]:
     """Simulate the twin: an observed city-year panel and the truth behind it.
 
     Parameters
@@ -87,17 +96,26 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     seed : int
         Seed of the generator (``numpy.random.default_rng``); same seed, same panel.
     years : sequence of int
-        Calendar years (default 2011-2023).
+        Calendar years (default 2011-2023); tau = year - first year
+        drives the diffusion (1) and the national trend (2).
     bump : dict, optional
         Counterfactual: additive (T, N) shifts of the latent ``"VA"`` (after the participation
         solve), ``"FN"``, ``"AG"``, ``"SY"`` and/or ``"P"``. Every random draw happens in the same order with the
         same shapes, so the counterfactual panel shares all noise with the factual one
         (:mod:`helpers.estimands` uses it for truths on the measured scale).
+    cities : DataFrame, optional
+        A city set in the format of :func:`helpers.cities.city_set` (index city; ``code``,
+        ``name_zh``, ``region``, ``lon``, ``lat``, ``pop_2010``, ``pop_2020``); default Guangdong's
+        21 cities (the bundled twin, unchanged). Distances and inverse-distance-squared weights come
+        from the set's seats; cities outside Guangdong (region ``Other``) get the four regions' mean
+        development level (:data:`REGION_DEV`) and the non-PRD diffusion. Only Guangdong's 21 cities
+        are calibrated to the official accounts; any other set uses the model's own levels of GDP,
+        industrial value added and loans (``panel.attrs["calibration"]`` says which).
 
     Returns
     -------
     panel : DataFrame
-        21 cities x len(years) rows in the schema of :data:`OBSERVED_COLUMNS`, sorted by
+        N cities x len(years) rows in the schema of :data:`OBSERVED_COLUMNS`, sorted by
         city code then year. ``panel.attrs["simulated"] = True``.
     truth : TwinTruth
         Parameters, latent states and true causal effects (see module docstring).
@@ -112,7 +130,7 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     else:
         p = params
     years = tuple(int(y) for y in years)
-    st, va, rng = _build_state(p, seed, years)
+    st, va, rng = _build_state(p, seed, years, cities=cities)
     if bump and "VA" in bump:
         va = va + bump["VA"]
     base = _downstream(st, p, va, bump)
@@ -134,6 +152,7 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     panel = panel.sort_values(["code", "year"]).reset_index(drop=True)
     panel.attrs["simulated"] = True
     panel.attrs["generator"] = f"helpers.simulate {GENERATOR_VERSION}, seed {seed}"
+    panel.attrs["calibration"] = CALIBRATION_NOTE[st.calibrated]
 
     idx = pd.MultiIndex.from_product([years, st.reg.index], names=["year", "city"])
     latent = pd.DataFrame({"D": st.D.ravel(), "Z": st.Z.ravel(), "q": st.q.ravel(), "VA": va.ravel(),

@@ -158,10 +158,40 @@ def _population(reg: pd.DataFrame, years) -> np.ndarray:
     return reg["pop_2010"].to_numpy()[None, :] * g[None, :] ** tau / 1e4
 
 
-def _spatial_weights(p: TwinParams) -> pd.DataFrame:
+#: Development level of a city outside Guangdong (region ``Other``): the four regions' mean
+#: (0.9 + 0.25 + 0.2 + 0) / 4, so a national set is centred like Guangdong, with the same city noise.
+REGION_DEV = {"PRD": 0.9, "East": 0.25, "West": 0.2, "North": 0.0, "Other": 0.3375}
+
+
+def _is_guangdong(reg: pd.DataFrame) -> bool:
+    """True when the city set is exactly Guangdong's 21 cities in registry order."""
+    gd = _data.city_table()
+    return len(reg) == len(gd) and list(reg["code"]) == list(gd["code"]) and list(reg.index) == list(gd.index)
+
+
+def _spatial_weights(p: TwinParams, cities: pd.DataFrame | None = None, dist: np.ndarray | None = None) -> pd.DataFrame:
+    """Spatial weights of the twin: row-standardised inverse distance squared (or contiguity).
+
+    ``cities=None`` is Guangdong (the registry's own functions, so the bundled twin is unchanged);
+    any other set uses w_ij = d_ij^-2 / sum_k d_ik^-2 from its distance matrix ``dist``.
+    Contiguity needs the boundary files, which exist for Guangdong only.
+    """
+    if cities is None:
+        if p.spatial_weights == "contiguity":
+            return _data.contiguity_weights()
+        return _data.inverse_distance_weights(power=2.0)
     if p.spatial_weights == "contiguity":
-        return _data.contiguity_weights()
-    return _data.inverse_distance_weights(power=2.0)
+        raise ValueError("TwinParams.spatial_weights='contiguity' needs city boundaries, available only for "
+                         "Guangdong's 21 cities; use 'inverse_distance' for another city set")
+    d = _data.distance_matrix(cities).to_numpy() if dist is None else dist
+    if (d + np.eye(len(d)) <= 0).any():
+        i, j = np.argwhere(d + np.eye(len(d)) <= 0)[0]
+        raise ValueError(f"cities {cities.index[i]!r} and {cities.index[j]!r} share a seat (distance 0): "
+                         "inverse-distance weights are undefined")
+    with np.errstate(divide="ignore"):
+        w = np.where(d > 0, d ** -2.0, 0.0)
+    w = w / w.sum(axis=1, keepdims=True)
+    return pd.DataFrame(w, index=cities.index, columns=cities.index)
 
 
 def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
@@ -233,6 +263,7 @@ class _State:
     dev: np.ndarray
     e_P: np.ndarray
     e_X: np.ndarray
+    calibrated: bool = True  # Guangdong's 21 cities: observed levels follow the official accounts
 
 
 def _agglomeration(st: _State, p: TwinParams, va, fn):
@@ -258,16 +289,23 @@ def _outcomes(st: _State, p: TwinParams, sy, ag):
 _FN_CENTRE = 10.0
 
 
-def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
+def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, cities: pd.DataFrame | None = None):
     """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+
+    ``cities``: a city set in the format of :func:`helpers.cities.city_set` (default Guangdong's
+    21). Every draw has the same order and shapes for any set; only N changes.
 
     ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
     participation index ``index`` (everything inside Lambda in (3) but the network term)
     and the city effects ``u``; it draws nothing more, so the twin is unchanged.
     """
     rng = np.random.default_rng(seed)
-    reg = _data.city_table()
+    if cities is not None and _is_guangdong(cities):
+        cities = None   # Guangdong given explicitly: the default path, byte for byte
+    reg = _data.city_table() if cities is None else _check_cities(cities)
     N, T = len(reg), len(years)
+    if T < 1:
+        raise ValueError("the twin needs at least one year, got none")
     tau = np.arange(T)[:, None]
     prd = (reg["region"] == "PRD").to_numpy()
 
@@ -285,7 +323,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     q = 8.0 + 52.0 * D + 1.5 * rng.standard_normal((T, N))
 
     eps = rng.standard_normal((T, N))
-    region_dev = reg["region"].map({"PRD": 0.9, "East": 0.25, "West": 0.2, "North": 0.0}).to_numpy(float)
+    region_dev = reg["region"].astype(str).map(REGION_DEV).to_numpy(float)
     dev = region_dev + 0.15 * rng.standard_normal(N)
 
     # base factor masses (talent, capital, technology), T x N each, growing with population and development
@@ -295,9 +333,9 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     m_tech = pop * np.exp(1.8 * dev + 1.5 * growth)
     masses = np.stack([m_talent, m_capital, m_tech])
 
-    dist = _data.distance_matrix().to_numpy()
+    dist = _data.distance_matrix(None if cities is None else reg).to_numpy()
     logd = np.log(np.where(dist > 0, dist, 1.0))
-    Wdf = _spatial_weights(p)
+    Wdf = _spatial_weights(p, None if cities is None else reg, dist)
     W = Wdf.to_numpy()
     S_inv = np.linalg.inv(np.eye(N) - p.rho * W)
 
@@ -309,6 +347,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
         mu_S=0.2 * rng.standard_normal(N)[None, :], lam_S=0.01 * tau,
         w_S=rng.standard_normal((T, N)), dev=dev[None, :],
         e_P=rng.standard_normal((T, N)), e_X=rng.standard_normal((T, N)),
+        calibrated=cities is None,
     )
     u = p.u_sd * rng.standard_normal(N)
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
@@ -317,6 +356,32 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False):
     if return_parts:
         return st, va, rng, {"index": base, "u": u}
     return st, va, rng
+
+
+_CITY_COLUMNS = ("code", "region", "lon", "lat", "pop_2010", "pop_2020")
+
+
+def _check_cities(cities: pd.DataFrame) -> pd.DataFrame:
+    """Validate a city set (index city; code, region, lon, lat, pop_2010, pop_2020)."""
+    missing = [c for c in _CITY_COLUMNS if c not in cities.columns]
+    if missing:
+        raise ValueError(f"city set lacks column(s) {missing}; expected the format of helpers.cities.city_set()")
+    if len(cities) < 2:
+        raise ValueError(f"the twin needs at least 2 cities, got {len(cities)}")
+    if cities.index.duplicated().any():
+        raise ValueError(f"city set has duplicate city {cities.index[cities.index.duplicated()][0]!r}")
+    bad = set(cities["region"].astype(str)) - set(REGION_DEV)
+    if bad:
+        raise ValueError(f"city set has unknown region(s) {sorted(bad)}; use {list(REGION_DEV)}")
+    for c in ("lon", "lat", "pop_2010", "pop_2020"):
+        v = pd.to_numeric(cities[c], errors="coerce").astype(float)
+        if v.isna().any() or (c.startswith("pop") and (v <= 0).any()):
+            raise ValueError(f"city set: column {c} is missing or invalid for city {v.index[v.isna() | (v <= 0)][0]!r}"
+                             if c.startswith("pop") else f"city set: column {c} is missing for city {v.index[v.isna()][0]!r}")
+    out = cities.copy()
+    out["pop_2010"] = out["pop_2010"].astype(float)
+    out["pop_2020"] = out["pop_2020"].astype(float)
+    return out
 
 
 def _downstream(st, p, va, bump=None):
@@ -331,52 +396,69 @@ def _downstream(st, p, va, bump=None):
     return fn, ag, sy, P, X
 
 
+#: Elements of one (treated city, T, N, N) batch of the counterfactual flows; larger city sets
+#: are solved in chunks of treated cities (same numbers: each treated city's run is separate).
+_BATCH_ELEMENTS = 2e7
+
+
 def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
     """Own-city path-specific effects of a one-SD rise in one city's VA, by counterfactual runs."""
     fn0, ag0, sy0, P0, X0 = base
     T, N = va.shape
     delta = va.std()
-    # batch over the treated city: va1[i] raises city i only (all years)
-    bump = delta * np.eye(N)[:, None, :]                                # (N, 1, N)
-    va1 = va[None] + bump                                               # (N, T, N)
-    fn1 = _flow_position(va1, st.masses, st.logd, p.b0, p.phi)
-    own = np.eye(N, dtype=bool)[:, None, :]                             # picks city i in batch i
     prd = (st.reg["region"] == "PRD").to_numpy()
+    chunk = max(1, min(N, int(_BATCH_ELEMENTS // (T * N * N))))
+    own_d, other_d = {}, {}
+    for lo in range(0, N, chunk):
+        ids = np.arange(lo, min(N, lo + chunk))
+        # batch over the treated city: va1[b] raises city ids[b] only (all years)
+        bump = delta * np.eye(N)[ids][:, None, :]                       # (B, 1, N)
+        va1 = va[None] + bump                                           # (B, T, N)
+        fn1 = _flow_position(va1, st.masses, st.logd, p.b0, p.phi)
+        own = np.eye(N, dtype=bool)[ids][:, None, :]                    # picks city ids[b] in batch b
 
-    def own_mean(new, old, cities=slice(None)):
-        # the treated city's own change, averaged over treated cities (all, or a region's) and years
-        d = (new - old[None])[np.broadcast_to(own, new.shape)].reshape(N, T)   # (treated city, year)
-        return float(d[cities].mean())
+        def own_change(new, old):
+            # the treated city's own change, (treated city, year)
+            return (new - old[None])[np.broadcast_to(own, new.shape)].reshape(len(ids), T)
 
-    def others_sum(new, old):
-        d = (new - old[None]) * (~np.broadcast_to(own, new.shape))
-        return float(d.sum(axis=-1).mean())
+        ag_total = _agglomeration(st, p, va1, fn1)
+        sy_total = _synergy(st, p, va1, fn1, ag_total)
+        # path-specific: switch the change on in one place at a time
+        sy_direct = _synergy(st, p, va1, fn0[None], ag0[None])
+        ag_via_fn = _agglomeration(st, p, va[None], fn1)                # VA -> FN -> AG
+        sy_via_fn = _synergy(st, p, va[None], fn1, ag0[None])           # VA -> FN -> SY
+        ag_via_va = _agglomeration(st, p, va1, fn0[None])               # VA -> AG
+        sy_via_ag = _synergy(st, p, va[None], fn0[None], ag_via_va)
+        sy_serial = _synergy(st, p, va[None], fn0[None], ag_via_fn)
+        P1, X1 = _outcomes(st, p, sy_total, ag_total)
+        parts = {"sy_total": (sy_total, sy0), "sy_direct": (sy_direct, sy0), "sy_via_fn": (sy_via_fn, sy0),
+                 "sy_via_ag": (sy_via_ag, sy0), "sy_serial": (sy_serial, sy0), "fn": (fn1, fn0),
+                 "ag_total": (ag_total, ag0), "P": (P1, P0), "X": (X1, X0)}
+        for k, (new, old) in parts.items():
+            own_d.setdefault(k, []).append(own_change(new, old))
+        other_d.setdefault("sy_total", []).append(
+            ((sy_total - sy0[None]) * (~np.broadcast_to(own, sy_total.shape))).sum(axis=-1))
+    own_d = {k: np.concatenate(v) for k, v in own_d.items()}            # (N, T) each
 
-    ag_total = _agglomeration(st, p, va1, fn1)
-    sy_total = _synergy(st, p, va1, fn1, ag_total)
-    # path-specific: switch the change on in one place at a time
-    sy_direct = _synergy(st, p, va1, fn0[None], ag0[None])
-    ag_via_fn = _agglomeration(st, p, va[None], fn1)                    # VA -> FN -> AG
-    sy_via_fn = _synergy(st, p, va[None], fn1, ag0[None])               # VA -> FN -> SY
-    ag_via_va = _agglomeration(st, p, va1, fn0[None])                   # VA -> AG
-    sy_via_ag = _synergy(st, p, va[None], fn0[None], ag_via_va)
-    sy_serial = _synergy(st, p, va[None], fn0[None], ag_via_fn)
-    P1, X1 = _outcomes(st, p, sy_total, ag_total)
+    def own_mean(key, cities=slice(None)):
+        # averaged over treated cities (all, or a region's) and years; NaN for a set without them
+        d = own_d[key][cities]
+        return float(d.mean()) if d.size else float("nan")
 
     sd = {"FN": fn0.std(), "AG": ag0.std(), "SY": sy0.std(), "P": P0.std(), "X": X0.std()}
     rows = {
-        "total": (own_mean(sy_total, sy0), "SY"),
-        "total_prd": (own_mean(sy_total, sy0, prd), "SY"),
-        "total_rest": (own_mean(sy_total, sy0, ~prd), "SY"),
-        "direct": (own_mean(sy_direct, sy0), "SY"),
-        "via_flows": (own_mean(sy_via_fn, sy0), "SY"),
-        "via_agglomeration": (own_mean(sy_via_ag, sy0), "SY"),
-        "serial": (own_mean(sy_serial, sy0), "SY"),
-        "a_flows": (own_mean(fn1, fn0), "FN"),
-        "a_agglomeration": (own_mean(ag_total, ag0), "AG"),
-        "spillover": (others_sum(sy_total, sy0), "SY"),
-        "productivity": (own_mean(P1, P0), "P"),
-        "competitiveness": (own_mean(X1, X0), "X"),
+        "total": (own_mean("sy_total"), "SY"),
+        "total_prd": (own_mean("sy_total", prd), "SY"),
+        "total_rest": (own_mean("sy_total", ~prd), "SY"),
+        "direct": (own_mean("sy_direct"), "SY"),
+        "via_flows": (own_mean("sy_via_fn"), "SY"),
+        "via_agglomeration": (own_mean("sy_via_ag"), "SY"),
+        "serial": (own_mean("sy_serial"), "SY"),
+        "a_flows": (own_mean("fn"), "FN"),
+        "a_agglomeration": (own_mean("ag_total"), "AG"),
+        "spillover": (float(np.concatenate(other_d["sy_total"]).mean()), "SY"),
+        "productivity": (own_mean("P"), "P"),
+        "competitiveness": (own_mean("X"), "X"),
     }
     eff = pd.DataFrame(
         [(k, v, target, v / sd[target]) for k, (v, target) in rows.items()],

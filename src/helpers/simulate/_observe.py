@@ -126,6 +126,16 @@ def calibration_fit(panel: pd.DataFrame, accounts: pd.DataFrame | None = None) -
     return out
 
 
+#: How the levels of GDP, industrial value added and loans are set, by city set (panel attrs).
+CALIBRATION_NOTE = {
+    True: ("gdp, industrial_value_added and loans calibrated to the official Guangdong city accounts "
+           "(real two-way levels times the model's within variation; 2020 industrial value added = 3.31 trillion)"),
+    False: ("not Guangdong's 21 cities: no accounts to calibrate to; model levels loans = 2.5 M_capital pull, "
+            "gdp = 2.5 exp(P) employment, industrial_value_added = gdp (0.25 + 0.25 manufacturing share), "
+            "each with multiplicative noise"),
+}
+
+
 def _within(x):
     """Two-way demeaned (T x N): city means and year means removed, grand mean added back."""
     return x - x.mean(axis=0, keepdims=True) - x.mean(axis=1, keepdims=True) + x.mean()
@@ -198,14 +208,23 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     pull = np.exp(0.3 * fn_dev)
     rd_personnel = np.round(noisy(st.masses[0] * 20 * pull))
     # calibrated levels: real two-way level times the model's own within variation (see CALIBRATED)
-    target = _calibration_logs(tuple(st.years))
-    loans = noisy(_calibrated(target["loans"], np.log(st.masses[1] * pull)))
+    # Guangdong's 21 cities: calibrated to the official accounts. Any other set has no accounts
+    # to follow, so the model's own levels (the pre-calibration formulas, see calibration_note):
+    # loans = 2.5 M^capital pull, gdp = 2.5 exp(P) employment, iva = gdp (0.25 + 0.25 sh_m).
+    calibrate = st.calibrated
+    target = _calibration_logs(tuple(st.years)) if calibrate else None
+    loans = noisy(_calibrated(target["loans"], np.log(st.masses[1] * pull)) if calibrate
+                  else st.masses[1] * 2.5 * pull)
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
 
-    gdp = noisy(_calibrated(target["gdp"], P + np.log(employment)))
-    iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
-    i2020 = st.years.index(2020) if 2020 in st.years else None
+    if calibrate:
+        gdp = noisy(_calibrated(target["gdp"], P + np.log(employment)))
+        iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
+    else:
+        gdp = noisy(np.exp(P) * employment * 2.5)
+        iva_raw = noisy(gdp * (0.25 + 0.25 * sh_m))
+    i2020 = st.years.index(2020) if calibrate and 2020 in st.years else None
     iva = iva_raw * (IVA_2020_TOTAL / iva_raw[i2020].sum() if i2020 is not None else 1.0)
     exports = noisy(np.exp(X) * 40)
 
