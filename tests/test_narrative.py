@@ -34,10 +34,13 @@ def test_regional_sentence_explains_a_negative_delta_and_caveats_the_twin():
 def test_threshold_sentence_follows_the_slopes_and_the_test():
     falls = n.threshold_sentence(40.0, 0.81, 0.42, 0.01, True, true_below=0.35, true_above=0.65)
     assert "*falls*" in falls and "opposite of H4" in falls and "rises at the threshold" in falls
+    assert "property of the measurement" in falls and "rejects a single slope" in falls
     rises = n.threshold_sentence(40.0, 0.4, 0.8, 0.01, False)
     assert "rises above the threshold, as H4 expects" in rises and "true slope" not in rises
     insig = n.threshold_sentence(40.0, 0.81, 0.42, 0.30, False)
-    assert "does not reject" in insig and "opposite" not in insig
+    assert "does not reject" in insig and "opposite of H4" in insig
+    agree = n.threshold_sentence(40.0, 0.4, 0.8, 0.30, True, true_below=0.35, true_above=0.65)
+    assert "the direction the estimate shows" in agree and "property of the measurement" not in agree
 
 
 def test_spatial_sentence_reads_the_sign_of_rho():

@@ -62,7 +62,7 @@ def regional_sentence(prd: float, rest: float, gap: float, gap_p: float, simulat
     if not _finite(prd, rest):
         return "The regional split could not be estimated."
     head = (f"The estimated effect is {prd:.3f} SD in the Pearl River Delta and {rest:.3f} SD in "
-            f"East, West and North Guangdong (pooled difference {gap:.3f}, p = {gap_p:.3f}).")
+            f"East, West and North Guangdong (pooled difference {gap:.3f}, wild cluster bootstrap p = {gap_p:.3f}).")
     if prd < 0 < rest:
         why = ("The Delta's estimate has the opposite sign. Reasons within this model: participation "
                "follows a logistic curve (Chapter 2) and the Delta started high on it, so its "
@@ -94,10 +94,8 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
     """Read the threshold regression against H4 (a larger slope above the threshold)."""
     head = (f"The estimated threshold is {gamma:.1f} broadband subscribers per 100 people "
             f"(bootstrap p = {p:.3f}); the slope is {slope_below:.3f} below it and {slope_above:.3f} above.")
-    if not (_finite(p) and p < 0.05):
-        body = (" The test does not reject a single slope at 5%, so the data do not show a "
-                "network-size threshold either way.")
-    elif slope_above > slope_below:
+    significant = _finite(p) and p < 0.05
+    if slope_above > slope_below:
         body = (" The slope rises above the threshold, as H4 expects: the value of joining grows "
                 "with the size of the network.")
     else:
@@ -105,14 +103,18 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
                 "mostly Delta cities in later years, where participation is close to its ceiling: "
                 "broadband keeps rising, so the measured index rises, but each further point of "
                 "the index adds little true participation, and the estimated slope on the index "
-                "falls even if the slope on participation rises (diminishing returns to "
+                "falls even if the slope on participation rises (diminishing returns near "
                 "saturation, not the absence of network externalities).")
+    body += (" The bootstrap test rejects a single slope at 5%." if significant else
+             " The bootstrap test does not reject a single slope at 5%, so the difference may be noise.")
     truth = ""
     if simulated and _finite(true_below, true_above):
         rel = "rises" if true_above > true_below else "falls"
         truth = (f" In the twin the true slope on participation {rel} at the threshold "
-                 f"({true_below:.2f} to {true_above:.2f} in latent units), so a falling estimate is "
-                 "a property of the measurement, not of the model's network externality.")
+                 f"({true_below:.2f} to {true_above:.2f} in latent units)")
+        truth += ((", so the falling estimate is a property of the measurement, not of the model's "
+                   "network externality.") if (true_above > true_below) != (slope_above > slope_below)
+                  else ", the direction the estimate shows.")
     return head + body + truth
 
 
