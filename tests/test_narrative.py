@@ -79,3 +79,14 @@ def test_gap_and_between_share_sentences():
     s = n.between_share_sentence(2011, 2023, 0.6, 0.7, True)
     assert "most" in s and "rose" in s and "70.0%" in s
     assert "fell" in n.between_share_sentence(2011, 2023, 0.6, 0.4, False)
+
+
+def test_scenario_ranking_sentence_names_the_largest_and_the_gap_direction():
+    sy = pd.DataFrame({"median": [0.02, 0.10, -0.01], "holds": [True, False, True]}, index=["a", "b", "c"])
+    gap = pd.DataFrame({"median": [0.0, -0.03, 0.01], "holds": [True, True, True]}, index=["a", "b", "c"])
+    s = n.scenario_ranking_sentence(sy, gap, 2030)
+    assert "b raises mean synergy most by 2030 (+0.1, in the median draw" in s and "narrows" in s
+    s2 = n.scenario_ranking_sentence(sy.assign(holds=True), gap.assign(median=[0.0, 0.02, 0.0]), 2030)
+    assert "in every parameter draw" in s2 and "widens" in s2
+    neg = n.scenario_ranking_sentence(sy.assign(median=[-0.1, -0.2, -0.05]), gap, 2030)
+    assert neg.startswith("No scenario raises mean synergy") and "least harmful is c" in neg

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 #: Appended to a finding computed from the simulated twin.
 TWIN_CAVEAT = ("This is a property of the simulated twin and of the book's estimators on data of "
                "this size, not a fact about Guangdong.")
@@ -194,3 +196,24 @@ def between_share_sentence(first: int, last: int, share_first: float, share_last
     return (f"Between-region differences account for {main} of the Theil index of GDP per head "
             f"in {last} ({share_last:.1%}); their share {trend} from {share_first:.1%} in {first}"
             + (" (simulated twin)." if simulated else "."))
+
+
+def scenario_ranking_sentence(synergy: "pd.DataFrame", gap: "pd.DataFrame", horizon: int) -> str:
+    """Which policy raises mean synergy most and what it does to the Delta-rest gap.
+
+    ``synergy`` and ``gap`` hold, per scenario (index), the horizon-year ``median`` effect and
+    ``holds`` (same sign in every parameter draw), as in ``ScenarioResult.robustness``. The
+    sentence is about the simulated model, never a forecast.
+    """
+    best = synergy["median"].idxmax()
+    eff = float(synergy.at[best, "median"])
+    sure = "in every parameter draw" if bool(synergy.at[best, "holds"]) else "in the median draw, not in every draw"
+    g = float(gap.at[best, "median"])
+    gap_words = ("widens the Delta-rest synergy gap" if g > 0 else "narrows the Delta-rest synergy gap"
+                 if g < 0 else "leaves the Delta-rest synergy gap unchanged")
+    if eff <= 0:
+        return (f"No scenario raises mean synergy by {horizon} in the simulated model; the least harmful "
+                f"is {best} ({eff:+.3g}). This is a property of the model, not a forecast for Guangdong.")
+    return (f"Of the scenarios run, {best} raises mean synergy most by {horizon} ({eff:+.3g}, {sure}) and "
+            f"{gap_words} ({g:+.3g}). This ranks levers inside one simulated model of the seed papers' "
+            "argument; it is not a forecast for Guangdong.")
