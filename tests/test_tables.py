@@ -34,3 +34,8 @@ def test_readable_index_replaces_longest_names_first():
     df = pd.DataFrame({"coef": [1.0, 2.0, 3.0]}, index=["va_index_lag", "broadband_per100 > 52.71", "other"])
     assert tables.readable_index(df).index.tolist() == [
         "virtual agglomeration, lagged", "broadband subscribers per 100 people > 52.71", "other"]
+
+
+def test_identifier_columns_print_without_separators():
+    out = tables.format_table(pd.DataFrame({"code": [440100], "year": [2020], "pop_2020": [18676605]}))
+    assert out.iloc[0].tolist() == ["440100", "2020", "18,676,605"]

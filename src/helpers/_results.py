@@ -80,8 +80,8 @@ class CoefficientResult(Result):
         every clustered or robust estimator) uses the standard normal.
 
     ``tstats`` is ``params / std_errors``; ``conf_int(level)`` the Wald interval
-    :math:`\hat\beta \pm z_{(1+\text{level})/2}\,\text{se}`; ``to_frame()`` one row per
-    coefficient.
+    ``params ± q * std_errors``, with ``q`` the (1 + level)/2 quantile of the reference
+    distribution; ``to_frame()`` one row per coefficient.
     """
 
     params: pd.Series

@@ -50,6 +50,9 @@ def _fmt_number(x, digits: int) -> str:
     return str(x)
 
 
+#: Column names read as identifiers: integers printed without thousands separators (440100, 2020).
+_ID_COLUMN = re.compile(r"(^|[\s_])(code|year|id)$")
+
 #: Column names read as p-values: printed as "< 0.001" below 0.001 (never 2.3e-82).
 _P_COLUMN = re.compile(r"(^|[\s_])p($|[\s_(])")
 
@@ -73,7 +76,8 @@ def format_table(df: pd.DataFrame | pd.Series, digits: int | dict = 3, headers: 
         Decimals for floats, one for all columns or per column name (default 3). Integers get
         thousands separators; floats smaller than ``10**-digits`` keep ``digits`` significant
         figures (never a misleading 0.000); missing values print as :data:`MISSING`. Columns
-        named as p-values (``p``, ``wild p``, ``p_sim``, ``Sobel p``) print "< 0.001" below 0.001.
+        named as p-values (``p``, ``wild p``, ``p_sim``, ``Sobel p``) print "< 0.001" below 0.001;
+        integer identifier columns (``code``, ``year``) print without thousands separators.
     headers : dict, optional
         Column name -> header shown, e.g. ``{"lq_manufacturing": "LQ manufacturing (ratio)"}``.
         Unnamed columns get underscores replaced by spaces.
@@ -84,6 +88,9 @@ def format_table(df: pd.DataFrame | pd.Series, digits: int | dict = 3, headers: 
     out = pd.DataFrame(index=frame.index)
     for col in frame.columns:
         d = digits.get(col, 3) if isinstance(digits, dict) else digits
+        if _ID_COLUMN.search(str(col)) and pd.api.types.is_integer_dtype(frame[col]):
+            out[col] = [str(int(v)) for v in frame[col]]
+            continue
         fmt = _fmt_p if _P_COLUMN.search(str(col)) else _fmt_number
         out[col] = [fmt(v, d) for v in frame[col]]
     headers = headers or {}
