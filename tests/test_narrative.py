@@ -90,3 +90,13 @@ def test_scenario_ranking_sentence_names_the_largest_and_the_gap_direction():
     assert "in every parameter draw" in s2 and "widens" in s2
     neg = n.scenario_ranking_sentence(sy.assign(median=[-0.1, -0.2, -0.05]), gap, 2030)
     assert neg.startswith("No scenario raises mean synergy") and "least harmful is c" in neg
+
+
+def test_published_match_and_vintage_sentences():
+    ok = n.published_match_sentence(pd.Series({"a": 0.0, "b": -0.004}), "100 million yuan")
+    assert ok.startswith("The shipped extract reproduces all 2 published figures")
+    bad = n.published_match_sentence(pd.Series({"a": 0.0, "GDP 2020": -12.5}), "100 million yuan")
+    assert "differs from 1 of the 2" in bad and "-12.50 100 million yuan (GDP 2020)" in bad
+    assert n.vintage_sentence([]).startswith("In every year")
+    assert "In 2 years (2011, 2013)" in n.vintage_sentence([2013, 2011])
+    assert "In 1 year (2012)" in n.vintage_sentence([2012])

@@ -67,7 +67,7 @@ def regional_sentence(prd: float, rest: float, gap: float, gap_p: float, simulat
             f"East, West and North Guangdong (pooled difference {gap:.3f}, wild cluster bootstrap p = {gap_p:.3f}).")
     if prd < 0 < rest:
         why = ("The Delta's estimate has the opposite sign. Reasons within this model: participation "
-               "follows a logistic curve (Chapter 2) and the Delta started high on it, so its "
+               "follows a logistic curve in the model and the Delta started high on it, so its "
                "cities are near saturation and the measured index, built from broadband, telecom and "
                "finance indicators that keep growing, moves while true participation barely does. "
                "With city and year effects, what is left is each Delta city's movement relative to "
@@ -217,3 +217,27 @@ def scenario_ranking_sentence(synergy: "pd.DataFrame", gap: "pd.DataFrame", hori
     return (f"Of the scenarios run, {best} raises mean synergy most by {horizon} ({eff:+.3g}, {sure}) and "
             f"{gap_words} ({g:+.3g}). This ranks levers inside one simulated model of the seed papers' "
             "argument; it is not a forecast for Guangdong.")
+
+
+def published_match_sentence(differences: "pd.Series", unit: str, tol: float = 0.005) -> str:
+    """Does a shipped extract reproduce the published figures? ``differences`` is shipped minus
+    published, indexed by the figure's name; ``tol`` the rounding tolerance in ``unit``."""
+    d = differences.astype(float)
+    worst = d.abs().idxmax()
+    if d.abs().max() <= tol:
+        return (f"The shipped extract reproduces all {len(d)} published figures checked, to within "
+                f"{tol:g} {unit}.")
+    off = int((d.abs() > tol).sum())
+    return (f"The shipped extract differs from {off} of the {len(d)} published figures checked; the "
+            f"largest difference is {d[worst]:+,.2f} {unit} ({worst}).")
+
+
+def vintage_sentence(years: "list[int]", threshold_pct: float = 0.5) -> str:
+    """In which years the sectors do not add up to GDP (mixed vintages), from a list of years."""
+    ys = sorted(int(y) for y in years)
+    if not ys:
+        return f"In every year the three sectors add up to GDP within {threshold_pct:g}% in every city."
+    listed = ", ".join(str(y) for y in ys)
+    return (f"In {len(ys)} year{'s' if len(ys) > 1 else ''} ({listed}) the three sectors differ from GDP "
+            f"by more than {threshold_pct:g}% in at least one city: sector shares there come from the "
+            "sector columns, not from GDP.")
