@@ -50,6 +50,20 @@ def _fmt_number(x, digits: int) -> str:
     return str(x)
 
 
+#: Column names read as identifiers: integers printed without thousands separators (440100, 2020).
+_ID_COLUMN = re.compile(r"(^|[\s_])(code|year|id)$")
+
+#: Column names read as p-values: printed as "< 0.001" below 0.001 (never 2.3e-82).
+_P_COLUMN = re.compile(r"(^|[\s_])p($|[\s_(])")
+
+
+def _fmt_p(x, digits: int) -> str:
+    if isinstance(x, Number) and not isinstance(x, (bool, np.bool_)) and math.isfinite(float(x)) \
+            and 0 <= float(x) < 0.001:
+        return "< 0.001"
+    return _fmt_number(x, digits)
+
+
 def format_table(df: pd.DataFrame | pd.Series, digits: int | dict = 3, headers: dict | None = None,
                  index_name: str | None = None) -> pd.DataFrame:
     """Return a copy of ``df`` with every cell as printed text.
@@ -61,7 +75,9 @@ def format_table(df: pd.DataFrame | pd.Series, digits: int | dict = 3, headers: 
     digits : int or dict
         Decimals for floats, one for all columns or per column name (default 3). Integers get
         thousands separators; floats smaller than ``10**-digits`` keep ``digits`` significant
-        figures (never a misleading 0.000); missing values print as :data:`MISSING`.
+        figures (never a misleading 0.000); missing values print as :data:`MISSING`. Columns
+        named as p-values (``p``, ``wild p``, ``p_sim``, ``Sobel p``) print "< 0.001" below 0.001;
+        integer identifier columns (``code``, ``year``) print without thousands separators.
     headers : dict, optional
         Column name -> header shown, e.g. ``{"lq_manufacturing": "LQ manufacturing (ratio)"}``.
         Unnamed columns get underscores replaced by spaces.
@@ -72,7 +88,11 @@ def format_table(df: pd.DataFrame | pd.Series, digits: int | dict = 3, headers: 
     out = pd.DataFrame(index=frame.index)
     for col in frame.columns:
         d = digits.get(col, 3) if isinstance(digits, dict) else digits
-        out[col] = [_fmt_number(v, d) for v in frame[col]]
+        if _ID_COLUMN.search(str(col)) and pd.api.types.is_integer_dtype(frame[col]):
+            out[col] = [str(int(v)) for v in frame[col]]
+            continue
+        fmt = _fmt_p if _P_COLUMN.search(str(col)) else _fmt_number
+        out[col] = [fmt(v, d) for v in frame[col]]
     headers = headers or {}
     out.columns = [headers.get(c, str(c).replace("_", " ")) for c in frame.columns]
     name = index_name if index_name is not None else (
@@ -92,7 +112,7 @@ def _pipe_table(formatted: pd.DataFrame, index: bool) -> str:
     # text columns left, numbers right
     align = [":--"] if index else []
     for c in formatted.columns:
-        numeric = formatted[c].map(lambda s: bool(re.fullmatch(r"[-+−]?[\d,]*\.?\d+(e[-+]?\d+)?|–", s))).all()
+        numeric = formatted[c].map(lambda s: bool(re.fullmatch(r"(< )?[-+−]?[\d,]*\.?\d+(e[-+]?\d+)?|–", s))).all()
         align.append("--:" if numeric else ":--")
     lines.append("|" + "|".join(align) + "|")
     for i, row in formatted.iterrows():
@@ -147,3 +167,35 @@ def exhibit(df: pd.DataFrame | pd.Series, caption: str, label: str, digits: int 
         raise ValueError("exhibit: the caption must be one line")
     md = f":::{{table}} {cap}\n:name: {label}\n:align: left\n\n{_pipe_table(formatted, index)}\n:::\n"
     return Exhibit(md, label, cap, formatted)
+
+
+#: Words for the panel's variable names, used by :func:`readable_index`.
+VARIABLE_LABELS = {
+    "va_index": "virtual agglomeration", "va_index_lag": "virtual agglomeration, lagged",
+    "va_topsis": "virtual agglomeration (TOPSIS)", "va_x_prd": "virtual agglomeration x PRD",
+    "log_population": "log population", "synergy": "industrial synergy",
+    "lq_manufacturing": "LQ manufacturing", "flow_network": "factor-flow position",
+    "productivity": "log labour productivity", "broadband_per100": "broadband subscribers per 100 people",
+}
+
+
+def readable_index(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` whose row names have variable names replaced by words.
+
+    Every occurrence is replaced, so ``"broadband_per100 <= 52.71"`` becomes
+    ``"broadband subscribers per 100 people <= 52.71"``; longer names are replaced first.
+
+    >>> readable_index(pd.DataFrame({"coef": [1.0]}, index=["va_index_lag"])).index[0]
+    'virtual agglomeration, lagged'
+    """
+    labels = VARIABLE_LABELS if labels is None else labels
+    order = sorted(labels, key=len, reverse=True)
+
+    def words(name):
+        text = str(name)
+        for k in order:
+            if k in text:
+                text = text.replace(k, labels[k])
+        return text
+
+    return frame.rename(index=words)
