@@ -79,6 +79,10 @@ class _BudgetModel:
         return float(-(d[self.prd].mean() - d[~self.prd].mean()))
 
 
+#: Budget shares below this are at the zero bound within SLSQP's tolerance (ftol 1e-7).
+_ZERO_SHARE = 1e-9
+
+
 def _optimise(m: _BudgetModel, objective, x0, ub, constraint=None):
     from scipy.optimize import minimize
 
@@ -88,7 +92,9 @@ def _optimise(m: _BudgetModel, objective, x0, ub, constraint=None):
     scale = abs(objective(x0)) or 1.0                                   # objective near 1
     r = minimize(lambda x: -objective(x) / scale, x0, method="SLSQP", bounds=[(0.0, u) for u in ub],
                  constraints=cons, options={"maxiter": 100, "ftol": 1e-7})
-    x = np.clip(r.x, 0.0, None)
+    # Shares within the solver's tolerance of the zero bound are zero: left as 1e-16 they are
+    # rounding noise that differs between runs (and between BLAS thread counts).
+    x = np.where(r.x < _ZERO_SHARE, 0.0, r.x)
     return x / x.sum(), r
 
 
