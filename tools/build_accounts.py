@@ -79,35 +79,10 @@ def _numeric(df, col, path, name_col):
     return num
 
 
-def read_gdp(path: Path) -> pd.DataFrame:
-    """GDP and value added by sector (100 million yuan), city-years 2000-2023."""
+def _read_source(path: Path, cols: dict, numeric: list) -> pd.DataFrame:
+    """Read one source file: the named columns, cities matched to the registry by Chinese name
+    and checked against their code, ``numeric`` columns parsed (each fault names file and city)."""
     raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-    cols = {"年度标识": "year", "城市名称": "name_zh", "城市代码": "code_src",
-            "gdp（亿元人民币）": "gdp", "第一产业增加值（亿元人民币）": "va_primary",
-            "第二产业增加值": "va_secondary", "第三产业增加值": "va_tertiary"}
-    _need(raw, cols, path)
-    df = raw[list(cols)].rename(columns=cols)
-    reg, by_zh, _, by_code = _registry_maps()
-    df["city"] = df["name_zh"].map(by_zh)
-    if df["city"].isna().any():
-        i = df.index[df["city"].isna()][0]
-        raise BuildError(f"{path}: row {i}: unknown city name {df.at[i, 'name_zh']!r}")
-    code = _numeric(df, "code_src", path, "name_zh")
-    wrong = code != df["city"].map(reg["code"])
-    if wrong.any():
-        i = df.index[wrong][0]
-        raise BuildError(f"{path}: {df.at[i, 'city']}: code {df.at[i, 'code_src']!r} does not match "
-                         f"the registry ({reg.at[df.at[i, 'city'], 'code']})")
-    for c in ["year", "gdp", "va_primary", "va_secondary", "va_tertiary"]:
-        df[c] = _numeric(df, c, path, "city")
-    return df[["city", "year", "gdp", "va_primary", "va_secondary", "va_tertiary"]]
-
-
-def read_loans(path: Path) -> pd.DataFrame:
-    """Year-end loans and deposits, converted from 10,000 yuan to 100 million yuan."""
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
-    cols = {"年份": "year", "城市": "name_zh", "城市代码": "code_src",
-            "年末金融机构各项贷款余额(万元)": "loans", "年末金融机构存款余额(万元)": "deposits"}
     _need(raw, cols, path)
     df = raw[list(cols)].rename(columns=cols)
     reg, by_zh, _, _ = _registry_maps()
@@ -119,9 +94,27 @@ def read_loans(path: Path) -> pd.DataFrame:
     wrong = code != df["city"].map(reg["code"])
     if wrong.any():
         i = df.index[wrong][0]
-        raise BuildError(f"{path}: {df.at[i, 'city']}: code {df.at[i, 'code_src']!r} does not match the registry")
-    for c in ["year", "loans", "deposits"]:
+        raise BuildError(f"{path}: {df.at[i, 'city']}: code {df.at[i, 'code_src']!r} does not match "
+                         f"the registry ({reg.at[df.at[i, 'city'], 'code']})")
+    for c in numeric:
         df[c] = _numeric(df, c, path, "city")
+    return df
+
+
+def read_gdp(path: Path) -> pd.DataFrame:
+    """GDP and value added by sector (100 million yuan), city-years 2000-2023."""
+    cols = {"年度标识": "year", "城市名称": "name_zh", "城市代码": "code_src",
+            "gdp（亿元人民币）": "gdp", "第一产业增加值（亿元人民币）": "va_primary",
+            "第二产业增加值": "va_secondary", "第三产业增加值": "va_tertiary"}
+    df = _read_source(path, cols, ["year", "gdp", "va_primary", "va_secondary", "va_tertiary"])
+    return df[["city", "year", "gdp", "va_primary", "va_secondary", "va_tertiary"]]
+
+
+def read_loans(path: Path) -> pd.DataFrame:
+    """Year-end loans and deposits, converted from 10,000 yuan to 100 million yuan."""
+    cols = {"年份": "year", "城市": "name_zh", "城市代码": "code_src",
+            "年末金融机构各项贷款余额(万元)": "loans", "年末金融机构存款余额(万元)": "deposits"}
+    df = _read_source(path, cols, ["year", "loans", "deposits"])
     df["loans"] *= WAN_TO_YI
     df["deposits"] *= WAN_TO_YI
     return df[["city", "year", "loans", "deposits"]]
