@@ -199,6 +199,8 @@ def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 19
     boot_seed : int
         Seed of the estimators' bootstraps.
 
+    Notes
+    -----
     The comparison uses the latent-scale estimand-matched truths (:func:`truth_comparison`).
     """
     panel, truth = simulate_panel(params=params, seed=twin_seed)
