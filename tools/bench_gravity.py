@@ -26,19 +26,20 @@ def main(argv=None):
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--params", default="{}")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--vcov", default="CRV1", choices=["CRV1", "CV3"])
     a = ap.parse_args(argv)
     params = json.loads(a.params)
     rows, t0 = [], time.perf_counter()
     for s in range(a.first_seed, a.first_seed + a.reps):
         flows, truth = simulate_flows(params=params, seed=s)
-        r = gravity.transaction_cost_phi(flows)
+        r = gravity.transaction_cost_phi(flows, vcov=a.vcov)
         rows.append({"twin": s, "phi_true": truth["phi"], "phi": r.phi, "se": r.se, "lo": r.ci[0], "hi": r.ci[1],
                      "b0": r.b0, "delta": r.delta, "covers": r.ci[0] <= truth["phi"] <= r.ci[1]})
     df = pd.DataFrame(rows)
     if a.out:
         df.to_csv(a.out, index=False)
     p = df["covers"].mean()
-    print(f"{a.reps} twins, params {params or 'default'}, {time.perf_counter() - t0:.0f} s (SIMULATED)")
+    print(f"{a.reps} twins, params {params or 'default'}, vcov {a.vcov}, {time.perf_counter() - t0:.0f} s (SIMULATED)")
     print(f"true phi {df['phi_true'].iloc[0]:.3f}; mean estimate {df['phi'].mean():.4f} (SD {df['phi'].std():.4f}); "
           f"mean SE {df['se'].mean():.4f}; mean b0 {df['b0'].mean():.4f}")
     print(f"coverage of the 95% interval: {p:.3f} (Monte Carlo SE {np.sqrt(p * (1 - p) / len(df)):.3f})")
