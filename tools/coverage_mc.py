@@ -35,7 +35,7 @@ KEYS = ["total", "total_iv", "a_flows", "via_flows", "direct", "sdm_direct", "sp
         "threshold_high", "productivity_synergy", "competitiveness_synergy"]
 
 #: Part B: the correctly specified twin's parameters (overrides of TwinParams).
-CORRECT = {"confounding": 0.0, "c_low": 0.5, "c_high": 0.5}
+CORRECT = {"confounding": 0.0, "c_low": 0.5, "c_high": 0.5, "theta": 0.0, "rho": 0.0, "phi": 0.0}
 
 
 def part_a(seed: int, measured: bool, n_boot: int) -> pd.DataFrame:
