@@ -4,7 +4,22 @@ For seeds 1..n: simulate the twin's pair flows (:func:`helpers.twin_flows.simula
 estimate phi by PPML (:func:`helpers.models.transaction_cost_phi`) and record whether the 95%
 delta-method interval covers the true phi. Target: at least 85% of 100 twins (SIMULATED data).
 
-Usage: ``.venv/bin/python tools/bench_gravity.py --reps 100 [--params '{"phi": 0.3}']``
+Usage: ``.venv/bin/python tools/bench_gravity.py --reps 100 [--params '{"phi": 0.3}'] [--vcov CV3]``
+
+Measured (generator 1.2.0, default twin, true phi 0.6; SIMULATED):
+
+* ``--vcov CRV1`` (pair-clustered sandwich, G/(G - 1)): 78% of 100 twins (generator 1.1.0); on
+  30 twins of 1.2.0, 80%, with mean SE 0.035 against an SD of the estimates of 0.072. Holding
+  one twin's design fixed and redrawing only the flow noise (20 draws) gives SD 0.049 against
+  mean SE 0.030, so the SE, not the design, is at fault. The estimate is unbiased (mean 0.601).
+* a score (wild) bootstrap by city pair without re-fitting (Rademacher weights on the same
+  per-pair influence sums) reproduces CRV1's variance by construction: 73% on 30 twins.
+* a dyadic-robust variance (pairs sharing a city correlated) is smaller still: 63% on 30 twins.
+* ``--vcov CV3`` (cluster jackknife, fixed effects re-estimated through the hat matrix): 100%
+  of 20 twins (MC SE of a 95% share on 20 twins: 0.05), mean SE 0.089 against an SD of 0.081:
+  conservative, and 7-60 s per twin on a loaded 2-core machine (1184 s for 20), so the
+  100-twin run was not made this round.
+* no bias correction was needed: the mean estimate is within 0.01 of the truth.
 """
 
 from __future__ import annotations

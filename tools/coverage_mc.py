@@ -19,6 +19,14 @@ be within Monte Carlo error of 95% (SE sqrt(0.95 x 0.05 / R) = 0.022 at R = 100)
 is the few-clusters bias of 21 city clusters.
 
 Usage: ``.venv/bin/python tools/coverage_mc.py --reps 100 --measured-reps 20 --out-dir /tmp/cov``
+
+Measured (generator 1.2.0, 99 bootstrap replications; SIMULATED). Part A, 100 twins (measured
+scale: the first 20), coverage against (1) one-SD latent, (2) own estimand latent, (3) own
+estimand measured: FE total 0.71 / 0.74 / 0.80; 2SLS 0.88 / 0.92 / 0.95; a1 0.01 / 0.00 / 0.60;
+a1 b1 0.87 / 0.87 / 0.80; direct c' - / 0.81 / 0.80; SDM direct 0.36 / 0.41 / 0.40; spillover
+0.57 / 0.55 / 0.55; threshold slopes below / above - / 0.79, 0.81 / 0.80, 0.75; productivity on
+synergy - / 0.03 / 0.00; competitiveness on synergy - / 0.00 / 0.00. Part B (100 twins, 17 s):
+FE 0.91, 2SLS 0.90, direct 0.93, mean estimates within 0.003 of their truths.
 """
 
 from __future__ import annotations
