@@ -140,3 +140,21 @@ def test_every_estimate_of_the_table_has_a_truth(twin):
                                wild_boot=0)
     keys = set(report.estimates_table(res).index)
     assert keys <= set(estimands.TRUTH_FOR)
+
+
+@pytest.mark.slow
+def test_correctly_specified_twin_covers_fe_iv_and_direct_estimands_on_100_twins():
+    # tools/coverage_mc.py part B: no confounder, one direct slope, no spatial terms, no flows
+    # channel, estimators on the standardised latent states; about 20 s
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("coverage_mc", Path(__file__).parents[1] / "tools" / "coverage_mc.py")
+    mc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mc)
+    d = pd.concat([mc.part_b(s, 99) for s in range(1, 101)])
+    g = d.groupby("key")
+    cover, est, tru = g["covers"].mean(), g["estimate"].mean(), g["true"].mean()
+    se = np.sqrt(0.95 * 0.05 / 100)
+    assert ((cover - 0.95).abs() < 3 * se).all(), cover.to_dict()        # within Monte Carlo error
+    assert ((est - tru).abs() < 0.1 * tru.abs()).all(), (est - tru).to_dict()   # the estimators are on target

@@ -14,7 +14,10 @@ def small_flows():
     flows, truth = simulate_flows(seed=5)
     keep = sorted(flows["origin"].unique())[:6]
     f = flows[flows["origin"].isin(keep) & flows["destination"].isin(keep) & (flows["year"] >= 2018)
-              & (flows["factor"] == "talent")].reset_index(drop=True)
+              & (flows["factor"] == "capital")].reset_index(drop=True)
+    # capital, not talent: since generator 1.2.0 this subset's talent flows hold two zero flows at
+    # the edge of separation, where GLM with dummies stops 6e-5 away from fepois (both agree to
+    # 1e-15 once those two zeros are dropped); the capital flows have seven ordinary zeros
     return gravity.gravity_frame(f), truth
 
 

@@ -160,3 +160,29 @@ def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
     assert {"flow_network", "lq_manufacturing"} <= set(results.threshold.params.index)
     assert cmp.true_gamma == float(truth.threshold["gamma"])
     assert f"{int(cmp.comparison['covers'].sum())} of {len(cmp.comparison)} intervals" in cmp.sentence()
+
+def test_gap_sentences_name_only_the_reasons_the_numbers_support():
+    idx = ["total", "total_iv", "productivity_synergy", "competitiveness_synergy"]
+    mc = experiments.MonteCarloResult(
+        detection=pd.DataFrame(), coverage=pd.Series([0.70, 0.80, 0.10, 0.30], index=idx),
+        mean_estimate=pd.Series([0.46, 0.36, 0.15, 0.10], index=idx),
+        mean_true=pd.Series([0.36, 0.37, 0.30, 0.20], index=idx), n_reps=100)
+    s = experiments.gap_sentences(mc)
+    assert s[0].startswith("Confounder") and "bias +0.100" in s[0] and "bias -0.010" in s[0]
+    assert s[1].startswith("Measurement") and "0.50 (10% coverage)" in s[1]
+    assert s[2].startswith("Few clusters") and "80% of 100 twins" in s[2]
+    # no confounder story when FE is the less biased one; no cluster story within MC error
+    mc2 = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=mc.coverage.assign(total_iv=0.94) if False
+                                       else mc.coverage.where(mc.coverage.index != "total_iv", 0.94),
+                                       mean_estimate=mc.mean_estimate.where(mc.mean_estimate.index != "total", 0.365),
+                                       mean_true=mc.mean_true, n_reps=100)
+    s2 = experiments.gap_sentences(mc2)
+    assert not any(x.startswith(("Confounder", "Few clusters")) for x in s2)
+
+
+def test_channel_sentences_follow_the_table():
+    ch = pd.DataFrame({"quantity": ["a", "b"], "estimate": [1.1, 0.7], "ci_low": [0.2, 0.65], "ci_high": [2.0, 0.75],
+                       "true": [1.0, 0.6], "covers": [True, False]}, index=["alpha_E", "phi"])
+    s = experiments.channel_sentences(ch)
+    assert "1.100 (95% interval 0.200 to 2.000)" in s[0] and "covers" in s[0]
+    assert "true value is 0.600, which the interval misses" in s[1]

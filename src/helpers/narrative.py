@@ -92,10 +92,16 @@ def regional_sentence(prd: float, rest: float, gap: float, gap_p: float, simulat
 
 def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: float,
                        simulated: bool, true_below: float | None = None,
-                       true_above: float | None = None) -> str:
-    """Read the threshold regression against H4 (a larger slope above the threshold)."""
+                       true_above: float | None = None, scale: str | None = None) -> str:
+    """Read the threshold regression against H4 (a larger slope above the threshold).
+
+    The slopes are the direct slope of synergy on VA (flows and agglomeration held fixed) by
+    regime. ``true_below`` / ``true_above``: the truths of those two estimates (simulated twin
+    only; :mod:`helpers.estimands` ``c_prime_below`` / ``c_prime_above``) on ``scale``
+    (``"latent"`` or ``"measured"``; ``None``: the structural slopes in latent units)."""
     head = (f"The estimated threshold is {gamma:.1f} broadband subscribers per 100 people "
-            f"(bootstrap p = {p:.3f}); the slope is {slope_below:.3f} below it and {slope_above:.3f} above.")
+            f"(bootstrap p = {p:.3f}); the direct slope (flows and agglomeration held fixed) is "
+            f"{slope_below:.3f} below it and {slope_above:.3f} above.")
     significant = _finite(p) and p < 0.05
     if slope_above > slope_below:
         body = (" The slope rises above the threshold, as H4 expects: the value of joining grows "
@@ -112,8 +118,9 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
     truth = ""
     if simulated and _finite(true_below, true_above):
         rel = "rises" if true_above > true_below else "falls"
+        unit = "in latent units" if scale is None else f"SD per SD, the estimand's truth on the {scale} scale"
         truth = (f" In the twin the true slope on participation {rel} at the threshold "
-                 f"({true_below:.2f} to {true_above:.2f} in latent units)")
+                 f"({true_below:.3f} to {true_above:.3f}, {unit})")
         truth += ((", so the falling estimate is a property of the measurement, not of the model's "
                    "network externality.") if (true_above > true_below) != (slope_above > slope_below)
                   else ", the direction the estimate shows.")

@@ -63,6 +63,7 @@ class PPMLResult(Result):
     fixed_effects: tuple
     cluster: str | None
     influence: pd.DataFrame | None = None  # per-cluster influence sums (G x k), for joint inference
+    jackknife: pd.DataFrame | None = None  # per-cluster leave-one-out shifts (G x k), CV3 (``cr3=True``)
 
     @property
     def tstats(self) -> pd.Series:
@@ -98,7 +99,7 @@ def _check(df: pd.DataFrame, cols, name: str) -> None:
 
 
 def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None = None,
-         tol: float = 1e-10) -> PPMLResult:
+         tol: float = 1e-10, cr3: bool = False) -> PPMLResult:
     """Poisson PML with high-dimensional fixed effects (pyfixest ``fepois``).
 
     Parameters
@@ -116,6 +117,10 @@ def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None =
         (``None``: heteroskedasticity-robust).
     tol : float
         IRLS convergence tolerance (tight, so that a second implementation agrees to 1e-6).
+    cr3 : bool
+        Also compute the leave-one-cluster-out shifts of the coefficients (``jackknife``,
+        :func:`_cr3_shifts`: the fixed effects re-estimated, one IRLS step from the full fit),
+        from which :func:`transaction_cost_phi` builds a CV3 (jackknife) covariance.
     """
     import pyfixest as pf
 
@@ -131,8 +136,10 @@ def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None =
         d[f] = pd.factorize(d[f])[0]
     fml = f"{y} ~ {' + '.join(xs)}" + (f" | {' + '.join(fes)}" if fes else "")
     vcov = {"CRV1": cluster} if cluster else "hetero"
+    labels = None
     if cluster:
-        d[cluster] = pd.factorize(d[cluster])[0]
+        codes, labels = pd.factorize(d[cluster])
+        d[cluster] = codes
     from pyfixest.demeaners import MapDemeaner
 
     m = pf.fepois(fml, data=d, vcov=vcov, ssc=pf.ssc(k_adj=False, G_adj=bool(cluster)),
@@ -142,14 +149,73 @@ def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None =
         raise ValueError(f"ppml: pyfixest dropped {len(d) - int(m._N)} observations (separation)")
     params = m.coef()[xs]
     cov = pd.DataFrame(np.asarray(m._vcov), index=m._coefnames, columns=m._coefnames).loc[xs, xs]
-    infl = None
+    infl = jack = None
     if cluster:
         # per-observation influence: scores @ bread; summed per cluster (for joint inference)
         per_obs = np.asarray(m._scores) @ np.asarray(m._bread)
         g = np.asarray(d[cluster])
         infl = pd.DataFrame(per_obs, columns=m._coefnames).groupby(g).sum()[xs]
+        infl.index = pd.Index(np.asarray(labels)[infl.index], name=cluster)   # the cluster labels
+        if cr3:
+            jack = _cr3_shifts(np.asarray(m._X), np.asarray(m._u_hat), np.asarray(m._weights).ravel(),
+                               [np.asarray(d[f]) for f in fes], g, list(m._coefnames))[xs]
+            jack.index = pd.Index(np.asarray(labels)[jack.index], name=cluster)
     return PPMLResult(params=params.rename("estimate"), std_errors=np.sqrt(pd.Series(np.diag(cov), index=xs)),
-                      cov=cov, nobs=int(m._N), fixed_effects=tuple(fes), cluster=cluster, influence=infl)
+                      cov=cov, nobs=int(m._N), fixed_effects=tuple(fes), cluster=cluster, influence=infl,
+                      jackknife=jack)
+
+
+def _cr3_shifts(WX, u, w, fe_codes, g, names) -> pd.DataFrame:
+    r"""Leave-one-cluster-out shifts of the PPML coefficients, fixed effects re-estimated.
+
+    At the PPML solution, IRLS is a weighted least-squares fit of the working response on
+    :math:`[X, D]` (D the fixed-effect dummies, weights :math:`\mu`). For that linear fit the
+    jackknife is exact (MacKinnon, Nielsen & Webb 2023, "CV3"):
+
+    .. math:: \hat\beta - \hat\beta_{(g)} = (\tilde X'\tilde X)^{-1}\tilde X_g'(I - P_{gg})^{-1}\tilde u_g,
+
+    with :math:`\tilde X, \tilde u` the weighted, fixed-effect-partialled regressors and
+    residuals and :math:`P_{gg} = P^D_{gg} + \tilde X_g(\tilde X'\tilde X)^{-1}\tilde X_g'` the
+    cluster's block of the full hat matrix (Frisch-Waugh-Lovell). The fixed-effect part
+    :math:`P^D_{gg} = W_g^{1/2} D_g (D'WD)^{-1} D_g' W_g^{1/2}` is what a few dominant pairs
+    move: dropping Guangzhou-Foshan shifts Guangzhou's origin-year effects, which the
+    cluster-robust (CRV1) sandwich ignores. Generalised inverses handle fixed effects nested in a
+    cluster (their groups vanish with it). One IRLS step, so approximate for PPML; a full refit
+    per cluster costs about 200 times as much.
+    """
+    from scipy import linalg, sparse
+
+    n = len(u)
+    cols, offset = [], 0
+    for c in fe_codes:
+        cols.append(c + offset)
+        offset += int(c.max()) + 1
+    idx = np.column_stack(cols) if cols else np.zeros((n, 0), int)
+    H = WX.T @ WX
+    Hinv = np.linalg.inv(H)
+    M = None
+    if offset:
+        D = sparse.csr_matrix((np.ones(idx.size), (np.repeat(np.arange(n), idx.shape[1]), idx.ravel())),
+                              shape=(n, offset))
+        DtWD = (D.T @ sparse.diags(w) @ D).toarray()
+        ridge = 1e-9 * np.mean(np.diag(DtWD))          # the dummies are collinear: null directions vanish in D_g M D_g'
+        M = linalg.cho_solve(linalg.cho_factor(DtWD + ridge * np.eye(offset)), np.eye(offset))
+    order = np.argsort(g, kind="stable")
+    gs, start = np.unique(g[order], return_index=True)
+    bounds = np.append(start, len(g))
+    out = np.empty((len(gs), WX.shape[1]))
+    sw = np.sqrt(w)
+    for k in range(len(gs)):
+        r = order[bounds[k]:bounds[k + 1]]
+        Xg = WX[r]
+        P = Xg @ Hinv @ Xg.T
+        if M is not None:
+            ir = idx[r]
+            PD = M[ir[:, :, None, None], ir[None, None, :, :]].sum(axis=(1, 3))   # D_g M D_g'
+            P = P + sw[r, None] * PD * sw[None, r]
+        ustar = np.linalg.pinv(np.eye(len(r)) - P, rcond=1e-8, hermitian=True) @ u[r]
+        out[k] = Hinv @ (Xg.T @ ustar)
+    return pd.DataFrame(out, index=gs, columns=names)
 
 
 def _drop_all_zero_groups(d: pd.DataFrame, y: str, fes) -> pd.DataFrame:
@@ -252,7 +318,7 @@ def gravity_frame(flows: pd.DataFrame, by=("factor",)) -> pd.DataFrame:
 
 
 def transaction_cost_phi(flows: pd.DataFrame, level: float = 0.95, by=("factor",),
-                         cluster: str = "city_pair") -> PhiResult:
+                         cluster: str = "city_pair", vcov: str = "CRV1") -> PhiResult:
     """Estimate phi in b_ijt = b0 (1 - phi sqrt(s_i s_j)) from directed pair flows (module docstring).
 
     Parameters
@@ -270,20 +336,35 @@ def transaction_cost_phi(flows: pd.DataFrame, level: float = 0.95, by=("factor",
         Clusters of the sandwich: ``"city_pair"`` (default: both directions and every factor
         of a pair of cities, whose flows share the pair's participation J) or ``"pair"``
         (directed pair by factor).
+    vcov : {"CV3", "CRV1"}
+        Covariance of (delta, b0). ``"CRV1"`` (default, fast): the cluster-robust sandwich of the
+        stacked influence sums with factor G/(G - 1). ``"CV3"`` (5-30 s on the twin): the cluster jackknife,
+        (G - 1)/G sum_g (J_g - Jbar)(J_g - Jbar)' over the leave-one-cluster-out shifts
+        (:func:`_cr3_shifts`, fixed effects re-estimated). A few large city pairs dominate PPML's
+        weights, so CRV1 is too small (on the twin its intervals cover the true phi in 78% of
+        100 twins); see ``tools/bench_gravity.py`` for CV3's coverage.
 
     Returns
     -------
     PhiResult
     """
+    if vcov not in ("CV3", "CRV1"):
+        raise ValueError(f"transaction_cost_phi: vcov must be 'CV3' or 'CRV1', got {vcov!r}")
     f = gravity_frame(flows, by=by)
     k = ["ln_mass_sum"] if "ln_mass_sum" in f.columns else []
-    A = ppml(f, "flow", ["lnd_J", *k], ["oy", "dy", "pair"], cluster=cluster)
-    B = ppml(f, "flow", ["lnd", "lnd_J", *k], ["oy", "dy"], cluster=cluster)
+    cr3 = vcov == "CV3"
+    A = ppml(f, "flow", ["lnd_J", *k], ["oy", "dy", "pair"], cluster=cluster, cr3=cr3)
+    B = ppml(f, "flow", ["lnd", "lnd_J", *k], ["oy", "dy"], cluster=cluster, cr3=cr3)
     delta, b0 = float(A.params["lnd_J"]), -float(B.params["lnd"])
-    # joint covariance of (delta, -coef lnd) from the stacked per-pair influence sums
-    IF = pd.concat([A.influence["lnd_J"].rename("delta"), -B.influence["lnd"].rename("b0")], axis=1).fillna(0.0)
-    G = len(IF)
-    cov = IF.T @ IF * G / (G - 1)
+    if cr3:   # jackknife over clusters: both models' leave-one-out shifts, stacked by cluster
+        Jk = pd.concat([A.jackknife["lnd_J"].rename("delta"), -B.jackknife["lnd"].rename("b0")], axis=1).fillna(0.0)
+        G = len(Jk)
+        dev = Jk - Jk.mean()
+        cov = dev.T @ dev * (G - 1) / G
+    else:     # joint covariance of (delta, -coef lnd) from the stacked per-pair influence sums
+        IF = pd.concat([A.influence["lnd_J"].rename("delta"), -B.influence["lnd"].rename("b0")], axis=1).fillna(0.0)
+        G = len(IF)
+        cov = IF.T @ IF * G / (G - 1)
     grad = np.array([1 / b0, -delta / b0**2])
     phi = delta / b0
     se = float(np.sqrt(grad @ cov.to_numpy() @ grad))

@@ -53,9 +53,17 @@ def sdm_effects(rho: float, beta, theta, W) -> SDMEffects:
         \text{total}_k = \mathbf 1' S_k \mathbf 1 / n,\qquad
         \text{indirect}_k = \text{total}_k - \text{direct}_k.
 
-    For row-standardised W the total is :math:`(\beta_k + \theta_k)/(1 - \rho)`. Note that
-    the direct effect includes feedback through neighbours; counting every :math:`WX` term as
-    indirect (as spreg's impacts do) understates it.
+    For row-standardised W the total is :math:`(\beta_k + \theta_k)/(1 - \rho)`.
+
+    What this function counts as direct, and how spreg differs: here the direct effect is the
+    full diagonal of :math:`S_k`, so it includes the part of the :math:`WX` term that returns to
+    the city through its neighbours, :math:`\theta_k \operatorname{tr}((I - \rho W)^{-1} W)/n`
+    (zero only when :math:`\rho = 0`, since W has a zero diagonal). spreg's impacts (PySAL
+    ``spreg``, ``spat_impacts``) count every :math:`WX` term as indirect, i.e. take the direct
+    effect as :math:`\beta_k \operatorname{tr}((I - \rho W)^{-1})/n`; with
+    :math:`\rho, \theta_k > 0` that understates the direct effect and overstates the indirect one
+    by the same amount (the totals agree). Our split is LeSage & Pace's (2009, ch. 2) and is the
+    one whose truth the twin computes (own-city change of a counterfactual, feedback included).
 
     Parameters
     ----------
