@@ -186,3 +186,18 @@ def test_channel_sentences_follow_the_table():
     s = experiments.channel_sentences(ch)
     assert "1.100 (95% interval 0.200 to 2.000)" in s[0] and "covers" in s[0]
     assert "true value is 0.600, which the interval misses" in s[1]
+
+
+def test_gap_sentences_take_the_few_clusters_reason_from_correctly_specified_twins():
+    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS), names=["estimator", "interval"])
+    t = pd.DataFrame({"coverage": 0.91, "mean_estimate": 0.2, "mean_true": 0.2, "sd_error": 0.01, "mean_se": 0.009},
+                     index=idx)
+    t.loc[("FE total", "CRV3, t(G-1)"), ["coverage", "mean_se"]] = [0.95, 0.0101]
+    cs = experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
+    idx2 = ["total", "total_iv"]
+    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.7, 0.88], index=idx2),
+                                      mean_estimate=pd.Series([0.46, 0.36], index=idx2),
+                                      mean_true=pd.Series([0.36, 0.37], index=idx2), n_reps=40)
+    s = experiments.gap_sentences(mc, correct=cs)
+    assert s[-1] == "On these twins 2SLS covers in 88% of 40. " + experiments.few_clusters_sentence(cs)
+    assert s[-1].count("Few clusters:") == 1
