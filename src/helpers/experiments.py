@@ -170,13 +170,15 @@ def truth_comparison(results: report.MechanismResults, twin_seed: int | None = N
 
 @dataclass(repr=False)
 class TwinAnalysis(Result):
-    """One twin, analysed: results, comparison with the truths of the estimands (latent scale), verdicts."""
+    """One twin, analysed: results, comparison with the truths of the estimands (latent scale), verdicts,
+    and what measurement alone predicts for the measured slopes (:func:`predicted_measurement`)."""
 
     results: report.MechanismResults
     comparison: pd.DataFrame
     verdicts: pd.DataFrame
     true_effects: pd.Series
     true_gamma: float
+    measurement: pd.DataFrame | None = None
 
     def summary(self) -> str:
         return ("TwinAnalysis (SIMULATED)\n" + self.verdicts.to_string() + "\n\n"
@@ -207,8 +209,9 @@ def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 19
     res = report.run_mechanism(c, truth.W, n_boot=n_boot, threshold_boot=threshold_boot,
                                wild_boot=wild_boot, boot_seed=boot_seed)
     cmp = truth_comparison(res, twin_seed, truth=truth)
+    meas = predicted_measurement(c, truth.latent, cmp.truths.table["latent"])
     return TwinAnalysis(results=res, comparison=cmp.comparison, verdicts=report.hypothesis_verdicts(res),
-                        true_effects=cmp.true_effects, true_gamma=cmp.true_gamma)
+                        true_effects=cmp.true_effects, true_gamma=cmp.true_gamma, measurement=meas)
 
 
 @dataclass(repr=False)
@@ -227,6 +230,10 @@ class MonteCarloResult(Result):
     n_reps : int
     params : dict
         The twin parameters that differ from the defaults.
+    comparisons : DataFrame
+        Every twin's estimates beside their truths (index twin, key).
+    measurement : DataFrame
+        Every twin's :func:`predicted_measurement` (index twin, key).
     """
 
     detection: pd.DataFrame
@@ -236,6 +243,7 @@ class MonteCarloResult(Result):
     n_reps: int
     params: dict = field(default_factory=dict)
     comparisons: pd.DataFrame | None = None
+    measurement: pd.DataFrame | None = None
 
     def summary(self) -> str:
         t = pd.DataFrame({"coverage": self.coverage, "mean estimate": self.mean_estimate,
@@ -247,7 +255,8 @@ class MonteCarloResult(Result):
 
 def _one(params, seed, n_boot, threshold_boot):
     a = analyse_twin(params, twin_seed=seed, n_boot=n_boot, threshold_boot=threshold_boot, boot_seed=seed)
-    return a.verdicts["verdict"].rename(seed), a.comparison[["estimate", "ci_low", "ci_high", "true", "covers"]]
+    return (a.verdicts["verdict"].rename(seed), a.comparison[["estimate", "ci_low", "ci_high", "true", "covers"]],
+            a.measurement)
 
 
 def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 199, threshold_boot: int = 49,
@@ -290,8 +299,9 @@ def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 
         runs = Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(_one)(params, s, n_boot, threshold_boot) for s in seeds)
         out = list(tqdm(runs, **bar))
-    verdicts = pd.concat([v for v, _ in out], axis=1)
-    comp = pd.concat({s: c for s, (_, c) in zip(seeds, out)}, names=["twin", "key"])
+    verdicts = pd.concat([v for v, _, _ in out], axis=1)
+    comp = pd.concat({s: c for s, (_, c, _) in zip(seeds, out)}, names=["twin", "key"])
+    meas = pd.concat({s: m for s, (_, _, m) in zip(seeds, out)}, names=["twin", "key"])
     levels = ["supported", "inconclusive", "contradicted"]
     detection = pd.DataFrame({lvl: (verdicts == lvl).mean(axis=1) for lvl in levels})
     # a truth that is NaN (an empty group) counts as neither covered nor missed
@@ -300,11 +310,12 @@ def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 
     return MonteCarloResult(
         detection=detection, coverage=by_key["covers"].mean().astype(float),
         mean_estimate=by_key["estimate"].mean(), mean_true=by_key["true"].mean(), n_reps=n_reps,
-        params=dict(params or {}), comparisons=comp,
+        params=dict(params or {}), comparisons=comp, measurement=meas,
     )
 
 
-def detectability_sentences(mc: MonteCarloResult, single: pd.DataFrame | None = None) -> list[str]:
+def detectability_sentences(mc: MonteCarloResult, single: pd.DataFrame | None = None,
+                            labels: dict | None = None) -> list[str]:
     """What a 21 x 13 panel can detect, in sentences generated from a Monte Carlo.
 
     Parameters
@@ -313,7 +324,10 @@ def detectability_sentences(mc: MonteCarloResult, single: pd.DataFrame | None = 
     single : DataFrame, optional
         :func:`helpers.report.compare_to_truth` of the one twin analysed in the chapter, whose
         total effect is compared with its truth.
+    labels : dict, optional
+        Estimate key -> words (the coverage table's row labels), used to name quantities.
     """
+    labels = labels or {}
     det = mc.detection["supported"]
     cov = mc.coverage
     ratio = mc.mean_estimate / mc.mean_true
@@ -329,7 +343,7 @@ def detectability_sentences(mc: MonteCarloResult, single: pd.DataFrame | None = 
          f"the 2SLS estimate {ratio['total_iv']:.2f} times and the lagged-VA estimate "
          f"{ratio['total_lag']:.2f} times; their 95% intervals cover the truth in {cov['total']:.0%}, "
          f"{cov['total_iv']:.0%} and {cov['total_lag']:.0%} of twins."),
-        (f"The least covered quantity is {cov.idxmin()!r} ({cov.min():.0%} of twins; mean estimate "
+        (f"The least covered quantity is {labels.get(cov.idxmin(), cov.idxmin())} ({cov.min():.0%} of twins; mean estimate "
          f"{mc.mean_estimate[cov.idxmin()]:.3f} against a mean true effect of {mc.mean_true[cov.idxmin()]:.3f} SD)."),
         (f"A network-size threshold with a larger slope above it (H4) is found in {det['H4']:.0%} of twins and "
          f"the opposite pattern in {mc.detection.at['H4', 'contradicted']:.0%}."),
@@ -535,17 +549,18 @@ def channel_sentences(ch: pd.DataFrame) -> list[str]:
     return out
 
 
-def gap_sentences(mc: MonteCarloResult, alpha: float = 0.05, *, correct: "CorrectSpecCoverage | None" = None
-                  ) -> list[str]:
+def gap_sentences(mc: MonteCarloResult, alpha: float = 0.05, *, correct: "CorrectSpecCoverage | None" = None,
+                  labels: dict | None = None) -> list[str]:
     """Why coverage falls short of 95%, each reason stated with its number (latent-scale truths).
 
     * confounder: the fixed-effects total effect against 2SLS (which the instrument frees of the
       local shock), both against the same estimand's truth;
-    * measurement: outcome slopes (regressors are constructs with measurement error) as a share
-      of their truth;
+    * measurement: the slopes on measured constructs (a1 and the outcome slopes) as a share of
+      their latent truth, beside the share measurement alone predicts (:func:`measurement_sentences`);
     * few clusters: the coverage of the least biased interval against 95% and its Monte Carlo SE;
       with ``correct`` (:func:`correct_spec_coverage`), the numbers of correctly specified twins
       (:func:`few_clusters_sentence`) instead.
+    ``labels``: estimate key -> words (the coverage table's row labels).
     Only a reason the numbers support is stated."""
     cov, est, tru = mc.coverage, mc.mean_estimate, mc.mean_true
     n = mc.n_reps
@@ -560,14 +575,13 @@ def gap_sentences(mc: MonteCarloResult, alpha: float = 0.05, *, correct: "Correc
         else:
             out.append(f"The fixed-effects total effect (bias {b_fe:+.3f}) is no more biased than 2SLS (bias "
                        f"{b_iv:+.3f}): the local shock does not explain its coverage of {cov['total']:.0%}.")
-    outc = [k for k in ("productivity_synergy", "competitiveness_synergy") if k in cov.index and tru[k] != 0]
-    if outc:
-        ratios = {k: est[k] / tru[k] for k in outc}
-        parts = ", ".join(f"{k.replace('_', ' on ', 1)} {ratios[k]:.2f} ({cov[k]:.0%} coverage)" for k in outc)
-        if all(r < 1 for r in ratios.values()):
-            out.append(f"Measurement: the outcome slopes on measured synergy average a fraction of their truth ({parts}): "
-                       f"attenuation by the measurement error of the synergy construct.")
-        else:
+    if mc.measurement is not None:
+        out += measurement_sentences(mc, labels)
+    else:
+        outc = [k for k in ("productivity_synergy", "competitiveness_synergy") if k in cov.index and tru[k] != 0]
+        if outc:
+            ratios = {k: est[k] / tru[k] for k in outc}
+            parts = ", ".join(f"{k.replace('_', ' on ', 1)} {ratios[k]:.2f} ({cov[k]:.0%} coverage)" for k in outc)
             out.append(f"Outcome slopes against their truth (estimate / truth): {parts}.")
     if correct is not None:
         iv = (f"On these twins 2SLS covers in {cov['total_iv']:.0%} of {n}. " if "total_iv" in cov.index else "")
@@ -615,8 +629,16 @@ def _latent_states(panel: pd.DataFrame, truth) -> pd.DataFrame:
     return lat
 
 
-def _correct_twin(seed: int, params: dict, n_boot: int) -> pd.DataFrame:
-    """One correctly specified twin: every interval of :data:`CORRECT_INTERVALS` against its truth."""
+#: Added by ``correct_spec_coverage(spatial=True)``: the spatial Durbin model's effects.
+SPATIAL_INTERVALS = {
+    ("SDM direct", "ML, simulated effects"): "SDM direct effect (the book's), against the FE estimand c",
+    ("SDM spillover", "ML, simulated effects"): "SDM indirect effect (the book's), against the spillover truth",
+}
+
+
+def _correct_twin(seed: int, params: dict, n_boot: int, spatial: bool = False) -> pd.DataFrame:
+    """One correctly specified twin: every interval of :data:`CORRECT_INTERVALS` (and, with
+    ``spatial``, :data:`SPATIAL_INTERVALS`) against its truth."""
     from scipy import stats
 
     from . import models
@@ -643,6 +665,12 @@ def _correct_twin(seed: int, params: dict, n_boot: int) -> pd.DataFrame:
         ("direct c'", "bootstrap percentile"): (float(ser.paths["c_prime"]), *map(float, ser.boot_ci.loc["c_prime"]),
                                                 np.nan, et["c_prime"]),
     }
+    if spatial:
+        sdm = models.spatial_durbin_panel(z, "SY", ["VA", *ctl], truth.W, seed=seed)
+        for (est, itv), part, name in ((("SDM direct", "ML, simulated effects"), "direct", "c"),
+                                       (("SDM spillover", "ML, simulated effects"), "indirect", "spillover")):
+            rows[(est, itv)] = (float(getattr(sdm.effects, part)["VA"]), *map(float, sdm.effects_ci.loc[(part, "VA")]),
+                                np.nan, et[name])
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "ci_low", "ci_high", "se", "true"])
     out.index = pd.MultiIndex.from_tuples(out.index, names=["estimator", "interval"])
     out["covers"] = (out["ci_low"] <= out["true"]) & (out["true"] <= out["ci_high"])
@@ -685,7 +713,7 @@ class CorrectSpecCoverage(Result):
 
 
 def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 99,
-                          n_jobs: int = 1) -> CorrectSpecCoverage:
+                          n_jobs: int = 1, spatial: bool = False) -> CorrectSpecCoverage:
     """How often 95% intervals cover their truth when nothing but the number of clusters is wrong.
 
     Twins with :data:`CORRECTLY_SPECIFIED` (updated by ``params``): no confounder, one slope,
@@ -709,19 +737,28 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
         Cluster-bootstrap replications of the serial mediation in each twin.
     n_jobs : int
         Processes (joblib); results do not depend on it.
+    spatial : bool
+        Keep the twin's knowledge spillovers (``theta`` and ``rho`` at their defaults) and add
+        the book's spatial Durbin model (:data:`SPATIAL_INTERVALS`): its direct effect against
+        ``c`` and its spillover against ``spillover`` (the truths the book sets them beside).
 
     Returns
     -------
     CorrectSpecCoverage
     """
     p = {**CORRECTLY_SPECIFIED, **dict(params or {})}
+    if spatial:
+        from .simulate import TwinParams
+
+        p.update(theta=TwinParams().theta, rho=TwinParams().rho, **{k: v for k, v in dict(params or {}).items()
+                                                                   if k in ("theta", "rho")})
     seeds = list(range(first_seed, first_seed + n_reps))
     if n_jobs == 1:
-        runs = [_correct_twin(s, p, n_boot) for s in seeds]
+        runs = [_correct_twin(s, p, n_boot, spatial) for s in seeds]
     else:
         from joblib import Parallel, delayed
 
-        runs = Parallel(n_jobs=n_jobs)(delayed(_correct_twin)(s, p, n_boot) for s in seeds)
+        runs = Parallel(n_jobs=n_jobs)(delayed(_correct_twin)(s, p, n_boot, spatial) for s in seeds)
     d = pd.concat(runs)
     g = d.groupby(level=["estimator", "interval"], sort=False)
     d = d.sort_index(kind="stable")   # lexsorted for .loc by (estimator, interval)
@@ -731,7 +768,8 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
                           "mean_estimate": g["estimate"].mean(), "mean_true": g["true"].mean(),
                           "mean_se": g["se"].mean(), "sd_error": err.std(ddof=1),
                           "twins": g["covers"].count()}).reindex(pd.MultiIndex.from_tuples(
-                              list(CORRECT_INTERVALS), names=["estimator", "interval"]))
+                              list(CORRECT_INTERVALS) + (list(SPATIAL_INTERVALS) if spatial else []),
+                              names=["estimator", "interval"]))
     return CorrectSpecCoverage(table=table, per_twin=d, n_reps=n_reps, n_clusters=int(d["clusters"].max()), params=p)
 
 
@@ -878,3 +916,36 @@ def predicted_measurement(c: pd.DataFrame, latent: pd.DataFrame, latent_truths: 
         rows[key] = (beta[0], pred, pred / beta[0], lam_y, float(K[0, 0]))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["latent_truth", "predicted_estimate", "predicted_ratio",
                                                                  "loading_y", "kappa_x"]).rename_axis("key")
+
+
+def measurement_sentences(mc: MonteCarloResult, labels: dict | None = None, tol: float = 0.2) -> list[str]:
+    """The measurement reason, one sentence per slope of :data:`MEASURED_SLOPES`, with its numbers.
+
+    For each slope: the Monte Carlo mean estimate as a share of the mean latent truth
+    (observed), beside the share that measurement alone predicts (mean of
+    :func:`predicted_measurement` over twins), with the outcome construct's loading and the
+    regressor's attenuation. Says measurement accounts for the gap only when the predicted
+    share is within ``tol`` (relative) of the observed one; otherwise says how much of the
+    shortfall it leaves unexplained."""
+    labels = labels or {}
+    m = mc.measurement.groupby(level="key").mean()
+    out = []
+    for k, (y, regs) in MEASURED_SLOPES.items():
+        if k not in mc.coverage.index or k not in m.index or mc.mean_true[k] == 0:
+            continue
+        obs = float(mc.mean_estimate[k] / mc.mean_true[k])
+        pred = float(m.at[k, "predicted_estimate"] / m.at[k, "latent_truth"])
+        name = labels.get(k, k)
+        head = (f"Measurement, {name}: on the latent scale the estimate averages {obs:.2f} times its truth "
+                f"({mc.mean_estimate[k]:.3f} against {mc.mean_true[k]:.3f} SD; coverage {mc.coverage[k]:.0%}); "
+                f"measurement alone predicts {pred:.2f} times (the {y.replace('_', ' ')} construct moves "
+                f"{m.at[k, 'loading_y']:.2f} SD per SD of its latent; the latent behind the "
+                f"{regs[0][0].replace('_', ' ')} construct moves {m.at[k, 'kappa_x']:.2f} SD per SD of the construct; "
+                f"means over {mc.n_reps} twins).")
+        if abs(pred / obs - 1) <= tol:
+            out.append(head + " The constructs' scale and noise account for the gap, which is why the interval "
+                              "misses the latent truth.")
+        else:
+            out.append(head + f" Measurement accounts for a ratio of {pred:.2f}, not {obs:.2f}: the rest is not "
+                              "explained by the numbers at hand.")
+    return out
