@@ -270,3 +270,20 @@ def test_detectability_names_the_least_covered_quantity_by_its_label():
     s = experiments.detectability_sentences(mc, labels={"a_flows": "path a1: VA -> flows"})
     assert "The least covered quantity is path a1: VA -> flows (0% of twins" in s[3]
     assert "The least covered quantity is a_flows (0%" in experiments.detectability_sentences(mc)[3]
+
+
+def test_spatial_sentences_compare_default_and_correctly_specified_twins():
+    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS) + list(experiments.SPATIAL_INTERVALS))
+    t = pd.DataFrame({"coverage": 0.9, "mean_estimate": 0.156, "mean_true": 0.155, "sd_error": 0.010, "mean_se": np.nan},
+                     index=idx)
+    t.loc[("SDM spillover", "ML, simulated effects"), "mean_estimate"] = 0.20   # biased when correct
+    cs = experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
+    keys = ["sdm_direct", "spillover"]
+    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.41, 0.55], index=keys),
+                                      mean_estimate=pd.Series([0.30, 0.10], index=keys),
+                                      mean_true=pd.Series([0.20, 0.15], index=keys), n_reps=40)
+    s = experiments.spatial_sentences(mc, cs, {"sdm_direct": "SDM direct effect"})
+    assert s[0].startswith("SDM direct effect: on the 40 default twins it averages 0.300 against a truth of 0.200 SD "
+                           "(bias +0.100) and covers in 41%")
+    assert "averages 0.156 against 0.155 (error SD 0.010) and covers in 90%" in s[0] and "on target" in s[0]
+    assert s[1].startswith("spillover:") and "not explained by the numbers at hand" in s[1]
