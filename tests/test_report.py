@@ -113,7 +113,7 @@ def test_generated_findings_follow_the_monte_carlo_numbers():
         mean_estimate=mc.mean_estimate, mean_true=mc.mean_true * 0, n_reps=10)
     det = experiments.detectability_sentences(mc)
     assert "H1 supported in 80%" in det[0] and "harder" in det[1] and "2.00 times" in det[2]
-    assert "'a_flows' (10% of twins" in det[3]
+    assert "quantity is a_flows (10% of twins" in det[3]   # no label given: the key, unquoted
     imp = experiments.implication_sentences(mc, null)
     assert any("30% of studies still find one" in s for s in imp)
     assert any("points the wrong way" in s for s in imp)  # H4: 20% contradicted > 5% supported
