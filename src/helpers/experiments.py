@@ -560,8 +560,9 @@ def gap_sentences(mc: MonteCarloResult, alpha: float = 0.05, *, correct: "Correc
     * few clusters: the coverage of the least biased interval against 95% and its Monte Carlo SE;
       with ``correct`` (:func:`correct_spec_coverage`), the numbers of correctly specified twins
       (:func:`few_clusters_sentence`) instead.
-    ``labels``: estimate key -> words (the coverage table's row labels).
-    Only a reason the numbers support is stated."""
+
+    ``labels``: estimate key -> words (the coverage table's row labels). Only a reason the
+    numbers support is stated."""
     cov, est, tru = mc.coverage, mc.mean_estimate, mc.mean_true
     n = mc.n_reps
     se = float(np.sqrt(0.95 * 0.05 / n))
@@ -774,13 +775,13 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
 
 
 def few_clusters_sentence(cs: CorrectSpecCoverage) -> str:
-    """The few-clusters reason, stated with the numbers of :func:`correct_spec_coverage`.
+    r"""The few-clusters reason, stated with the numbers of :func:`correct_spec_coverage`.
 
     Quotes the FE interval's coverage three ways, its mean bias b, and the average
     cluster-robust and jackknife standard errors s against the SD of the error (estimate minus
     its twin's truth) sigma. Under normality each alone predicts the coverage of the book's
-    interval: the bias with a right-sized SE, P(|Z + b/sigma| < 1.96), and the SE with no bias,
-    P(|Z| < 1.96 s/sigma). Names few clusters as the cause only when the numbers show it: the
+    interval: the bias with a right-sized SE, :math:`P(|Z + b/\sigma| < 1.96)`, and the SE with no
+    bias, :math:`P(|Z| < 1.96\, s/\sigma)`. Names few clusters as the cause only when the numbers show it: the
     too-small SE costs more coverage than the bias, the jackknife interval with t(G - 1) is
     within two Monte Carlo SEs of 95% and the book's interval covers less."""
     from scipy import stats
