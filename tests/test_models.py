@@ -640,3 +640,30 @@ def test_column_lists_accept_strings_and_reject_other_types(z):
         models.panel_fe(z, "synergy", "va_index", ["log_population"])  # keyword-only after the columns
     with pytest.raises(ValueError, match="regressor 'c' is collinear"):
         models.panel_fe(z.assign(c=1.0), "synergy", "c", controls="va_index")
+
+
+@pytest.mark.parametrize("time", [None, "year"])
+def test_panel_fe_crv3_matches_pyfixest_jackknife(time):
+    """CRV3 (cluster jackknife, fixed effects re-estimated) equals pyfixest's CRV3 without its
+    small-sample factor, times (G - 1)/G (MacKinnon, Nielsen & Webb 2023), to 1e-8."""
+    pf = pytest.importorskip("pyfixest")
+    g = sm.datasets.grunfeld.load_pandas().data
+    g = g[g["firm"] != "American Steel"].reset_index(drop=True)
+    r = models.panel_fe(g, "invest", "value", controls="capital", entity="firm", time=time, vcov="CRV3")
+    fml = "invest ~ value + capital | firm" + (" + year" if time else "")
+    p = pf.feols(fml, data=g, vcov={"CRV3": "firm"}, ssc=pf.ssc(k_adj=False, G_adj=False))
+    G = g["firm"].nunique()
+    np.testing.assert_allclose(r.cov.to_numpy(), (G - 1) / G * np.asarray(p._vcov), rtol=1e-8, atol=0)
+    np.testing.assert_allclose(r.params.to_numpy(), p.coef().to_numpy(), rtol=1e-10)
+    # the jackknife is larger than CRV1 here, as it should be with 10 clusters
+    r1 = models.panel_fe(g, "invest", "value", controls="capital", entity="firm", time=time)
+    assert (r.std_errors > r1.std_errors).all()
+    assert "CRV3" in r.cov_type
+
+
+def test_panel_fe_vcov_rejects_unknown_and_needs_clusters():
+    g = sm.datasets.grunfeld.load_pandas().data
+    with pytest.raises(ValueError, match="CRV1' or 'CRV3"):
+        models.panel_fe(g, "invest", "value", entity="firm", vcov="HC1")
+    with pytest.raises(ValueError, match="needs a cluster column"):
+        models.panel_fe(g, "invest", "value", entity="firm", cluster=None, vcov="CRV3")

@@ -100,3 +100,19 @@ def test_published_match_and_vintage_sentences():
     assert n.vintage_sentence([]).startswith("In every year")
     assert "In 2 years (2011, 2013)" in n.vintage_sentence([2013, 2011])
     assert "In 1 year (2012)" in n.vintage_sentence([2012])
+
+
+def test_threshold_sentence_quotes_both_truths_with_their_scales():
+    s = n.threshold_sentence(40.0, 0.09, 0.07, 0.20, True, true_below=0.087, true_above=0.080, scale="measured",
+                             latent_below=0.057, latent_above=0.102)
+    assert "true direct slope on participation rises at the threshold (0.057 to 0.102 SD per SD, latent scale)" in s
+    assert "true slope on the measured index, which is what the regression estimates, falls (0.087 to 0.080" in s
+    assert "measured scale), the direction the estimate shows: the index's saturation" in s
+    # estimate rising against a falling measured truth: said, not explained away
+    s2 = n.threshold_sentence(40.0, 0.05, 0.09, 0.20, True, true_below=0.087, true_above=0.080, scale="measured",
+                              latent_below=0.057, latent_above=0.102)
+    assert "the opposite of the direction the estimate shows: the index's saturation" in s2
+    # both truths moving the same way: no saturation remark
+    s3 = n.threshold_sentence(40.0, 0.05, 0.09, 0.20, True, true_below=0.07, true_above=0.09, scale="measured",
+                              latent_below=0.057, latent_above=0.102)
+    assert s3.endswith("measured scale), the direction the estimate shows.")

@@ -113,7 +113,7 @@ def test_generated_findings_follow_the_monte_carlo_numbers():
         mean_estimate=mc.mean_estimate, mean_true=mc.mean_true * 0, n_reps=10)
     det = experiments.detectability_sentences(mc)
     assert "H1 supported in 80%" in det[0] and "harder" in det[1] and "2.00 times" in det[2]
-    assert "'a_flows' (10% of twins" in det[3]
+    assert "quantity is a_flows (10% of twins" in det[3]   # no label given: the key, unquoted
     imp = experiments.implication_sentences(mc, null)
     assert any("30% of studies still find one" in s for s in imp)
     assert any("points the wrong way" in s for s in imp)  # H4: 20% contradicted > 5% supported
@@ -169,7 +169,7 @@ def test_gap_sentences_name_only_the_reasons_the_numbers_support():
         mean_true=pd.Series([0.36, 0.37, 0.30, 0.20], index=idx), n_reps=100)
     s = experiments.gap_sentences(mc)
     assert s[0].startswith("Confounder") and "bias +0.100" in s[0] and "bias -0.010" in s[0]
-    assert s[1].startswith("Measurement") and "0.50 (10% coverage)" in s[1]
+    assert s[1].startswith("Outcome slopes") and "0.50 (10% coverage)" in s[1]   # no cause without its number
     assert s[2].startswith("Few clusters") and "80% of 100 twins" in s[2]
     # no confounder story when FE is the less biased one; no cluster story within MC error
     mc2 = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=mc.coverage.assign(total_iv=0.94) if False
@@ -186,3 +186,104 @@ def test_channel_sentences_follow_the_table():
     s = experiments.channel_sentences(ch)
     assert "1.100 (95% interval 0.200 to 2.000)" in s[0] and "covers" in s[0]
     assert "true value is 0.600, which the interval misses" in s[1]
+
+
+def test_gap_sentences_take_the_few_clusters_reason_from_correctly_specified_twins():
+    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS), names=["estimator", "interval"])
+    t = pd.DataFrame({"coverage": 0.91, "mean_estimate": 0.2, "mean_true": 0.2, "sd_error": 0.01, "mean_se": 0.009},
+                     index=idx)
+    t.loc[("FE total", "CRV3, t(G-1)"), ["coverage", "mean_se"]] = [0.95, 0.0101]
+    cs = experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
+    idx2 = ["total", "total_iv"]
+    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.7, 0.88], index=idx2),
+                                      mean_estimate=pd.Series([0.46, 0.36], index=idx2),
+                                      mean_true=pd.Series([0.36, 0.37], index=idx2), n_reps=40)
+    s = experiments.gap_sentences(mc, correct=cs)
+    assert s[-1] == "On these twins 2SLS covers in 88% of 40. " + experiments.few_clusters_sentence(cs)
+    assert s[-1].count("Few clusters:") == 1
+
+
+def _twin_constructs(seed=3):
+    from helpers import constructs, data
+    from helpers.simulate import simulate_panel
+
+    panel, truth = simulate_panel(seed=seed)
+    panel = data.validate_panel(panel, source="test twin", unit_checks=False)
+    return constructs.build_constructs(panel), truth
+
+
+def test_construct_scales_are_one_for_a_perfect_construct_and_match_a_dummy_regression():
+    import statsmodels.formula.api as smf
+
+    c, truth = _twin_constructs()
+    lat = truth.latent
+    perfect = c.copy()
+    for m, l in experiments.CONSTRUCT_OF.items():   # a construct that is its latent, rescaled
+        perfect[m] = 3.0 * lat[l].reindex(pd.MultiIndex.from_frame(c[["city", "year"]])).to_numpy() - 1.0
+    s = experiments.construct_scales(perfect, lat)
+    np.testing.assert_allclose(s[["loading", "reliability", "kappa"]].to_numpy(), 1.0, rtol=1e-10)
+    truths = pd.Series(0.3, index=list(experiments.estimands.TRUTH_FOR))
+    pm = experiments.predicted_measurement(perfect, lat, truths)
+    np.testing.assert_allclose(pm["predicted_ratio"], 1.0, rtol=1e-10)
+    # the real constructs: loading, R2 and the multivariate prediction against dummy-variable OLS
+    s = experiments.construct_scales(c, lat)
+    d = c.merge(lat.reset_index(), on=["city", "year"])
+    d["log_population"] = np.log(d["population"])
+    z = d.copy()
+    for col in [*experiments.CONSTRUCT_OF, "FN", "SY", "AG", "P", "X", "VA", "log_population"]:
+        z[col] = (d[col] - d[col].mean()) / d[col].std(ddof=0)
+    fit = smf.ols("flow_network ~ FN + log_population + C(city) + C(year)", data=z).fit()
+    assert s.at["flow_network", "loading"] == pytest.approx(fit.params["FN"], rel=1e-8)
+    assert 0 < s.at["flow_network", "reliability"] <= 1 and s.at["synergy", "kappa"] == pytest.approx(
+        s.at["synergy", "reliability"] / s.at["synergy", "loading"])
+    truths = pd.Series({"productivity_synergy": 0.3, "productivity_agglomeration": 0.2, "a_flows": 0.4,
+                        "competitiveness_synergy": 0.2, "competitiveness_productivity": 0.5})
+    pm = experiments.predicted_measurement(c, lat, truths)
+    z["lb"] = 0.3 * z["SY"] + 0.2 * z["AG"]   # the latent index the outcome loads on
+    k = smf.ols("lb ~ synergy + lq_manufacturing + log_population + C(city) + C(year)", data=z).fit().params["synergy"]
+    lam = smf.ols("productivity ~ P + log_population + C(city) + C(year)", data=z).fit().params["P"]
+    assert pm.at["productivity_synergy", "predicted_estimate"] == pytest.approx(lam * k, rel=1e-8)
+    assert pm.at["productivity_synergy", "predicted_ratio"] == pytest.approx(lam * k / 0.3, rel=1e-8)
+
+
+def test_measurement_sentences_say_whether_measurement_accounts_for_the_gap():
+    keys = ["a_flows", "productivity_synergy"]
+    meas = pd.DataFrame({"latent_truth": [0.4, 0.3], "predicted_estimate": [0.16, 0.15], "predicted_ratio": [0.4, 0.5],
+                         "loading_y": [0.33, 1.4], "kappa_x": [1.2, 0.3]},
+                        index=pd.MultiIndex.from_product([[1], keys], names=["twin", "key"]))
+    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.0, 0.1], index=keys),
+                                      mean_estimate=pd.Series([0.14, 0.06], index=keys),
+                                      mean_true=pd.Series([0.4, 0.3], index=keys), n_reps=1, measurement=meas)
+    s = experiments.measurement_sentences(mc, {"a_flows": "VA -> flows (a1)"})
+    assert s[0].startswith("Measurement, VA -> flows (a1): on the latent scale the estimate averages 0.35 times")
+    assert "predicts 0.40 times" in s[0] and "account for the gap" in s[0]
+    assert s[1].startswith("Measurement, productivity_synergy") and "0.20 times" in s[1] and "predicts 0.50" in s[1]
+    assert "not explained by the numbers at hand" in s[1]
+
+
+def test_detectability_names_the_least_covered_quantity_by_its_label():
+    idx = ["total", "total_iv", "total_lag", "a_flows"]
+    det = pd.DataFrame({"supported": 0.5, "inconclusive": 0.5, "contradicted": 0.0}, index=["H1", "H2", "H3", "H4", "H5"])
+    mc = experiments.MonteCarloResult(detection=det, coverage=pd.Series([0.7, 0.9, 0.6, 0.0], index=idx),
+                                      mean_estimate=pd.Series(0.2, index=idx), mean_true=pd.Series(0.4, index=idx),
+                                      n_reps=10)
+    s = experiments.detectability_sentences(mc, labels={"a_flows": "path a1: VA -> flows"})
+    assert "The least covered quantity is path a1: VA -> flows (0% of twins" in s[3]
+    assert "The least covered quantity is a_flows (0%" in experiments.detectability_sentences(mc)[3]
+
+
+def test_spatial_sentences_compare_default_and_correctly_specified_twins():
+    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS) + list(experiments.SPATIAL_INTERVALS))
+    t = pd.DataFrame({"coverage": 0.9, "mean_estimate": 0.156, "mean_true": 0.155, "sd_error": 0.010, "mean_se": np.nan},
+                     index=idx)
+    t.loc[("SDM spillover", "ML, simulated effects"), "mean_estimate"] = 0.20   # biased when correct
+    cs = experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
+    keys = ["sdm_direct", "spillover"]
+    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.41, 0.55], index=keys),
+                                      mean_estimate=pd.Series([0.30, 0.10], index=keys),
+                                      mean_true=pd.Series([0.20, 0.15], index=keys), n_reps=40)
+    s = experiments.spatial_sentences(mc, cs, {"sdm_direct": "SDM direct effect"})
+    assert s[0].startswith("SDM direct effect: on the 40 default twins it averages 0.300 against a truth of 0.200 SD "
+                           "(bias +0.100) and covers in 41%")
+    assert "averages 0.156 against 0.155 (error SD 0.010) and covers in 90%" in s[0] and "on target" in s[0]
+    assert s[1].startswith("spillover:") and "not explained by the numbers at hand" in s[1]

@@ -92,13 +92,17 @@ def regional_sentence(prd: float, rest: float, gap: float, gap_p: float, simulat
 
 def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: float,
                        simulated: bool, true_below: float | None = None,
-                       true_above: float | None = None, scale: str | None = None) -> str:
+                       true_above: float | None = None, scale: str | None = None,
+                       latent_below: float | None = None, latent_above: float | None = None) -> str:
     """Read the threshold regression against H4 (a larger slope above the threshold).
 
     The slopes are the direct slope of synergy on VA (flows and agglomeration held fixed) by
     regime. ``true_below`` / ``true_above``: the truths of those two estimates (simulated twin
     only; :mod:`helpers.estimands` ``c_prime_below`` / ``c_prime_above``) on ``scale``
-    (``"latent"`` or ``"measured"``; ``None``: the structural slopes in latent units)."""
+    (``"latent"`` or ``"measured"``; ``None``: the structural slopes in latent units).
+    ``latent_below`` / ``latent_above``: with ``scale="measured"``, the same truths on the latent
+    scale (the slope on participation itself), quoted beside the measured ones (the slope on the
+    index, which is what the regression estimates)."""
     head = (f"The estimated threshold is {gamma:.1f} broadband subscribers per 100 people "
             f"(bootstrap p = {p:.3f}); the direct slope (flows and agglomeration held fixed) is "
             f"{slope_below:.3f} below it and {slope_above:.3f} above.")
@@ -116,7 +120,18 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
     body += (" The bootstrap test rejects a single slope at 5%." if significant else
              " The bootstrap test does not reject a single slope at 5%, so the difference may be noise.")
     truth = ""
-    if simulated and _finite(true_below, true_above):
+    if simulated and scale == "measured" and _finite(true_below, true_above, latent_below, latent_above):
+        lat = "rises" if latent_above > latent_below else "falls"
+        rel = "rises" if true_above > true_below else "falls"
+        truth = (f" In the twin the true direct slope on participation {lat} at the threshold ({latent_below:.3f} to "
+                 f"{latent_above:.3f} SD per SD, latent scale), while the true slope on the measured index, which is "
+                 f"what the regression estimates, {rel} ({true_below:.3f} to {true_above:.3f} SD per SD, measured scale)")
+        same = (true_above > true_below) == (slope_above > slope_below)
+        truth += (", the direction the estimate shows" if same else
+                  ", the opposite of the direction the estimate shows")
+        truth += ((": the index's saturation turns a rising slope on participation into a falling slope on the "
+                   "index." if lat == "rises" else ": measurement turns it around.") if lat != rel else ".")
+    elif simulated and _finite(true_below, true_above):
         rel = "rises" if true_above > true_below else "falls"
         unit = "in latent units" if scale is None else f"SD per SD, the estimand's truth on the {scale} scale"
         truth = (f" In the twin the true slope on participation {rel} at the threshold "

@@ -86,15 +86,40 @@ def _wild_cluster_p(X: np.ndarray, yv: np.ndarray, groups: np.ndarray, cols, B: 
     return np.array(out)
 
 
+def _jackknife_cov(d: pd.DataFrame, y: str, regs: list, entity: str, time, groups: np.ndarray,
+                   beta: np.ndarray) -> np.ndarray:
+    """CRV3: cluster jackknife covariance (G - 1)/G sum_g (b_(g) - b)(b_(g) - b)'.
+
+    b_(g) re-estimates the model, fixed effects included, without cluster g (the within
+    transformation is recomputed on the remaining rows, so it is exact when a cluster is a
+    whole entity)."""
+    G = int(groups.max()) + 1
+    dev = np.empty((G, len(beta)))
+    for g in range(G):
+        dg = d[groups != g]
+        ab = Absorb.of(dg, entity, time)
+        dev[g] = np.linalg.lstsq(ab(dg[regs].to_numpy()), ab(dg[y].to_numpy()), rcond=None)[0] - beta
+    return (G - 1) / G * dev.T @ dev
+
+
 def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", time: str | None = "year",
-             cluster=ENTITY, wild_bootstrap: int = 0, seed: int = 0) -> PanelFEResult:
+             cluster=ENTITY, wild_bootstrap: int = 0, seed: int = 0, vcov: str = "CRV1") -> PanelFEResult:
     r"""Fixed-effects regression with standard errors clustered by entity.
 
     .. math:: y_{it} = x_{it}'\beta + w_{it}'\gamma + \mu_i + \lambda_t + \varepsilon_{it}
 
     estimated by least squares on the within-transformed data (the one within transformation
     of :func:`within`), with the cluster-robust covariance of :mod:`helpers.models`
-    (factor G/(G-1)) and normal p-values.
+    (CRV1, factor G/(G-1)) and normal p-values; ``vcov="CRV3"`` replaces it by the cluster
+    jackknife
+
+    .. math:: \hat V_3 = \frac{G-1}{G} \sum_{g=1}^{G} (\hat\beta_{(g)} - \hat\beta)(\hat\beta_{(g)} - \hat\beta)',
+
+    :math:`\hat\beta_{(g)}` the estimate without cluster g, fixed effects re-estimated
+    (MacKinnon, Nielsen & Webb 2023, "Cluster-robust inference: a guide to empirical practice",
+    J. Econometrics 232; equals pyfixest's ``vcov={"CRV3": cluster}`` up to its small-sample
+    factor, see ``tests/test_models.py``). With about 20 clusters CRV1 is too small; CRV3 is
+    conservative. Pair it with t(G - 1) critical values (the p-values here stay normal).
 
     Parameters
     ----------
@@ -117,6 +142,8 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
         cluster-robust t test over-rejects; the wild bootstrap does not (Cameron et al. 2008).
     seed : int
         Seed of the bootstrap.
+    vcov : {"CRV1", "CRV3"}
+        Cluster-robust covariance (sandwich) or cluster jackknife (G + 1 fits).
 
     Returns
     -------
@@ -143,6 +170,12 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     check_rank(Xw, regs, "panel_fe")
     groups = None if cluster is None else codes(d[cluster])[0]
     beta, cov, u, G = ols(Xw, yw, groups)
+    if vcov not in ("CRV1", "CRV3"):
+        raise ValueError(f"panel_fe: vcov must be 'CRV1' or 'CRV3', got {vcov!r}")
+    if vcov == "CRV3":
+        if cluster is None:
+            raise ValueError("panel_fe: vcov='CRV3' (cluster jackknife) needs a cluster column")
+        cov = _jackknife_cov(d, y, regs, entity, time, groups, beta)
     wild = None
     if wild_bootstrap:
         if cluster is None:
@@ -154,5 +187,6 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
         **coefficient_fields(beta, cov, regs), nobs=len(d), n_clusters=int(G),
         rsquared_within=float(1 - (u @ u) / (yw @ yw)), wild_p=wild,
         effects="entity + time" if time is not None else "entity",
-        cov_type="robust" if cluster is None else f"clustered by {cluster}", dependent=y,
+        cov_type="robust" if cluster is None else f"clustered by {cluster}" + (" (CRV3 jackknife)" if vcov == "CRV3" else ""),
+        dependent=y,
     )
