@@ -62,7 +62,7 @@ TRUTH_FOR = {
     "total_topsis": ("c_topsis", "as c, regressor the TOPSIS index"),
     "total_iv": ("c_iv", "2SLS: instrument-weighted (z~ x~) own-city marginal effect"),
     "prd": ("c_prd", "FE slope within Pearl River Delta cities"),
-    "rest": ("c_rest", "FE slope within East, West and North cities"),
+    "rest": ("c_rest", "FE slope within the cities outside the Pearl River Delta (East, West and North in Guangdong)"),
     "prd_gap": ("c_gap", "c_prd - c_rest"),
     "a_flows": ("a1", "FE slope of flow position on VA"),
     "direct": ("c_prime", "VA -> synergy holding flows and agglomeration"),
