@@ -476,6 +476,23 @@ def test_moran_closed_form_and_reproducible_permutations():
     assert ((r["p_sim"] > 0) & (r["p_sim"] <= 1)).all()
 
 
+def test_moran_normality_moments_equal_esda():
+    # the moments are computed once for all periods: every period's statistic equals esda.Moran's
+    import esda
+    import libpysal
+
+    W = data.inverse_distance_weights(power=2.0)
+    rng = np.random.default_rng(4)
+    wide = pd.DataFrame(rng.normal(size=(4, 21)), columns=W.index, index=range(4))
+    for transformation in ("r", "b"):
+        r = models.moran(wide, W, permutations=0, transformation=transformation)
+        w = libpysal.weights.full2W(W.to_numpy(), ids=list(W.index))
+        for k, v in wide.iterrows():
+            m = esda.Moran(v.to_numpy(), w, transformation=transformation, permutations=0)
+            np.testing.assert_allclose([r.I[k], r.expected[k], r.z_norm[k], r.p_norm[k]],
+                                       [m.I, m.EI, m.z_norm, m.p_norm], rtol=1e-10)
+
+
 # ---------------------------------------------------------------------------- 2SLS
 def test_iv_just_identified_equals_the_ratio_of_covariances(z):
     r = models.iv_2sls(z, "synergy", "va_index", "instrument")
