@@ -221,8 +221,14 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
 
 
 def _compute(todo, analyse, out_dir, reps, study_seed, options, fps, scheduler, n_workers, progress, blas_threads):
+    import warnings
+
     from distributed import Client, as_completed
-    from tqdm.auto import tqdm
+
+    with warnings.catch_warnings():
+        # tqdm.auto warns inside Jupyter when ipywidgets is absent (then it falls back to text)
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from tqdm.auto import tqdm
 
     if isinstance(scheduler, Client):
         client, cluster = scheduler, None

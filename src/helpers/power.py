@@ -27,6 +27,7 @@ import os
 import platform
 import re
 import sys
+import textwrap
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,6 +55,32 @@ STUDY_VERSION = "1"
 TARGET = 0.8
 
 PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers_"}
+
+#: Short names of the estimates (keys of :func:`helpers.report.estimates_table` and of the
+#: per-twin function's extra rows); an unknown key is shown as it is.
+ESTIMATE_LABELS = {
+    "total": "total effect c (two-way FE)", "total_iv": "total effect (2SLS)",
+    "total_lag": "total effect, lagged VA", "total_topsis": "total effect, TOPSIS index",
+    "prd": "total effect, PRD cities", "rest": "total effect, cities outside the PRD",
+    "prd_gap": "PRD - rest difference", "a_flows": "VA -> flows (a1)", "direct": "direct effect c'",
+    "via_flows": "indirect via flows (a1 b1)", "via_agglomeration": "indirect via agglomeration (a2 b2)",
+    "serial": "serial via flows and agglomeration", "med_flows": "mediation via flows (ab)",
+    "med_talent": "mediation via talent flows", "med_capital": "mediation via capital flows",
+    "med_technology": "mediation via technology flows", "med_agglomeration": "mediation via agglomeration",
+    "sdm_direct": "SDM direct effect", "spillover": "SDM spillover (indirect) effect",
+    "alpha_E": "network externality (exposure, alpha_E)",
+    "threshold_low": "direct slope below the threshold", "threshold_high": "direct slope above the threshold",
+}
+
+
+def label(measure: str, short: bool = False) -> str:
+    """Readable name of a study column: ``H2`` -> its claim, ``sig_via_flows`` -> the estimate."""
+    from .report import HYPOTHESES
+
+    if measure in HYPOTHESES:
+        return measure if short else f"{measure}: {HYPOTHESES[measure]}"
+    key = measure.split("_", 1)[1] if measure.startswith(("sig_", "covers_")) else measure
+    return ESTIMATE_LABELS.get(key, key.replace("_", " "))
 
 
 def analyse():
@@ -274,12 +301,13 @@ def false_positive_sentence(rows: pd.DataFrame, columns, level: float = 0.05) ->
     worst = long.sort_values("share", ascending=False).iloc[0]
     above = long[long["share"] - 2 * long["mc_se"].fillna(0) > level]
     head = (f"In the no-effect world the largest false-positive rate over {len(long)} cells and measures is "
-            f"{worst['share']:.3f} ({worst['measure']}, {int(worst['n_cities'])} cities x {int(worst['n_years'])} "
+            f"{worst['share']:.3f} ({label(worst['measure'], short=True)}, {int(worst['n_cities'])} cities x "
+            f"{int(worst['n_years'])} "
             f"years; Monte Carlo SE {worst['mc_se']:.3f}); the mean is {long['share'].mean():.3f}.")
     if above.empty:
         return head + f" No cell exceeds the nominal {level:.0%} by more than two Monte Carlo SEs."
     return (head + f" {len(above)} of {len(long)} exceed the nominal {level:.0%} by more than two Monte "
-            f"Carlo SEs: " + ", ".join(sorted(set(above["measure"]))) + ".")
+            f"Carlo SEs: " + "; ".join(label(m, short=True) for m in dict.fromkeys(above["measure"])) + ".")
 
 
 def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95) -> str:
@@ -290,11 +318,10 @@ def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95) -> str
     by = long.groupby("measure")["share"].mean().sort_values()
     low = by[by < nominal - 0.1]
     s = (f"Averaged over the grid, the 95% intervals cover the truth of their own estimand in "
-         f"{by.min():.2f} ({by.index[0].removeprefix('covers_')}) to {by.max():.2f} "
-         f"({by.index[-1].removeprefix('covers_')}) of twins.")
+         f"{by.min():.2f} ({label(by.index[0])}) to {by.max():.2f} ({label(by.index[-1])}) of twins.")
     if len(low):
         s += (f" {len(low)} of {len(by)} estimates fall more than 10 points short of 95%: "
-              + ", ".join(k.removeprefix("covers_") for k in low.index) + ".")
+              + "; ".join(label(k) for k in low.index) + ".")
     return s
 
 
@@ -311,7 +338,7 @@ def wall_time_sentence(log: dict) -> str:
 
 # --------------------------------------------------------------------------- figures
 def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: str = "effect",
-               target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None):
+               target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None, ylim=(-0.02, 1.02)):
     """Power curves (share against N, log scale; one line per T, +-2 Monte Carlo SEs), one
     panel per measure. Titled SIMULATED."""
     import matplotlib.pyplot as plt
@@ -336,8 +363,8 @@ def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: 
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(int(t)) for t in ticks])
         ax.minorticks_off()
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title(labels.get(m, m), fontsize=9)
+        ax.set_ylim(*ylim)
+        ax.set_title(textwrap.fill(labels.get(m, m), 38), fontsize=8)
     for ax in axes.ravel()[len(measures):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -370,3 +397,25 @@ def plot_cost(bench: pd.DataFrame):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def live_run(n_grid, t_grid, worlds=("effect",), reps: int = 4, n_workers: int | None = 2,
+             scheduler=None) -> pd.DataFrame:
+    """Run a tiny grid live through the same Dask code as the stored study (a LocalCluster of
+    ``n_workers``, or ``scheduler``), in a temporary folder; return its twins' rows.
+
+    The book's CI profile runs it to prove the pipeline end to end; its numbers have few twins
+    and are not the study's results."""
+    import logging
+    import tempfile
+
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.ERROR)          # the cluster's start-up chatter is not part of the chapter
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            study = run(tmp, n_grid=n_grid, t_grid=t_grid, worlds=worlds, reps=reps, scheduler=scheduler,
+                        n_workers=n_workers, progress=False, record=False)
+            return study.rows
+    finally:
+        log.setLevel(level)
