@@ -107,7 +107,7 @@ bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py
 
 # Cost of one design-study twin by N and T, and the speed-up of 2 Dask workers over 1
-# (writes data/power/benchmark.csv and chapters/images/design_cost.png).
+# (writes data/power/benchmark.csv, which the design chapter reads).
 bench-design: $(STAMP)
 	$(BIN)/python tools/bench_design.py
 

@@ -44,7 +44,7 @@ N_GRID = (21, 50, 100, 200, 336)
 T_GRID = (8, 13, 20)
 #: Twins per cell by city count: chosen so that the whole study runs in about 35 minutes on
 #: two cores (tools/bench_design.py measures the per-twin cost by N).
-REPS = {21: 200, 50: 200, 100: 160, 200: 80, 336: 40}
+REPS = {21: 250, 50: 200, 100: 200, 200: 100, 336: 60}
 #: Analysis options of every twin (bootstrap sizes of :func:`helpers.report.run_mechanism`).
 OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
@@ -325,6 +325,40 @@ def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95) -> str
     return s
 
 
+def load_benchmark(out=None) -> pd.DataFrame | None:
+    """The stored benchmark of ``tools/bench_design.py`` (``benchmark.csv``), or None."""
+    path = Path(default_store() if out is None else out) / "benchmark.csv"
+    return pd.read_csv(path) if path.exists() else None
+
+
+def cost_sentences(bench: pd.DataFrame, budget: float = 0.5, target_speedup: float = 1.8) -> list:
+    """Generated sentences on the benchmark: cost per twin at 21 cities, growth with N, speed-up."""
+    cost = bench[bench["kind"] == "seconds_per_twin"]
+    out = []
+    at21 = cost[(cost["n_cities"] == 21)].sort_values("n_years")
+    if len(at21):
+        out.append("One twin's full analysis at 21 cities costs "
+                   + ", ".join(f"{s:.2f} s over {int(t)} years" for s, t in zip(at21["seconds"], at21["n_years"]))
+                   + f" on one core (the target was {budget} s).")
+    mid = cost[cost["n_years"] == sorted(cost["n_years"].unique())[len(cost["n_years"].unique()) // 2]]
+    big = mid[mid["n_cities"] >= 50].sort_values("n_cities")
+    if len(big) > 1:
+        slope = float(np.polyfit(np.log(big["n_cities"]), np.log(big["seconds"]), 1)[0])
+        out.append(f"From {int(big['n_cities'].iloc[0])} to {int(big['n_cities'].iloc[-1])} cities "
+                   f"({int(big['n_years'].iloc[0])} years) the cost grows like N^{slope:.2f}: "
+                   f"{big['seconds'].iloc[0]:.2f} s to {big['seconds'].iloc[-1]:.2f} s per twin.")
+    b = bench.set_index("kind")
+    if {"speedup_1_worker_seconds", "speedup_2_workers_seconds"} <= set(b.index):
+        one, two = b.at["speedup_1_worker_seconds", "seconds"], b.at["speedup_2_workers_seconds", "seconds"]
+        n = int(b.at["speedup_1_worker_seconds", "repeat"])
+        load = float(b.at["speedup_1_worker_seconds", "load_average"])
+        cores = int(b.at["speedup_1_worker_seconds", "cores"])
+        out.append(f"Two Dask workers ran {n} twins {one / two:.2f} times as fast as one ({one:.1f} s against "
+                   f"{two:.1f} s; target {target_speedup}). The machine's load average was {load:.1f} on {cores} "
+                   f"cores when measured{'' if load < 1.5 else ': other work shared the cores, so the speed-up is a lower bound'}.")
+    return out
+
+
 def wall_time_sentence(log: dict) -> str:
     """How long the stored study took, from its ``study.json``."""
     runs = log.get("runs", [])
@@ -382,6 +416,8 @@ def plot_cost(bench: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.4))
+    if "kind" in bench.columns:
+        bench = bench[bench["kind"] == "seconds_per_twin"]
     for t, d in bench.groupby("n_years"):
         d = d.sort_values("n_cities")
         ax.plot(d["n_cities"], d["seconds"], marker="o", label=f"T = {t}")
@@ -393,7 +429,7 @@ def plot_cost(bench: pd.DataFrame):
     ax.minorticks_off()
     ax.set_xlabel("cities N")
     ax.set_ylabel("seconds per twin (one core)")
-    ax.set_title("Cost of one SIMULATED twin's full analysis", fontsize=10)
+    ax.set_title("Cost of one SIMULATED twin's full analysis (benchmark)", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
