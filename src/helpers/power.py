@@ -355,7 +355,7 @@ def cost_sentences(bench: pd.DataFrame, budget: float = 0.5, target_speedup: flo
         cores = int(b.at["speedup_1_worker_seconds", "cores"])
         out.append(f"Two Dask workers ran {n} twins {one / two:.2f} times as fast as one ({one:.1f} s against "
                    f"{two:.1f} s; target {target_speedup}). The machine's load average was {load:.1f} on {cores} "
-                   f"cores when measured{'' if load < 1.5 else ': other work shared the cores, so the speed-up is a lower bound'}.")
+                   f"cores when measured{'' if load < 1.5 else ': other work shared the cores during the measurement'}.")
     return out
 
 
