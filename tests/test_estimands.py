@@ -86,6 +86,33 @@ def test_regression_weighted_truth_is_the_fwl_weighted_average():
     assert abs(raw - slope.mean()) > 1e-3
     assert et.truths.at["c_below", "latent_raw"] == pytest.approx(p.c_low + p.b_AG * p.a_VA, rel=1e-5)
     assert et.truths.at["c_above", "latent_raw"] == pytest.approx(p.c_high + p.b_AG * p.a_VA, rel=1e-5)
+    # the threshold test's estimand: the direct slope by regime is c_low / c_high itself
+    assert et.truths.at["c_prime_below", "latent_raw"] == pytest.approx(p.c_low, rel=1e-5)
+    assert et.truths.at["c_prime_above", "latent_raw"] == pytest.approx(p.c_high, rel=1e-5)
+    assert et.table.at["threshold_low", "truth"] == "c_prime_below"
+
+
+def test_truths_for_any_city_set_and_span():
+    from helpers import cities as _cities
+
+    cs = _cities.city_set("sample", n=8, seed=3)
+    cs = cs[cs["region"] != "PRD"]                      # a set without a Pearl River Delta city
+    years = range(2013, 2019)
+    _, truth = simulate_panel(params=LINEAR, seed=5, cities=cs, years=years)
+    et = estimands.estimand_truths(LINEAR, seed=5, measured=False, cities=cs, years=years)
+    p = truth.params
+    # closed forms hold on the set (one direct slope per regime; no spatial feedback)
+    q = truth.latent["q"].to_numpy()
+    if (q <= p.gamma).any():
+        assert et.truths.at["c_prime_below", "latent_raw"] == pytest.approx(p.c_low, rel=1e-5)
+    if (q > p.gamma).any():
+        assert et.truths.at["c_prime_above", "latent_raw"] == pytest.approx(p.c_high, rel=1e-5)
+    assert np.isnan(et.truths.at["c_prd", "latent"]) and np.isfinite(et.truths.at["c_rest", "latent"])
+    assert et.per_city_year["c"].shape == (6, len(cs))
+    # the caller's truth gives the same numbers as a fresh simulation
+    again = estimands.estimand_truths(LINEAR, seed=5, measured=False, cities=cs, years=years, truth=truth)
+    pd.testing.assert_frame_equal(et.truths, again.truths)
+    assert et.truths["measured"].isna().all()
 
 
 def test_measured_truths_follow_the_observation_layer():

@@ -17,8 +17,8 @@ def test_spatial_exposure_is_the_weighted_sum_over_other_cities():
         exposure.spatial_exposure(df, W.drop(index="c"), "x")
 
 
-def test_exposure_enters_participation_and_is_off_by_default(twin):
-    _, t0 = twin
+def test_exposure_enters_participation_and_switches_off_at_zero():
+    _, t0 = simulate_panel(params={"alpha_E": 0.0})
     _, t1 = simulate_panel(params={"alpha_E": 1.5})
     assert (t1.latent["VA"] > t0.latent["VA"]).all()   # exposure only adds to the index
     # the fixed point holds: logit(s) - alpha_E W s is the same index as without exposure
@@ -49,3 +49,15 @@ def test_2sls_estimate_is_near_alpha_E_with_shocks():
     r = exposure.exposure_effect(lat, "logit_va", t.W, shifters=["D", "Z"], x="VA")
     assert r.first_stage_F > 10
     assert abs(r.alpha_E - 1.5) < 3 * r.se
+
+
+def test_default_twin_has_an_identifiable_exposure_channel_and_recovers_it(twin):
+    # generator 1.2.0: half of the network externality runs through exposure (TwinParams docstring)
+    _, t = twin
+    p = t.params
+    assert p.alpha_E > 0 and p.alpha_N + p.alpha_E == pytest.approx(2.0)
+    lat = t.latent.reset_index()
+    lat["logit_va"] = np.log(lat["VA"] / (1 - lat["VA"]))
+    r = exposure.exposure_effect(lat, "logit_va", t.W, shifters=["D", "Z"], x="VA")
+    assert r.first_stage_F > 10
+    assert r.ci[0] <= p.alpha_E <= r.ci[1] and r.ci[0] > 0     # covers its truth, and is detected

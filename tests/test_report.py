@@ -86,7 +86,8 @@ def test_nothing_is_supported_when_virtual_agglomeration_does_nothing_and_nothin
     null = {**experiments.NO_EFFECT, "confounding": 0.0}
     for s in [1, 2, 3]:
         a = experiments.analyse_twin(null, twin_seed=s, n_boot=199, threshold_boot=49)
-        assert (a.true_effects.drop(["productivity", "competitiveness"]).abs() < 1e-12).all()
+        causal = [k for k in a.true_effects.index if not k.startswith(("productivity_", "competitiveness_"))]
+        assert (a.true_effects[causal].abs() < 1e-12).all()
         assert (a.verdicts["verdict"] != "supported").all(), (s, a.verdicts["verdict"].to_dict())
 
 
@@ -141,13 +142,21 @@ def test_cached_mechanism_runs_once_and_returns_the_same_numbers(tmp_path, monke
 
 
 def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
+    from helpers import estimands
     from helpers.simulate import simulate_panel
 
     cmp = experiments.truth_comparison(results)
     _, truth = simulate_panel()
-    t = report.estimates_table(results)
-    for key, target in report.TRUTH_FOR.items():
-        assert cmp.comparison.at[key, "true"] == truth.effects["std"][target]
+    et = estimands.estimand_truths(measured=False)
+    t = experiments.estimates_with_slopes(results)
+    assert {"threshold_low", "threshold_high", "productivity_synergy", "competitiveness_productivity"} <= set(t.index)
+    for key in t.index:
+        assert cmp.comparison.at[key, "true"] == et.table.at[key, "latent"]
+        assert cmp.comparison.at[key, "truth"] == estimands.TRUTH_FOR[key][0]
         assert cmp.comparison.at[key, "estimate"] == t.at[key, "estimate"]
+    assert (cmp.comparison["scale"] == "latent").all() and "latent scale" in cmp.sentence()
+    # the regime slopes are the threshold regression's own (direct slope: mediators as controls)
+    assert cmp.comparison.at["threshold_low", "estimate"] == results.threshold.slopes.iloc[0]
+    assert {"flow_network", "lq_manufacturing"} <= set(results.threshold.params.index)
     assert cmp.true_gamma == float(truth.threshold["gamma"])
     assert f"{int(cmp.comparison['covers'].sum())} of {len(cmp.comparison)} intervals" in cmp.sentence()

@@ -55,7 +55,9 @@ def test_simulate_panel_and_bundled_csv_unchanged(tmp_path):
                                                simulate.YEARS, return_parts=True)
     assert np.array_equal(va, va2) and np.array_equal(st.eps, st2.eps)
     # the returned index is what participation was solved from
-    assert np.array_equal(simulate._solve_participation(parts["index"], st.pop, 2.0), va)
+    p = simulate.TwinParams()
+    assert np.array_equal(simulate._solve_participation(parts["index"], st.pop, p.alpha_N, alpha_E=p.alpha_E,
+                                                        W_E=st.W), va)
 
 
 def test_extension_continues_the_twins_equations(ext):
@@ -144,7 +146,7 @@ def test_talent_lever_moves_flows_but_not_participation():
 def test_rollout_lever_moves_participation_outside_the_delta_only_its_chain():
     prd = (data.city_table()["region"] == "PRD").to_numpy()
     # no network externality: the Delta's participation cannot move
-    e = sc.extend_twin({"alpha_N": 0.0})
+    e = sc.extend_twin({"alpha_N": 0.0, "alpha_E": 0.0})
     b, a = _base(e), _run(e, rollout_speed=0.9, rollout_advance=2.0)
     assert np.array_equal(a["D"][:, prd], b["D"][:, prd]) and np.array_equal(a["VA"][:, prd], b["VA"][:, prd])
     assert (a["VA"][-1, ~prd] - b["VA"][-1, ~prd]).min() > 0
@@ -159,7 +161,7 @@ def test_rollout_lever_moves_participation_outside_the_delta_only_its_chain():
 
 def test_subsidy_tips_only_through_the_network_externality():
     prd = (data.city_table()["region"] == "PRD").to_numpy()
-    e = sc.extend_twin({"alpha_N": 0.0})
+    e = sc.extend_twin({"alpha_N": 0.0, "alpha_E": 0.0})
     b, a = _base(e), _run(e, subsidy=1.0, subsidy_years=3, cities="rest")
     k = e.st.years.index(2025)
     assert (a["VA"][k:k + 3, ~prd] > b["VA"][k:k + 3, ~prd]).all()

@@ -99,9 +99,23 @@ def test_design_twin_scores_one_small_twin():
     assert set(row) >= {"covers_total", "covers_via_flows", "covers_spillover", "est_total", "gamma_hat"}
     # the verdict on H1 is the total effect's interval lying above zero
     assert row["H1"] == row["sig_total"]
-    assert row == experiments.design_twin(30, 8, "effect", 7, n_boot=49, threshold_boot=19)
+    # the identifiable exposure channel, scored against its own truth
+    from helpers.simulate import TwinParams
+    assert row["true_alpha_E"] == TwinParams().alpha_E > 0
+    assert {"est_alpha_E", "sig_alpha_E", "covers_alpha_E", "true_threshold_low", "covers_threshold_high"} <= set(row)
+    assert row["covers_alpha_E"] in (0.0, 1.0) and isinstance(row["sig_alpha_E"], bool)
+    again = experiments.design_twin(30, 8, "effect", 7, n_boot=49, threshold_boot=19)
+    assert row.keys() == again.keys()
+    assert all(a == b or (a != a and b != b) for a, b in zip(row.values(), again.values()))
     null = experiments.design_twin(30, 8, "null", 7, n_boot=49, threshold_boot=19)
     assert null["true_total"] == pytest.approx(0.0, abs=1e-12)
+    assert null["true_threshold_low"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_design_twin_on_a_subset_of_guangdong():
+    # a Guangdong-only sample used to pick up the whole province's distance matrix
+    row = experiments.design_twin(10, 5, "effect", 7, n_boot=19, threshold_boot=0)
+    assert np.isfinite(row["est_total"]) and np.isfinite(row["true_total"])
 
 
 @pytest.mark.slow

@@ -56,7 +56,8 @@ def panel_distances(panel: pd.DataFrame) -> pd.DataFrame:
     gd = _data.distance_matrix()
     names = pd.unique(panel["city"])
     if set(names) <= set(gd.index):
-        return gd
+        keep = [c for c in gd.index if c in set(names)]     # a subset of Guangdong: its own cities only
+        return gd.loc[keep, keep]
     from . import cities as _cities
 
     nat = _cities.city_set("national").reset_index().set_index("code")

@@ -29,10 +29,21 @@ products of path estimates. Every truth has a ``name`` and a ``scale`` (``"laten
 ``"measured"``); :data:`TRUTH_FOR` maps each row of :func:`helpers.report.estimates_table` (and
 the threshold and outcome slopes) to the truth of its estimand.
 
-Threshold slopes: the book's threshold test estimates the *total* effect by regime, whose truth
-(``c_below``, ``c_above``) is nearly flat on the latent scale and reversed on the measured
-scale, although the twin's direct slope rises at the threshold; see
-``tools/diagnose_threshold.py`` for the numbers.
+Threshold slopes: the twin's threshold is in the *direct* slope c(q) of synergy on VA. The
+book's threshold test (:func:`helpers.report.run_mechanism`) therefore holds the flow network
+and agglomeration fixed (controls), and its regime slopes ``threshold_low`` / ``threshold_high``
+target ``c_prime_below`` / ``c_prime_above``: the direct marginal effect weighted, within each
+regime of the *true* threshold, by the squared residual of the regime's VA column after the
+other regime's column, the mediators, log population and the fixed effects. The total effect by
+regime (``c_below``, ``c_above``) is nearly flat on the latent scale and reversed on the measured
+scale (the VA index is convex in the platform share); ``tools/diagnose_threshold.py`` has the
+numbers.
+
+Any city set and span: ``estimand_truths(cities=..., years=...)`` passes both to
+:func:`helpers.simulate.simulate_panel` (as :func:`helpers.experiments.design_twin` does); a
+truth whose group is empty in the set (no Pearl River Delta city, no city-year above the
+threshold) is NaN. ``measured=False`` is the fast latent-only path for Monte Carlo loops; pass
+the twin's ``truth`` when the caller has simulated it already.
 
 Only chapters, tests and experiments use this module; estimators never import it.
 """
@@ -76,8 +87,8 @@ TRUTH_FOR = {
     "med_agglomeration": ("ab_agglomeration", "simple mediation: a (VA -> agglomeration) x b"),
     "sdm_direct": ("c", "SDM direct effect: own-city effect including spatial feedback"),
     "spillover": ("spillover", "SDM indirect effect: change in all other cities' synergy"),
-    "threshold_low": ("c_below", "regime slope below the true threshold"),
-    "threshold_high": ("c_above", "regime slope above the true threshold"),
+    "threshold_low": ("c_prime_below", "direct slope (flows and agglomeration held) below the true threshold"),
+    "threshold_high": ("c_prime_above", "direct slope (flows and agglomeration held) above the true threshold"),
     "productivity_synergy": ("pi_S", "productivity on synergy (holding agglomeration)"),
     "productivity_agglomeration": ("pi_A", "productivity on agglomeration (holding synergy)"),
     "competitiveness_synergy": ("kappa_S", "competitiveness on synergy (holding productivity)"),
@@ -140,6 +151,8 @@ def fwl_residual(x: np.ndarray, others=(), cities=None) -> np.ndarray:
 
     Its square is the weight a two-way fixed-effects slope gives each city-year's effect."""
     cities = np.ones(x.shape[1], bool) if cities is None else np.asarray(cities, bool)
+    if not cities.any():
+        return np.zeros_like(x, dtype=float)
     xs = _two_way(x[:, cities]).ravel()
     if len(others):
         O = np.column_stack([_two_way(o[:, cities]).ravel() for o in others])
@@ -150,8 +163,9 @@ def fwl_residual(x: np.ndarray, others=(), cities=None) -> np.ndarray:
 
 
 def weighted(beta: np.ndarray, w: np.ndarray) -> float:
-    """sum w beta / sum w."""
-    return float(np.sum(w * beta) / np.sum(w))
+    """sum w beta / sum w (NaN when every weight is zero: an empty group)."""
+    tot = np.sum(w)
+    return float(np.sum(w * beta) / tot) if tot != 0 else float("nan")
 
 
 # --------------------------------------------------------------------------- latent scale
@@ -210,19 +224,19 @@ def _wide(df: pd.DataFrame, col: str, cities) -> np.ndarray:
     return df.pivot(index="year", columns="city", values=col)[cities].to_numpy(float)
 
 
-def _constructs_of(params, seed, bump=None) -> pd.DataFrame:
-    panel, truth = _sim.simulate_panel(params=params, seed=seed, bump=bump)
+def _constructs_of(params, seed, bump=None, city_set=None, years=_sim.YEARS) -> pd.DataFrame:
+    panel, truth = _sim.simulate_panel(params=params, seed=seed, bump=bump, cities=city_set, years=years)
     c = _constructs.build_constructs(panel)
     c.attrs["latent_SY_sum"] = float(truth.latent["SY"].sum())
     return c
 
 
-def measured_changes(params, seed: int, target: str, h, cities) -> dict:
+def measured_changes(params, seed: int, target: str, h, cities, city_set=None, years=_sim.YEARS) -> dict:
     """Own-city change of each construct in :data:`MEASURED` (T, N), one run per treated city
     bumping latent ``target`` by ``h`` (a number, or one per city) in all years, noise held
     fixed; also ``_others_synergy``."""
     h = np.broadcast_to(np.asarray(h, float), (len(cities),))
-    base = _constructs_of(params, seed)
+    base = _constructs_of(params, seed, city_set=city_set, years=years)
     b0 = {c: _wide(base, c, cities) for c in MEASURED}
     T, N = b0["synergy"].shape
     out = {c: np.zeros((T, N)) for c in MEASURED}
@@ -231,7 +245,7 @@ def measured_changes(params, seed: int, target: str, h, cities) -> dict:
     for i in range(N):
         shift = np.zeros((T, N))
         shift[:, i] = h[i]
-        cf = _constructs_of(params, seed, bump={target: shift})
+        cf = _constructs_of(params, seed, bump={target: shift}, city_set=city_set, years=years)
         for c in MEASURED:
             out[c][:, i] = _wide(cf, c, cities)[:, i] - b0[c][:, i]
         dsy = _wide(cf, "synergy", cities) - b0["synergy"]
@@ -240,7 +254,8 @@ def measured_changes(params, seed: int, target: str, h, cities) -> dict:
     return out, base
 
 
-def measured_within_changes(params, seed: int, target: str, h, cities) -> tuple[dict, pd.DataFrame]:
+def measured_within_changes(params, seed: int, target: str, h, cities, city_set=None, years=_sim.YEARS,
+                            hold=None) -> tuple[dict, pd.DataFrame]:
     """Own change of each construct's *two-way within transform* at every city-year (T, N) when
     latent ``target`` rises by ``h`` in that city-year alone, noise held fixed.
 
@@ -250,9 +265,13 @@ def measured_within_changes(params, seed: int, target: str, h, cities) -> tuple[
     whether an indicator is observed as it is or (like GDP and loans, calibrated to the real
     accounts) only through its within variation: a city-constant shift, which the fixed effects
     absorb anyway, leaves both unchanged.
+
+    ``hold(shift)``, optional: extra latent bumps (a dict like ``bump``) added to each run, e.g.
+    the counter-moves of the mediators that hold them at their factual values (direct effect).
+    ``city_set`` and ``years``: the twin's cities (a :func:`helpers.cities.city_set` frame) and span.
     """
     h = np.broadcast_to(np.asarray(h, float), (len(cities),))
-    base = _constructs_of(params, seed)
+    base = _constructs_of(params, seed, city_set=city_set, years=years)
     b0 = {c: _wide(base, c, cities) for c in MEASURED}
     T, N = b0["synergy"].shape
     out = {c: np.zeros((T, N)) for c in MEASURED}
@@ -261,7 +280,11 @@ def measured_within_changes(params, seed: int, target: str, h, cities) -> tuple[
         treated = (k + rows) % N
         shift = np.zeros((T, N))
         shift[rows, treated] = h[treated]
-        cf = _constructs_of(params, seed, bump={target: shift})
+        bump = {target: shift}
+        if hold is not None:
+            for k, v in hold(shift).items():
+                bump[k] = bump.get(k, 0.0) + v
+        cf = _constructs_of(params, seed, bump=bump, city_set=city_set, years=years)
         for c in MEASURED:
             dw = _two_way(_wide(cf, c, cities) - b0[c])
             out[c][rows, treated] = dw[rows, treated]
@@ -270,7 +293,8 @@ def measured_within_changes(params, seed: int, target: str, h, cities) -> tuple[
 
 # --------------------------------------------------------------------------- all truths
 def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float = 1e-5,
-                    h_measured: float = 0.02, measured: bool = True) -> EstimandTruths:
+                    h_measured: float = 0.02, measured: bool = True, *, cities: pd.DataFrame | None = None,
+                    years=_sim.YEARS, truth=None) -> EstimandTruths:
     """Estimand-matched truths of the twin ``(params, seed)`` (see module docstring).
 
     Parameters
@@ -283,11 +307,24 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
         Bump for the measured scale: large enough to survive the panel's yearbook rounding,
         small enough to be marginal (the share stays below 1: checked).
     measured : bool
-        Also compute the measured-scale truths (6 x 21 twin runs; about 5 s).
+        Also compute the measured-scale truths (7 x N + 2 x N twin runs; 10-30 s for the 21
+        cities). ``False``: latent scale only (``measured`` column NaN), the path for Monte
+        Carlo loops.
+    cities : DataFrame, optional
+        City set (:func:`helpers.cities.city_set` format) passed to
+        :func:`helpers.simulate.simulate_panel`; default Guangdong's 21.
+    years : sequence of int
+        Span passed to :func:`helpers.simulate.simulate_panel`.
+    truth : TwinTruth, optional
+        The twin's truth for ``(params, seed, cities, years)`` when the caller has it (saves one
+        simulation); its ``params`` are used.
     """
-    panel, truth = _sim.simulate_panel(params=params, seed=seed)
+    years = tuple(int(y) for y in years)
+    if truth is None:
+        _, truth = _sim.simulate_panel(params=params, seed=seed, cities=cities, years=years)
     p = truth.params
-    st, va, _ = _sim._build_state(p, seed, truth.latent.index.get_level_values("year").unique().sort_values())
+    st, va, _ = _sim._build_state(p, seed, years, cities=cities)
+    cities_ = cities
     cities = list(st.reg.index)
     lat = {k: truth.latent[k].unstack("city")[cities].to_numpy() for k in ("VA", "FN", "AG", "SY", "P", "X", "q")}
     beta = latent_marginal(st, p, va, h_latent)
@@ -319,6 +356,8 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
         "spillover": fe(beta["spillover"], X, [logpop]),
         "c_below": fe(beta["c"], X * below, [X * ~below, logpop], inside=below),
         "c_above": fe(beta["c"], X * ~below, [X * below, logpop], inside=~below),
+        "c_prime_below": fe(beta["c_prime"], X * below, [X * ~below, FN, AG, logpop], inside=below),
+        "c_prime_above": fe(beta["c_prime"], X * ~below, [X * below, FN, AG, logpop], inside=~below),
         "pi_S": fe(beta["pi_S"], SY, [AG, logpop]), "pi_A": fe(beta["pi_A"], AG, [SY, logpop]),
         "kappa_S": fe(beta["kappa_S"], SY, [P, logpop]), "kappa_P": float(p.kappa_P),
         "productivity": fe(beta["productivity"], X, [logpop]),
@@ -328,7 +367,8 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
               "c_rest": ("VA", "SY"), "a1": ("VA", "FN"), "a2": ("VA", "AG"), "a_agglomeration": ("VA", "AG"),
               "c_prime": ("VA", "SY"), "b1": ("FN", "SY"), "b_flows": ("FN", "SY"), "b2": ("AG", "SY"),
               "b_agglomeration": ("AG", "SY"), "d21": ("FN", "AG"), "spillover": ("VA", "SY"),
-              "c_below": ("VA", "SY"), "c_above": ("VA", "SY"), "pi_S": ("SY", "P"), "pi_A": ("AG", "P"),
+              "c_below": ("VA", "SY"), "c_above": ("VA", "SY"), "c_prime_below": ("VA", "SY"),
+              "c_prime_above": ("VA", "SY"), "pi_S": ("SY", "P"), "pi_A": ("AG", "P"),
               "kappa_S": ("SY", "X"), "kappa_P": ("P", "X"), "productivity": ("VA", "P"),
               "competitiveness": ("VA", "X")}
     latent_std = {k: v * sd[reg_of[k][0]] / sd[reg_of[k][1]] for k, v in raw.items()}
@@ -343,7 +383,7 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
 
     meas = {k: np.nan for k in latent_std}
     if measured:
-        meas = _measured_truths(params, seed, va, st, cities, prd, below, h_measured)
+        meas = _measured_truths(p, seed, va, st, cities, prd, below, h_measured, city_set=cities_, years=years)
     one_sd = truth.effects["std"]
     one_sd_for = {"c": "total", "c_prd": "total_prd", "c_rest": "total_rest", "a1": "a_flows",
                   "a_agglomeration": "a_agglomeration", "c_prime": "direct", "a1b1": "via_flows",
@@ -362,7 +402,7 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
                           h={"latent": h_latent, "measured": h_measured}, seed=seed)
 
 
-def _measured_truths(params, seed, va, st, cities, prd, below, h) -> dict:
+def _measured_truths(params, seed, va, st, cities, prd, below, h, city_set=None, years=_sim.YEARS) -> dict:
     # a city whose share comes close to 1 gets a smaller bump (half its distance to 1): every
     # truth below is a ratio of construct changes, so the bump's size cancels
     h_va = np.minimum(h, 0.5 * (1.0 - va.max(axis=0)))
@@ -370,12 +410,25 @@ def _measured_truths(params, seed, va, st, cities, prd, below, h) -> dict:
     # spillovers: one city bumped in all years (changes in other cities' synergy, a construct
     # observed as it is); every own-city slope: city-years one at a time, within-transformed
     for target in ("VA", "SY"):
-        runs[target], base = measured_changes(params, seed, target, h_va if target == "VA" else h, cities)
+        runs[target], base = measured_changes(params, seed, target, h_va if target == "VA" else h, cities,
+                                              city_set=city_set, years=years)
     sd = {c: base[c].std(ddof=0) for c in MEASURED}                    # factual panel's SDs
     z = {c: _wide(base, c, cities) / sd[c] for c in MEASURED}
     for target in ("VA", "FN", "AG", "SY", "P"):
-        w, _ = measured_within_changes(params, seed, target, h_va if target == "VA" else h, cities)
+        w, _ = measured_within_changes(params, seed, target, h_va if target == "VA" else h, cities,
+                                       city_set=city_set, years=years)
         d[target] = {c: v / sd[c] for c, v in w.items()}
+    # direct effect: VA bumped, latent flows and agglomeration held at their factual values (the
+    # counter-bumps undo VA's move of FN in every city and of AG through a_VA); the mediators'
+    # constructs then move only through the observation layer, e.g. wages through productivity
+    fn0 = _sim._flow_position(va, st.masses, st.logd, params.b0, params.phi)
+
+    def hold(shift):
+        dfn = _sim._flow_position(va + shift, st.masses, st.logd, params.b0, params.phi) - fn0
+        return {"FN": -dfn, "AG": -params.a_VA * shift}
+
+    w, _ = measured_within_changes(params, seed, "VA", h_va, cities, city_set=city_set, years=years, hold=hold)
+    d["VA_direct"] = {c: v / sd[c] for c, v in w.items()}
     for t in runs:
         d[t]["_others_synergy"] = runs[t]["_others_synergy"] / sd["synergy"]
         d[t]["_own_synergy_city"] = runs[t]["synergy"] / sd["synergy"]
@@ -431,6 +484,11 @@ def _measured_truths(params, seed, va, st, cities, prd, below, h) -> dict:
     for name, xr, xo, inside in (("c_below", xb, xa, below), ("c_above", xa, xb, ~below)):
         wr = fwl_residual(xr, [xo, logpop]) ** 2 * inside
         m[name] = float(np.sum(wr * V["synergy"]) / np.sum(wr * V["va_index"]))
+    Vd = d["VA_direct"]
+    for name, xr, xo, inside in (("c_prime_below", xb, xa, below), ("c_prime_above", xa, xb, ~below)):
+        wr = fwl_residual(xr, [xo, z["flow_network"], z["lq_manufacturing"], logpop]) ** 2 * inside
+        den = np.sum(wr * Vd["va_index"])
+        m[name] = float(np.sum(wr * Vd["synergy"]) / den) if den != 0 else float("nan")
     # paths of the serial model: a1 (flows on VA), a2 (agglomeration on VA holding flows), c',
     # b1 (flows holding VA and agglomeration). A VA bump moves flows and agglomeration too, so
     # c' and a2 subtract the mediators' moves at their measured slopes (linear decomposition).

@@ -6,6 +6,13 @@ the simulator) and compares. :func:`truth_comparison` is the one estimate-versus
 (the Mechanism and Findings chapters and :func:`analyse_twin` all use it); :func:`twin_panel`
 gives the panel of a twin by its seed. Used by the findings chapter (what a 21 x 13 panel can
 detect) and by the recovery tests (interval coverage).
+
+Every estimate is compared with the truth of *its own estimand*
+(:mod:`helpers.estimands`, :data:`helpers.estimands.TRUTH_FOR`): a regression-weighted marginal
+effect, not the one-SD effect averaged equally. Monte Carlo loops and the design study use the
+**latent scale** (standardised latent states; :func:`helpers.estimands.estimand_truths` with
+``measured=False``, under a second per twin); a single twin can afford the measured scale
+(``scale="measured"``, 10-30 s).
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import constructs, data, report
+from . import constructs, data, estimands, report
 from ._results import Result
-from .simulate import DEFAULT_SEED, simulate_panel
+from .simulate import DEFAULT_SEED, YEARS, simulate_panel
 
 
 #: A world in which virtual agglomeration affects nothing: no transaction-cost channel, no
@@ -39,12 +46,70 @@ def twin_panel(twin_seed: int | None = None) -> pd.DataFrame:
     return panel
 
 
+#: Rows added to :func:`helpers.report.estimates_table` for the comparison with the truth:
+#: key -> (label, results attribute path, coefficient).
+EXTRA_ROWS = {
+    "productivity_synergy": ("productivity on synergy (holding agglomeration)", ("outcomes", "productivity"),
+                             "synergy"),
+    "productivity_agglomeration": ("productivity on agglomeration (holding synergy)",
+                                   ("outcomes", "productivity"), "lq_manufacturing"),
+    "competitiveness_synergy": ("competitiveness on synergy (holding productivity)",
+                                ("outcomes", "competitiveness"), "synergy"),
+    "competitiveness_productivity": ("competitiveness on productivity (holding synergy)",
+                                     ("outcomes", "competitiveness"), "productivity"),
+}
+
+
+def estimates_with_slopes(results: report.MechanismResults) -> pd.DataFrame:
+    """:func:`helpers.report.estimates_table` plus the threshold test's regime slopes
+    (``threshold_low``, ``threshold_high``: direct slope below / above the estimated threshold,
+    Wald intervals given the threshold) and the outcome regressions' slopes (:data:`EXTRA_ROWS`),
+    each a key of :data:`helpers.estimands.TRUTH_FOR`."""
+    tab = report.estimates_table(results)
+    rows = {}
+    thr = results.threshold
+    if thr is not None and len(thr.slopes):
+        ci = thr.conf_int(0.95)
+        for key, name, label in (("threshold_low", thr.slopes.index[0], "direct slope below the threshold"),
+                                 ("threshold_high", thr.slopes.index[-1], "direct slope above the threshold")):
+            rows[key] = (label, float(thr.params[name]), float(ci.at[name, "lower"]), float(ci.at[name, "upper"]),
+                         float(thr.pvalues[name]))
+    for key, (label, (group, name), coef) in EXTRA_ROWS.items():
+        fit = getattr(results, group).get(name)
+        if fit is not None:
+            rows[key] = report._fe_row(fit, coef, label)
+    extra = pd.DataFrame.from_dict(rows, orient="index", columns=tab.columns)
+    out = pd.concat([tab, extra]) if len(extra) else tab
+    out.index.name = "key"
+    return out
+
+
+def exposure_estimate(truth) -> "models.ExposureResult":
+    """The network-externality exposure effect alpha_E of one twin (:func:`helpers.models.exposure_effect`).
+
+    Data: the twin's platform share s (logit as outcome, W s as the exposure) with its exogenous
+    shifters, infrastructure D and the instrument Z; their exposures W D, W Z instrument W s
+    (2SLS, city and year effects, SE clustered by city). The platform share is a latent state of
+    the twin: the panel has no indicator that measures it directly, so this is the estimate a
+    study would get *with* city-level participation data (what Guangdong would need; see
+    :mod:`helpers.models.exposure`). Its truth is ``TwinParams.alpha_E`` on the logit scale.
+    """
+    from . import models
+
+    lat = truth.latent.reset_index()
+    lat["logit_va"] = np.log(lat["VA"] / (1 - lat["VA"]))
+    return models.exposure_effect(lat, "logit_va", truth.W, shifters=["D", "Z"], x="VA")
+
+
 @dataclass(repr=False)
 class TruthComparison(Result):
-    """Estimates of one twin beside its true effects (see :func:`truth_comparison`).
+    """Estimates of one twin beside the truths of their own estimands (see :func:`truth_comparison`).
 
-    ``comparison``: :func:`helpers.report.compare_to_truth` (estimate, interval, true effect,
-    ``covers``, ``bias``); ``true_gamma`` and ``estimated_gamma``: the network-size threshold.
+    ``comparison``: :meth:`helpers.estimands.EstimandTruths.compare` (estimate, interval,
+    ``truth`` (name of the estimand), ``true``, ``scale``, ``covers``, ``bias``);
+    ``true_effects``: the truth of each estimate key on ``scale``; ``truths``: every
+    estimand-matched truth of the twin; ``true_gamma`` and ``estimated_gamma``: the network-size
+    threshold.
     """
 
     comparison: pd.DataFrame
@@ -52,13 +117,15 @@ class TruthComparison(Result):
     true_gamma: float
     estimated_gamma: float
     twin_seed: int | None
+    scale: str = "latent"
+    truths: estimands.EstimandTruths | None = None
 
     def sentence(self) -> str:
         """How many intervals cover the truth, and the threshold against its true value."""
         c = self.comparison
-        return (f"{int(c['covers'].sum())} of {len(c)} intervals cover the true effect (simulated twin, seed "
-                f"{self.twin_seed}). The true threshold is {self.true_gamma:.1f} broadband subscribers per 100 "
-                f"people; the estimate is {self.estimated_gamma:.1f}.")
+        return (f"{int(c['covers'].sum())} of {len(c)} intervals cover the truth of their own estimand "
+                f"({self.scale} scale; simulated twin, seed {self.twin_seed}). The true threshold is "
+                f"{self.true_gamma:.1f} broadband subscribers per 100 people; the estimate is {self.estimated_gamma:.1f}.")
 
     def summary(self) -> str:
         return ("TruthComparison (SIMULATED)\n" + self.comparison.to_string(float_format=lambda v: f"{v:.3f}")
@@ -66,8 +133,9 @@ class TruthComparison(Result):
 
 
 def truth_comparison(results: report.MechanismResults, twin_seed: int | None = None,
-                     params=None, truth=None) -> TruthComparison:
-    """Set every estimate of ``results`` beside the true effect of the quantity it estimates.
+                     params=None, truth=None, *, scale: str = "latent", truths=None,
+                     cities=None, years=YEARS) -> TruthComparison:
+    """Set every estimate of ``results`` beside the truth of the quantity it estimates.
 
     Parameters
     ----------
@@ -79,19 +147,30 @@ def truth_comparison(results: report.MechanismResults, twin_seed: int | None = N
         Its structural parameters (overrides of the defaults).
     truth : TwinTruth, optional
         The twin's truth, when the caller has it already (no re-simulation).
+    scale : {"latent", "measured"}
+        Scale of the estimand-matched truths (:mod:`helpers.estimands`): ``"latent"`` (fast) or
+        ``"measured"`` (the counterfactual pushed through the observation layer; 10-30 s).
+    truths : EstimandTruths, optional
+        Precomputed truths (e.g. cached by a chapter); must hold ``scale``.
+    cities, years
+        The twin's city set and span (as passed to :func:`helpers.simulate.simulate_panel`).
     """
     seed = DEFAULT_SEED if twin_seed is None else int(twin_seed)
     if truth is None:
-        _, truth = simulate_panel(params=params, seed=seed)
-    std = truth.effects["std"]
-    return TruthComparison(comparison=report.compare_to_truth(report.estimates_table(results), std),
-                           true_effects=std, true_gamma=float(truth.threshold["gamma"]),
-                           estimated_gamma=float(np.atleast_1d(results.threshold.gamma)[0]), twin_seed=seed)
+        _, truth = simulate_panel(params=params, seed=seed, cities=cities, years=years)
+    if truths is None:
+        truths = estimands.estimand_truths(truth.params, seed, measured=(scale == "measured"), cities=cities,
+                                           years=years, truth=truth)
+    cmp = truths.compare(estimates_with_slopes(results), scale)
+    return TruthComparison(comparison=cmp, true_effects=cmp["true"].rename(None),
+                           true_gamma=float(truth.threshold["gamma"]),
+                           estimated_gamma=float(np.atleast_1d(results.threshold.gamma)[0]), twin_seed=seed,
+                           scale=scale, truths=truths)
 
 
 @dataclass(repr=False)
 class TwinAnalysis(Result):
-    """One twin, analysed: results, comparison with the truth, verdicts."""
+    """One twin, analysed: results, comparison with the truths of the estimands (latent scale), verdicts."""
 
     results: report.MechanismResults
     comparison: pd.DataFrame
@@ -119,6 +198,8 @@ def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 19
         Bootstrap replications (see :func:`helpers.report.run_mechanism`).
     boot_seed : int
         Seed of the estimators' bootstraps.
+
+    The comparison uses the latent-scale estimand-matched truths (:func:`truth_comparison`).
     """
     panel, truth = simulate_panel(params=params, seed=twin_seed)
     panel = data.validate_panel(panel, source=f"twin seed {twin_seed}", unit_checks=False)  # no typed units
@@ -139,9 +220,10 @@ class MonteCarloResult(Result):
     detection : DataFrame
         Share of twins in which each hypothesis is supported / inconclusive / contradicted.
     coverage : Series
-        Share of twins in which each estimate's 95% interval covers its true effect.
+        Share of twins in which each estimate's 95% interval covers the truth of its own
+        estimand (latent scale).
     mean_estimate, mean_true : Series
-        Average estimate and average true effect per quantity (standardised units).
+        Average estimate and average truth per quantity (standardised units, latent scale).
     n_reps : int
     params : dict
         The twin parameters that differ from the defaults.
@@ -153,10 +235,11 @@ class MonteCarloResult(Result):
     mean_true: pd.Series
     n_reps: int
     params: dict = field(default_factory=dict)
+    comparisons: pd.DataFrame | None = None
 
     def summary(self) -> str:
         t = pd.DataFrame({"coverage": self.coverage, "mean estimate": self.mean_estimate,
-                          "mean true": self.mean_true})
+                          "mean true (latent scale)": self.mean_true})
         return (f"Monte Carlo over {self.n_reps} simulated twins (SIMULATED; params {self.params or 'default'})\n"
                 + self.detection.to_string(float_format=lambda v: f"{v:.2f}") + "\n\n"
                 + t.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -164,7 +247,7 @@ class MonteCarloResult(Result):
 
 def _one(params, seed, n_boot, threshold_boot):
     a = analyse_twin(params, twin_seed=seed, n_boot=n_boot, threshold_boot=threshold_boot, boot_seed=seed)
-    return a.verdicts["verdict"].rename(seed), a.comparison[["estimate", "true", "covers"]]
+    return a.verdicts["verdict"].rename(seed), a.comparison[["estimate", "ci_low", "ci_high", "true", "covers"]]
 
 
 def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 199, threshold_boot: int = 49,
@@ -173,7 +256,8 @@ def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 
 
     Each twin has the same structure and new shocks, so the shares of twins in which a
     hypothesis is declared supported estimate the power of the whole study, and the shares of
-    intervals that cover the truth estimate their actual coverage. With ``n_reps`` twins a
+    intervals that cover the truth of their own estimand (latent scale, :func:`truth_comparison`)
+    estimate their actual coverage. With ``n_reps`` twins a
     share p has Monte Carlo standard error sqrt(p (1 - p) / n_reps).
 
     Parameters
@@ -210,11 +294,13 @@ def monte_carlo(n_reps: int, params=None, *, first_seed: int = 1, n_boot: int = 
     comp = pd.concat({s: c for s, (_, c) in zip(seeds, out)}, names=["twin", "key"])
     levels = ["supported", "inconclusive", "contradicted"]
     detection = pd.DataFrame({lvl: (verdicts == lvl).mean(axis=1) for lvl in levels})
+    # a truth that is NaN (an empty group) counts as neither covered nor missed
+    comp["covers"] = comp["covers"].astype(float).where(comp["true"].notna())
     by_key = comp.groupby(level="key", sort=False)
     return MonteCarloResult(
         detection=detection, coverage=by_key["covers"].mean().astype(float),
         mean_estimate=by_key["estimate"].mean(), mean_true=by_key["true"].mean(), n_reps=n_reps,
-        params=dict(params or {}),
+        params=dict(params or {}), comparisons=comp,
     )
 
 
@@ -321,15 +407,24 @@ def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: i
         ``H1`` .. ``H5``: the hypothesis was declared supported (:func:`helpers.report.hypothesis_verdicts`);
         for every estimate of :func:`helpers.report.estimates_table`: ``est_<key>`` and
         ``sig_<key>`` (its 95% interval lies above zero: the estimate's own power); for every
-        estimate with a true effect (:data:`helpers.report.TRUTH_FOR`): ``true_<key>`` and
-        ``covers_<key>`` (1.0 / 0.0, NaN when the set has no city of the estimand, e.g. no PRD
-        city); ``gamma_hat`` / ``gamma_true``: the network-size threshold.
+        estimate with an estimand-matched truth (:data:`helpers.estimands.TRUTH_FOR`, which also
+        covers the threshold's regime slopes ``threshold_low`` / ``threshold_high`` and the outcome
+        slopes of :data:`EXTRA_ROWS`): ``true_<key>`` and ``covers_<key>`` (1.0 / 0.0, NaN when
+        the truth is undefined for the set, e.g. no PRD city or no city-year above the threshold);
+        ``gamma_hat`` / ``gamma_true``: the network-size threshold; the exposure channel
+        (:func:`exposure_estimate`): ``est_alpha_E``, ``sig_alpha_E``, ``true_alpha_E``,
+        ``covers_alpha_E``.
 
     Notes
     -----
-    Truths are the twin's standardised latent-scale effects, as in :func:`truth_comparison`.
-    The measured-scale truths of :mod:`helpers.estimands` match the estimands more closely but
-    cost many counterfactual re-simulations per twin, too slow for a study of thousands of twins.
+    Truths are the estimand-matched truths on the **latent scale**
+    (:func:`helpers.estimands.estimand_truths` with ``measured=False``: regression-weighted
+    marginal effects between standardised latent states), as in :func:`truth_comparison`. The
+    measured-scale truths cost many counterfactual re-simulations per twin, too slow for a study
+    of thousands of twins. The transaction-cost parameter phi is *not* scored here: its gravity
+    estimate (:func:`helpers.models.transaction_cost_phi` on :func:`helpers.twin_flows.simulate_flows`)
+    costs about 0.6 s per twin at 21 cities, above the study's 0.3 s budget per twin.
+    Column names are a stable interface of the design study (:mod:`helpers.design`).
     """
     from . import cities as _cities
 
@@ -338,6 +433,7 @@ def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: i
     cs = None if int(n_cities) == 21 else _cities.city_set("sample", n=int(n_cities), seed=int(seed))
     years = range(2011, 2011 + int(n_years))
     params = dict(NO_EFFECT) if world == "null" else None
+    years = tuple(years)
     panel, truth = simulate_panel(params=params, seed=int(seed), years=years, cities=cs)
     if cs is None:   # the registry's own checks (Guangdong's 21 cities)
         panel = data.validate_panel(panel, source=f"twin seed {seed}", unit_checks=False)
@@ -352,11 +448,21 @@ def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: i
     for key in tab.index:
         row[f"est_{key}"] = float(tab.at[key, "estimate"])
         row[f"sig_{key}"] = bool(tab.at[key, "ci_low"] > 0)
-    cmp = truth_comparison(res, seed, truth=truth).comparison
+    cmp = truth_comparison(res, seed, truth=truth, cities=cs, years=years).comparison
     for key in cmp.index:
         t = float(cmp.at[key, "true"])
         row[f"true_{key}"] = t
         row[f"covers_{key}"] = float(cmp.at[key, "covers"]) if np.isfinite(t) else float("nan")
     row["gamma_hat"] = float(np.atleast_1d(res.threshold.gamma)[0])
     row["gamma_true"] = float(truth.threshold["gamma"])
+    try:
+        ex = exposure_estimate(truth)
+        a_true = float(truth.params.alpha_E)
+        row["est_alpha_E"] = float(ex.alpha_E)
+        row["sig_alpha_E"] = bool(ex.ci[0] > 0)
+        row["true_alpha_E"] = a_true
+        row["covers_alpha_E"] = float(ex.ci[0] <= a_true <= ex.ci[1])
+    except (ValueError, np.linalg.LinAlgError):   # e.g. too few cities or years for 2SLS
+        row.update(est_alpha_E=float("nan"), sig_alpha_E=False, true_alpha_E=float(truth.params.alpha_E),
+                   covers_alpha_E=float("nan"))
     return row

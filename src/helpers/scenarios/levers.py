@@ -38,7 +38,7 @@ GBA_NODES.attrs["sources"] = {
 PARAM_RANGES = pd.DataFrame(
     [
         ("alpha_D", 2.0, 4.0, "(3) infrastructure -> participation"),
-        ("alpha_N", 1.0, 3.0, "(3) network externality (tipping when large)"),
+        ("alpha_N", 0.6, 1.4, "(3) province-wide network externality (tipping when large)"),
         ("phi", 0.4, 0.75, "(4) friction cut by joint participation"),
         ("b0", 1.5, 2.5, "(4) distance decay of flows"),
         ("a_FN", 0.2, 0.5, "(5) flows -> agglomeration"),
