@@ -44,7 +44,7 @@ N_GRID = (21, 50, 100, 200, 336)
 T_GRID = (8, 13, 20)
 #: Twins per cell by city count: chosen so that the whole study runs in about 35 minutes on
 #: two cores (tools/bench_design.py measures the per-twin cost by N).
-REPS = {21: 200, 50: 200, 100: 150, 200: 100, 336: 60}
+REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
 #: Analysis options of every twin (bootstrap sizes of :func:`helpers.report.run_mechanism`).
 OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
