@@ -67,6 +67,16 @@ def test_false_positive_and_coverage_sentences_read_the_numbers():
     assert "0.75 (total effect, PRD cities) to 1.00 (total effect c (two-way FE))" in s
 
 
+def test_a_channel_present_in_both_worlds_is_no_false_positive():
+    rows = _rows()
+    rows["true_alpha_E"] = 1.0                       # the exposure channel exists in the null world too
+    rows["true_total"] = np.where(rows["world"] == "null", 0.0, 0.3)
+    zero, other = power.null_columns(rows, ["H1", "sig_total", "sig_alpha_E"])
+    assert zero == ["H1", "sig_total"] and other == ["sig_alpha_E"]
+    s = power.false_positive_sentence(rows, ["H1", "sig_total", "sig_alpha_E"])
+    assert "over 4 cells and measures" in s and "Not counted, because their truth is not zero" in s
+
+
 def test_labels():
     assert power.label("H2").startswith("H2: part of the effect runs through factor-flow")
     assert power.label("H2", short=True) == "H2"

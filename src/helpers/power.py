@@ -292,10 +292,30 @@ def design_sentence(name: str, rec: pd.Series, target: float = TARGET) -> str:
             f"{rec['best_share']:.2f} with {rec['best_design']}.")
 
 
+def null_columns(rows: pd.DataFrame, columns) -> tuple[list, list]:
+    """Split ``columns`` into those whose truth is zero in the no-effect world (a supported
+    verdict there is a false positive) and those whose truth is not (e.g. the exposure channel
+    of participation, which exists in both worlds). An estimate's truth is its ``true_<key>``
+    column; a column without one (the hypotheses, all about effects of virtual agglomeration)
+    counts as zero."""
+    null = rows[rows["world"] == "null"]
+    zero, other = [], []
+    for c in columns:
+        key = c.split("_", 1)[1] if c.startswith(("sig_", "covers_")) else None
+        t = null.get(f"true_{key}") if key else None
+        if t is None or not (pd.to_numeric(t, errors="coerce").abs() > 1e-9).any():
+            zero.append(c)
+        else:
+            other.append(c)
+    return zero, other
+
+
 def false_positive_sentence(rows: pd.DataFrame, columns, level: float = 0.05) -> str:
     """Generated sentence on the null world: the largest false-positive rate over the grid's
-    cells and measures, against the nominal level (two Monte Carlo SEs as the yardstick)."""
-    long = power_long(rows[rows["world"] == "null"], columns).dropna(subset=["share"])
+    cells and measures whose truth is zero there (:func:`null_columns`), against the nominal
+    level (two Monte Carlo SEs as the yardstick)."""
+    columns, nonzero = null_columns(rows, columns)
+    long = power_long(rows[rows["world"] == "null"], columns).dropna(subset=["share"]) if columns else pd.DataFrame()
     if long.empty:
         return "The stored study has no twin of the no-effect world."
     worst = long.sort_values("share", ascending=False).iloc[0]
@@ -304,10 +324,12 @@ def false_positive_sentence(rows: pd.DataFrame, columns, level: float = 0.05) ->
             f"{worst['share']:.3f} ({label(worst['measure'], short=True)}, {int(worst['n_cities'])} cities x "
             f"{int(worst['n_years'])} "
             f"years; Monte Carlo SE {worst['mc_se']:.3f}); the mean is {long['share'].mean():.3f}.")
+    tail = ("" if not nonzero else " Not counted, because their truth is not zero in that world either: "
+            + "; ".join(label(c, short=True) for c in nonzero) + ".")
     if above.empty:
-        return head + f" No cell exceeds the nominal {level:.0%} by more than two Monte Carlo SEs."
+        return head + f" No cell exceeds the nominal {level:.0%} by more than two Monte Carlo SEs." + tail
     return (head + f" {len(above)} of {len(long)} exceed the nominal {level:.0%} by more than two Monte "
-            f"Carlo SEs: " + "; ".join(label(m, short=True) for m in dict.fromkeys(above["measure"])) + ".")
+            f"Carlo SEs: " + "; ".join(label(m, short=True) for m in dict.fromkeys(above["measure"])) + "." + tail)
 
 
 def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95) -> str:
