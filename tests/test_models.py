@@ -481,11 +481,15 @@ def test_moran_normality_moments_equal_esda():
     import esda
     import libpysal
 
-    W = data.inverse_distance_weights(power=2.0)
+    Wd = data.inverse_distance_weights(power=2.0)
+    # sparse binary neighbours (the 4 nearest-weighted, symmetrised) for the binary transformation
+    near = (Wd.to_numpy() >= np.sort(Wd.to_numpy(), axis=1)[:, [-4]]).astype(float)
+    Wb = pd.DataFrame(np.maximum(near, near.T), index=Wd.index, columns=Wd.index)
     rng = np.random.default_rng(4)
-    wide = pd.DataFrame(rng.normal(size=(4, 21)), columns=W.index, index=range(4))
-    for transformation in ("r", "b"):
+    wide = pd.DataFrame(rng.normal(size=(4, 21)), columns=Wd.index, index=range(4))
+    for transformation, W in (("r", Wd), ("b", Wb), ("r", Wb)):
         r = models.moran(wide, W, permutations=0, transformation=transformation)
+        assert np.isfinite(r.z_norm).all()
         w = libpysal.weights.full2W(W.to_numpy(), ids=list(W.index))
         for k, v in wide.iterrows():
             m = esda.Moran(v.to_numpy(), w, transformation=transformation, permutations=0)

@@ -188,6 +188,8 @@ def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 19
                  wild_boot: int = 0, boot_seed: int = 0) -> TwinAnalysis:
     """Simulate a twin with ``params`` and ``twin_seed``, measure, estimate, compare with its truth.
 
+    The comparison uses the latent-scale estimand-matched truths (:func:`truth_comparison`).
+
     Parameters
     ----------
     params : dict or TwinParams, optional
@@ -198,8 +200,6 @@ def analyse_twin(params=None, *, twin_seed: int = DEFAULT_SEED, n_boot: int = 19
         Bootstrap replications (see :func:`helpers.report.run_mechanism`).
     boot_seed : int
         Seed of the estimators' bootstraps.
-
-    The comparison uses the latent-scale estimand-matched truths (:func:`truth_comparison`).
     """
     panel, truth = simulate_panel(params=params, seed=twin_seed)
     panel = data.validate_panel(panel, source=f"twin seed {twin_seed}", unit_checks=False)  # no typed units
