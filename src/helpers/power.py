@@ -425,7 +425,9 @@ def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: 
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel or ("power" if world == "effect" else "false-positive rate"))
-    for ax in axes[-1, :]:
+    for ax in axes.ravel()[:len(measures)]:
+        ax.xaxis.set_tick_params(labelbottom=True)   # a panel above an empty slot keeps its axis
+    for ax in axes.ravel()[max(0, len(measures) - axes.shape[1]):len(measures)]:
         ax.set_xlabel("cities N")
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(f"SIMULATED design study ({world} world): share of twins, +-2 Monte Carlo SE", fontsize=10)
