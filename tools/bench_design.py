@@ -66,7 +66,7 @@ def speedup(n_twins: int, trials: int = 3) -> dict:
     from distributed import Client, LocalCluster
 
     cells = [design.Cell(21, 13, "effect")]
-    clusters = {w: LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None)
+    clusters = {w: LocalCluster(n_workers=w, threads_per_worker=1, processes=True, **design.LOCAL_CLUSTER_OPTIONS)
                 for w in (1, 2)}
     clients = {w: Client(c) for w, c in clusters.items()}
     out = {1: [], 2: []}

@@ -137,6 +137,11 @@ class DesignStudy(Result):
                 f" -- SIMULATED twins; results in {self.out_dir}")
 
 
+#: No dashboard, and the scheduler's HTTP server on a free port: with ``dashboard_address=None``
+#: alone it still tries port 8787 and warns on stderr when another cluster holds it.
+LOCAL_CLUSTER_OPTIONS = {"dashboard_address": None, "scheduler_kwargs": {"dashboard": False, "dashboard_address": ":0"}}
+
+
 def _client(scheduler, n_workers):
     from distributed import Client, LocalCluster
 
@@ -144,7 +149,7 @@ def _client(scheduler, n_workers):
         return Client(scheduler), None
     n = n_workers or os.cpu_count() or 1
     # one single-threaded process per core: the estimators are NumPy-bound and hold the GIL often
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, **LOCAL_CLUSTER_OPTIONS)
     return Client(cluster), cluster
 
 
