@@ -14,6 +14,7 @@ CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
 HELPERS := $(sort $(wildcard src/helpers/*.py src/helpers/*/*.py))
 DATA := $(sort $(wildcard data/*.csv))
+POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
   $(sort $(wildcard _ext/*.py _static/*))
 
@@ -24,7 +25,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast env data accounts bench lock clean pdf html-ci
+.PHONY: book test test-fast env data accounts bench bench-design power lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -90,6 +91,9 @@ $(STAGE)/%: %
 	@mkdir -p $(dir $@)
 	cp -p $< $@
 
+# The design-study chapter reads the stored study: re-execute it when the study changes.
+$(STAGE)/chapters/08_study_size.ipynb _build/ci/chapters/08_study_size.ipynb: $(POWER)
+
 # Regenerate the bundled simulated twin (byte-identical for the same generator version and seed).
 data: $(STAMP)
 	$(BIN)/python -m helpers.simulate --write data/guangdong_twin_panel.csv
@@ -101,6 +105,17 @@ accounts: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py
+
+# Cost of one design-study twin by N and T, and the speed-up of 2 Dask workers over 1
+# (writes data/power/benchmark.csv, which the design chapter reads).
+bench-design: $(STAMP)
+	$(BIN)/python tools/bench_design.py
+
+# The design study of the chapter "How large must a study be?" (Dask; a LocalCluster sized to the
+# machine; about 35 minutes on 2 cores). Finished cells in data/power are skipped; a changed
+# generator version recomputes them. Options: make power POWER_ARGS="--scheduler tcp://host:8786".
+power: $(STAMP)
+	$(BIN)/python -m helpers.design run --out data/power $(POWER_ARGS)
 
 # Re-resolve the lock from requirements.in (needs network to PyPI).
 lock:

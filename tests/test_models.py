@@ -476,6 +476,27 @@ def test_moran_closed_form_and_reproducible_permutations():
     assert ((r["p_sim"] > 0) & (r["p_sim"] <= 1)).all()
 
 
+def test_moran_normality_moments_equal_esda():
+    # the moments are computed once for all periods: every period's statistic equals esda.Moran's
+    import esda
+    import libpysal
+
+    Wd = data.inverse_distance_weights(power=2.0)
+    # sparse binary neighbours (the 4 nearest-weighted, symmetrised) for the binary transformation
+    near = (Wd.to_numpy() >= np.sort(Wd.to_numpy(), axis=1)[:, [-4]]).astype(float)
+    Wb = pd.DataFrame(np.maximum(near, near.T), index=Wd.index, columns=Wd.index)
+    rng = np.random.default_rng(4)
+    wide = pd.DataFrame(rng.normal(size=(4, 21)), columns=Wd.index, index=range(4))
+    for transformation, W in (("r", Wd), ("b", Wb), ("r", Wb)):
+        r = models.moran(wide, W, permutations=0, transformation=transformation)
+        assert np.isfinite(r.z_norm).all()
+        w = libpysal.weights.full2W(W.to_numpy(), ids=list(W.index))
+        for k, v in wide.iterrows():
+            m = esda.Moran(v.to_numpy(), w, transformation=transformation, permutations=0)
+            np.testing.assert_allclose([r.I[k], r.expected[k], r.z_norm[k], r.p_norm[k]],
+                                       [m.I, m.EI, m.z_norm, m.p_norm], rtol=1e-10)
+
+
 # ---------------------------------------------------------------------------- 2SLS
 def test_iv_just_identified_equals_the_ratio_of_covariances(z):
     r = models.iv_2sls(z, "synergy", "va_index", "instrument")

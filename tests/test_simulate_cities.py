@@ -136,6 +136,6 @@ def test_true_effects_in_chunks_equal_one_batch(monkeypatch):
     # large sets solve the counterfactuals in chunks of treated cities: same numbers
     cs = cities.city_set("sample", n=40, seed=2)
     one = simulate.simulate_panel(seed=5, cities=cs, years=range(2011, 2016))[1].effects
-    monkeypatch.setattr(simulate._model, "_BATCH_ELEMENTS", 3 * 5 * 40 * 40)   # chunks of 3 cities
+    monkeypatch.setattr(simulate._model, "_BATCH_ELEMENTS", 3 * 5 * 40)   # chunks of 3 treated cities (T x N each)
     chunked = simulate.simulate_panel(seed=5, cities=cs, years=range(2011, 2016))[1].effects
     np.testing.assert_allclose(chunked[["raw", "std"]].to_numpy(), one[["raw", "std"]].to_numpy(), rtol=1e-12)

@@ -16,9 +16,14 @@ Engineering:
   coordinates (N, T, world, replicate) by :class:`numpy.random.SeedSequence`, never from the
   order in which workers finish, so 1 or 20 workers give identical tables.
 - **Resumable.** Each finished cell is one Parquet file ``<N>x<T>-<world>.parquet`` whose
-  metadata carries the study's *fingerprint* (generator version, analysis settings, number of
+  metadata carries the cell's *fingerprint* (generator version, analysis settings, number of
   twins, study seed). A rerun skips cells whose file has the same fingerprint and recomputes the
   others, so a changed generator version invalidates them.
+- **One BLAS thread per worker.** Each twin runs under ``threadpoolctl.threadpool_limits(1)``, so
+  worker processes do not fight over the cores with multi-threaded linear algebra.
+
+The command line (``python -m helpers.design run ...``, see :func:`main`) runs the book's own
+study (:mod:`helpers.power`).
 
 This module never imports :mod:`helpers.simulate` itself: the per-twin function is passed in
 (``helpers.experiments.design_twin`` in the book), so the runner is reusable for any study.
@@ -103,8 +108,15 @@ def _write_cell(path: Path, rows: pd.DataFrame, fp: str) -> None:
     os.replace(tmp, path)  # atomic: a killed run never leaves a file that looks finished
 
 
-def _run_one(analyse: Callable, cell: Cell, rep: int, seed: int, options: dict) -> dict:
-    row = analyse(n_cities=cell.n_cities, n_years=cell.n_years, world=cell.world, seed=seed, **options)
+def _run_one(analyse: Callable, cell: Cell, rep: int, seed: int, options: dict, blas_threads: int | None = 1) -> dict:
+    if blas_threads is None:
+        row = analyse(n_cities=cell.n_cities, n_years=cell.n_years, world=cell.world, seed=seed, **options)
+    else:
+        from threadpoolctl import threadpool_limits
+
+        # one process per core: multi-threaded BLAS inside each would oversubscribe the cores
+        with threadpool_limits(limits=blas_threads):
+            row = analyse(n_cities=cell.n_cities, n_years=cell.n_years, world=cell.world, seed=seed, **options)
     return {"n_cities": cell.n_cities, "n_years": cell.n_years, "world": cell.world, "rep": rep,
             "seed": seed, **row}
 
@@ -125,6 +137,11 @@ class DesignStudy(Result):
                 f" -- SIMULATED twins; results in {self.out_dir}")
 
 
+#: No dashboard, and the scheduler's HTTP server on a free port: with ``dashboard_address=None``
+#: alone it still tries port 8787 and warns on stderr when another cluster holds it.
+LOCAL_CLUSTER_OPTIONS = {"dashboard_address": None, "scheduler_kwargs": {"dashboard": False, "dashboard_address": ":0"}}
+
+
 def _client(scheduler, n_workers):
     from distributed import Client, LocalCluster
 
@@ -132,13 +149,35 @@ def _client(scheduler, n_workers):
         return Client(scheduler), None
     n = n_workers or os.cpu_count() or 1
     # one single-threaded process per core: the estimators are NumPy-bound and hold the GIL often
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, **LOCAL_CLUSTER_OPTIONS)
     return Client(cluster), cluster
 
 
-def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps: int, study_seed: int = 20261122,
+def reps_of(reps, cell: Cell) -> int:
+    """Twins in ``cell``: ``reps`` is a number, a mapping N -> number, or a function of the cell."""
+    if callable(reps):
+        r = reps(cell)
+    elif isinstance(reps, dict):
+        if cell.n_cities not in reps:
+            raise ValueError(f"reps: no number of twins for {cell.n_cities} cities (have {sorted(reps)})")
+        r = reps[cell.n_cities]
+    else:
+        r = reps
+    if int(r) != r or r < 1:
+        raise ValueError(f"reps: cell {cell.name} needs a positive whole number of twins, got {r!r}")
+    return int(r)
+
+
+def cell_fingerprint(cell: Cell, analyse: Callable, reps, study_seed: int, settings: dict | None,
+                     options: dict | None) -> str:
+    """Fingerprint of one cell's stored results: everything that defines them."""
+    return fingerprint({"settings": settings or {}, "options": dict(options or {}), "reps": reps_of(reps, cell),
+                        "study_seed": study_seed, "analyse": f"{analyse.__module__}.{analyse.__qualname__}"})
+
+
+def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = 20261122,
               settings: dict | None = None, options: dict | None = None, scheduler=None,
-              n_workers: int | None = None, progress: bool = True) -> DesignStudy:
+              n_workers: int | None = None, progress: bool = True, blas_threads: int | None = 1) -> DesignStudy:
     """Run (or resume) a design study on Dask and return every twin's row.
 
     Parameters
@@ -151,8 +190,9 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps: int, s
     out_dir : path
         Folder of the per-cell Parquet files (created if absent; existing files are only
         replaced when their fingerprint differs).
-    reps : int
-        Twins per cell.
+    reps : int, dict or callable
+        Twins per cell: one number, a mapping N -> number (fewer twins for the costly large
+        designs), or a function of the :class:`Cell`.
     study_seed : int
         Seed of the whole study; each twin's seed comes from :func:`twin_seed`.
     settings : dict, optional
@@ -165,26 +205,35 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps: int, s
         LocalCluster with ``n_workers`` single-threaded processes (default: one per core).
     progress : bool
         Show a tqdm bar over finished twins.
+    blas_threads : int or None
+        BLAS threads per twin (threadpoolctl; default 1, as each worker process has one core).
+        ``None`` leaves the libraries' own setting.
     """
     cells, options = list(cells), dict(options or {})
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    fp = fingerprint({"settings": settings or {}, "options": options, "reps": reps, "study_seed": study_seed,
-                      "analyse": f"{analyse.__module__}.{analyse.__qualname__}"})
-    todo = [c for c in cells if _stored_fingerprint(_cell_path(out_dir, c)) != fp]
+    fps = {c: cell_fingerprint(c, analyse, reps, study_seed, settings, options) for c in cells}
+    todo = [c for c in cells if _stored_fingerprint(_cell_path(out_dir, c)) != fps[c]]
     skipped = [c for c in cells if c not in todo]
     t0 = time.perf_counter()
     if todo:
-        _compute(todo, analyse, out_dir, reps, study_seed, options, fp, scheduler, n_workers, progress)
+        _compute(todo, analyse, out_dir, {c: reps_of(reps, c) for c in todo}, study_seed, options, fps,
+                 scheduler, n_workers, progress, blas_threads)
     rows = pd.concat([pd.read_parquet(_cell_path(out_dir, c)) for c in cells], ignore_index=True)
     rows.attrs["simulated"] = True
     return DesignStudy(rows=rows, out_dir=out_dir, computed=[c.name for c in todo],
                        skipped=[c.name for c in skipped], seconds=time.perf_counter() - t0)
 
 
-def _compute(todo, analyse, out_dir, reps, study_seed, options, fp, scheduler, n_workers, progress):
+def _compute(todo, analyse, out_dir, reps, study_seed, options, fps, scheduler, n_workers, progress, blas_threads):
+    import warnings
+
     from distributed import Client, as_completed
-    from tqdm.auto import tqdm
+
+    with warnings.catch_warnings():
+        # tqdm.auto warns inside Jupyter when ipywidgets is absent (then it falls back to text)
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from tqdm.auto import tqdm
 
     if isinstance(scheduler, Client):
         client, cluster = scheduler, None
@@ -194,9 +243,9 @@ def _compute(todo, analyse, out_dir, reps, study_seed, options, fp, scheduler, n
         futures, owner = [], {}
         # biggest designs first: they take longest, so the pool does not idle at the end
         for cell in sorted(todo, key=lambda c: -c.n_cities * c.n_years):
-            for rep in range(reps):
+            for rep in range(reps[cell]):
                 f = client.submit(_run_one, analyse, cell, rep, twin_seed(study_seed, cell, rep), options,
-                                  pure=False)
+                                  blas_threads, pure=False)
                 futures.append(f)
                 owner[f.key] = cell
         pending = {c: [] for c in todo}
@@ -205,9 +254,9 @@ def _compute(todo, analyse, out_dir, reps, study_seed, options, fp, scheduler, n
             cell = owner[fut.key]
             pending[cell].append(fut.result())
             bar.update()
-            if len(pending[cell]) == reps:  # a cell is written as soon as its last twin is in
+            if len(pending[cell]) == reps[cell]:  # a cell is written as soon as its last twin is in
                 rows = pd.DataFrame(pending.pop(cell)).sort_values("rep").reset_index(drop=True)
-                _write_cell(_cell_path(out_dir, cell), rows, fp)
+                _write_cell(_cell_path(out_dir, cell), rows, fps[cell])
         bar.close()
     finally:
         if cluster is not None:
@@ -275,3 +324,56 @@ def toy_twin(n_cities: int, n_years: int, world: str, seed: int, effect: float =
     half = stats.norm.ppf(0.975) / np.sqrt(x.size)
     return {"supported": bool(abs(z) > stats.norm.ppf(0.975)),
             "covers": bool(x.mean() - half <= delta <= x.mean() + half), "estimate": float(x.mean())}
+
+
+def _parse_reps(text: str | None):
+    # "200" or "21:200,50:200,336:40"
+    if text is None:
+        return None
+    if ":" not in text:
+        return int(text)
+    return {int(k): int(v) for k, v in (part.split(":") for part in text.split(","))}
+
+
+def main(argv=None) -> int:
+    """``python -m helpers.design run [options]``: run (or resume) the book's design study.
+
+    Options: ``--out DIR`` (default ``data/power`` of the repository), ``--scheduler tcp://...``
+    (default a LocalCluster sized to the machine), ``--workers N`` (LocalCluster workers),
+    ``--reps R`` or ``--reps 21:200,50:200,...`` (default :data:`helpers.power.REPS`),
+    ``--cities 21 50 ...`` and ``--years 8 13 ...`` (default the book's grid), ``--worlds``,
+    ``--no-progress``. Prints the cells computed and reused and the wall time.
+    """
+    import argparse
+
+    from . import power
+
+    ap = argparse.ArgumentParser(prog="python -m helpers.design",
+                                 description="Run (or resume) the book's design study on Dask (SIMULATED twins).")
+    sub = ap.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run or resume the study; finished cells are skipped")
+    r.add_argument("--out", type=Path, default=None, help="folder of the per-cell Parquet files (default data/power)")
+    r.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 "
+                   "(default: a LocalCluster on this machine)")
+    r.add_argument("--workers", type=int, default=None, help="LocalCluster workers (default: one per core)")
+    r.add_argument("--reps", default=None, help="twins per cell: a number, or N:R pairs like 21:200,336:40 "
+                   "(default: helpers.power.REPS)")
+    r.add_argument("--cities", type=int, nargs="+", default=list(power.N_GRID), help="city counts N")
+    r.add_argument("--years", type=int, nargs="+", default=list(power.T_GRID), help="year counts T")
+    r.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=WORLDS)
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    if args.scheduler is not None and args.workers is not None:
+        ap.error("--workers sizes the local cluster; with --scheduler the cluster's own workers are used")
+    out = args.out if args.out is not None else power.default_store()
+    t0 = time.perf_counter()
+    study = power.run(out, n_grid=args.cities, t_grid=args.years, worlds=args.worlds, reps=_parse_reps(args.reps),
+                      scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
+    wall = time.perf_counter() - t0
+    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, "
+          f"{len(study.rows)} twins in {out} -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

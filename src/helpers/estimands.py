@@ -73,7 +73,7 @@ TRUTH_FOR = {
     "total_topsis": ("c_topsis", "as c, regressor the TOPSIS index"),
     "total_iv": ("c_iv", "2SLS: instrument-weighted (z~ x~) own-city marginal effect"),
     "prd": ("c_prd", "FE slope within Pearl River Delta cities"),
-    "rest": ("c_rest", "FE slope within East, West and North cities"),
+    "rest": ("c_rest", "FE slope within the cities outside the Pearl River Delta (East, West and North in Guangdong)"),
     "prd_gap": ("c_gap", "c_prd - c_rest"),
     "a_flows": ("a1", "FE slope of flow position on VA"),
     "direct": ("c_prime", "VA -> synergy holding flows and agglomeration"),
@@ -191,40 +191,32 @@ def latent_marginal(st, p, va, h: float = 1e-5) -> dict:
     Mediator bumps: ``b1`` (flows -> synergy holding VA and agglomeration), ``b_flows`` (holding
     VA only), ``b2`` (agglomeration -> synergy), ``d21`` (flows -> agglomeration), ``pi_S``,
     ``pi_A``, ``kappa_S``, ``kappa_P``.
+
+    Each VA bump is solved exactly from the flows that involve the treated city (O(N^2 T) for
+    all cities; see :func:`helpers.simulate._model._bump_responses`). Agglomeration, synergy and
+    the outcomes are affine in the mediators, so a mediator bump of h in city i moves city i's
+    synergy by h times the coefficient times :math:`S_{ii}`, :math:`S = (I - \\rho W)^{-1}`.
     """
     if va.max() + h >= 1:
         raise ValueError(f"latent_marginal: bump h={h} would take a share past 1")
-    fn0, ag0, sy0, P0, X0 = _sim._downstream(st, p, va)
-    N = va.shape[1]
-    e = h * np.eye(N)[:, None, :]
-    va1 = va[None] + e
-    fn1 = _sim._flow_position(va1, st.masses, st.logd, p.b0, p.phi)
-    ag1 = _sim._agglomeration(st, p, va1, fn1)
-    sy1 = _sim._synergy(st, p, va1, fn1, ag1)
-    P1, X1 = _sim._outcomes(st, p, sy1, ag1)
-    ag_fn = _sim._agglomeration(st, p, va[None], fn1)
-    ag_va = _sim._agglomeration(st, p, va1, fn0[None])
+    T, N = va.shape
+    ch = _sim._model._va_bump_changes(st, p, va, h, np.arange(N))      # (N, T) each, per bump h
     out = {
-        "c": _own(sy1, sy0), "spillover": _others(sy1, sy0),
-        "c_prime": _own(_sim._synergy(st, p, va1, fn0[None], ag0[None]), sy0),
-        "via_flows": _own(_sim._synergy(st, p, va[None], fn1, ag0[None]), sy0),
-        "via_agglomeration": _own(_sim._synergy(st, p, va[None], fn0[None], ag_va), sy0),
-        "serial": _own(_sim._synergy(st, p, va[None], fn0[None], ag_fn), sy0),
-        "a1": _own(fn1, fn0), "a2": _own(ag_va, ag0), "a_agglomeration": _own(ag1, ag0),
-        "productivity": _own(P1, P0), "competitiveness": _own(X1, X0),
+        "c": ch["sy_total"], "spillover": ch["sy_others"], "c_prime": ch["sy_direct"],
+        "via_flows": ch["sy_via_fn"], "via_agglomeration": ch["sy_via_ag"], "serial": ch["sy_serial"],
+        "a1": ch["fn"], "a2": ch["ag_via_va"], "a_agglomeration": ch["ag_total"],
+        "productivity": ch["P"], "competitiveness": ch["X"],
     }
-    fnb = fn0[None] + e
-    agb = _sim._agglomeration(st, p, va[None], fnb)
-    out["b1"] = _own(_sim._synergy(st, p, va[None], fnb, ag0[None]), sy0)
-    out["b_flows"] = _own(_sim._synergy(st, p, va[None], fnb, agb), sy0)
-    out["d21"] = _own(agb, ag0)
-    out["b2"] = _own(_sim._synergy(st, p, va[None], fn0[None], ag0[None] + e), sy0)
-    Ps, Xs = _sim._outcomes(st, p, sy0[None] + e, ag0[None])
-    Pa, _ = _sim._outcomes(st, p, sy0[None], ag0[None] + e)
-    out["pi_S"], out["pi_A"] = _own(Ps, P0), _own(Pa, P0)
-    out["kappa_S"] = _own(Xs, X0) - p.kappa_P * out["pi_S"]    # holding productivity
+    out = {k: v.T / h for k, v in out.items()}
+    s_ii = ch["E_own"].T                                                 # S_ii, (T, N)
+    out["b1"] = p.b_FN * s_ii
+    out["b_flows"] = (p.b_FN + p.b_AG * p.a_FN) * s_ii
+    out["d21"] = np.full_like(va, p.a_FN)
+    out["b2"] = p.b_AG * s_ii
+    out["pi_S"], out["pi_A"] = np.full_like(va, p.pi_S), np.full_like(va, p.pi_A)
+    out["kappa_S"] = np.full_like(va, p.kappa_S)                          # holding productivity
     out["kappa_P"] = np.full_like(va, p.kappa_P)
-    return {k: v / h for k, v in out.items()}
+    return out
 
 
 # --------------------------------------------------------------------------- measured scale

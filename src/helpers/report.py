@@ -123,7 +123,8 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
         serial=ser, lagged=lag, topsis=top, iv=iv, prd=prd, rest=rest, prd_gap=gap, threshold=thr, sdm=sdm,
         moran=mor, outcomes=outcomes,
         settings={"n_boot": n_boot, "threshold_boot": threshold_boot, "wild_boot": wild_boot,
-                  "boot_seed": boot_seed, "controls": c},
+                  "boot_seed": boot_seed, "controls": c,
+                  "rest_regions": sorted(set(z.loc[z["region"] != "PRD", "region"].astype(str)))},
     )
 
 
@@ -195,6 +196,23 @@ def _fe_row(res, name, label):
     return label, float(res.params[name]), float(lo), float(hi), float(res.pvalues[name])
 
 
+def rest_label(regions=None) -> str:
+    """Name of the cities outside the Pearl River Delta in a city set with these (non-PRD) regions.
+
+    Guangdong's own regions (East, West, North; or ``None``, the book's default set) give
+    "East, West and North cities"; a set with cities outside Guangdong (region ``Other``, e.g. a
+    national sample of :func:`helpers.cities.city_set`) gives "cities outside the Pearl River Delta".
+
+    >>> rest_label(["East", "North", "West"])
+    'East, West and North cities'
+    >>> rest_label(["East", "Other"])
+    'cities outside the Pearl River Delta'
+    """
+    if regions is None or set(regions) <= {"East", "West", "North"}:
+        return "East, West and North cities"
+    return "cities outside the Pearl River Delta"
+
+
 def estimates_table(r: MechanismResults) -> pd.DataFrame:
     """Estimates with 95% intervals, one row per quantity (standardised units).
 
@@ -207,7 +225,7 @@ def estimates_table(r: MechanismResults) -> pd.DataFrame:
     rows["total_lag"] = _fe_row(r.lagged, "va_index_lag", "total effect, lagged VA")
     rows["total_topsis"] = _fe_row(r.topsis, "va_topsis", "total effect, TOPSIS index")
     rows["prd"] = _fe_row(r.prd, x, "total effect, Pearl River Delta cities")
-    rows["rest"] = _fe_row(r.rest, x, "total effect, East, West and North cities")
+    rows["rest"] = _fe_row(r.rest, x, f"total effect, {rest_label(r.settings.get('rest_regions'))}")
     rows["prd_gap"] = _fe_row(r.prd_gap, "va_x_prd", "difference PRD - rest (pooled interaction)")
     s = r.serial
     for key, name, label in [("a_flows", "a1", "VA -> flows (a1)"), ("direct", "c_prime", "direct effect c'")]:

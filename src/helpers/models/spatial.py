@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 
 from .._results import CoefficientResult, Result, fmt_table
 from ._boot import percentile
@@ -338,7 +338,7 @@ def _moran_weights(frame: pd.DataFrame, W):
 
 
 def moran(values, W, *, permutations: int = 999, seed: int = 0, transformation: str = "r") -> MoranResult:
-    r"""Moran's I of each period's cross-section (esda), with seeded permutation p-values.
+    r"""Moran's I of each period's cross-section (esda's statistic and moments), with seeded permutation p-values.
 
     .. math:: I = \frac{n}{S_0}\frac{\sum_i\sum_j w_{ij} z_i z_j}{\sum_i z_i^2},\qquad
         E[I] = -\frac{1}{n - 1}
@@ -362,32 +362,37 @@ def moran(values, W, *, permutations: int = 999, seed: int = 0, transformation: 
         Series by period: ``I``, ``expected``, ``z_norm``, ``p_norm`` (two-sided, normality),
         ``p_sim`` (one-sided pseudo p-value in the direction of I, (count + 1)/(permutations + 1)).
     """
-    with warnings.catch_warnings():
-        # esda imports tqdm.auto, which warns inside Jupyter when ipywidgets is absent
-        warnings.filterwarnings("ignore", message="IProgress not found")
-        import esda
-
     frame = values.to_frame().T if isinstance(values, pd.Series) else values
     if not isinstance(frame, pd.DataFrame):
         raise TypeError("moran: values must be a DataFrame (periods x units) or a Series")
     frame, w = _moran_weights(frame, W)
     w.transform = transformation
     Wd = w.full()[0]
+    # esda.Moran's statistic and normality moments (Cliff & Ord), with W's moments computed once
+    # for all periods (esda rebuilds them for every cross-section; tests check against esda)
+    n = Wd.shape[0]
+    s0 = Wd.sum()
+    s1 = 0.5 * np.sum((Wd + Wd.T) ** 2)
+    s2 = np.sum((Wd.sum(axis=1) + Wd.sum(axis=0)) ** 2)
+    EI = -1.0 / (n - 1)
+    se_norm = np.sqrt((n * n * s1 - n * s2 + 3 * s0 * s0) / ((n - 1) * (n + 1) * s0 * s0) - EI ** 2)
     rng = np.random.default_rng(seed)
     rows = []
     for period, yv in frame.iterrows():
         v = yv.to_numpy(dtype=float)
         if not np.all(np.isfinite(v)):
             raise ValueError(f"moran: period {period}: missing value for {yv.index[~np.isfinite(v)][0]!r}")
-        mi = esda.Moran(v, w, transformation=transformation, permutations=0)
+        z = v - v.mean()
+        I = n / s0 * (z @ (Wd @ z)) / (z @ z)
+        z_norm = (I - EI) / se_norm
+        p_norm = 2.0 * (stats.norm.sf(z_norm) if z_norm > 0 else stats.norm.cdf(z_norm))
         p_sim = np.nan
         if permutations:
-            z = v - v.mean()
             Zp = z[np.argsort(rng.random((permutations, len(z))), axis=1)]
             Ip = len(z) / Wd.sum() * np.sum((Zp @ Wd.T) * Zp, axis=1) / (z @ z)
-            larger = np.sum(Ip >= mi.I) if mi.I >= mi.EI else np.sum(Ip <= mi.I)
+            larger = np.sum(Ip >= I) if I >= EI else np.sum(Ip <= I)
             p_sim = (larger + 1) / (permutations + 1)
-        rows.append({"period": period, "I": mi.I, "expected": mi.EI, "z_norm": mi.z_norm, "p_norm": mi.p_norm,
+        rows.append({"period": period, "I": I, "expected": EI, "z_norm": z_norm, "p_norm": p_norm,
                      "p_sim": p_sim})
     t = pd.DataFrame(rows).set_index("period")
     return MoranResult(**{c: t[c] for c in t.columns}, permutations=int(permutations))

@@ -1,0 +1,138 @@
+"""The book's design study: grid, per-cell twins, CLI, stored-result readers and generated sentences."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import cities, constructs, design, power, report, simulate
+
+
+def _rows():
+    # two designs x two worlds; H1 supported in 3/4 and 4/4 twins of the effect world
+    r = []
+    for n, hits in ((21, [1, 1, 1, 0]), (50, [1, 1, 1, 1])):
+        for k, h in enumerate(hits):
+            r.append({"world": "effect", "n_cities": n, "n_years": 8, "rep": k, "H1": bool(h), "H10": False,
+                      "sig_total": bool(h), "sig_alpha_E": k % 2 == 0,
+                      "covers_total": 1.0, "covers_prd": np.nan if n == 21 else float(k > 0)})
+            r.append({"world": "null", "n_cities": n, "n_years": 8, "rep": k, "H1": k == 0, "H10": False,
+                      "sig_total": False, "sig_alpha_E": False, "covers_total": 1.0, "covers_prd": np.nan})
+    return pd.DataFrame(r)
+
+
+def test_columns_are_picked_by_name_whatever_the_twin_reports():
+    rows = _rows()
+    assert power.outcome_columns(rows, "hypothesis") == ["H1", "H10"]      # H10 after H1, not before H2
+    assert power.outcome_columns(rows, "estimate") == ["sig_total", "sig_alpha_E"]
+    assert power.outcome_columns(rows, "coverage") == ["covers_total", "covers_prd"]
+    with pytest.raises(ValueError, match="kind must be one of"):
+        power.outcome_columns(rows, "power")
+
+
+def test_power_long_shares_and_monte_carlo_errors():
+    long = power.power_long(_rows(), ["H1", "covers_prd"]).set_index(["world", "n_cities", "measure"])
+    assert long.at[("effect", 21, "H1"), "share"] == 0.75
+    assert long.at[("effect", 21, "H1"), "mc_se"] == pytest.approx(np.sqrt(0.75 * 0.25 / 4))
+    assert long.at[("null", 50, "H1"), "share"] == 0.25
+    # a truth missing in a twin (no PRD city) is left out of the count, not counted as a miss
+    assert np.isnan(long.at[("effect", 21, "covers_prd"), "share"])
+    assert long.at[("effect", 21, "covers_prd"), "twins"] == 0
+    assert long.at[("effect", 50, "covers_prd"), "share"] == 0.75
+    with pytest.raises(ValueError, match="no column 'H7'"):
+        power.power_long(_rows(), ["H7"])
+
+
+def test_minimum_designs_and_their_sentences():
+    rows = _rows()
+    m = power.minimum_designs(rows, ["H1", "sig_alpha_E", "H10"], target=0.8)
+    assert m.at["H1", "n_cities"] == 50 and m.at["H1", "city_years"] == 400 and m.at["H1", "share"] == 1.0
+    assert m.at["H1", "min_N_T8"] == 50
+    assert np.isnan(m.at["sig_alpha_E", "n_cities"]) and m.at["sig_alpha_E", "best_share"] == 0.5
+    s = power.design_sentence("H1", m.loc["H1"], 0.8)
+    assert "first reached with 50 cities over 8 years (400 city-years; power 1.00" in s
+    s = power.design_sentence("alpha_E", m.loc["sig_alpha_E"], 0.8)
+    assert "not reached in the grid; the highest is 0.50 with 21 cities x 8 years" in s
+    # a lower target is reached by the smaller design
+    assert power.minimum_designs(rows, ["H1"], target=0.7).at["H1", "n_cities"] == 21
+
+
+def test_false_positive_and_coverage_sentences_read_the_numbers():
+    rows = _rows()
+    s = power.false_positive_sentence(rows, ["H1", "sig_total"])
+    assert "largest false-positive rate over 4 cells and measures is 0.250 (H1, 21 cities x 8 years" in s
+    assert "mean is 0.125" in s
+    s = power.coverage_sentence(rows, ["covers_total", "covers_prd"])
+    assert "0.75 (total effect, PRD cities) to 1.00 (total effect c (two-way FE))" in s
+
+
+def test_a_channel_present_in_both_worlds_is_no_false_positive():
+    rows = _rows()
+    rows["true_alpha_E"] = 1.0                       # the exposure channel exists in the null world too
+    rows["true_total"] = np.where(rows["world"] == "null", 0.0, 0.3)
+    zero, other = power.null_columns(rows, ["H1", "sig_total", "sig_alpha_E"])
+    assert zero == ["H1", "sig_total"] and other == ["sig_alpha_E"]
+    s = power.false_positive_sentence(rows, ["H1", "sig_total", "sig_alpha_E"])
+    assert "over 4 cells and measures" in s and "Not counted, because their truth is not zero" in s
+
+
+def test_labels():
+    assert power.label("H2").startswith("H2: part of the effect runs through factor-flow")
+    assert power.label("H2", short=True) == "H2"
+    assert power.label("sig_via_flows") == power.label("covers_via_flows") == "indirect via flows (a1 b1)"
+    assert power.label("sig_new_channel") == "new channel"
+
+
+def test_grid_uses_every_national_unit():
+    assert max(power.N_GRID) == len(cities.city_set("national"))
+    assert set(power.REPS) == set(power.N_GRID)
+    assert len(power.cells()) == len(power.N_GRID) * len(power.T_GRID) * 2
+
+
+def test_twins_per_cell_by_city_count_and_only_changed_cells_recompute(tmp_path):
+    cells = design.grid([21, 50], [8], ["effect"])
+    reps = {21: 6, 50: 3}
+    s = design.run_study(cells, design.toy_twin, tmp_path, reps=reps, n_workers=1, progress=False)
+    assert s.rows.groupby("n_cities").size().to_dict() == reps
+    # more twins at 50 cities: only that cell recomputes; its first 3 twins are the same
+    s2 = design.run_study(cells, design.toy_twin, tmp_path, reps={21: 6, 50: 4}, n_workers=1, progress=False)
+    assert s2.computed == ["50x8-effect"] and s2.skipped == ["21x8-effect"]
+    pd.testing.assert_frame_equal(s2.rows[s2.rows.n_cities == 50].head(3).reset_index(drop=True),
+                                  s.rows[s.rows.n_cities == 50].reset_index(drop=True))
+    with pytest.raises(ValueError, match="no number of twins for 50 cities"):
+        design.reps_of({21: 3}, cells[1])
+    with pytest.raises(ValueError, match="positive whole number"):
+        design.reps_of(0, cells[0])
+
+
+def test_command_line_runs_records_and_resumes(tmp_path, capsys):
+    out = tmp_path / "power"
+    args = ["run", "--out", str(out), "--cities", "21", "--years", "8", "--worlds", "null", "--reps", "2",
+            "--workers", "1", "--no-progress"]
+    assert design.main(args) == 0
+    assert "1 cells computed, 0 reused, 2 twins" in capsys.readouterr().out
+    log = json.loads((out / "study.json").read_text())
+    assert log["generator"] == simulate.GENERATOR_VERSION and log["reps"] == {"21": 2}
+    assert len(log["runs"]) == 1 and log["runs"][0]["cells_computed"] == ["21x8-null"]
+    assert "| 1 | 2 |" in (out / "PROVENANCE.md").read_text()
+    rows = power.load(out)
+    assert len(rows) == 2 and {"H1", "H5"} <= set(rows.columns) and (rows["world"] == "null").all()
+    # a rerun skips the finished cell and records no new run
+    assert design.main(args) == 0
+    assert "0 cells computed, 1 reused" in capsys.readouterr().out
+    assert len(json.loads((out / "study.json").read_text())["runs"]) == 1
+    with pytest.raises(SystemExit):
+        design.main(["run", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"])
+
+
+def test_rest_label_names_the_cities_outside_the_delta():
+    cs = cities.city_set("sample", n=25, seed=1)
+    panel, truth = simulate.simulate_panel(seed=3, cities=cs, years=range(2011, 2019))
+    panel = panel.astype({c: float for c in panel.columns if str(panel[c].dtype) == "Int64"})
+    res = report.run_mechanism(constructs.build_constructs(panel), truth.W, n_boot=19, threshold_boot=9,
+                               wild_boot=0)
+    assert "Other" in res.settings["rest_regions"]
+    assert report.estimates_table(res).at["rest", "quantity"] == "total effect, cities outside the Pearl River Delta"
+    # Guangdong's own regions (and results stored before the label existed) keep the old label
+    assert report.rest_label(None) == report.rest_label(["East", "West", "North"]) == "East, West and North cities"
