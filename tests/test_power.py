@@ -58,6 +58,23 @@ def test_minimum_designs_and_their_sentences():
     assert power.minimum_designs(rows, ["H1"], target=0.7).at["H1", "n_cities"] == 21
 
 
+def test_minimum_designs_hold_the_size_of_the_test():
+    rows = _rows()
+    # at 21 cities the no-effect world declares H1 in 1 of 4 twins; make it 4 of 4 at 50 cities
+    rows.loc[(rows["world"] == "null") & (rows["n_cities"] == 50), "H1"] = True
+    m = power.minimum_designs(rows, ["H1", "sig_alpha_E"], target=0.7)
+    # first reached at 21 cities, where the no-effect rate is 0.25 (SE 0.217): 0.25 - 0.43 < 0.05, controlled
+    assert m.at["H1", "n_cities"] == 21 and m.at["H1", "false_positive"] == 0.25
+    assert m.at["H1", "sized_n_cities"] == 21
+    m = power.minimum_designs(rows, ["H1"], target=0.8)    # only 50 cities reach 0.8; there fp = 1.0
+    assert m.at["H1", "n_cities"] == 50 and m.at["H1", "false_positive"] == 1.0
+    assert np.isnan(m.at["H1", "sized_n_cities"])
+    s = power.design_sentence("H1", m.loc["H1"], 0.8)
+    assert "declares it in 100% of twins" in s and "no design of the grid reaches it" in s
+    # sig_alpha_E is 0 in the null world of _rows but its truth column is absent: counted as zero-truth
+    assert power.minimum_designs(rows, ["sig_alpha_E"], target=0.5).at["sig_alpha_E", "false_positive"] == 0.0
+
+
 def test_false_positive_and_coverage_sentences_read_the_numbers():
     rows = _rows()
     s = power.false_positive_sentence(rows, ["H1", "sig_total"])

@@ -248,24 +248,45 @@ def power_long(rows: pd.DataFrame, columns) -> pd.DataFrame:
     return long.reset_index()[["world", "n_cities", "n_years", "measure", "share", "mc_se", "twins"]]
 
 
-def minimum_designs(rows: pd.DataFrame, columns, target: float = TARGET, world: str = "effect") -> pd.DataFrame:
+def minimum_designs(rows: pd.DataFrame, columns, target: float = TARGET, world: str = "effect",
+                    level: float = 0.05) -> pd.DataFrame:
     """For each measure, the smallest design of the grid (fewest city-years, then fewest cities)
-    whose share reaches ``target``, and at each T the fewest cities that do.
+    whose share reaches ``target``, and at each T the fewest cities that do; and the same with
+    the size of the test held.
+
+    Power means little where the test rejects too often without an effect: a design counts as
+    *size-controlled* for a measure when, in the no-effect world at the same N and T, the share
+    declaring it is not more than two Monte Carlo SEs above ``level`` (measures whose truth is
+    not zero in that world, :func:`null_columns`, and grids without that world are taken as
+    controlled).
 
     Returns one row per measure: ``n_cities``, ``n_years``, ``city_years``, ``share``, ``mc_se``
-    of the smallest design (NaN when no cell reaches the target), ``best_share`` and
-    ``best_design`` (the grid's highest share, for "not reached" sentences), and ``min_N_T<T>``
-    for each T of the grid (NaN: not reached at that T)."""
+    of the smallest design (NaN when no cell reaches the target), ``false_positive`` and
+    ``fp_mc_se`` (the no-effect world's share at that design), ``best_share`` and
+    ``best_design`` (the grid's highest share, for "not reached" sentences), ``min_N_T<T>``
+    for each T of the grid (NaN: not reached at that T), and ``sized_n_cities``,
+    ``sized_n_years``, ``sized_share``: the smallest size-controlled design reaching the target."""
     long = power_long(rows[rows["world"] == world], columns)
     long["city_years"] = long["n_cities"] * long["n_years"]
+    zero, _ = null_columns(rows, columns) if (rows["world"] == "null").any() else ([], [])
+    if zero:
+        fp = power_long(rows[rows["world"] == "null"], zero)[["n_cities", "n_years", "measure", "share", "mc_se"]]
+        long = long.merge(fp.rename(columns={"share": "false_positive", "mc_se": "fp_mc_se"}),
+                          on=["n_cities", "n_years", "measure"], how="left")
+    else:
+        long["false_positive"], long["fp_mc_se"] = np.nan, np.nan
+    long["sized"] = ~(long["false_positive"] - 2 * long["fp_mc_se"].fillna(0) > level)
     out = []
     for m, d in long.groupby("measure", sort=False):
         d = d.dropna(subset=["share"])
         rec = {"measure": m}
         ok = d[d["share"] >= target].sort_values(["city_years", "n_cities"])
         first = ok.iloc[0] if len(ok) else None
-        for k in ("n_cities", "n_years", "city_years", "share", "mc_se"):
+        for k in ("n_cities", "n_years", "city_years", "share", "mc_se", "false_positive", "fp_mc_se"):
             rec[k] = float(first[k]) if first is not None else np.nan
+        sized = ok[ok["sized"]]
+        for k in ("n_cities", "n_years", "share"):
+            rec[f"sized_{k}"] = float(sized.iloc[0][k]) if len(sized) else np.nan
         if len(d):
             best = d.sort_values(["share", "city_years"], ascending=[False, True]).iloc[0]
             rec["best_share"] = float(best["share"])
@@ -279,13 +300,26 @@ def minimum_designs(rows: pd.DataFrame, columns, target: float = TARGET, world: 
     return pd.DataFrame(out).set_index("measure").loc[list(dict.fromkeys(columns))]
 
 
-def design_sentence(name: str, rec: pd.Series, target: float = TARGET) -> str:
+def design_sentence(name: str, rec: pd.Series, target: float = TARGET, level: float = 0.05) -> str:
     """One generated sentence: the smallest design reaching ``target`` for measure ``name``, or
-    that the grid does not reach it (with the best share found)."""
+    that the grid does not reach it (with the best share found); where the no-effect world
+    rejects too often at that design, the size-controlled design too (:func:`minimum_designs`)."""
     if np.isfinite(rec["n_cities"]):
-        return (f"{name}: {target:.0%} power is first reached with {int(rec['n_cities'])} cities over "
-                f"{int(rec['n_years'])} years ({int(rec['city_years'])} city-years; power "
-                f"{rec['share']:.2f}, Monte Carlo SE {rec['mc_se']:.2f}).")
+        s = (f"{name}: {target:.0%} power is first reached with {int(rec['n_cities'])} cities over "
+             f"{int(rec['n_years'])} years ({int(rec['city_years'])} city-years; power "
+             f"{rec['share']:.2f}, Monte Carlo SE {rec['mc_se']:.2f}).")
+        fp, fp_se = rec.get("false_positive", np.nan), rec.get("fp_mc_se", np.nan)
+        if np.isfinite(fp) and fp - 2 * (fp_se if np.isfinite(fp_se) else 0) > level:
+            s += (f" But in the no-effect world the same design declares it in {fp:.0%} of twins (Monte Carlo SE "
+                  f"{fp_se:.2f}; nominal {level:.0%}): there the test does not keep its size, and part of the power "
+                  f"is the bias of the estimate; ")
+            if np.isfinite(rec.get("sized_n_cities", np.nan)):
+                s += (f"with the no-effect rate held within two Monte Carlo SEs of {level:.0%}, the target is first "
+                      f"reached with {int(rec['sized_n_cities'])} cities over {int(rec['sized_n_years'])} years "
+                      f"(power {rec['sized_share']:.2f}).")
+            else:
+                s += f"no design of the grid reaches it with the no-effect rate held near {level:.0%}."
+        return s
     if not np.isfinite(rec.get("best_share", np.nan)):
         return f"{name}: no twin of the grid estimated it."
     return (f"{name}: {target:.0%} power is not reached in the grid; the highest is "
