@@ -797,7 +797,7 @@ def few_clusters_sentence(cs: CorrectSpecCoverage) -> str:
     p_bias = float(stats.norm.cdf(z - abs(bias) / sd) - stats.norm.cdf(-z - abs(bias) / sd))
     p_se = float(2 * stats.norm.cdf(z * s1 / sd) - 1)
     iv = float(t.at[("2SLS", "CRV1, normal"), "coverage"])
-    nums = (f"On {n} correctly specified twins (no confounder, one slope, no spatial terms, estimators on the latent "
+    nums = (f"on {n} correctly specified twins (no confounder, one slope, no spatial terms, estimators on the latent "
             f"states, so each is consistent for its truth) the fixed-effects interval with the book's cluster-robust "
             f"errors and normal critical values covers its truth in {c1:.0%} of twins (2SLS: {iv:.0%}), with t({G - 1}) "
             f"critical values in {ct:.0%}, and with cluster-jackknife (CRV3) errors and t({G - 1}) in {c3:.0%} "
@@ -920,6 +920,11 @@ def predicted_measurement(c: pd.DataFrame, latent: pd.DataFrame, latent_truths: 
                                                                  "loading_y", "kappa_x"]).rename_axis("key")
 
 
+def _construct_name(col: str) -> str:
+    """A construct's reader-facing name (``constructs.LABELS``), else its column name."""
+    return constructs.LABELS.get(col, col.replace("_", " "))
+
+
 def measurement_sentences(mc: MonteCarloResult, labels: dict | None = None, tol: float = 0.2) -> list[str]:
     """The measurement reason, one sentence per slope of :data:`MEASURED_SLOPES`, with its numbers.
 
@@ -940,9 +945,9 @@ def measurement_sentences(mc: MonteCarloResult, labels: dict | None = None, tol:
         name = labels.get(k, k)
         head = (f"Measurement, {name}: on the latent scale the estimate averages {obs:.2f} times its truth "
                 f"({mc.mean_estimate[k]:.3f} against {mc.mean_true[k]:.3f} SD; coverage {mc.coverage[k]:.0%}); "
-                f"measurement alone predicts {pred:.2f} times (the {y.replace('_', ' ')} construct moves "
+                f"measurement alone predicts {pred:.2f} times (the {_construct_name(y)} construct moves "
                 f"{m.at[k, 'loading_y']:.2f} SD per SD of its latent; the latent behind the "
-                f"{regs[0][0].replace('_', ' ')} construct moves {m.at[k, 'kappa_x']:.2f} SD per SD of the construct; "
+                f"{_construct_name(regs[0][0])} construct moves {m.at[k, 'kappa_x']:.2f} SD per SD of the construct; "
                 f"means over {mc.n_reps} twins).")
         if abs(pred / obs - 1) <= tol:
             out.append(head + " The constructs' scale and noise account for the gap, which is why the interval "
