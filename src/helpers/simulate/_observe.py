@@ -244,5 +244,6 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     df = pd.DataFrame({k: v.reshape(-1) for k, v in cols.items()}, index=idx).reset_index()
     df.insert(1, "code", df["city"].map(reg["code"]))
     df.insert(2, "region", df["city"].map(reg["region"].astype(str)))
-    df = df[["city", "code", "region", "year"] + list(cols)]
-    return df
+    # .copy(): a column selection keeps a weak reference to its parent, and whether pandas then
+    # warns (SettingWithCopyWarning) when the caller adds columns depends on garbage collection
+    return df[["city", "code", "region", "year"] + list(cols)].copy()
