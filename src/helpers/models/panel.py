@@ -162,6 +162,11 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     ([0.1101, 0.3101], 10, 'clustered by firm')
     """
     cluster = resolve_cluster(cluster, entity)
+    # option errors before any work on the data
+    if vcov not in ("CRV1", "CRV3"):
+        raise ValueError(f"panel_fe: vcov must be 'CRV1' or 'CRV3', got {vcov!r}")
+    if vcov == "CRV3" and cluster is None:
+        raise ValueError("panel_fe: vcov='CRV3' (cluster jackknife) needs a cluster column")
     xs, cs = as_list(x, "x"), as_list(controls, "controls")
     regs = xs + cs
     d = prepare(df, [y] + regs, entity, time, "panel_fe", extra=cluster_extra(cluster, entity))
@@ -170,11 +175,7 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     check_rank(Xw, regs, "panel_fe")
     groups = None if cluster is None else codes(d[cluster])[0]
     beta, cov, u, G = ols(Xw, yw, groups)
-    if vcov not in ("CRV1", "CRV3"):
-        raise ValueError(f"panel_fe: vcov must be 'CRV1' or 'CRV3', got {vcov!r}")
     if vcov == "CRV3":
-        if cluster is None:
-            raise ValueError("panel_fe: vcov='CRV3' (cluster jackknife) needs a cluster column")
         cov = _jackknife_cov(d, y, regs, entity, time, groups, beta)
     wild = None
     if wild_bootstrap:
