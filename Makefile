@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 
 CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
-HELPERS := $(sort $(wildcard src/helpers/*.py src/helpers/*/*.py))
+HELPERS := $(sort $(shell find src/helpers -name '*.py'))
 DATA := $(sort $(wildcard data/*.csv))
 POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
@@ -115,7 +115,7 @@ bench-design: $(STAMP)
 # machine; about 35 minutes on 2 cores). Finished cells in data/power are skipped; a changed
 # generator version recomputes them. Options: make power POWER_ARGS="--scheduler tcp://host:8786".
 power: $(STAMP)
-	$(BIN)/python -m helpers.design run --out data/power $(POWER_ARGS)
+	$(BIN)/python -m helpers.studies.power run --out data/power $(POWER_ARGS)
 
 # Re-resolve the lock from requirements.in (needs network to PyPI).
 lock:

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import models
-from ._results import Result
-from .constructs import standardize
+from .. import models
+from .._results import Result
+from ..measure.constructs import standardize
 
 #: Standardised variables of the mechanism (construct column names).
 VARIABLES = {"x": "va_index", "m1": "flow_network", "m2": "lq_manufacturing", "y": "synergy"}
@@ -70,7 +70,7 @@ def prepare(constructs: pd.DataFrame) -> pd.DataFrame:
 def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 999,
                   threshold_boot: int = 300, wild_boot: int = 999, boot_seed: int = 0,
                   controls=CONTROLS) -> MechanismResults:
-    """Run the mechanism chapter's models on constructs from :func:`helpers.constructs.build_constructs`.
+    """Run the mechanism chapter's models on constructs from :func:`helpers.measure.constructs.build_constructs`.
 
     Parameters
     ----------
@@ -144,7 +144,7 @@ def default_cache_dir() -> Path | None:
 def _source_digest() -> str:
     """Digest of the helpers package's source: a cached run is stale once the code changes."""
     h = hashlib.sha256()
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # the whole helpers package
     for f in sorted(root.rglob("*.py")):
         h.update(str(f.relative_to(root)).encode())
         h.update(f.read_bytes())
@@ -201,7 +201,7 @@ def rest_label(regions=None) -> str:
 
     Guangdong's own regions (East, West, North; or ``None``, the book's default set) give
     "East, West and North cities"; a set with cities outside Guangdong (region ``Other``, e.g. a
-    national sample of :func:`helpers.cities.city_set`) gives "cities outside the Pearl River Delta".
+    national sample of :func:`helpers.data.cities.city_set`) gives "cities outside the Pearl River Delta".
 
     >>> rest_label(["East", "North", "West"])
     'East, West and North cities'
