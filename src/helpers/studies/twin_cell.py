@@ -98,30 +98,23 @@ design_twin.fingerprint_name = "helpers.experiments.design_twin"
 
 
 # --------------------------------------------------------------------------- chapters' helpers
+#: The helpers packages an estimand-matched truth goes through (simulate and the layers below).
+TRUTH_SOURCES = ("_results", "data", "measure", "models", "simulate")
+
+
 def cached_truths(twin_seed: int | None = None, *, measured: bool = True, cache_dir=None) -> estimands.EstimandTruths:
     """Estimand-matched truths of the twin ``twin_seed`` (default the bundled one), cached on disk
-    like :func:`helpers.analysis.report.cached_mechanism` (``cache_dir`` or
-    :func:`helpers.analysis.report.default_cache_dir`; key: generator version, seed, scale), so the
-    Mechanism and Findings chapters pay the measured scale's 10-30 s once."""
-    import pickle
-
+    by :func:`helpers._cache.cached` like :func:`helpers.analysis.report.cached_mechanism`
+    (``cache_dir`` or :func:`helpers._cache.default_cache_dir`; key: generator version, seed,
+    scale and the source of :data:`TRUTH_SOURCES`, so an edit to :mod:`helpers.simulate.estimands`
+    recomputes), so the Mechanism and Findings chapters pay the measured scale's 10-30 s once."""
+    from .. import _cache
     from ..simulate import GENERATOR_VERSION
 
     seed = DEFAULT_SEED if twin_seed is None else int(twin_seed)
-    d = report.default_cache_dir() if cache_dir is None else cache_dir
-    path = None
-    if d is not None:
-        from pathlib import Path
-        path = Path(d) / f"truths-{GENERATOR_VERSION}-{seed}-{'measured' if measured else 'latent'}.pkl"
-        if path.is_file():
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-    et = estimands.estimand_truths(seed=seed, measured=measured)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:
-            pickle.dump(et, fh)
-    return et
+    key = _cache.cache_key("truths", GENERATOR_VERSION, seed, bool(measured), sources=TRUTH_SOURCES)
+    return _cache.cached("truths", key, lambda: estimands.estimand_truths(seed=seed, measured=measured),
+                         cache_dir=cache_dir)
 
 
 def identifiable_channels(twin_seed: int | None = None, *, vcov: str = "CRV1") -> pd.DataFrame:
