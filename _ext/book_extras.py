@@ -123,7 +123,7 @@ _MODULES = {"constructs": "measure.constructs", "data": "data", "studies": "stud
 def _helpers_calls(source: str, imported: dict[str, str]) -> list[str]:
     import re
 
-    found = [f"{_MODULES[m]}.{f}" for m, f in re.findall(r"\b(%s)\.([A-Za-z_]\w*)\s*\(" % "|".join(_MODULES), source)]
+    found = [f"{_MODULES[m]}.{f}" for m, f in re.findall(r"\b(" + "|".join(_MODULES) + r")\.([A-Za-z_]\w*)\s*\(", source)]
     found += [f"{imported[n]}.{n}" for n in re.findall(r"\b([A-Za-z_]\w*)\s*\(", source) if n in imported]
     return list(dict.fromkeys(found))
 

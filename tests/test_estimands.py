@@ -5,11 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.book import study_sentences
 from helpers import simulate
 from helpers.analysis import report
-from helpers.simulate import estimands
-from helpers.simulate import TwinParams, simulate_panel
+from helpers.book import study_sentences
+from helpers.simulate import TwinParams, estimands, simulate_panel
 
 LINEAR = {"phi": 0.0, "rho": 0.0, "theta": 0.0}   # synergy linear in VA, no spatial feedback
 

@@ -211,3 +211,27 @@ def test_every_package_folder_is_listed_in_pyproject():
     for mod, path in MODULES.items():
         if path.name == "__init__.py":
             assert f'"{mod}"' in text, mod
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    import re
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((SRC.parent / "pyproject.toml").read_text())["project"]
+    declared = {re.split(r"[<>=!~\[ ]", d)[0].lower().replace("_", "-") for d in project["dependencies"]}
+    top = set()
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                top |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                top.add(node.module.split(".")[0])
+    third = sorted(m for m in top if m not in sys.stdlib_module_names and m != "helpers")
+    dists = packages_distributions()
+    missing = [m for m in third if not {d.lower().replace("_", "-") for d in dists.get(m, [m])} & declared]
+    assert missing == [] and "pyfixest" in third and "charset_normalizer" in third
+    # packages only the tests use are an extra, not a dependency of the package
+    assert not {"linearmodels", "esda", "pytest"} & declared
+    assert {"linearmodels", "esda", "pytest"} <= set(project["optional-dependencies"]["test"])

@@ -1,12 +1,11 @@
 """Notebook hygiene: no outputs in git, one parameters cell each, every chapter in the TOC."""
 
 import ast
+from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.book import study_sentences
 from helpers import simulate
 from helpers.analysis import report
+from helpers.book import study_sentences
 from helpers.data import cities
 from helpers.measure import constructs
 from helpers.studies import design, power

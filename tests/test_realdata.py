@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.book import plots
 from helpers import data, measure
 from helpers.analysis import realdata
+from helpers.book import plots
 from helpers.measure import network
 
 
@@ -100,7 +100,7 @@ def _check_verdicts(t):
 
 
 @pytest.mark.realdata
-def test_mechanism_with_the_real_pku_index(realdata):  # noqa: F811 (fixture shadows the module name)
+def test_mechanism_with_the_real_pku_index(realdata):
     from helpers.analysis import realdata as rd
 
     pku, note = rd.pku_index(realdata / "pku_dfiic_city" / "PKU_DFIIC_city.dta")

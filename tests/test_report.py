@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.book import study_sentences
 from helpers import data, studies
 from helpers.analysis import report
+from helpers.book import study_sentences
 from helpers.measure import constructs
 from helpers.simulate import estimands
 
@@ -146,8 +146,7 @@ def test_cached_mechanism_runs_once_and_returns_the_same_numbers(tmp_path, monke
 
 
 def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
-    from helpers.simulate import estimands
-    from helpers.simulate import simulate_panel
+    from helpers.simulate import estimands, simulate_panel
 
     cmp = studies.truth_comparison(results)
     _, truth = simulate_panel()

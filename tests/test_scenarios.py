@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, scenarios as sc, simulate
+from helpers import data, simulate
+from helpers import scenarios as sc
 from helpers.scenarios import detection, levers, runs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, studies, simulate
+from helpers import data, simulate, studies
 from helpers.data import cities
 from helpers.measure import constructs
 from helpers.studies import design

@@ -12,10 +12,9 @@ import pytest
 
 from helpers import simulate
 from helpers.data import cities
-from helpers.simulate import estimands
+from helpers.simulate import TwinParams, estimands
 from helpers.simulate import counterfactual as _cf
 from helpers.simulate import model as _m
-from helpers.simulate import TwinParams
 
 _sim = simulate
 

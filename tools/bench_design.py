@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import warnings
 import statistics
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +36,11 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from helpers.studies import design, power  # noqa: E402
-from helpers.studies import design_twin  # noqa: E402
+from helpers.studies import (  # noqa: E402
+    design,
+    design_twin,
+    power,
+)
 
 
 def cost_by_size(n_grid, t_grid, repeat: int) -> pd.DataFrame:

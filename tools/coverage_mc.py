@@ -50,12 +50,10 @@ KEYS = ["total", "total_iv", "a_flows", "via_flows", "direct", "sdm_direct", "sp
 
 
 def part_a(seed: int, measured: bool, n_boot: int) -> pd.DataFrame:
-    from helpers.book import study_sentences
     from helpers import data, studies
     from helpers.analysis import report
     from helpers.measure import constructs
-    from helpers.simulate import estimands
-    from helpers.simulate import simulate_panel
+    from helpers.simulate import estimands, simulate_panel
 
     panel, truth = simulate_panel(seed=seed)
     panel = data.validate_panel(panel, source=f"twin seed {seed}", unit_checks=False)
@@ -111,6 +109,7 @@ def main(argv=None):
         print(tab.to_string(float_format=lambda v: f"{v:.3f}"))
     if a.part in ("b", "both"):
         from helpers import studies
+        from helpers.book import study_sentences
 
         t1 = time.perf_counter()
         cs = studies.correct_spec_coverage(a.reps, n_boot=a.boot, n_jobs=a.jobs, spatial=a.spatial)

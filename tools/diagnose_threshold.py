@@ -72,8 +72,7 @@ def one(seed, params, n_boot, measured=False):
     from helpers import models
     from helpers.analysis import report
     from helpers.measure import constructs
-    from helpers.simulate import estimands
-    from helpers.simulate import simulate_panel
+    from helpers.simulate import estimands, simulate_panel
 
     panel, truth = simulate_panel(params=params, seed=seed)
     c = constructs.build_constructs(panel)

@@ -48,7 +48,7 @@ def chapter_parameters(profile: dict, nb_path: Path) -> dict:
     params.update((profile.get("chapters") or {}).get(nb_path.stem) or {})
     known = parameter_names(nb_path)
     # defaults apply only where the chapter declares them; chapter-specific names must exist
-    specific = set(((profile.get("chapters") or {}).get(nb_path.stem) or {}))
+    specific = set((profile.get("chapters") or {}).get(nb_path.stem) or {})
     unknown = sorted(specific - known)
     if unknown:
         raise SystemExit(f"{nb_path}: profile sets {unknown}, not defined in its parameters cell")

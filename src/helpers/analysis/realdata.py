@@ -121,7 +121,8 @@ def pku_index(path=None) -> tuple[pd.DataFrame | None, str]:
         return None, f"PKU index not found at {path}. {PKU_WHERE}"
     try:
         df = _data.read_pku_dfiic(path, years=YEARS)
-    except Exception as e:  # a broken or foreign file: report it, never invent values
+    except (ValueError, KeyError, OSError) as e:  # a broken or foreign file (PanelSchemaError is a
+        # ValueError): report it, never invent values
         return None, f"PKU index at {path} could not be read ({type(e).__name__}: {e}). {PKU_WHERE}"
     return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {path} ({len(df)} city-years)"
 
@@ -295,7 +296,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
         rows["H5"] = (est, float(lo), float(hi), np.nan, interval_verdict(lo, hi))
         fits["H5"] = sdm
     out = []
-    for key, (h, test, needs) in TESTS.items():
+    for key, (h, test, _needs) in TESTS.items():
         if key in rows:
             out.append((key, h, test, *rows[key]))
         else:
@@ -327,7 +328,7 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
     s = []
     t0, t1 = theil.loc[y0], theil.loc[y1]
     trend = "narrowed" if t1["total"] < t0["total"] else "widened"
-    s.append(f"Inequality of GDP per head across the 21 cities {trend} from {y0} to {y1}: the population-weighted "
+    s.append(f"Inequality of GDP per head across the {constructs['city'].nunique()} cities {trend} from {y0} to {y1}: the population-weighted "
              f"Theil index went from {t0['total']:.3f} to {t1['total']:.3f}; the part between the four regions "
              f"from {t0['between']:.3f} to {t1['between']:.3f} ({t0['between_share']:.0%} and "
              f"{t1['between_share']:.0%} of the total).")
@@ -342,14 +343,14 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
     lq = last.set_index("city")["lq_secondary"].sort_values(ascending=False)
     s.append(f"Secondary value added is most concentrated, relative to the province, in {lq.index[0]} "
              f"(location quotient {lq.iloc[0]:.2f}) and {lq.index[1]} ({lq.iloc[1]:.2f}) in {y1}; "
-             f"{(lq > 1).sum()} of 21 cities have a quotient above 1.")
+             f"{(lq > 1).sum()} of {len(lq)} cities have a quotient above 1.")
     for name in ("capital", "economic"):
         n = nets[nets["network"] == name].set_index("year")
         s.append(f"The gravity network of {name} mass has density {n.at[y0, 'density']:.3f} in {y0} and "
                  f"{n.at[y1, 'density']:.3f} in {y1}; its most connected city in {y1} is {n.at[y1, 'top_city']}.")
     if mech is not None:
         t = power if power is not None else mech.table
-        for key, r in t.iterrows():
+        for _key, r in t.iterrows():
             if r["verdict"].startswith("unavailable"):
                 continue
             ci = f"95% interval [{r['ci_low']:.3f}, {r['ci_high']:.3f}]" if np.isfinite(r["ci_low"]) \

@@ -220,7 +220,7 @@ def between_share_sentence(first: int, last: int, share_first: float, share_last
             + (" (simulated twin)." if simulated else "."))
 
 
-def scenario_ranking_sentence(synergy: "pd.DataFrame", gap: "pd.DataFrame", horizon: int) -> str:
+def scenario_ranking_sentence(synergy: pd.DataFrame, gap: pd.DataFrame, horizon: int) -> str:
     """Which policy raises mean synergy most and what it does to the Delta-rest gap.
 
     ``synergy`` and ``gap`` hold, per scenario (index), the horizon-year ``median`` effect and
@@ -241,7 +241,7 @@ def scenario_ranking_sentence(synergy: "pd.DataFrame", gap: "pd.DataFrame", hori
             "argument; it is not a forecast for Guangdong.")
 
 
-def published_match_sentence(differences: "pd.Series", unit: str, tol: float = 0.005) -> str:
+def published_match_sentence(differences: pd.Series, unit: str, tol: float = 0.005) -> str:
     """Does a shipped extract reproduce the published figures? ``differences`` is shipped minus
     published, indexed by the figure's name; ``tol`` the rounding tolerance in ``unit``."""
     d = differences.astype(float)
@@ -254,7 +254,7 @@ def published_match_sentence(differences: "pd.Series", unit: str, tol: float = 0
             f"largest difference is {d[worst]:+,.2f} {unit} ({worst}).")
 
 
-def vintage_sentence(years: "list[int]", threshold_pct: float = 0.5) -> str:
+def vintage_sentence(years: list[int], threshold_pct: float = 0.5) -> str:
     """In which years the sectors do not add up to GDP (mixed vintages), from a list of years."""
     ys = sorted(int(y) for y in years)
     if not ys:

@@ -70,8 +70,17 @@ def false_positive_sentences(mc_null: MonteCarloResult) -> list[str]:
     ]
 
 
-def implication_sentences(mc: MonteCarloResult, mc_null: MonteCarloResult, alpha: float = 0.05) -> list[str]:
-    """Implications for a study of this size, each conditional on the Monte Carlo numbers."""
+def implication_sentences(mc: MonteCarloResult, mc_null: MonteCarloResult, alpha: float = 0.05,
+                          n_obs: int | None = None) -> list[str]:
+    """Implications for a study of this size, each conditional on the Monte Carlo numbers.
+
+    ``n_obs``: city-years of each twin (default the bundled twin's: the 21 cities of
+    :func:`helpers.data.city_table` times the years of :data:`helpers.simulate.YEARS`)."""
+    if n_obs is None:
+        from .. import data
+        from ..simulate import YEARS
+
+        n_obs = len(data.city_table()) * len(YEARS)
     out = []
     fe_ratio = mc.mean_estimate["total"] / mc.mean_true["total"]
     iv_ratio = mc.mean_estimate["total_iv"] / mc.mean_true["total"]
@@ -95,10 +104,10 @@ def implication_sentences(mc: MonteCarloResult, mc_null: MonteCarloResult, alpha
     h4 = mc.detection.loc["H4"]
     if h4["contradicted"] > h4["supported"]:
         out.append(f"A network-size threshold that exists is found in {h4['supported']:.0%} of twins and the opposite "
-                   f"slope pattern in {h4['contradicted']:.0%}: with measured proxies and 273 city-years the threshold "
+                   f"slope pattern in {h4['contradicted']:.0%}: with measured proxies and {n_obs} city-years the threshold "
                    f"test points the wrong way more often than the right one.")
     elif h4["supported"] < 0.5:
-        out.append(f"A network-size threshold that exists is found in {h4['supported']:.0%} of twins; with 273 "
+        out.append(f"A network-size threshold that exists is found in {h4['supported']:.0%} of twins; with {n_obs} "
                    f"city-years the threshold test has little power.")
     return out
 
@@ -114,7 +123,7 @@ def channel_sentences(ch: pd.DataFrame) -> list[str]:
     return out
 
 
-def gap_sentences(mc: MonteCarloResult, alpha: float = 0.05, *, correct: "CorrectSpecCoverage | None" = None,
+def gap_sentences(mc: MonteCarloResult, alpha: float = 0.05, *, correct: CorrectSpecCoverage | None = None,
                   labels: dict | None = None) -> list[str]:
     """Why coverage falls short of 95%, each reason stated with its number (latent-scale truths).
 

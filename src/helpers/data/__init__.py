@@ -11,5 +11,5 @@ re-exported here, so ``helpers.data.city_table()``, ``helpers.data.load_panel()`
 prints a file's validation report. Nothing in this layer imports another layer of ``helpers``.
 """
 
-from .loaders import *  # noqa: F401,F403  (the public API of helpers.data)
+from .loaders import *  # noqa: F403  (the public API of helpers.data)
 from .loaders import _checkout_root, main  # noqa: F401

@@ -29,7 +29,6 @@ from .cities import (  # noqa: F401  (re-exported: the registry is part of helpe
     inverse_distance_weights,
 )
 
-
 # --------------------------------------------------------------------------- panel schema
 # Validation and reading live in helpers.data.schema and helpers.data.readers; re-exported here.
 PanelSchemaError = _schema.PanelSchemaError
@@ -229,7 +228,7 @@ def load_table(path, schema, *, sheet=None, skiprows=None, header=None, required
         raise
     except _readers.TableReadError as err:
         raise PanelSchemaError(str(err)) from err
-    except Exception as err:  # anything else still names the file
+    except (ValueError, OSError) as err:  # a file pandas cannot parse still names the file
         raise PanelSchemaError(f"{path}: cannot load ({type(err).__name__}: {err})") from err
     clean.attrs["read_notes"] = [i.message for i in report.notes]
     clean.attrs["accepted_breaks"] = [str(i) for i in report.accepted]
@@ -342,7 +341,7 @@ def check_panel(path, *, show: bool = True, schema=None, sheet=None, skiprows=No
             allow_missing=allow_missing, balanced=balanced, checks=checks, accept_breaks=accept_breaks)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
-    except Exception as err:
+    except (ValueError, OSError) as err:  # TableReadError, PanelSchemaError and parse errors
         report = _schema.ValidationReport(str(path), [_schema.Issue("error", "read", str(err))])
     if show:
         print(report.summary(limit=None))

@@ -35,7 +35,6 @@ HEADER_SCAN = 30
 #: Candidate delimiters of text files.
 DELIMITERS = ",;\t|"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 class TableReadError(ValueError):
@@ -132,11 +131,15 @@ def _text_rows(raw: bytes, path: Path, notes: list):
 
 def _excel_sheets(raw: bytes, path: Path, sheet):
     """{sheet name: (rows, row numbers)} of the requested sheet, or of every sheet."""
+    import zipfile
+
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as err:  # a broken or password-protected workbook
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as err:
+        # a broken, truncated or password-protected (encrypted, so not a zip) workbook
         raise TableReadError(f"{path}: cannot open as an Excel workbook ({err})") from err
     names = wb.sheetnames
     if sheet is None:

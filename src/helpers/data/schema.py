@@ -37,10 +37,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .issues import (MAX_LISTED, Issue, PanelSchemaError, ValidationReport, closest,  # noqa: F401
-                     warn_or_raise, years_text)
+from .issues import (  # noqa: F401
+    MAX_LISTED,
+    Issue,
+    PanelSchemaError,
+    ValidationReport,
+    closest,
+    warn_or_raise,
+    years_text,
+)
 from .readers import normalize_name
-from .units import INDICATOR_KINDS, JUMP_FACTOR, SPREAD_FACTORS, column_checks, suggest_slip, unit_issues  # noqa: F401
+from .units import (  # noqa: F401
+    INDICATOR_KINDS,
+    JUMP_FACTOR,
+    SPREAD_FACTORS,
+    column_checks,
+    suggest_slip,
+    unit_issues,
+)
 
 #: Hard limits of a plausible year (inclusive): outside is an error.
 YEAR_LIMITS = (1949, 2100)

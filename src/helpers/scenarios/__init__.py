@@ -72,11 +72,26 @@ from __future__ import annotations
 from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
 from .budget import BudgetResult, budget_allocation, budget_sentences
 from .detection import detectability, detectability_sentences
-from .levers import (EXTRA_DEFAULTS, GBA_NODES, HORIZON, LEVER_MEANING, PARAM_RANGES, VARIABLES, Scenario,
-                     default_scenarios, lever_table)
+from .levers import (
+                     EXTRA_DEFAULTS,
+                     GBA_NODES,
+                     HORIZON,
+                     LEVER_MEANING,
+                     PARAM_RANGES,
+                     VARIABLES,
+                     Scenario,
+                     default_scenarios,
+                     lever_table,
+)
 from .runs import Extended, Paths, extend_twin, run_scenario, va_share
-from .sentences import (MEASURE_LABELS, outcome_table, robustness_sentences, rollout_context,
-                        tipping_sentence, tradeoff_sentences)
+from .sentences import (
+                     MEASURE_LABELS,
+                     outcome_table,
+                     robustness_sentences,
+                     rollout_context,
+                     tipping_sentence,
+                     tradeoff_sentences,
+)
 from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
 
 __all__ = [

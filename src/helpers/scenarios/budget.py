@@ -117,7 +117,6 @@ def budget_allocation(ext: Extended, budget_boost: float = 0.5, start: int = 202
     """
     years = ext.st.years[-1] - start + 1
     m = _BudgetModel(ext, start, budget_boost, years)
-    N = len(m.pop)
     ub = max_boost * m.pop / m.budget
     x_u = m.pop / m.pop.sum()                                            # uniform boost
     allocs, status = {"uniform": x_u}, {"uniform": "uniform"}

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-
 HORIZON = 2030
 VARIABLES = ("VA", "FN", "AG", "SY", "P", "X")
 

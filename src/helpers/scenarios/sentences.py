@@ -8,7 +8,6 @@ import pandas as pd
 from .runs import Extended
 from .uncertainty import ScenarioResult
 
-
 # ----------------------------------------------------------------------------- tables and sentences
 MEASURE_LABELS = {
     "mean_VA": "participation (VA)", "mean_FN": "factor-flow position (FN)",

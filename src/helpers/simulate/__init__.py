@@ -67,13 +67,13 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .counterfactual import _true_effects  # noqa: F401
+from .counterfactual import _true_effects
 from .model import (  # noqa: F401
     _FN_CENTRE,
     DEFAULT_SEED,
     GENERATOR_VERSION,
     IVA_2020_TOTAL,
-    REGION_DEV,  # noqa: F401
+    REGION_DEV,
     YEARS,
     TwinParams,
     TwinTruth,
@@ -90,7 +90,17 @@ from .model import (  # noqa: F401
     logistic,
     participation_curve,
 )
-from .observe import CALIBRATED, CALIBRATION_NOTE, OBSERVED_COLUMNS, _calibrated, _calibration_logs, _observe, _within, calibration_fit, calibration_targets  # noqa: F401
+from .observe import (  # noqa: F401
+    CALIBRATED,
+    CALIBRATION_NOTE,
+    OBSERVED_COLUMNS,
+    _calibrated,
+    _calibration_logs,
+    _observe,
+    _within,
+    calibration_fit,
+    calibration_targets,
+)
 
 _DECIMALS = {
     "population": 2, "employment": 2, "emp_manufacturing": 2, "emp_producer_services": 2,

@@ -16,13 +16,27 @@ The sentences on these studies are written by :mod:`helpers.book.study_sentences
 Layer: above :mod:`helpers.simulate` and :mod:`helpers.analysis`, below :mod:`helpers.scenarios`.
 """
 
-from .coverage import (CORRECT_INTERVALS, CORRECTLY_SPECIFIED, SPATIAL_INTERVALS, CorrectSpecCoverage,
-                       correct_spec_coverage)
+from .coverage import (
+                       CORRECT_INTERVALS,
+                       CORRECTLY_SPECIFIED,
+                       SPATIAL_INTERVALS,
+                       CorrectSpecCoverage,
+                       correct_spec_coverage,
+)
 from .montecarlo import MonteCarloResult, monte_carlo
 from .scales import CONSTRUCT_OF, MEASURED_SLOPES, construct_scales, predicted_measurement
 from .twin_cell import cached_truths, design_twin, identifiable_channels
-from .twins import (EXTRA_ROWS, NO_EFFECT, TruthComparison, TwinAnalysis, analyse_twin, estimates_with_slopes,
-                    exposure_estimate, truth_comparison, twin_panel)
+from .twins import (
+                       EXTRA_ROWS,
+                       NO_EFFECT,
+                       TruthComparison,
+                       TwinAnalysis,
+                       analyse_twin,
+                       estimates_with_slopes,
+                       exposure_estimate,
+                       truth_comparison,
+                       twin_panel,
+)
 
 __all__ = [
     "CORRECT_INTERVALS", "CORRECTLY_SPECIFIED", "SPATIAL_INTERVALS", "CorrectSpecCoverage", "correct_spec_coverage",

@@ -35,14 +35,15 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from .._results import Result
+from ..simulate.model import DEFAULT_SEED
 
 WORLDS = ("effect", "null")
 
@@ -182,7 +183,7 @@ def cell_fingerprint(cell: Cell, analyse: Callable, reps, study_seed: int, setti
                         "study_seed": study_seed, "analyse": analyse_name(analyse)})
 
 
-def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = 20261122,
+def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = DEFAULT_SEED,
               settings: dict | None = None, options: dict | None = None, scheduler=None,
               n_workers: int | None = None, progress: bool = True, blas_threads: int | None = 1) -> DesignStudy:
     """Run (or resume) a design study on Dask and return every twin's row.

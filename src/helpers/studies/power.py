@@ -28,12 +28,13 @@ import platform
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..simulate.model import DEFAULT_SEED
 from . import design as _design
 
 #: City counts of the grid; 336 is every prefecture-level unit of the national registry with both
@@ -47,7 +48,7 @@ REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
 #: Analysis options of every twin (bootstrap sizes of :func:`helpers.analysis.report.run_mechanism`).
 OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
-STUDY_SEED = 20261122
+STUDY_SEED = DEFAULT_SEED
 #: Version of the study's definition (grid, options, scoring): part of every cell's fingerprint.
 STUDY_VERSION = "1"
 #: Target power of :func:`minimum_designs`.
@@ -160,7 +161,7 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
         "cells": [c.name for c in grid],
     })
     log["runs"].append({
-        "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "wall_seconds": round(wall, 1), "cells_computed": study.computed, "cells_reused": study.skipped,
         "twins_computed": int(sum(_design.reps_of(reps, c) for c in grid if c.name in study.computed)),
         "scheduler": scheduler or f"LocalCluster ({n_workers or os.cpu_count()} single-threaded workers)",

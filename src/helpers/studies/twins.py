@@ -91,7 +91,7 @@ def estimates_with_slopes(results: report.MechanismResults) -> pd.DataFrame:
     return out
 
 
-def exposure_estimate(truth) -> "models.ExposureResult":
+def exposure_estimate(truth) -> models.ExposureResult:
     """The network-externality exposure effect alpha_E of one twin (:func:`helpers.models.exposure_effect`).
 
     Data: the twin's platform share s (logit as outcome, W s as the exposure) with its exogenous
