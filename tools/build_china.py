@@ -24,7 +24,7 @@ is byte-identical.
 from __future__ import annotations
 
 import argparse
-import re
+import itertools
 import shutil
 import sys
 from pathlib import Path
@@ -285,8 +285,9 @@ def _combine(df, cols, path, log, label):
         n = df[dup].groupby(["code", "year"])[c].nunique()
         if (n > 1).any():
             code, year = n.index[n > 1][0]
-            raise BuildError(f"{path}: city {code}, year {year}: column {c!r} has two different "
-                             "values in duplicated rows")
+            name = df.loc[df["code"] == code, "name_zh"].iloc[0] if "name_zh" in df else code
+            raise BuildError(f"{path}: city {name} ({code}), year {year}: column {c!r} has two "
+                             "different values in duplicated rows")
     log.append(f"{label}: {int(dup.sum())} rows for {df[dup].groupby(['code', 'year']).ngroups} "
                "city-years merged (a city under two names in one edition; no value conflicts)")
     return df.groupby(["code", "year"], as_index=False).first()
@@ -379,10 +380,10 @@ def _edition_flips(df, cols, path, label):
     for c in cols:
         s = wide[c].where(wide[c] > 0).unstack("year")
         years = list(s.columns)
-        for a, b in zip(years, years[1:]):
+        for a, b in itertools.pairwise(years):
             r = np.log10(s[b] / s[a]).dropna()
             if len(r) >= 20 and abs(r.median()) > np.log10(EDITION_FLIP_FACTOR):
-                ed = df.loc[df["year"] == b, "edition"].iloc[0] if "edition" in df else b + 1
+                ed = int(df.loc[df["year"] == b, "edition"].iloc[0]) if "edition" in df else b + 1
                 raise BuildError(f"{path}: column {c!r}, year {b} (edition {ed}): the median city value "
                                  f"is x{10 ** r.median():.3g} the year before over {len(r)} cities: a unit "
                                  "flip in this edition")
@@ -562,14 +563,14 @@ def _counts(df) -> list[str]:
     """Counts of the flags and breaks that data/README.md documents."""
     js = df["internet_users_10k_hh"] > df["population"]
     return [
-        f"population: {int(df['population_interpolated'].sum())} city-years filled from the source's "
-        "interpolation (flag population_interpolated)",
-        f"yearbook flags: internet yoy jump {int(df['flag_internet_yoy_jump'].sum())}, mobile yoy jump "
+        (f"population: {int(df['population_interpolated'].sum())} city-years filled from the source's "
+        "interpolation (flag population_interpolated)"),
+        (f"yearbook flags: internet yoy jump {int(df['flag_internet_yoy_jump'].sum())}, mobile yoy jump "
         f"{int(df['flag_mobile_yoy_jump'].sum())}, internet users above population "
-        f"{int(df['flag_internet_gt_pop'].sum())}, zero value {int(df['flag_zero_value'].sum())}",
+        f"{int(df['flag_internet_gt_pop'].sum())}, zero value {int(df['flag_zero_value'].sum())}"),
         f"internet users (10k households) above resident population (10k persons): {int(js.sum())} city-years",
-        f"employment: {int(df['employment'].notna().sum())} city-years with all 19 industries; "
-        f"{int(((df['year'] >= 2013) & df['emp_manufacturing'].notna()).sum())} after the 2013 coverage break",
+        (f"employment: {int(df['employment'].notna().sum())} city-years with all 19 industries; "
+        f"{int(((df['year'] >= 2013) & df['emp_manufacturing'].notna()).sum())} after the 2013 coverage break"),
         f"Broadband China: {int(df.groupby('code')['broadband_china_cohort'].first().notna().sum())} "
         "prefectures designated; cohorts "
         + str(df.groupby("code")["broadband_china_cohort"].first().value_counts().sort_index().to_dict()),

@@ -38,8 +38,8 @@ CHINA_SCHEMA = {
     "population_interpolated": ("share", "flag (0/1)", "1 where the source interpolated population"),
     "fdi_usd_million": ("level", "million US dollars", "foreign direct investment actually used"),
     "ccsy_edition": ("index", "year", f"edition of the {_YB} (data year + 1)"),
-    "internet_users_10k_hh": ("level", "10k households", "internet users to 2011, broadband "
-                              "subscribers from 2012 (definition break; see internet_users_definition)"),
+    "internet_users_10k_hh": ("level", "10k households", ("internet users to 2011, broadband "
+                              "subscribers from 2012 (definition break; see internet_users_definition)")),
     "internet_intl_users_10k_hh": ("level", "10k households", "international internet users (to 2011)"),
     "broadband_users_10k_hh": ("level", "10k households", "broadband access subscribers (from 2012)"),
     "mobile_users_10k_hh": ("level", "10k households", "mobile telephone subscribers"),
@@ -83,14 +83,14 @@ CHINA_SCHEMA = {
     "emp_health_social": ("level", "10k persons", _EMP + "health and social work"),
     "emp_culture_sports": ("level", "10k persons", _EMP + "culture, sports and entertainment"),
     "emp_public_admin": ("level", "10k persons", _EMP + "public administration and social organisations"),
-    "emp_coverage_2013": ("share", "flag (0/1)", "1 from 2013: the wider urban-unit coverage after the "
-                          "2013 economic census (levels break 2012->2013)"),
-    "broadband_china_cohort": ("index", "year", "first Broadband China designation of any entity in the "
-                               "prefecture (2014-2016); empty if never"),
-    "broadband_china_city_cohort": ("index", "year", "first designation of the whole prefecture "
-                                    "(city, cluster member or autonomous prefecture)"),
-    "broadband_china_single_source": ("share", "flag (0/1)", "1 where the first designation rests on "
-                                      "one source (part of the 2015 list)"),
+    "emp_coverage_2013": ("share", "flag (0/1)", ("1 from 2013: the wider urban-unit coverage after the "
+                          "2013 economic census (levels break 2012->2013)")),
+    "broadband_china_cohort": ("index", "year", ("first Broadband China designation of any entity in the "
+                               "prefecture (2014-2016); empty if never")),
+    "broadband_china_city_cohort": ("index", "year", ("first designation of the whole prefecture "
+                                    "(city, cluster member or autonomous prefecture)")),
+    "broadband_china_single_source": ("share", "flag (0/1)", ("1 where the first designation rests on "
+                                      "one source (part of the 2015 list)")),
 }
 #: Text columns carried through unchanged (not validated as numbers).
 CHINA_TEXT_COLUMNS = ("name_zh", "province", "province_zh", "city_type", "internet_users_definition",
@@ -109,7 +109,8 @@ _JUMP_KINDS = ("level", "count")
 
 DEFAULT_CHINA = "china_city_panel.csv"
 #: Persistent jumps of the shipped file beyond :data:`JUMP_FACTOR`, written by the builder after
-#: its slip rule: accepted (and reported as such) when the shipped file is loaded.
+#: its slip rule: always accepted (and reported as such), so a copy of the file loads too; any
+#: other jump is an error.
 SHIPPED_BREAKS = "china_city_panel_breaks.csv"
 
 
@@ -193,9 +194,8 @@ def load_china(path=None, years=None, provinces=None, *, balanced: str = "error"
     path = Path(_data_file(DEFAULT_CHINA) if shipped else path)
     if not path.is_file():
         raise FileNotFoundError(f"panel file not found: {path}")
-    if shipped:
-        known = pd.read_csv(_data_file(SHIPPED_BREAKS), dtype={"city": str, "column": str})
-        accept_breaks = [*accept_breaks, *zip(known["city"], known["year"].astype(int), known["column"])]
+    known = pd.read_csv(_data_file(SHIPPED_BREAKS), dtype={"city": str, "column": str})
+    accept_breaks = [*accept_breaks, *zip(known["city"], known["year"].astype(int), known["column"])]
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     lines = list(range(2, len(raw) + 2))  # file lines: the header is line 1
     clean, report = validate_table(raw, CHINA_SCHEMA, china_registry(), required=list(CHINA_COMPLETE),
