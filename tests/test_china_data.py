@@ -238,7 +238,8 @@ def _copy_sources(realdata, tmp_path):
 def test_builder_is_deterministic_and_reproduces_the_shipped_file(build, realdata, tmp_path):
     assert build.main(["--realdata", str(realdata), "--out", str(tmp_path / "a")]) == 0
     assert build.main(["--realdata", str(realdata), "--out", str(tmp_path / "b")]) == 0
-    for name in ["china_city_panel.csv", "china_city_panel_breaks.csv", "intercity_connectivity_2016.csv"]:
+    for name in ["china_city_panel.csv", "china_city_panel_breaks.csv", "china_city_panel_blanked.csv",
+                 "intercity_connectivity_2016.csv"]:
         a = (tmp_path / "a" / name).read_bytes()
         assert a == (tmp_path / "b" / name).read_bytes()
         assert a == (ROOT / "data" / name).read_bytes(), f"data/{name} is not the build's output"

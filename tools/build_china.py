@@ -48,6 +48,7 @@ PILOT_FILE = "broadband_china/broadband_china_pilots.csv"
 CONNECT_FILE = "intercity_connectivity_2016/CN_Public.csv"
 OUT_NAME = "china_city_panel.csv"
 BREAKS_NAME = "china_city_panel_breaks.csv"
+BLANKED_NAME = "china_city_panel_blanked.csv"
 CONNECT_OUT = "intercity_connectivity_2016.csv"
 
 #: Source codes that are not the registry's 2020 prefecture codes -> registry code.
@@ -512,7 +513,10 @@ def build_panel(realdata: Path, root: Path = ROOT) -> tuple[pd.DataFrame, list[s
         out = out.merge(p[p["year"].between(YEARS[0], YEARS[-1])], on=["code", "year"], how="left",
                         validate="one_to_one")
     out = out.merge(read_pilots(d, reg, log), on="code", how="left", validate="many_to_one")
-    out = _totals(blank_slips(out, [c for c in out.columns if c in SLIP_COLUMNS], log))
+    out = blank_slips(out, [c for c in out.columns if c in SLIP_COLUMNS], log)
+    blanked = out.attrs.pop("blanked")
+    out = _totals(out)
+    out.attrs["blanked"] = blanked
     out = out[ID_COLUMNS + [c for c in out.columns if c not in ID_COLUMNS]]
     out = out.sort_values(["code", "year"]).reset_index(drop=True)
     log += _counts(out)
@@ -535,15 +539,19 @@ def _slip_mask(s: pd.Series, code: pd.Series) -> pd.Series:
 
 
 def blank_slips(df: pd.DataFrame, cols, log) -> pd.DataFrame:
-    """Blank the cell-level slips of ``cols`` (rows sorted by code and year); each one is logged."""
+    """Blank the cell-level slips of ``cols``; each one is logged and listed in
+    ``df.attrs["blanked"]`` (code, city, year, column, source value), shipped as a file."""
     df = df.sort_values(["code", "year"]).reset_index(drop=True)
     found = []
     for c in cols:
         m = _slip_mask(df[c], df["code"])
-        found += [f"{df.at[i, 'name_zh']} {df.at[i, 'year']} {c}={df.at[i, c]:g}" for i in df.index[m]]
+        found += [(df.at[i, "code"], df.at[i, "city"], df.at[i, "year"], c, df.at[i, c]) for i in df.index[m]]
         df.loc[m, c] = np.nan
+    blanked = pd.DataFrame(found, columns=["code", "city", "year", "column", "source_value"])
     log.append(f"cell-level slips blanked (isolated x{SPIKE_FACTOR:g} spike or dip, or x{SLIP_FACTOR:g} at a "
-               f"series end): {len(found)}: " + "; ".join(found))
+               f"series end): {len(found)} cells, listed in {BLANKED_NAME} (by column: "
+               f"{blanked['column'].value_counts().to_dict()})")
+    df.attrs["blanked"] = blanked.sort_values(["column", "code", "year"]).reset_index(drop=True)
     return df
 
 
@@ -638,12 +646,20 @@ def _num(v) -> str:
 
 
 def level_breaks(panel: pd.DataFrame) -> pd.DataFrame:
-    """Persistent within-city jumps beyond x100 that remain after the slips are blanked (the
-    loader's rule, :func:`helpers.china.unit_jumps`): shipped as the loader's accepted breaks."""
+    """Within-city jumps beyond x10 that remain after the slips are blanked, with their ratio to
+    the previous observed value: shipped for the reader; the loader accepts those beyond its x100
+    rule (:func:`helpers.china.unit_jumps`) by name."""
     from helpers.china import unit_jumps
 
-    rows = [(i.city, i.year, i.column, i.value) for i in unit_jumps(panel)]
+    rows = [(i.city, i.year, i.column, i.value) for i in unit_jumps(panel, factor=10.0)]
     out = pd.DataFrame(rows, columns=["city", "year", "column", "value"])
+    wide = panel.set_index(["city", "year"])
+    def before(city, year, col):  # the previous observed positive value, as unit_jumps compares
+        s = wide[col].loc[city]
+        return s[(s.index < year) & (s > 0)].iloc[-1]
+
+    prev = [before(k, y, c) for k, y, c, _ in rows]
+    out["ratio"] = out["value"] / np.array(prev, dtype=float)
     code = panel.drop_duplicates("city").set_index("city")["code"]
     out.insert(0, "code", out["city"].map(code))
     return out.sort_values(["column", "code", "year"]).reset_index(drop=True)
@@ -677,8 +693,11 @@ def main(argv=None) -> int:
     breaks = level_breaks(panel)
     write_csv(panel, args.out / OUT_NAME)
     write_csv(breaks, args.out / BREAKS_NAME)
-    lines.append(f"{len(breaks)} persistent jumps beyond x100 kept and listed in {BREAKS_NAME} "
-                 f"(by column: {breaks['column'].value_counts().to_dict()})")
+    write_csv(panel.attrs["blanked"], args.out / BLANKED_NAME)
+    big = breaks[(breaks["ratio"] > 100) | (breaks["ratio"] < 0.01)]
+    lines.append(f"{len(breaks)} persistent jumps beyond x10 kept and listed in {BREAKS_NAME}, "
+                 f"{len(big)} beyond x100 (by column: {big['column'].value_counts().to_dict()}); "
+                 f"beyond x10 by column: {breaks['column'].value_counts().to_dict()}")
     shutil.copyfile(connect, args.out / CONNECT_OUT)
     print("decisions and checks:\n  " + "\n  ".join(lines))
     size = (args.out / OUT_NAME).stat().st_size
