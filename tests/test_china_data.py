@@ -75,7 +75,7 @@ def test_published_gdp_2020(panel, city):
 
 def test_published_figures_of_the_provenance_files(panel):
     """Figures the shared PROVENANCE files state as checked against the official tables."""
-    v = lambda c, y, col: _value(panel, c, y, col)  # noqa: E731
+    v = lambda c, y, col: _value(panel, c, y, col)
     assert v("Shenzhen", 2023, "population") == pytest.approx(1_779.01, abs=0.005)
     # CCSY GDP equal to the official figures (PROVENANCE_digital_tech, check 1)
     assert v("Guangzhou", 2015, "ccsy_gdp_100m_yuan") == pytest.approx(18_100.41, abs=0.01)
@@ -210,6 +210,15 @@ def test_ocr_city_name_is_named(raw_text, tmp_path):
     assert f"line {i + 2}" in str(err.value) and "unknown city '东芜市'" in str(err.value)
 
 
+def test_ocr_chinese_name_next_to_a_good_key_is_named(raw_text, tmp_path):
+    df = raw_text.copy()
+    i = df.index[(df["city"] == "Jieyang") & (df["year"] == "2009")][0]
+    df.loc[i, "name_zh"] = "擖阳市"  # OCR slip of 揭阳市 (PROVENANCE_digital_tech, check 5)
+    with pytest.raises(PanelSchemaError) as err:
+        load_china(_write(df, tmp_path))
+    assert "city Jieyang, year 2009: column 'name_zh' is '擖阳市', registry says '揭阳市'" in str(err.value)
+
+
 def test_duplicated_city_year_is_named(raw_text, tmp_path):
     df = raw_text.copy()
     row = df[(df["city"] == "Chengdu") & (df["year"] == "2018")]
@@ -291,3 +300,10 @@ def test_builder_refuses_a_wrong_guangdong_total(build, realdata, tmp_path, caps
     df.to_csv(f, index=False)
     err = _refused(build, rd, tmp_path, capsys)
     assert "Guangdong" in err and "110,760.94" in err
+
+
+def test_loading_twice_gives_independent_copies():
+    a = load_china()
+    a.loc[0, "gdp"] = -1.0
+    b = load_china()
+    assert b.loc[0, "gdp"] > 0 and b is not a
