@@ -132,7 +132,7 @@ def _rows(path, **match):
         return [r for r in csv.DictReader(f) if all(r[k] == v for k, v in match.items())]
 
 
-@pytest.mark.parametrize("name_zh,year,city", [("成都市", "2015", "Chengdu"), ("哈尔滨市", "2012", "Haerbin"),
+@pytest.mark.parametrize("name_zh,year,city", [("成都市", "2015", "Chengdu"), ("哈尔滨市", "2012", "Harbin"),
                                                ("杭州市", "2020", "Hangzhou"), ("昆明市", "2010", "Kunming"),
                                                ("汕头市", "2018", "Shantou")])
 def test_loans_equal_the_raw_rows(panel, realdata, name_zh, year, city):
