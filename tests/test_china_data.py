@@ -307,3 +307,15 @@ def test_loading_twice_gives_independent_copies():
     a.loc[0, "gdp"] = -1.0
     b = load_china()
     assert b.loc[0, "gdp"] > 0 and b is not a
+
+
+def test_builder_refuses_yearbook_rows_matched_to_the_wrong_city(build, realdata, tmp_path, capsys):
+    rd = _copy_sources(realdata, tmp_path)
+    f = rd / "ccsy_city_yearbook" / "ccsy_city_digital_tech_panel_2005_2023.csv"
+    df = pd.read_csv(f)
+    fs, sg = df["city"] == "佛山市", df["city"] == "韶关市"  # same province: the province check passes
+    df.loc[fs, "city"], df.loc[sg, "city"] = "韶关市", "佛山市"
+    df.to_csv(f, index=False)
+    err = _refused(build, rd, tmp_path, capsys)
+    assert "yearbook rows matched to the wrong city?" in err
+    assert "city Foshan" in err or "city Shaoguan" in err

@@ -621,7 +621,26 @@ def check_panel(df: pd.DataFrame, where="panel") -> list[str]:
     lines.append("Guangdong sums: GDP " + ", ".join(f"{y} {v:,}" for y, v in GUANGDONG_GDP.items())
                  + "; population " + ", ".join(f"{y} {v:,}" for y, v in GUANGDONG_POP.items()))
     lines.append(_check_guangdong_file(df))
+    lines.append(_check_crosswalk(df))
     return lines
+
+
+#: The name crosswalk of the yearbook must put each city's yearbook GDP within this factor of its
+#: accounts GDP (median over years): a row matched to the wrong city is off by far more.
+CROSSWALK_GDP_FACTOR = 1.25
+
+
+def _check_crosswalk(df) -> str:
+    """Yearbook rows (matched by name) against the accounts (matched by code): each city's median
+    ratio of yearbook GDP to accounts GDP must lie within :data:`CROSSWALK_GDP_FACTOR`."""
+    lr = np.log(df["ccsy_gdp_100m_yuan"] / df["gdp"])
+    med = lr.groupby(df["city"]).median().dropna()
+    bad = med[med.abs() > np.log(CROSSWALK_GDP_FACTOR)]
+    if len(bad):
+        raise BuildError(f"city {bad.index[0]}: yearbook GDP is x{np.exp(bad.iloc[0]):.3g} the accounts' "
+                         "GDP (median over years): yearbook rows matched to the wrong city?")
+    return (f"crosswalk: {len(med)} cities' yearbook GDP within x{np.exp(med.min()):.3f}-"
+            f"x{np.exp(med.max()):.3f} of the accounts' GDP (median ratio over years)")
 
 
 def _check_guangdong_file(df) -> str:
