@@ -80,9 +80,29 @@ PUBLISHED_GDP_2020 = {
 }
 
 
+# Published GDP of 2019 (100 million yuan), each city's Statistical Communique on 2019 (first
+# release; the accounts keep it for these cities, revised figures for others, e.g. Guangzhou).
+PUBLISHED_GDP_2019 = {
+    "Beijing": 35_371.3,
+    "Shanghai": 38_155.32,
+    "Tianjin": 14_104.28,
+    "Chongqing": 23_605.77,
+    "Chengdu": 17_012.65,
+    "Wuhan": 16_223.21,
+    "Hangzhou": 15_373.05,
+    "Nanjing": 14_030.15,
+    "Xi'an": 9_321.19,
+}
+
+
 @pytest.mark.parametrize("city", sorted(PUBLISHED_GDP_2020))
 def test_published_gdp_2020(panel, city):
     assert _value(panel, city, 2020, "gdp") == pytest.approx(PUBLISHED_GDP_2020[city], abs=0.06)
+
+
+@pytest.mark.parametrize("city", sorted(PUBLISHED_GDP_2019))
+def test_published_gdp_2019(panel, city):
+    assert _value(panel, city, 2019, "gdp") == pytest.approx(PUBLISHED_GDP_2019[city], abs=0.06)
 
 
 def test_published_figures_of_the_provenance_files(panel):
@@ -425,3 +445,31 @@ def test_shipped_values_equal_the_file_cells(panel):
     assert len(m) == len(raw)
     for c in num:
         np.testing.assert_array_equal(m[c].to_numpy(), m[f"{c}_file"].to_numpy(), err_msg=c)
+
+
+# --------------------------------------------------------------------------- connectivity file
+def test_connectivity_file_is_the_mit_source_unchanged(realdata):
+    src = realdata / "intercity_connectivity_2016" / "CN_Public.csv"
+    assert (ROOT / "data" / "intercity_connectivity_2016.csv").read_bytes() == src.read_bytes()
+
+
+def test_load_connectivity_maps_codes_and_names_faults(tmp_path):
+    from helpers.china_connectivity import load_connectivity
+
+    c = load_connectivity()
+    assert len(c) == 275 and c["code"].is_unique
+    assert (~c["in_registry"]).sum() == 1 and c.loc[~c["in_registry"], "city"].item() == "Laiwu"
+    g = c.set_index("city")
+    # the source's GDP is official 2016 whole-city GDP for Guangzhou (PROVENANCE check), in yuan
+    assert g.loc["Guangzhou", "gdp_yuan"] / 1e8 == pytest.approx(19_547.44, abs=0.01)
+    assert g.loc["Beijing", "weibo_degree_2015"] == 414_486_000
+    raw = pd.read_csv(ROOT / "data" / "intercity_connectivity_2016.csv", dtype=str)
+    raw.loc[3, "Patent"] = "-5"
+    raw = pd.concat([raw, raw.iloc[[0]]])
+    path = tmp_path / "c.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(PanelSchemaError) as err:
+        load_connectivity(path)
+    msg = str(err.value)
+    assert "column 'patents_2017' is '-5', not a number >= 0" in msg
+    assert f"duplicated code {raw.iloc[0]['cityId']}" in msg

@@ -220,9 +220,14 @@ DEFAULT_CHINA = "china_city_panel.csv"
 SHIPPED_BREAKS = "china_city_panel_breaks.csv"
 
 
-def _data_file(name: str) -> Path:
-    """A shipped data file: from the checkout this module runs from (its ``data/`` folder, so a
-    worktree reads its own files), else the installed package resource."""
+def data_file(name: str) -> Path:
+    """Path of a shipped data file: the ``data/`` folder of the checkout this module runs from
+    (so a git worktree reads its own files, not those of the editable install's checkout), else
+    :func:`helpers.data.bundled_file` (an installed wheel).
+
+    >>> data_file("china_city_panel.csv").name
+    'china_city_panel.csv'
+    """
     for d in Path(__file__).resolve().parents:
         if (d / "pyproject.toml").is_file() and (d / "data" / name).is_file():
             return d / "data" / name
@@ -231,8 +236,8 @@ def _data_file(name: str) -> Path:
 
 @lru_cache(maxsize=1)
 def _registry() -> pd.DataFrame:
-    pre = pd.read_csv(_data_file("china_prefectures.csv"), dtype={"name_zh": str})
-    names = pd.read_csv(_data_file("china_city_names.csv"), dtype={"name_zh": str})
+    pre = pd.read_csv(data_file("china_prefectures.csv"), dtype={"name_zh": str})
+    names = pd.read_csv(data_file("china_city_names.csv"), dtype={"name_zh": str})
     return pre.merge(names[["code", "name_en", "province_en"]], on="code", how="left")
 
 
@@ -304,7 +309,7 @@ def load_china(
         non-numeric or negative value, unit slip), each naming line, city, year and column.
     """
     shipped = path is None
-    path = Path(_data_file(DEFAULT_CHINA) if shipped else path)
+    path = Path(data_file(DEFAULT_CHINA) if shipped else path)
     if not path.is_file():
         raise FileNotFoundError(f"panel file not found: {path}")
     if shipped and balanced == "error" and not accept_breaks:  # the chapters' call: validated once
@@ -330,7 +335,7 @@ def _validated_shipped(path: str, mtime_ns: int):
 
 def _validated(path: Path, balanced: str, accept_breaks: tuple):
     """Read and validate ``path``; (clean frame, accepted breaks as text) or PanelSchemaError."""
-    known = pd.read_csv(_data_file(SHIPPED_BREAKS), dtype={"city": str, "column": str})
+    known = pd.read_csv(data_file(SHIPPED_BREAKS), dtype={"city": str, "column": str})
     known = known[(known["ratio"] > JUMP_FACTOR) | (known["ratio"] < 1 / JUMP_FACTOR)]
     accept = [*accept_breaks, *zip(known["city"], known["year"].astype(int), known["column"])]
     raw = _read(path)
