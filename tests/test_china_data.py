@@ -473,3 +473,27 @@ def test_load_connectivity_maps_codes_and_names_faults(tmp_path):
     msg = str(err.value)
     assert "column 'patents_2017' is '-5', not a number >= 0" in msg
     assert f"duplicated code {raw.iloc[0]['cityId']}" in msg
+
+
+def test_definition_break_and_totals_are_consistent(panel):
+    before, after = panel[panel["year"] <= 2011], panel[panel["year"] >= 2012]
+    assert (
+        before["broadband_users_10k_hh"].isna().all()
+        and after["internet_intl_users_10k_hh"].isna().all()
+    )
+    np.testing.assert_array_equal(
+        before["internet_users_10k_hh"], before["internet_intl_users_10k_hh"]
+    )
+    np.testing.assert_array_equal(after["internet_users_10k_hh"], after["broadband_users_10k_hh"])
+    defined = panel["internet_users_definition"].dropna()
+    assert set(defined[panel["year"] <= 2011]) == {"internet_users"}
+    assert set(defined[panel["year"] >= 2012]) == {"broadband_subscribers"}
+    inds = [c for c in panel.columns if c.startswith("emp_") and c != "emp_coverage_2013"]
+    assert len(inds) == 19
+    full = panel[inds].notna().all(axis=1)
+    np.testing.assert_allclose(
+        panel.loc[full, "employment"], panel.loc[full, inds].sum(axis=1), rtol=1e-9
+    )
+    assert panel.loc[~full, "employment"].isna().all()
+    assert panel.loc[panel["year"] == 2019, "emp_agriculture"].isna().all()
+    assert panel.loc[panel["year"] == 2019, "employment_nonagri"].notna().sum() > 250
