@@ -23,7 +23,7 @@ _EMP = "employment in urban units, 10k persons: "
 #: Schema of the national panel, in the format of ``helpers.data.PANEL_SCHEMA``
 #: (column -> (kind, unit, description)). Flags are 0/1 and declared as shares.
 CHINA_SCHEMA = {
-    "city": ("key", "", "English (pinyin) name, province added where two units share one"),
+    "city": ("key", "", "English name (pinyin; customary for 26 units), province added where two share one"),
     "year": ("key", "", "calendar year (integer)"),
     "code": ("id", "", "6-digit administrative code (2020 division)"),
     "region": ("id", "", "Guangdong's four regions (PRD, East, West, North); Other elsewhere"),
@@ -468,3 +468,42 @@ def _select(df: pd.DataFrame, years, provinces, path) -> pd.DataFrame:
         prov_zh = df["city"].map(reg["province_zh"])
         df = df[prov.isin(wanted) | prov_zh.isin(wanted)]
     return df.reset_index(drop=True)
+
+
+#: Columns of the coverage table of the data appendix.
+COVERAGE_COLUMNS = (
+    "gdp",
+    "loans",
+    "population",
+    "fdi_usd_million",
+    "internet_users_10k_hh",
+    "mobile_users_10k_hh",
+    "telecom_revenue_10k_yuan",
+    "patents_granted",
+    "emp_manufacturing",
+    "employment_nonagri",
+)
+
+
+def coverage(df: pd.DataFrame, columns=COVERAGE_COLUMNS) -> pd.DataFrame:
+    """Cities with a value, by year (rows) and column: the panel's gaps at a glance."""
+    return df.groupby("year")[list(columns)].count()
+
+
+def cleaning_summary() -> pd.DataFrame:
+    """Per column, the cells the build blanked as slips and the level breaks it kept (beyond x10
+    and beyond the loader's x100), from the shipped lists ``data/china_city_panel_blanked.csv``
+    and ``data/china_city_panel_breaks.csv``."""
+    blanked = pd.read_csv(data_file("china_city_panel_blanked.csv"))
+    breaks = pd.read_csv(data_file(SHIPPED_BREAKS))
+    big = breaks[(breaks["ratio"] > JUMP_FACTOR) | (breaks["ratio"] < 1 / JUMP_FACTOR)]
+    out = pd.DataFrame(
+        {
+            "slips blanked": blanked["column"].value_counts(),
+            "breaks kept (x10+)": breaks["column"].value_counts(),
+            "of which x100+ (accepted)": big["column"].value_counts(),
+        }
+    )
+    out = out.fillna(0).astype(int)
+    order = [c for c in CHINA_SCHEMA if c in out.index]
+    return out.loc[order]
