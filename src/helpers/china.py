@@ -23,7 +23,11 @@ _EMP = "employment in urban units, 10k persons: "
 #: Schema of the national panel, in the format of ``helpers.data.PANEL_SCHEMA``
 #: (column -> (kind, unit, description)). Flags are 0/1 and declared as shares.
 CHINA_SCHEMA = {
-    "city": ("key", "", "English name (pinyin; customary for 26 units), province added where two share one"),
+    "city": (
+        "key",
+        "",
+        "English name (pinyin; customary for 26 units), province added where two share one",
+    ),
     "year": ("key", "", "calendar year (integer)"),
     "code": ("id", "", "6-digit administrative code (2020 division)"),
     "region": ("id", "", "Guangdong's four regions (PRD, East, West, North); Other elsewhere"),
