@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from helpers.china import CHINA_SCHEMA, china_registry, load_china
-from helpers.schema import PanelSchemaError
+from helpers.data import PanelSchemaError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "china_city_panel.csv"

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.data import bundled_file
-from helpers.schema import Issue, PanelSchemaError, suggest_slip, validate_table, warn_or_raise
+from helpers.data import PanelSchemaError, bundled_file
+
+try:  # the validator's engine: helpers.data.schema after the layout redesign, helpers.schema before
+    from helpers.data.schema import Issue, suggest_slip, validate_table, warn_or_raise
+except ImportError:
+    from helpers.schema import Issue, suggest_slip, validate_table, warn_or_raise
 
 _YB = "China City Statistical Yearbook"
 _EMP = "employment in urban units, 10k persons: "

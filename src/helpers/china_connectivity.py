@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.china import china_registry, data_file
-from helpers.schema import PanelSchemaError
+from helpers.data import PanelSchemaError
 
 #: Source column -> (column, unit, description).
 CONNECTIVITY_SCHEMA = {
