@@ -107,7 +107,9 @@ def test_published_gdp_2019(panel, city):
 
 def test_published_figures_of_the_provenance_files(panel):
     """Figures the shared PROVENANCE files state as checked against the official tables."""
-    v = lambda c, y, col: _value(panel, c, y, col)
+    def v(c, y, col):
+        return _value(panel, c, y, col)
+
     assert v("Shenzhen", 2023, "population") == pytest.approx(1_779.01, abs=0.005)
     # CCSY GDP equal to the official figures (PROVENANCE_digital_tech, check 1)
     assert v("Guangzhou", 2015, "ccsy_gdp_100m_yuan") == pytest.approx(18_100.41, abs=0.01)

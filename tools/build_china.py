@@ -190,7 +190,9 @@ def _check_category(gdp, reg, path):
 
 def _counts(df) -> list[str]:
     """Counts of the flags and breaks that data/README.md documents."""
-    n = lambda mask: int(mask.sum())
+    def n(mask):
+        return int(mask.sum())
+
     flags = {
         c: n(df[c])
         for c in [
