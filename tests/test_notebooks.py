@@ -11,15 +11,6 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
-def test_every_toc_entry_is_a_chapter_on_disk():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    entries = list(_toc_files(toc)) + [toc["root"]]
-    missing = [e for e in entries if not any((ROOT / f"{e}{ext}").is_file() for ext in (".ipynb", ".md"))]
-    assert not missing, f"_toc.yml names files that do not exist: {missing}"
-    notebooks = {str(p.relative_to(ROOT).with_suffix("")) for p in NOTEBOOKS}
-    assert notebooks and notebooks <= set(entries)
-
-
 def test_mechanism_and_findings_share_one_profile_block():
     # both chapters reuse one cached run: their shared settings must be the same in each profile
     import importlib.util

@@ -112,6 +112,7 @@ def test_grid_uses_every_national_unit():
     assert len(power.cells()) == len(power.N_GRID) * len(power.T_GRID) * 2
 
 
+@pytest.mark.slow  # a Dask LocalCluster: about 30 s
 def test_twins_per_cell_by_city_count_and_only_changed_cells_recompute(tmp_path):
     cells = design.grid([21, 50], [8], ["effect"])
     reps = {21: 6, 50: 3}
@@ -128,6 +129,7 @@ def test_twins_per_cell_by_city_count_and_only_changed_cells_recompute(tmp_path)
         design.reps_of(0, cells[0])
 
 
+@pytest.mark.slow  # a Dask LocalCluster and a real (small) twin: about 30 s
 def test_command_line_runs_records_and_resumes(tmp_path, capsys):
     out = tmp_path / "power"
     args = ["run", "--out", str(out), "--cities", "21", "--years", "8", "--worlds", "null", "--reps", "2",

@@ -155,26 +155,25 @@ def test_twin_gdp_per_head_ranks_like_the_real_cities(twin):
     assert set(top) == {"Shenzhen", "Guangzhou"}
 
 
-def test_calibration_leaves_the_truth_and_the_other_columns_alone():
+def test_calibration_leaves_the_truth_and_the_other_columns_alone(monkeypatch):
     # the observation layer alone changed: truths and the uncalibrated columns do not move when
-    # the calibration targets change (here: ignore them by substituting the model's own levels)
+    # the calibration targets change (here: flat targets instead of the accounts). The patch goes
+    # where the observation layer looks it up (helpers.simulate.observe), and the calibrated
+    # columns must then differ: otherwise the test would compare a panel with itself.
     from helpers import simulate
+    from helpers.simulate import observe
 
     panel, truth = simulate.simulate_panel(seed=7)
-    logs = simulate._calibration_logs(simulate.YEARS)
-    try:
-        simulate._calibration_logs.cache_clear()
-        orig = simulate._calibration_logs
-        simulate._calibration_logs = lambda years: {k: v * 0 + 5.0 for k, v in logs.items()}
-        panel2, truth2 = simulate.simulate_panel(seed=7)
-    finally:
-        simulate._calibration_logs = orig
+    logs = observe._calibration_logs(simulate.YEARS)
+    monkeypatch.setattr(observe, "_calibration_logs", lambda years: {k: v * 0 + 5.0 for k, v in logs.items()})
+    panel2, truth2 = simulate.simulate_panel(seed=7)
     pd.testing.assert_frame_equal(truth.effects, truth2.effects)
     pd.testing.assert_frame_equal(truth.latent, truth2.latent)
     same = [c for c in panel.columns if c not in simulate.CALIBRATED]
     pd.testing.assert_frame_equal(panel[same], panel2[same])
-    # fixed-effects variation is the model's, whatever the levels: the two-way-demeaned logs agree
     for c in simulate.CALIBRATED:
+        assert not np.allclose(panel[c], panel2[c], rtol=1e-3), c   # the new targets took effect
+        # fixed-effects variation is the model's, whatever the levels: the two-way-demeaned logs agree
         a = np.log(panel.pivot(index="year", columns="city", values=c).to_numpy())
         b = np.log(panel2.pivot(index="year", columns="city", values=c).to_numpy())
         assert np.allclose(simulate._within(a), simulate._within(b), atol=2e-4)
