@@ -2,6 +2,8 @@
 
 One folder per layer; a layer imports only the layers below it (``tests/test_layers.py``):
 
+- base modules at the root, importing no layer: ``_results`` (the results contract), ``_cache``
+  (the one disk cache), :mod:`helpers.registry` (every estimate the book reports, defined once)
 - :mod:`helpers.data`      the city registry (``cities``), reading (``readers``), validation
                            (``schema``, ``units``, ``issues``) and loading (``loaders``) of panels
 - :mod:`helpers.measure`   composite indices, location quotients, co-agglomeration, coupling,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _cache, models
+from .. import registry as _registry
 from .._results import Result
 from ..measure.constructs import standardize
 
@@ -187,29 +188,28 @@ def estimates_table(r: MechanismResults) -> pd.DataFrame:
     """
     x = VARIABLES["x"]
     rows = {}
-    rows["total"] = _fe_row(r.baseline, x, "total effect c (two-way FE)")
-    rows["total_iv"] = _fe_row(r.iv, x, "total effect (2SLS, instrument)")
-    rows["total_lag"] = _fe_row(r.lagged, "va_index_lag", "total effect, lagged VA")
-    rows["total_topsis"] = _fe_row(r.topsis, "va_topsis", "total effect, TOPSIS index")
-    rows["prd"] = _fe_row(r.prd, x, "total effect, Pearl River Delta cities")
-    rows["rest"] = _fe_row(r.rest, x, f"total effect, {rest_label(r.settings.get('rest_regions'))}")
-    rows["prd_gap"] = _fe_row(r.prd_gap, "va_x_prd", "difference PRD - rest (pooled interaction)")
+    q = _registry.quantity
+    rows["total"] = _fe_row(r.baseline, x, q("total"))
+    rows["total_iv"] = _fe_row(r.iv, x, q("total_iv"))
+    rows["total_lag"] = _fe_row(r.lagged, "va_index_lag", q("total_lag"))
+    rows["total_topsis"] = _fe_row(r.topsis, "va_topsis", q("total_topsis"))
+    rows["prd"] = _fe_row(r.prd, x, q("prd"))
+    rows["rest"] = _fe_row(r.rest, x, q("rest", rest=rest_label(r.settings.get("rest_regions"))))
+    rows["prd_gap"] = _fe_row(r.prd_gap, "va_x_prd", q("prd_gap"))
     s = r.serial
-    for key, name, label in [("a_flows", "a1", "VA -> flows (a1)"), ("direct", "c_prime", "direct effect c'")]:
+    for key, name in [("a_flows", "a1"), ("direct", "c_prime")]:
         lo, hi = s.boot_ci.loc[name]  # cluster-bootstrap percentile interval, like the indirect effects
-        rows[key] = (label, float(s.paths[name]), float(lo), float(hi), float(s.pvalues[name]))
-    for key, name, label in [("via_flows", "a1b1", "indirect via flows (a1 b1)"),
-                             ("via_agglomeration", "a2b2", "indirect via agglomeration (a2 b2)"),
-                             ("serial", "a1d21b2", "serial VA -> flows -> agglomeration (a1 d21 b2)")]:
+        rows[key] = (q(key), float(s.paths[name]), float(lo), float(hi), float(s.pvalues[name]))
+    for key, name in [("via_flows", "a1b1"), ("via_agglomeration", "a2b2"), ("serial", "a1d21b2")]:
         lo, hi = s.boot_ci.loc[name]
-        rows[key] = (label, float(s.indirect[name]), float(lo), float(hi), np.nan)
+        rows[key] = (q(key), float(s.indirect[name]), float(lo), float(hi), np.nan)
     for key, (name, med) in _simple_mediations(r).items():
         lo, hi = med.boot_ci.loc["ab"]
-        rows[key] = (f"simple mediation ab, {name}", float(med.ab), float(lo), float(hi), float(med.sobel_p))
-    for key, part, label in [("sdm_direct", "direct", "SDM direct effect"),
-                             ("spillover", "indirect", "SDM indirect (spillover) effect")]:
+        label = q(key) if key in _registry.ESTIMATES else f"simple mediation ab, {name}"  # any other factor
+        rows[key] = (label, float(med.ab), float(lo), float(hi), float(med.sobel_p))
+    for key, part in [("sdm_direct", "direct"), ("spillover", "indirect")]:
         lo, hi = r.sdm.effects_ci.loc[(part, x)]
-        rows[key] = (label, float(getattr(r.sdm.effects, part)[x]), float(lo), float(hi), np.nan)
+        rows[key] = (q(key), float(getattr(r.sdm.effects, part)[x]), float(lo), float(hi), np.nan)
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["quantity", "estimate", "ci_low", "ci_high", "p"])
     out.index.name = "key"
     return out
@@ -236,13 +236,9 @@ def mediation_table(r: MechanismResults) -> pd.DataFrame:
     return out
 
 
-#: Which true effect (``TwinTruth.effects`` row, standardised) each estimate targets.
-TRUTH_FOR = {
-    "total": "total", "total_iv": "total", "total_lag": "total", "total_topsis": "total",
-    "a_flows": "a_flows", "direct": "direct", "via_flows": "via_flows",
-    "via_agglomeration": "via_agglomeration", "serial": "serial",
-    "sdm_direct": "total", "spillover": "spillover", "prd": "total_prd", "rest": "total_rest",
-}
+#: Which true effect (``TwinTruth.effects`` row, standardised) each estimate targets
+#: (from the estimate registry, :mod:`helpers.registry`).
+TRUTH_FOR = _registry.effects_for()
 
 
 def compare_to_truth(table: pd.DataFrame, true_effects: pd.Series) -> pd.DataFrame:

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import registry as _registry
 from .. import simulate as _sim
 from .._results import Result
 from ..measure import constructs as _constructs
@@ -68,33 +69,7 @@ MEASURED = ("va_index", "va_topsis", "flow_network", "flow_talent", "flow_capita
 #: ``threshold_low`` / ``threshold_high`` (regime slopes) and the outcome regressions'
 #: slopes. ``total_lag`` has no causal estimand in the static twin (last year's VA does not
 #: move this year's synergy): it is compared with the contemporaneous slope as a proxy.
-TRUTH_FOR = {
-    "total": ("c", "FE slope of synergy on VA: variance-weighted own-city marginal effect"),
-    "total_lag": ("c", "proxy: lagged index stands in for current VA (no causal estimand of its own)"),
-    "total_topsis": ("c_topsis", "as c, regressor the TOPSIS index"),
-    "total_iv": ("c_iv", "2SLS: instrument-weighted (z~ x~) own-city marginal effect"),
-    "prd": ("c_prd", "FE slope within Pearl River Delta cities"),
-    "rest": ("c_rest", "FE slope within the cities outside the Pearl River Delta (East, West and North in Guangdong)"),
-    "prd_gap": ("c_gap", "c_prd - c_rest"),
-    "a_flows": ("a1", "FE slope of flow position on VA"),
-    "direct": ("c_prime", "VA -> synergy holding flows and agglomeration"),
-    "via_flows": ("a1b1", "a1 x b1 (b1: flows -> synergy holding VA and agglomeration)"),
-    "via_agglomeration": ("a2b2", "a2 x b2 (a2: VA -> agglomeration holding flows)"),
-    "serial": ("a1d21b2", "a1 x d21 x b2"),
-    "med_flows": ("ab_flows", "simple mediation: a (VA -> flows) x b (flows -> synergy holding VA)"),
-    "med_talent": ("ab_talent", "simple mediation through talent flows"),
-    "med_capital": ("ab_capital", "simple mediation through capital flows"),
-    "med_technology": ("ab_technology", "simple mediation through technology flows"),
-    "med_agglomeration": ("ab_agglomeration", "simple mediation: a (VA -> agglomeration) x b"),
-    "sdm_direct": ("c", "SDM direct effect: own-city effect including spatial feedback"),
-    "spillover": ("spillover", "SDM indirect effect: change in all other cities' synergy"),
-    "threshold_low": ("c_prime_below", "direct slope (flows and agglomeration held) below the true threshold"),
-    "threshold_high": ("c_prime_above", "direct slope (flows and agglomeration held) above the true threshold"),
-    "productivity_synergy": ("pi_S", "productivity on synergy (holding agglomeration)"),
-    "productivity_agglomeration": ("pi_A", "productivity on agglomeration (holding synergy)"),
-    "competitiveness_synergy": ("kappa_S", "competitiveness on synergy (holding productivity)"),
-    "competitiveness_productivity": ("kappa_P", "competitiveness on productivity (holding synergy)"),
-}
+TRUTH_FOR = _registry.truths_for()   # defined once, in the estimate registry (helpers.registry)
 
 
 @dataclass(repr=False)

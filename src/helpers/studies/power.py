@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import registry as _registry
 from ..simulate.model import DEFAULT_SEED
 from . import design as _design
 
@@ -58,19 +59,7 @@ PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers
 
 #: Short names of the estimates (keys of :func:`helpers.analysis.report.estimates_table` and of the
 #: per-twin function's extra rows); an unknown key is shown as it is.
-ESTIMATE_LABELS = {
-    "total": "total effect c (two-way FE)", "total_iv": "total effect (2SLS)",
-    "total_lag": "total effect, lagged VA", "total_topsis": "total effect, TOPSIS index",
-    "prd": "total effect, PRD cities", "rest": "total effect, cities outside the PRD",
-    "prd_gap": "PRD - rest difference", "a_flows": "VA -> flows (a1)", "direct": "direct effect c'",
-    "via_flows": "indirect via flows (a1 b1)", "via_agglomeration": "indirect via agglomeration (a2 b2)",
-    "serial": "serial via flows and agglomeration", "med_flows": "mediation via flows (ab)",
-    "med_talent": "mediation via talent flows", "med_capital": "mediation via capital flows",
-    "med_technology": "mediation via technology flows", "med_agglomeration": "mediation via agglomeration",
-    "sdm_direct": "SDM direct effect", "spillover": "SDM spillover (indirect) effect",
-    "alpha_E": "network externality (exposure, alpha_E)",
-    "threshold_low": "direct slope below the threshold", "threshold_high": "direct slope above the threshold",
-}
+ESTIMATE_LABELS = _registry.labels()
 
 
 def label(measure: str, short: bool = False) -> str:

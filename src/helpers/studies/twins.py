@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data
+from .. import registry as _registry
 from .._results import Result
 from ..analysis import report
 from ..measure import constructs
@@ -54,17 +55,13 @@ def twin_panel(twin_seed: int | None = None) -> pd.DataFrame:
 
 
 #: Rows added to :func:`helpers.analysis.report.estimates_table` for the comparison with the truth:
-#: key -> (label, results attribute path, coefficient).
-EXTRA_ROWS = {
-    "productivity_synergy": ("productivity on synergy (holding agglomeration)", ("outcomes", "productivity"),
-                             "synergy"),
-    "productivity_agglomeration": ("productivity on agglomeration (holding synergy)",
-                                   ("outcomes", "productivity"), "lq_manufacturing"),
-    "competitiveness_synergy": ("competitiveness on synergy (holding productivity)",
-                                ("outcomes", "competitiveness"), "synergy"),
-    "competitiveness_productivity": ("competitiveness on productivity (holding synergy)",
-                                     ("outcomes", "competitiveness"), "productivity"),
-}
+#: key -> (label, results attribute path, coefficient); labels from :mod:`helpers.registry`.
+EXTRA_ROWS = {key: (_registry.quantity(key), path, coef) for key, path, coef in (
+    ("productivity_synergy", ("outcomes", "productivity"), "synergy"),
+    ("productivity_agglomeration", ("outcomes", "productivity"), "lq_manufacturing"),
+    ("competitiveness_synergy", ("outcomes", "competitiveness"), "synergy"),
+    ("competitiveness_productivity", ("outcomes", "competitiveness"), "productivity"),
+)}
 
 
 def estimates_with_slopes(results: report.MechanismResults) -> pd.DataFrame:
@@ -77,9 +74,8 @@ def estimates_with_slopes(results: report.MechanismResults) -> pd.DataFrame:
     thr = results.threshold
     if thr is not None and len(thr.slopes):
         ci = thr.conf_int(0.95)
-        for key, name, label in (("threshold_low", thr.slopes.index[0], "direct slope below the threshold"),
-                                 ("threshold_high", thr.slopes.index[-1], "direct slope above the threshold")):
-            rows[key] = (label, float(thr.params[name]), float(ci.at[name, "lower"]), float(ci.at[name, "upper"]),
+        for key, name in (("threshold_low", thr.slopes.index[0]), ("threshold_high", thr.slopes.index[-1])):
+            rows[key] = (_registry.quantity(key), float(thr.params[name]), float(ci.at[name, "lower"]), float(ci.at[name, "upper"]),
                          float(thr.pvalues[name]))
     for key, (label, (group, name), coef) in EXTRA_ROWS.items():
         fit = getattr(results, group).get(name)
