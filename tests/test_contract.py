@@ -67,7 +67,7 @@ def flows():
 def _fit(name, grunfeld, bundled, pois, flows, **kw):
     """One small fit of each estimator (kw: extra options, e.g. deprecated names)."""
     z, W = bundled
-    g = dict(entity="firm", time="year")
+    g = {"entity": "firm", "time": "year"}
     fits = {
         "panel_fe": lambda: models.panel_fe(grunfeld, "invest", "value", controls="capital", **g, **kw),
         "mediation": lambda: models.mediation(grunfeld, "value", "capital", "invest", n_boot=49, seed=1, **g, **kw),
@@ -295,7 +295,8 @@ def test_a_missing_column_raises_one_error_naming_it(grunfeld, bundled, pois, fl
     }
     missing = {"panel_fe": "capital", "mediation": "capital", "threshold": "capital", "iv_2sls": "capital",
                "ppml": "X2", "transaction_cost_phi": "distance_km"}.get(name, "loans")
-    with pytest.raises(models.MissingColumnError, match=rf"missing column\(s\) \['{missing}'\]; the data have columns") as e:
+    pattern = rf"missing column\(s\) \['{missing}'\]; the data have columns"
+    with pytest.raises(models.MissingColumnError, match=pattern) as e:
         calls[name]()
     assert isinstance(e.value, KeyError) and isinstance(e.value, ValueError) and e.value.missing == [missing]
     assert re.match(r"\w+: missing column", str(e.value))   # the function that checked, first
@@ -317,7 +318,7 @@ def test_one_as_list_and_no_hard_coded_normal_quantile():
     defs, z = [], []
     for path in SRC.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        defs += [path.name for _ in re.finditer(r"^def as_list\b", text, re.M)]
+        defs += [path.name for _ in re.finditer(r"^def as_list\b", text, re.MULTILINE)]
         z += [path.name for _ in re.finditer(r"1\.95996", text)]
         # the inline idiom as_list replaces
         assert not re.search(r"\[\w+\] if isinstance\(\w+, str\) else list\(\w+\)", text), path

@@ -65,7 +65,6 @@ def renamed(**old_to_new):
                 _warn(f"{fn.__name__}: {old}={value!r} is deprecated, use {new}={kwargs[new]!r}")
             return fn(*args, **kwargs)
 
-        wrapper.renamed_keywords = {old: new for old, (new, _) in specs.items()}
         return wrapper
 
     return decorate

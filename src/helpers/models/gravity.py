@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
 from .._results import CoefficientResult, as_list, require_columns
 from ._compat import check_vcov, deprecated_attribute, renamed, vcov_of_cr3, with_aliases
 from ._inference import coefficient_fields, normal_pvalues
