@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._results import as_list
 from .china_schema import CHINA_SCHEMA, CHINA_TEXT_COLUMNS  # noqa: F401  (part of the API)
 from .loaders import PanelSchemaError, bundled_file
 from .schema import Issue, suggest_slip, validate_table, warn_or_raise
@@ -277,7 +278,7 @@ def _select(df: pd.DataFrame, years, provinces, path) -> pd.DataFrame:
     if provinces is not None:
         reg = china_registry()
         known = set(reg["province"]) | set(reg["province_zh"])
-        wanted = [provinces] if isinstance(provinces, str) else list(provinces)
+        wanted = as_list(provinces, "provinces")
         bad = [p for p in wanted if p not in known]
         if bad:
             raise PanelSchemaError(f"unknown province(s) {bad}; use e.g. 'Guangdong' or '广东省'")

@@ -99,10 +99,10 @@ Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatia
 """
 
 from .._results import CoefficientResult, MissingColumnError, as_list
-from .exposure import ExposureResult, exposure_effect, spatial_exposure
-from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from ._prepare import ENTITY
 from ._within import within
+from .exposure import ExposureResult, exposure_effect, spatial_exposure
+from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from .iv import IVResult, iv_2sls
 from .mediation import MediationResult, SerialMediationResult, mediation, serial_mediation
 from .panel import PanelFEResult, panel_fe

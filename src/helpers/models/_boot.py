@@ -31,7 +31,7 @@ def single_threaded():
     """Context manager limiting BLAS to one thread (restored on exit)."""
     try:
         return _controller().limit(limits=1, user_api="blas")
-    except Exception:  # pragma: no cover - threadpoolctl cannot inspect this BLAS: run as is
+    except Exception:  # noqa: BLE001  # pragma: no cover - threadpoolctl cannot inspect this BLAS: run as is
         return contextlib.nullcontext()
 
 

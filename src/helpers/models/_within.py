@@ -32,7 +32,7 @@ class Absorb:
             self.balanced = self.n == self.N * self.T and bool(np.all(self.ce == self.T))
 
     @classmethod
-    def of(cls, d: pd.DataFrame, entity: str, time: str | None) -> "Absorb":
+    def of(cls, d: pd.DataFrame, entity: str, time: str | None) -> Absorb:
         """The absorber for the entity (and time) columns of a prepared frame."""
         return cls(codes(d[entity])[0], None if time is None else codes(d[time])[0])
 

@@ -11,7 +11,7 @@ from scipy import stats
 from .._results import CoefficientResult, fmt_table
 from ._boot import Moments, cluster_bootstrap, interval_frame
 from ._compat import alpha_of_level, level_of_alpha, renamed
-from ._inference import coefficient_fields, normal_pvalues, ols
+from ._inference import coefficient_fields, ols
 from ._prepare import ENTITY, as_list, codes, prepare, resolve_cluster
 from .panel import panel_fe
 

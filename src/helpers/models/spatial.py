@@ -302,7 +302,7 @@ class MoranResult(Result):
     ``permutations``; ``to_frame()`` one row per period.
     """
 
-    I: pd.Series  # noqa: E741 - Moran's name
+    I: pd.Series
     expected: pd.Series
     z_norm: pd.Series
     p_norm: pd.Series
