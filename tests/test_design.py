@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.studies import design
+from helpers.studies import design, power
 
 
 def _closed_form_power(delta, n):
@@ -33,12 +33,11 @@ def test_study_power_matches_closed_form_and_workers_do_not_matter(tmp_path):
     one = design.run_study(cells, design.toy_twin, tmp_path / "one", reps=200, n_workers=1, progress=False)
     two = design.run_study(cells, design.toy_twin, tmp_path / "two", reps=200, n_workers=2, progress=False)
     pd.testing.assert_frame_equal(one.rows, two.rows)          # same seeds, same results
-    table = design.power_table(one.rows, ["supported", "covers"])
-    for (world, n, t), row in table.iterrows():
-        p = _closed_form_power(0.05 if world == "effect" else 0.0, n * t)
-        se = np.sqrt(p * (1 - p) / 200)
-        assert abs(row[("supported", "share")] - p) < 4 * se + 1e-9, (world, n, t)
-        assert abs(row[("covers", "share")] - 0.95) < 4 * np.sqrt(0.95 * 0.05 / 200)
+    long = power.power_long(one.rows, ["supported", "covers"]).set_index(["world", "n_cities", "n_years", "measure"])
+    for (world, n, t, measure), row in long.iterrows():
+        p = _closed_form_power(0.05 if world == "effect" else 0.0, n * t) if measure == "supported" else 0.95
+        assert abs(row["share"] - p) < 4 * np.sqrt(p * (1 - p) / 200) + 1e-9, (world, n, t, measure)
+        assert row["twins"] == 200
     # a resumed study skips finished cells and returns the same rows
     again = design.run_study(cells, design.toy_twin, tmp_path / "one", reps=200, n_workers=1, progress=False)
     assert again.computed == [] and len(again.skipped) == len(cells)
@@ -49,10 +48,10 @@ def test_study_power_matches_closed_form_and_workers_do_not_matter(tmp_path):
     assert changed.computed == [cells[0].name]
 
 
-def test_minimum_design_reads_the_table():
+def test_minimum_designs_read_the_shares():
+    # (design.power_table / minimum_design duplicated these and are gone)
     rows = pd.DataFrame({"world": "effect", "n_cities": [21, 50, 100] * 2, "n_years": [8] * 3 + [20] * 3,
                          "supported": [False, False, True, False, True, True]})
-    table = design.power_table(rows, ["supported"])
-    m = design.minimum_design(table, "supported", target=0.8)
-    assert m.loc[8, "min_cities"] == 100 and m.loc[20, "min_cities"] == 50
-    assert m.loc[20, "city_years"] == 1000
+    m = power.minimum_designs(rows, ["supported"], target=0.8).loc["supported"]
+    assert m["min_N_T8"] == 100 and m["min_N_T20"] == 50
+    assert m["city_years"] == 800 and (m["n_cities"], m["n_years"]) == (100, 8)   # fewest city-years

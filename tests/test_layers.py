@@ -41,8 +41,6 @@ MAX_FUNCTION_LINES = 80
 LONG_FUNCTIONS = {
     ("helpers.models.panel", "panel_fe"),            # helpers.models is being reworked (results contract)
     ("helpers.models.threshold", "threshold"),       # idem
-    ("helpers.simulate.estimands", "estimand_truths"),
-    ("helpers.simulate.estimands", "_measured_truths"),
 }
 
 

@@ -45,7 +45,7 @@ truth whose group is empty in the set (no Pearl River Delta city, no city-year a
 threshold) is NaN. ``measured=False`` is the fast latent-only path for Monte Carlo loops; pass
 the twin's ``truth`` when the caller has simulated it already.
 
-Only chapters, tests and experiments use this module; estimators never import it.
+Only chapters, tests and studies use this module; estimators never import it.
 """
 
 from __future__ import annotations
@@ -59,17 +59,15 @@ from .. import registry as _registry
 from .. import simulate as _sim
 from .._results import Result
 from ..measure import constructs as _constructs
-from . import counterfactual as _counterfactual  # noqa: F401  (imported for _sim.counterfactual)
+from .counterfactual import _va_bump_changes
 
 #: Construct columns whose own-city change the measured truths record.
 MEASURED = ("va_index", "va_topsis", "flow_network", "flow_talent", "flow_capital", "flow_technology",
             "lq_manufacturing", "synergy", "productivity", "competitiveness")
 
-#: Estimate key -> (truth name, note). Keys are the rows of ``report.estimates_table`` plus
-#: ``threshold_low`` / ``threshold_high`` (regime slopes) and the outcome regressions'
-#: slopes. ``total_lag`` has no causal estimand in the static twin (last year's VA does not
-#: move this year's synergy): it is compared with the contemporaneous slope as a proxy.
-TRUTH_FOR = _registry.truths_for()   # defined once, in the estimate registry (helpers.registry)
+#: Estimate key -> (truth name, note), from the estimate registry (:mod:`helpers.registry`). ``total_lag``
+#: has no causal estimand in the static twin: it is compared with the contemporaneous slope as a proxy.
+TRUTH_FOR = _registry.truths_for()
 
 
 @dataclass(repr=False)
@@ -164,7 +162,7 @@ def latent_marginal(st, p, va, h: float = 1e-5) -> dict:
     if va.max() + h >= 1:
         raise ValueError(f"latent_marginal: bump h={h} would take a share past 1")
     T, N = va.shape
-    ch = _sim.counterfactual._va_bump_changes(st, p, va, h, np.arange(N))      # (N, T) each, per bump h
+    ch = _va_bump_changes(st, p, va, h, np.arange(N))      # (N, T) each, per bump h
     out = {
         "c": ch["sy_total"], "spillover": ch["sy_others"], "c_prime": ch["sy_direct"],
         "via_flows": ch["sy_via_fn"], "via_agglomeration": ch["sy_via_ag"], "serial": ch["sy_serial"],
@@ -256,6 +254,70 @@ def measured_within_changes(params, seed: int, target: str, h, cities, city_set=
 
 
 # --------------------------------------------------------------------------- all truths
+#: Latent truth -> (regressor, outcome) latent states whose SDs standardise it.
+_REG_OF = {"c": ("VA", "SY"), "c_topsis": ("VA", "SY"), "c_iv": ("VA", "SY"), "c_prd": ("VA", "SY"),
+           "c_rest": ("VA", "SY"), "a1": ("VA", "FN"), "a2": ("VA", "AG"), "a_agglomeration": ("VA", "AG"),
+           "c_prime": ("VA", "SY"), "b1": ("FN", "SY"), "b_flows": ("FN", "SY"), "b2": ("AG", "SY"),
+           "b_agglomeration": ("AG", "SY"), "d21": ("FN", "AG"), "spillover": ("VA", "SY"),
+           "c_below": ("VA", "SY"), "c_above": ("VA", "SY"), "c_prime_below": ("VA", "SY"),
+           "c_prime_above": ("VA", "SY"), "pi_S": ("SY", "P"), "pi_A": ("AG", "P"), "kappa_S": ("SY", "X"),
+           "kappa_P": ("P", "X"), "productivity": ("VA", "P"), "competitiveness": ("VA", "X")}
+
+#: Truth -> the row of ``TwinTruth.effects`` (one-SD effect averaged equally) shown beside it.
+_ONE_SD_FOR = {"c": "total", "c_prd": "total_prd", "c_rest": "total_rest", "a1": "a_flows",
+               "a_agglomeration": "a_agglomeration", "c_prime": "direct", "a1b1": "via_flows",
+               "spillover": "spillover", "productivity": "productivity", "competitiveness": "competitiveness"}
+
+
+def _latent_raw(beta, lat, st, p, prd, logpop, below) -> dict:
+    """Latent truths in per-unit terms: each per-city-year effect weighted as its estimator
+    weights it (the squared FWL residual of the latent regressor, or z~ x~ for 2SLS)."""
+    def fe(b, x, others=(), cities_=None, inside=None):
+        r = fwl_residual(x, others, cities_)
+        return weighted(b, r**2 * (1.0 if inside is None else inside))
+
+    X, FN, AG, SY, P = lat["VA"], lat["FN"], lat["AG"], lat["SY"], lat["P"]
+    Zi = st.Z
+    rz, rx = fwl_residual(Zi, [logpop]), fwl_residual(X, [logpop])
+    raw = {
+        "c": fe(beta["c"], X, [logpop]),
+        "c_topsis": fe(beta["c"], X, [logpop]),
+        "c_iv": weighted(beta["c"], rz * rx),
+        "c_prd": fe(beta["c"], X, [logpop], prd), "c_rest": fe(beta["c"], X, [logpop], ~prd),
+        "a1": fe(beta["a1"], X, [logpop]),
+        "a2": fe(beta["a2"], X, [FN, logpop]),
+        "a_agglomeration": fe(beta["a_agglomeration"], X, [logpop]),
+        "c_prime": fe(beta["c_prime"], X, [FN, AG, logpop]),
+        "b1": fe(beta["b1"], FN, [X, AG, logpop]), "b_flows": fe(beta["b_flows"], FN, [X, logpop]),
+        "b2": fe(beta["b2"], AG, [X, FN, logpop]), "b_agglomeration": fe(beta["b2"], AG, [X, logpop]),
+        "d21": fe(beta["d21"], FN, [X, logpop]),
+        "spillover": fe(beta["spillover"], X, [logpop]),
+        "c_below": fe(beta["c"], X * below, [X * ~below, logpop], inside=below),
+        "c_above": fe(beta["c"], X * ~below, [X * below, logpop], inside=~below),
+        "c_prime_below": fe(beta["c_prime"], X * below, [X * ~below, FN, AG, logpop], inside=below),
+        "c_prime_above": fe(beta["c_prime"], X * ~below, [X * below, FN, AG, logpop], inside=~below),
+        "pi_S": fe(beta["pi_S"], SY, [AG, logpop]), "pi_A": fe(beta["pi_A"], AG, [SY, logpop]),
+        "kappa_S": fe(beta["kappa_S"], SY, [P, logpop]), "kappa_P": float(p.kappa_P),
+        "productivity": fe(beta["productivity"], X, [logpop]),
+        "competitiveness": fe(beta["competitiveness"], X, [logpop]),
+    }
+    return raw
+
+
+def _standardised(raw: dict, sd: dict) -> dict:
+    """Per-unit latent truths in standardised units, plus the products of the paths."""
+    latent_std = {k: v * sd[_REG_OF[k][0]] / sd[_REG_OF[k][1]] for k, v in raw.items()}
+    latent_std["c_gap"] = latent_std["c_prd"] - latent_std["c_rest"]
+    for fac in ("talent", "capital", "technology"):
+        latent_std[f"ab_{fac}"] = latent_std["a1"] * latent_std["b_flows"]   # one latent FN behind all three
+    latent_std["ab_flows"] = latent_std["a1"] * latent_std["b_flows"]
+    latent_std["ab_agglomeration"] = latent_std["a_agglomeration"] * latent_std["b_agglomeration"]
+    latent_std["a1b1"] = latent_std["a1"] * latent_std["b1"]
+    latent_std["a2b2"] = latent_std["a2"] * latent_std["b2"]
+    latent_std["a1d21b2"] = latent_std["a1"] * latent_std["d21"] * latent_std["b2"]
+    return latent_std
+
+
 def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float = 1e-5,
                     h_measured: float = 0.02, measured: bool = True, *, cities: pd.DataFrame | None = None,
                     years=_sim.YEARS, truth=None) -> EstimandTruths:
@@ -297,66 +359,18 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
     below = lat["q"] <= p.gamma
     sd = {k: lat[k].std() for k in lat}
 
-    # ---- latent: weights from latent regressors, per-unit effects -> standardised
-    def fe(b, x, others=(), cities_=None, inside=None):
-        r = fwl_residual(x, others, cities_)
-        return weighted(b, r**2 * (1.0 if inside is None else inside))
-
-    X, FN, AG, SY, P = lat["VA"], lat["FN"], lat["AG"], lat["SY"], lat["P"]
-    Zi = st.Z
-    rz, rx = fwl_residual(Zi, [logpop]), fwl_residual(X, [logpop])
-    raw = {
-        "c": fe(beta["c"], X, [logpop]),
-        "c_topsis": fe(beta["c"], X, [logpop]),
-        "c_iv": weighted(beta["c"], rz * rx),
-        "c_prd": fe(beta["c"], X, [logpop], prd), "c_rest": fe(beta["c"], X, [logpop], ~prd),
-        "a1": fe(beta["a1"], X, [logpop]),
-        "a2": fe(beta["a2"], X, [FN, logpop]),
-        "a_agglomeration": fe(beta["a_agglomeration"], X, [logpop]),
-        "c_prime": fe(beta["c_prime"], X, [FN, AG, logpop]),
-        "b1": fe(beta["b1"], FN, [X, AG, logpop]), "b_flows": fe(beta["b_flows"], FN, [X, logpop]),
-        "b2": fe(beta["b2"], AG, [X, FN, logpop]), "b_agglomeration": fe(beta["b2"], AG, [X, logpop]),
-        "d21": fe(beta["d21"], FN, [X, logpop]),
-        "spillover": fe(beta["spillover"], X, [logpop]),
-        "c_below": fe(beta["c"], X * below, [X * ~below, logpop], inside=below),
-        "c_above": fe(beta["c"], X * ~below, [X * below, logpop], inside=~below),
-        "c_prime_below": fe(beta["c_prime"], X * below, [X * ~below, FN, AG, logpop], inside=below),
-        "c_prime_above": fe(beta["c_prime"], X * ~below, [X * below, FN, AG, logpop], inside=~below),
-        "pi_S": fe(beta["pi_S"], SY, [AG, logpop]), "pi_A": fe(beta["pi_A"], AG, [SY, logpop]),
-        "kappa_S": fe(beta["kappa_S"], SY, [P, logpop]), "kappa_P": float(p.kappa_P),
-        "productivity": fe(beta["productivity"], X, [logpop]),
-        "competitiveness": fe(beta["competitiveness"], X, [logpop]),
-    }
-    reg_of = {"c": ("VA", "SY"), "c_topsis": ("VA", "SY"), "c_iv": ("VA", "SY"), "c_prd": ("VA", "SY"),
-              "c_rest": ("VA", "SY"), "a1": ("VA", "FN"), "a2": ("VA", "AG"), "a_agglomeration": ("VA", "AG"),
-              "c_prime": ("VA", "SY"), "b1": ("FN", "SY"), "b_flows": ("FN", "SY"), "b2": ("AG", "SY"),
-              "b_agglomeration": ("AG", "SY"), "d21": ("FN", "AG"), "spillover": ("VA", "SY"),
-              "c_below": ("VA", "SY"), "c_above": ("VA", "SY"), "c_prime_below": ("VA", "SY"),
-              "c_prime_above": ("VA", "SY"), "pi_S": ("SY", "P"), "pi_A": ("AG", "P"),
-              "kappa_S": ("SY", "X"), "kappa_P": ("P", "X"), "productivity": ("VA", "P"),
-              "competitiveness": ("VA", "X")}
-    latent_std = {k: v * sd[reg_of[k][0]] / sd[reg_of[k][1]] for k, v in raw.items()}
-    latent_std["c_gap"] = latent_std["c_prd"] - latent_std["c_rest"]
-    for fac in ("talent", "capital", "technology"):
-        latent_std[f"ab_{fac}"] = latent_std["a1"] * latent_std["b_flows"]   # one latent FN behind all three
-    latent_std["ab_flows"] = latent_std["a1"] * latent_std["b_flows"]
-    latent_std["ab_agglomeration"] = latent_std["a_agglomeration"] * latent_std["b_agglomeration"]
-    latent_std["a1b1"] = latent_std["a1"] * latent_std["b1"]
-    latent_std["a2b2"] = latent_std["a2"] * latent_std["b2"]
-    latent_std["a1d21b2"] = latent_std["a1"] * latent_std["d21"] * latent_std["b2"]
+    raw = _latent_raw(beta, lat, st, p, prd, logpop, below)
+    latent_std = _standardised(raw, sd)
 
     meas = {k: np.nan for k in latent_std}
     if measured:
         meas = _measured_truths(p, seed, va, st, cities, prd, below, h_measured, city_set=cities_, years=years)
     one_sd = truth.effects["std"]
-    one_sd_for = {"c": "total", "c_prd": "total_prd", "c_rest": "total_rest", "a1": "a_flows",
-                  "a_agglomeration": "a_agglomeration", "c_prime": "direct", "a1b1": "via_flows",
-                  "spillover": "spillover", "productivity": "productivity", "competitiveness": "competitiveness"}
     names = sorted(latent_std)
     truths = pd.DataFrame({
         "latent": pd.Series(latent_std)[names], "measured": pd.Series(meas).reindex(names),
         "latent_raw": pd.Series(raw).reindex(names),
-        "one_sd": pd.Series({k: float(one_sd[v]) for k, v in one_sd_for.items()}).reindex(names),
+        "one_sd": pd.Series({k: float(one_sd[v]) for k, v in _ONE_SD_FOR.items()}).reindex(names),
     })
     truths.index.name = "name"
     table = pd.DataFrame([(k, n, truths.at[n, "latent"], truths.at[n, "measured"], note)
@@ -367,6 +381,15 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
 
 
 def _measured_truths(params, seed, va, st, cities, prd, below, h, city_set=None, years=_sim.YEARS) -> dict:
+    """Measured-scale truths: the slopes of :func:`_measured_slopes` on the constructs' changes
+    of :func:`_measured_runs` (bumped twins pushed through the observation layer)."""
+    d, z, base, logpop = _measured_runs(params, seed, va, st, cities, h, city_set=city_set, years=years)
+    return _measured_slopes(d, z, base, logpop, cities, prd, below)
+
+
+def _measured_runs(params, seed, va, st, cities, h, city_set=None, years=_sim.YEARS):
+    """Standardised construct changes per bumped latent state (``d``), the factual constructs
+    in wide form (``z``), the factual constructs and the log population."""
     # a city whose share comes close to 1 gets a smaller bump (half its distance to 1): every
     # truth below is a ratio of construct changes, so the bump's size cancels
     h_va = np.minimum(h, 0.5 * (1.0 - va.max(axis=0)))
@@ -407,7 +430,11 @@ def _measured_truths(params, seed, va, st, cities, prd, below, h, city_set=None,
     scale = runs["VA"]["_latent_SY_change"][None, :]
     d["VA"]["_others_synergy"] = d["VA"]["_others_synergy"] - common * scale
     logpop = np.log(_wide(base.assign(p_=base["population"]), "p_", cities))
+    return d, z, base, logpop
 
+
+def _measured_slopes(d, z, base, logpop, cities, prd, below) -> dict:
+    """Each estimator's weighted local slope on the measured constructs' changes."""
     def ratio(target, y, x, others, cities_=None, num=None):
         # weighted local slope: sum w dy / sum w dx, w the squared FWL residual of construct x
         w = fwl_residual(z[x], [z[o] for o in others] + [logpop], cities_) ** 2

@@ -286,37 +286,6 @@ def load_study(out_dir, cells: Iterable[Cell] | None = None) -> pd.DataFrame:
     return rows
 
 
-def power_table(rows: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
-    """Share of twins with each boolean column true, by N, T and world, with Monte Carlo SEs.
-
-    In the ``effect`` world a share of "supported" columns is power; in the ``null`` world it
-    is the false-positive rate; for "covers" columns it is interval coverage.
-    """
-    columns = list(columns)
-    g = rows.groupby(["world", "n_cities", "n_years"])
-    share = g[columns].mean()
-    count = g[columns].count()
-    se = np.sqrt(share * (1 - share) / count)
-    out = pd.concat({"share": share, "mc_se": se}, axis=1).swaplevel(axis=1).sort_index(axis=1)
-    out["twins"] = g.size()
-    return out
-
-
-def minimum_design(table: pd.DataFrame, column: str, target: float = 0.8, world: str = "effect") -> pd.DataFrame:
-    """Smallest designs (fewest city-years) whose share for ``column`` reaches ``target``.
-
-    Returns one row per year count T with the smallest N that reaches the target at that T
-    (``NaN`` where no N in the grid does), so a reader sees the trade-off between N and T.
-    """
-    share = table.loc[world, (column, "share")]
-    out = []
-    for t, s in share.groupby(level="n_years"):
-        ok = s[s >= target]
-        n = int(ok.index.get_level_values("n_cities").min()) if len(ok) else np.nan
-        out.append({"n_years": t, "min_cities": n, "city_years": n * t if len(ok) else np.nan})
-    return pd.DataFrame(out).set_index("n_years")
-
-
 def toy_twin(n_cities: int, n_years: int, world: str, seed: int, effect: float = 0.05) -> dict:
     r"""A twin whose power is known in closed form, to check the machinery.
 
