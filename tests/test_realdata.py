@@ -8,7 +8,7 @@ import pytest
 
 from helpers import data, measure
 from helpers.analysis import realdata
-from helpers.book import plots
+from helpers.book import narrative, plots
 from helpers.measure import network
 
 
@@ -87,7 +87,7 @@ def test_mechanism_without_pku_shows_the_pku_tests_as_unavailable(constructs):
     free = t.drop(pku_rows)
     assert free["estimate"].notna().all()
     _check_verdicts(free)
-    text = " ".join(realdata.headline_sentences(constructs, realdata.regional_theil(constructs),
+    text = " ".join(narrative.headline_sentences(constructs, realdata.regional_theil(constructs),
                                                 realdata.network_by_year(constructs), m))
     assert "need the PKU index" in text
 
@@ -119,7 +119,7 @@ def test_mechanism_with_the_real_pku_index(realdata):
     det = pd.DataFrame({"supported": [0.9, 0.2, 0.3, 0.1, 0.5]}, index=["H1", "H2", "H3", "H4", "H5"])
     p = rd.with_twin_power(m, det)
     assert p.at["H1", "twin power"] == 0.9 and np.isnan(p.at["b_flows", "twin power"])
-    sentences = rd.headline_sentences(c, rd.regional_theil(c), rd.network_by_year(c), m, p)
+    sentences = narrative.headline_sentences(c, rd.regional_theil(c), rd.network_by_year(c), m, p)
     assert any("90% of studies" in s for s in sentences)
     assert all("simulated studies" not in s for s in sentences)   # n_reps not given
 

@@ -8,7 +8,7 @@ import pytest
 
 from helpers import data, studies
 from helpers.analysis import report
-from helpers.book import study_sentences
+from helpers.book import narrative, study_sentences
 from helpers.measure import constructs
 from helpers.simulate import estimands
 
@@ -55,7 +55,7 @@ def test_compare_to_truth_flags_coverage_from_the_numbers(results):
 def test_sentences_carry_the_numbers_of_the_table(results):
     v = report.hypothesis_verdicts(results)
     t = report.estimates_table(results)
-    sentences = report.verdict_sentences(results, v)
+    sentences = narrative.verdict_sentences(results, v)
     assert len(sentences) == 5
     for h, s in zip(v.index, sentences):
         assert s.startswith(f"{h} is {v.at[h, 'verdict']}")

@@ -321,54 +321,5 @@ def with_twin_power(real: RealMechanism, detection: pd.DataFrame, n_reps: int | 
     return t
 
 
-def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.DataFrame,
-                       mech: RealMechanism | None = None, power: pd.DataFrame | None = None) -> list[str]:
-    """The chapter's findings, written from the numbers (no typed-in result)."""
-    y0, y1 = int(theil.index.min()), int(theil.index.max())
-    s = []
-    t0, t1 = theil.loc[y0], theil.loc[y1]
-    trend = "narrowed" if t1["total"] < t0["total"] else "widened"
-    s.append(f"Inequality of GDP per head across the {constructs['city'].nunique()} cities {trend} from {y0} to {y1}: the population-weighted "
-             f"Theil index went from {t0['total']:.3f} to {t1['total']:.3f}; the part between the four regions "
-             f"from {t0['between']:.3f} to {t1['between']:.3f} ({t0['between_share']:.0%} and "
-             f"{t1['between_share']:.0%} of the total).")
-    last = constructs[constructs["year"] == y1]
-    reg = last.groupby("region")["synergy"].mean()
-    order = reg.sort_values(ascending=False)
-    s.append(f"Coupling coordination of the secondary and tertiary industries in {y1} averages {last['synergy'].mean():.3f} "
-             f"over the cities (regional means: " + ", ".join(f"{r} {v:.3f}" for r, v in order.items()) +
-             f"); the highest city is {last.loc[last['synergy'].idxmax(), 'city']} "
-             f"({last['synergy'].max():.3f}), the lowest {last.loc[last['synergy'].idxmin(), 'city']} "
-             f"({last['synergy'].min():.3f}).")
-    lq = last.set_index("city")["lq_secondary"].sort_values(ascending=False)
-    s.append(f"Secondary value added is most concentrated, relative to the province, in {lq.index[0]} "
-             f"(location quotient {lq.iloc[0]:.2f}) and {lq.index[1]} ({lq.iloc[1]:.2f}) in {y1}; "
-             f"{(lq > 1).sum()} of {len(lq)} cities have a quotient above 1.")
-    for name in ("capital", "economic"):
-        n = nets[nets["network"] == name].set_index("year")
-        s.append(f"The gravity network of {name} mass has density {n.at[y0, 'density']:.3f} in {y0} and "
-                 f"{n.at[y1, 'density']:.3f} in {y1}; its most connected city in {y1} is {n.at[y1, 'top_city']}.")
-    if mech is not None:
-        t = power if power is not None else mech.table
-        for _key, r in t.iterrows():
-            if r["verdict"].startswith("unavailable"):
-                continue
-            ci = f"95% interval [{r['ci_low']:.3f}, {r['ci_high']:.3f}]" if np.isfinite(r["ci_low"]) \
-                else f"bootstrap p = {r['p']:.3f}"
-            pw = ""
-            if "twin power" in t and np.isfinite(r["twin power"]):
-                n = t.attrs.get("n_reps")
-                pw = (f"; the twin finds its own effect in {r['twin power']:.0%} of studies of this size"
-                      + (f" ({n} simulated studies)" if n else ""))
-                if r["verdict"] == "inconclusive":
-                    pw += (", so this null is weak evidence of no effect" if r["twin power"] < 0.8 else
-                           ", so this null speaks against an effect as large as the twin's")
-            s.append(f"{r['test']}: estimate {r['estimate']:.3f} ({ci}), {r['verdict']}{pw}.")
-        if not mech.pku_available:
-            s.append("The tests of virtual agglomeration itself (H1-H5) need the PKU index, which this run "
-                     "did not find: they are shown as unavailable, not estimated.")
-    return s
-
-
 #: Source line printed under every real-data figure (instead of the simulated-data stamp).
 SOURCE_NOTE = "Source: official city accounts (statistics bureaus) and censuses 2010/2020; REAL data"

@@ -312,31 +312,3 @@ def hypothesis_verdicts(r: MechanismResults, alpha: float = 0.05) -> pd.DataFram
     out = pd.DataFrame(rows, columns=["hypothesis", "verdict", "evidence", "estimate"]).set_index("hypothesis")
     out.insert(0, "claim", [HYPOTHESES[h] for h in out.index])
     return out
-
-
-def verdict_sentences(r: MechanismResults, verdicts: pd.DataFrame | None = None) -> list[str]:
-    """One sentence per hypothesis, every number taken from the results."""
-    v = hypothesis_verdicts(r) if verdicts is None else verdicts
-    tab = estimates_table(r)
-
-    def est(key):
-        row = tab.loc[key]
-        return f"{row['estimate']:.3f} SD (95% interval {row['ci_low']:.3f} to {row['ci_high']:.3f})"
-
-    thr = r.threshold
-    g = float(np.atleast_1d(thr.gamma)[0])
-    p = float(np.atleast_1d(thr.p_boot)[0])
-    s = thr.slopes
-    out = [
-        f"H1 is {v.at['H1', 'verdict']}: a one-SD rise in virtual agglomeration goes with a change in "
-        f"synergy of {est('total')} in the two-way fixed-effects model.",
-        f"H2 is {v.at['H2', 'verdict']}: the indirect effect through factor-flow networks is {est('via_flows')}.",
-        f"H3 is {v.at['H3', 'verdict']}: the indirect effect through agglomeration alone is "
-        f"{est('via_agglomeration')}, and along the serial path {est('serial')}.",
-        f"H4 is {v.at['H4', 'verdict']}: the estimated threshold is {g:.1f} broadband subscribers per 100 "
-        f"people (bootstrap p = {p:.3f}); the direct slope (flows and agglomeration held fixed) is "
-        f"{s.iloc[0]:.3f} below and {s.iloc[-1]:.3f} above it.",
-        f"H5 is {v.at['H5', 'verdict']}: the spillover (indirect) effect of the spatial Durbin model is "
-        f"{est('spillover')}.",
-    ]
-    return out

@@ -9,8 +9,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..scenarios import MEASURE_LABELS, BudgetResult, ScenarioResult
+from ..scenarios import BudgetResult, ScenarioResult
 from . import plots as _plots
+from .scenario_sentences import MEASURE_LABELS
 
 _COLOURS = plt.get_cmap("tab10").colors
 

@@ -61,7 +61,7 @@ Modules
 :mod:`~helpers.scenarios.levers` (scenarios, parameter ranges, GBA nodes),
 :mod:`~helpers.scenarios.runs` (the extended twin and one run),
 :mod:`~helpers.scenarios.uncertainty` (disparity, parameter draws, bands),
-:mod:`~helpers.scenarios.sentences` (tables and generated sentences),
+:mod:`helpers.book.scenario_sentences` (tables and generated sentences, in the book layer),
 :mod:`~helpers.scenarios.budget` (a fixed subsidy budget) and
 :mod:`~helpers.scenarios.detection` (would a study see the policy); every public name is
 re-exported here.
@@ -70,8 +70,8 @@ re-exported here.
 from __future__ import annotations
 
 from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
-from .budget import BudgetResult, budget_allocation, budget_sentences
-from .detection import detectability, detectability_sentences
+from .budget import BudgetResult, budget_allocation
+from .detection import detectability
 from .levers import (
                      EXTRA_DEFAULTS,
                      GBA_NODES,
@@ -84,20 +84,11 @@ from .levers import (
                      lever_table,
 )
 from .runs import Extended, Paths, extend_twin, run_scenario, va_share
-from .sentences import (
-                     MEASURE_LABELS,
-                     outcome_table,
-                     robustness_sentences,
-                     rollout_context,
-                     tipping_sentence,
-                     tradeoff_sentences,
-)
 from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
 
 __all__ = [
     "HORIZON", "VARIABLES", "GBA_NODES", "PARAM_RANGES", "EXTRA_DEFAULTS", "LEVER_MEANING", "MEASURES",
-    "MEASURE_LABELS", "Scenario", "default_scenarios", "lever_table", "Extended", "extend_twin", "Paths",
+    "Scenario", "default_scenarios", "lever_table", "Extended", "extend_twin", "Paths",
     "run_scenario", "va_share", "disparity", "draw_parameters", "ScenarioResult", "run_uncertainty",
-    "outcome_table", "robustness_sentences", "tradeoff_sentences", "tipping_sentence", "rollout_context",
-    "BudgetResult", "budget_allocation", "budget_sentences", "detectability", "detectability_sentences",
+    "BudgetResult", "budget_allocation", "detectability",
 ]

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import data as _data
 from .._results import Result
 from .levers import Scenario
 from .runs import Extended, run_scenario
@@ -144,30 +143,3 @@ def budget_allocation(ext: Extended, budget_boost: float = 0.5, start: int = 202
     outcomes.index.name = "allocation"
     return BudgetResult(allocations=allocations, gains=gains, outcomes=outcomes, frontier=frontier,
                         budget=float(m.budget), budget_boost=budget_boost)
-
-
-def budget_sentences(b: BudgetResult) -> list[str]:
-    """What targeting buys over spending uniformly (generated from the optimisation)."""
-    o = b.outcomes
-    u, s, g = o.loc["uniform"], o.loc["max_synergy"], o.loc["max_gap_cut"]
-    reg = _data.city_table()
-    prd = reg.index[reg["region"] == "PRD"]
-
-    def share_prd(col):
-        a = b.allocations[col] * reg["pop_2020"]
-        return float(a[prd].sum() / a.sum())
-
-    out = [
-        f"Spread uniformly, the budget raises total synergy in the horizon year by {u['synergy']:.3f} "
-        f"and changes the Delta-rest gap by {-u['gap_cut']:+.3f}.",
-        f"Targeted at most synergy, the same budget buys {s['synergy']:.3f} "
-        f"({s['synergy'] / u['synergy'] if u['synergy'] else float('nan'):.2f} times the uniform gain) "
-        f"and changes the gap by {-s['gap_cut']:+.3f}; {share_prd('max_synergy'):.0%} of it goes to the Delta.",
-        f"Targeted at the gap, it cuts the gap by {g['gap_cut']:.3f} at a total synergy gain of "
-        f"{g['synergy']:.3f}; {share_prd('max_gap_cut'):.0%} of it goes to the Delta.",
-    ]
-    f = b.frontier
-    if len(f) > 1:
-        cost = (f["synergy"].iloc[0] - f["synergy"].iloc[-1]) / max(f["gap_cut"].iloc[-1] - f["gap_cut"].iloc[0], 1e-12)
-        out.append(f"Along the frontier, each extra unit of gap cut costs about {cost:.2f} units of total synergy.")
-    return out

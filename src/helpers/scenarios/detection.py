@@ -64,32 +64,3 @@ def detectability(scenarios: dict, n_reps: int = 4, seed: int = _sim.DEFAULT_SEE
     out = pd.DataFrame(rows).set_index("scenario")
     out.attrs["note"] = "SIMULATED: power from Monte Carlo twins (helpers.studies)"
     return out
-
-
-def detectability_sentences(det: pd.DataFrame, horizon: int = HORIZON) -> list[str]:
-    """Sentences generated from :func:`detectability`."""
-    from ..analysis.report import HYPOTHESES
-
-    out = []
-    for name, r in det.iterrows():
-        head = f"{name}: changes mean synergy in {horizon} by {r['effect_SY']:+.3f}"
-        if abs(r["effect_SY"]) < 1e-9:
-            out.append(head + "; there is nothing to detect.")
-            continue
-        share = r["va_share"]
-        head += f", {share:.0%} of it through participation" if np.isfinite(share) else ""
-        if r["hypothesis"] is None:
-            out.append(head + ". No estimator of the book targets this chain (they all take virtual "
-                       "agglomeration as the cause), so a study of the book's design would not see "
-                       "this policy at work even where it works.")
-            continue
-        s = (head + f". Its chain is what {r['hypothesis']} tests ({HYPOTHESES[r['hypothesis']]}); in "
-             f"{int(r['n_reps'])} simulated 21 x 13 twins ({r['twin']}) it is declared supported in {r['power']:.0%}")
-        if r["power"] < 0.5:
-            s += ": a study of this size would usually miss a policy that works."
-        elif r["power"] < 0.8:
-            s += f": a study of this size would see it in only about {r['power']:.0%} of cases."
-        else:
-            s += ": a study of this size would usually see it."
-        out.append(s)
-    return out

@@ -1,12 +1,17 @@
-r"""Tables and sentences generated from scenario runs (nothing in them is typed in).
+r"""Tables and sentences generated from the policy scenarios of :mod:`helpers.scenarios` (nothing in
+them is typed in): outcome tables, robustness, trade-offs, tipping, budgets and detectability.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from .runs import Extended
-from .uncertainty import ScenarioResult
+from .. import data as _data
+from ..scenarios.budget import BudgetResult
+from ..scenarios.levers import HORIZON
+from ..scenarios.runs import Extended
+from ..scenarios.uncertainty import ScenarioResult
 
 # ----------------------------------------------------------------------------- tables and sentences
 MEASURE_LABELS = {
@@ -116,3 +121,59 @@ def rollout_context(ext: Extended, start: int = 2025) -> str:
     return (f"In the baseline, digital infrastructure outside the Delta stands at {d_rest:.0%} of its "
             f"saturation level in {start} (the Delta: {d_prd:.0%}), so a roll-out starting then has "
             f"{1 - d_rest:.0%} of the diffusion left to speed up.")
+
+
+def budget_sentences(b: BudgetResult) -> list[str]:
+    """What targeting buys over spending uniformly (generated from the optimisation)."""
+    o = b.outcomes
+    u, s, g = o.loc["uniform"], o.loc["max_synergy"], o.loc["max_gap_cut"]
+    reg = _data.city_table()
+    prd = reg.index[reg["region"] == "PRD"]
+
+    def share_prd(col):
+        a = b.allocations[col] * reg["pop_2020"]
+        return float(a[prd].sum() / a.sum())
+
+    out = [
+        f"Spread uniformly, the budget raises total synergy in the horizon year by {u['synergy']:.3f} "
+        f"and changes the Delta-rest gap by {-u['gap_cut']:+.3f}.",
+        f"Targeted at most synergy, the same budget buys {s['synergy']:.3f} "
+        f"({s['synergy'] / u['synergy'] if u['synergy'] else float('nan'):.2f} times the uniform gain) "
+        f"and changes the gap by {-s['gap_cut']:+.3f}; {share_prd('max_synergy'):.0%} of it goes to the Delta.",
+        f"Targeted at the gap, it cuts the gap by {g['gap_cut']:.3f} at a total synergy gain of "
+        f"{g['synergy']:.3f}; {share_prd('max_gap_cut'):.0%} of it goes to the Delta.",
+    ]
+    f = b.frontier
+    if len(f) > 1:
+        cost = (f["synergy"].iloc[0] - f["synergy"].iloc[-1]) / max(f["gap_cut"].iloc[-1] - f["gap_cut"].iloc[0], 1e-12)
+        out.append(f"Along the frontier, each extra unit of gap cut costs about {cost:.2f} units of total synergy.")
+    return out
+
+
+def detectability_sentences(det: pd.DataFrame, horizon: int = HORIZON) -> list[str]:
+    """Sentences generated from :func:`detectability`."""
+    from ..analysis.report import HYPOTHESES
+
+    out = []
+    for name, r in det.iterrows():
+        head = f"{name}: changes mean synergy in {horizon} by {r['effect_SY']:+.3f}"
+        if abs(r["effect_SY"]) < 1e-9:
+            out.append(head + "; there is nothing to detect.")
+            continue
+        share = r["va_share"]
+        head += f", {share:.0%} of it through participation" if np.isfinite(share) else ""
+        if r["hypothesis"] is None:
+            out.append(head + ". No estimator of the book targets this chain (they all take virtual "
+                       "agglomeration as the cause), so a study of the book's design would not see "
+                       "this policy at work even where it works.")
+            continue
+        s = (head + f". Its chain is what {r['hypothesis']} tests ({HYPOTHESES[r['hypothesis']]}); in "
+             f"{int(r['n_reps'])} simulated 21 x 13 twins ({r['twin']}) it is declared supported in {r['power']:.0%}")
+        if r["power"] < 0.5:
+            s += ": a study of this size would usually miss a policy that works."
+        elif r["power"] < 0.8:
+            s += f": a study of this size would see it in only about {r['power']:.0%} of cases."
+        else:
+            s += ": a study of this size would usually see it."
+        out.append(s)
+    return out
