@@ -158,6 +158,7 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
         p = params
     years = tuple(int(y) for y in years)
     st, va, rng = _build_state(p, seed, years, cities=cities)
+    state = None if bump else (st, va, years)   # one twin: later truths reuse this state
     if bump and "VA" in bump:
         va = va + bump["VA"]
     base = _downstream(st, p, va, bump)
@@ -188,7 +189,7 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     latent = latent.swaplevel().sort_index(level=["city", "year"])
     truth = TwinTruth(params=p, seed=seed, effects=eff, latent=latent,
                       threshold={"gamma": p.gamma, "c_low": p.c_low, "c_high": p.c_high},
-                      W=pd.DataFrame(st.W, index=st.reg.index, columns=st.reg.index))
+                      W=pd.DataFrame(st.W, index=st.reg.index, columns=st.reg.index), state=state)
     return panel, truth
 
 

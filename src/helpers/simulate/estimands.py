@@ -142,7 +142,6 @@ def weighted(beta: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * beta) / tot) if tot != 0 else float("nan")
 
 
-# --------------------------------------------------------------------------- latent scale
 def latent_marginal(st, p, va, h: float = 1e-5) -> dict:
     """Per-unit own-city marginal effects (T, N) on the latent scale, by forward differences.
 
@@ -349,7 +348,8 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
     if truth is None:
         _, truth = _sim.simulate_panel(params=params, seed=seed, cities=cities, years=years)
     p = truth.params
-    st, va, _ = _sim._build_state(p, seed, years, cities=cities)
+    same = truth.state is not None and truth.state[2] == years     # the same twin: no second simulation
+    st, va = truth.state[:2] if same else _sim._build_state(p, seed, years, cities=cities)[:2]
     cities_ = cities
     cities = list(st.reg.index)
     lat = {k: truth.latent[k].unstack("city")[cities].to_numpy() for k in ("VA", "FN", "AG", "SY", "P", "X", "q")}

@@ -130,6 +130,11 @@ class TwinTruth(Result):
         ``gamma`` (broadband per 100 people), ``c_low``, ``c_high``.
     W : DataFrame
         The spatial weights the knowledge spillovers use.
+    state : tuple or None
+        ``(state, va, years)``: the simulator's own state of this twin (:class:`_State`, the
+        participation path before any bump, the years), so that truths computed later from it
+        (:func:`helpers.simulate.estimands.estimand_truths`) evaluate counterfactuals on the same
+        twin without simulating it again. Not part of the printed summary.
     """
 
     params: TwinParams
@@ -138,6 +143,7 @@ class TwinTruth(Result):
     latent: pd.DataFrame
     threshold: dict
     W: pd.DataFrame = field(default=None)
+    state: tuple | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> str:
         head = f"TwinTruth (generator {GENERATOR_VERSION}, seed {self.seed}) -- SIMULATED"
