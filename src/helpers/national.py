@@ -38,22 +38,22 @@ YEARS = tuple(range(2011, 2024))
 #: Province of Guangdong as named in the panel's ``province`` column (codes 44xxxx).
 GUANGDONG_PREFIX = 44
 
-EMPLOYMENT = ("emp_manufacturing", *PRODUCER_SERVICES, "emp_total")
+EMPLOYMENT = ("emp_manufacturing", *PRODUCER_SERVICES, "employment")
 
 #: Raw columns each construct is computed from (the mechanical-input rule reads only this).
 INPUTS: dict[str, frozenset] = {k: frozenset(v) for k, v in {
-    "broadband_per100": {"broadband_users", "population"},
-    "mobile_per100": {"mobile_users", "population"},
-    "telecom_per_head": {"telecom_revenue", "population"},
-    "va_entropy": {"broadband_users", "mobile_users", "telecom_revenue", "population"},
+    "broadband_per100": {"broadband_users_10k_hh", "population"},
+    "mobile_per100": {"mobile_users_10k_hh", "population"},
+    "telecom_per_head": {"telecom_revenue_10k_yuan", "population"},
+    "va_entropy": {"broadband_users_10k_hh", "mobile_users_10k_hh", "telecom_revenue_10k_yuan", "population"},
     "pku_index": {"pku_index_aggregate"},
-    "lq_manufacturing": {"emp_manufacturing", "emp_total"},
+    "lq_manufacturing": {"emp_manufacturing", "employment"},
     "lq_secondary": {"va_primary", "va_secondary", "va_tertiary"},
     "coagg_full": set(EMPLOYMENT),
     "coagg_quality": set(EMPLOYMENT),
     "coupling_d": {"va_secondary", "va_tertiary", "population"},
     "flow_capital": {"loans"},
-    "productivity_worker": {"gdp", "emp_total"},
+    "productivity_worker": {"gdp", "employment"},
     "productivity_resident": {"gdp", "population"},
     "log_population": {"population"},
     "financial_depth": {"loans", "gdp"},
@@ -84,7 +84,10 @@ CONTROL_SETS = {"none": (), "population": ("log_population",),
                 "population + finance": ("log_population", "financial_depth")}
 #: Fixed effects besides the city's: the column holding the time effect.
 EFFECTS = {"city + year": "year", "city + province-year": "province_year"}
-SAMPLES = ("all years", "from 2013")
+SAMPLES = ("all years", "from 2013", "unflagged")
+#: The source's plausibility flags (China City Statistical Yearbook panel): the "unflagged" sample
+#: drops city-years with any of them set.
+SOURCE_FLAGS = ("flag_internet_yoy_jump", "flag_mobile_yoy_jump", "flag_internet_gt_pop", "flag_zero_value")
 
 
 def shared_inputs(x: str, y: str, inputs: dict | None = None) -> frozenset:
@@ -168,7 +171,7 @@ def _lq_secondary(df: pd.DataFrame) -> pd.Series:
 
 def _cluster_synergy(df: pd.DataFrame) -> pd.DataFrame:
     """Co-agglomeration on the city-years with complete employment (others missing)."""
-    ok = df[list(EMPLOYMENT)].notna().all(axis=1) & (df["emp_total"] > 0)
+    ok = df[list(EMPLOYMENT)].notna().all(axis=1) & (df["employment"] > 0)
     cols = ["lq_manufacturing", "lq_services", "coagg_quality", "coagg_scale", "coagg_full"]
     out = pd.DataFrame(np.nan, index=df.index, columns=cols)
     if ok.any():
@@ -197,9 +200,9 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
     is interpolated. ``province_year`` is added for province-by-year effects.
     """
     df = panel[panel["year"].isin([int(y) for y in years])].copy().reset_index(drop=True)
-    df["broadband_per100"] = _per(df["broadband_users"], df["population"], 100)
-    df["mobile_per100"] = _per(df["mobile_users"], df["population"], 100)
-    df["telecom_per_head"] = _per(df["telecom_revenue"], df["population"], 1.0)   # 10k yuan / 10k persons
+    df["broadband_per100"] = _per(df["broadband_users_10k_hh"], df["population"], 100)
+    df["mobile_per100"] = _per(df["mobile_users_10k_hh"], df["population"], 100)
+    df["telecom_per_head"] = _per(df["telecom_revenue_10k_yuan"], df["population"], 1.0)   # 10k yuan / 10k persons
     df["va_entropy"] = _va_entropy(df, shift)
     if pku is not None:
         df = df.merge(pku[["code", "year", "pku_index_aggregate"]], on=["code", "year"], how="left")
@@ -207,10 +210,10 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
     df["lq_secondary"] = _lq_secondary(df)
     df = df.join(_cluster_synergy(df))
     df["coupling_d"] = _coupling(df)
-    df["productivity_worker"] = np.log(df["gdp"] * 1e8 / df["emp_total"].where(df["emp_total"] > 0))
+    df["productivity_worker"] = np.log(df["gdp"] * 1e4 / df["employment"].where(df["employment"] > 0))
     df["productivity_resident"] = np.log(df["gdp"] * 1e4 / df["population"])
     df["log_population"] = np.log(df["population"])
-    df["financial_depth"] = df["loans"] / (df["gdp"] * 1e4)
+    df["financial_depth"] = df["loans"] / df["gdp"]          # both in 100 million yuan
     if flows:
         df = df.merge(_flow_capital(df, b), on=["code", "year"], how="left")
     df["province_year"] = df["province"].astype(str) + " " + df["year"].astype(str)
@@ -260,9 +263,11 @@ def _flow_capital(df: pd.DataFrame, b: float) -> pd.DataFrame:
 def pku_national(path=None) -> tuple[pd.DataFrame | None, str]:
     """The PKU index (aggregate) for every city, read where it lies, or ``None`` with a note.
 
-    ``path`` defaults to ``<realdata>/pku_dfiic_city/PKU_DFIIC_city.dta``. The 4-digit
-    ``pref_code_year14`` becomes the 6-digit code (4401 -> 440100). The note names the file, not
+    ``path`` defaults to ``<realdata>/pku_dfiic_city/PKU_DFIIC_city.dta``. The 4-digit code
+    becomes the 6-digit one (4401 -> 440100). The note names the file, not
     the folder (no machine path in any output). Never raises for a missing or unreadable file.
+    Codes are the 2018 division's (``pref_code_year18``), closest to the panel's 2020 codes;
+    municipalities (1100) become the registry's 110100.
     """
     from pathlib import Path
 
@@ -274,28 +279,32 @@ def pku_national(path=None) -> tuple[pd.DataFrame | None, str]:
         return None, f"PKU index not found ({path.name}). {PKU_WHERE}"
     try:
         raw = pd.read_stata(path) if path.suffix.lower() == ".dta" else pd.read_csv(path)
-        out = pd.DataFrame({"code": (pd.to_numeric(raw["pref_code_year14"]) * 100).astype(int),
+        code = (pd.to_numeric(raw["pref_code_year18"]) * 100).astype(int)
+        out = pd.DataFrame({"code": code.where(code % 10000 != 0, code + 100),   # 1100 -> 110100
                             "year": raw["year"].astype(int),
                             "pku_index_aggregate": pd.to_numeric(raw["index_aggregate"])})
-    except Exception as e:  # a broken or foreign file: report it, never invent values
+    except (OSError, ValueError, KeyError) as e:  # a broken or foreign file: report it, never invent
         return None, f"PKU index in {path.name} could not be read ({type(e).__name__}). {PKU_WHERE}"
     out = out.dropna().drop_duplicates(["code", "year"])
     return out, f"PKU index read from {path.name} ({len(out):,} city-years, {out['code'].nunique()} cities)"
 
 
-def guangdong_ranks(c: pd.DataFrame, columns, *, year: int) -> pd.DataFrame:
-    """Rank (1 = highest) and percentile of each Guangdong city among all cities observed in ``year``.
+def guangdong_ranks(c: pd.DataFrame, columns, *, year: int | None = None) -> pd.DataFrame:
+    """Rank (1 = highest) and percentile of each Guangdong city among all cities observed.
 
-    Returns one row per Guangdong city and column: value, rank, cities ranked, percentile (share
-    of cities with a lower value).
+    ``year``: the year compared; ``None`` takes, per construct, the latest year in which at least
+    one Guangdong city is observed (the yearbook's employment series ends in 2019). Returns one row
+    per Guangdong city and construct: year, value, rank, cities ranked, percentile (share of
+    cities with a lower value).
     """
-    y = c[c["year"] == year]
     rows = []
     for col in columns:
-        s = y.dropna(subset=[col])
+        have = c.dropna(subset=[col])
+        yr = int(have.loc[have["guangdong"], "year"].max()) if year is None else int(year)
+        s = have[have["year"] == yr]
         r = s[col].rank(ascending=False, method="min")
         pct = s[col].rank(method="min").sub(1) / len(s)
         for i in s.index[s["guangdong"]]:
-            rows.append({"city": s.at[i, "city"], "construct": col, "value": s.at[i, col],
+            rows.append({"city": s.at[i, "city"], "construct": col, "year": yr, "value": s.at[i, col],
                          "rank": int(r[i]), "of": len(s), "percentile": float(pct[i])})
     return pd.DataFrame(rows)

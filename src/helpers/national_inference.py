@@ -22,8 +22,19 @@ from scipy import linalg, stats
 
 from . import models
 from ._results import Result
-from .national import (CONTROL_SETS, EFFECTS, INPUTS, SAMPLES, SYNERGY, VA_PROXIES, is_mechanical, mde,
-                       seats, shared_inputs)
+from .national import (
+    CONTROL_SETS,
+    EFFECTS,
+    INPUTS,
+    SAMPLES,
+    SOURCE_FLAGS,
+    SYNERGY,
+    VA_PROXIES,
+    is_mechanical,
+    mde,
+    seats,
+    shared_inputs,
+)
 from .report import interval_verdict
 
 
@@ -32,14 +43,19 @@ def estimation_sample(c: pd.DataFrame, cols, *, sample: str = "all years",
                       guangdong_only: bool = False) -> pd.DataFrame:
     """Rows where every column is observed, restricted by ``sample``, columns standardised.
 
-    ``sample``: "all years" or "from 2013" (after the yearbook's 2013 employment coverage
-    break). Cities observed in a single year are dropped (a city effect absorbs them).
+    ``sample``: "all years", "from 2013" (after the yearbook's 2013 employment coverage break) or
+    "unflagged" (without the city-years the source flags: a doubling or halving, users above
+    population, a zero; :data:`helpers.national.SOURCE_FLAGS`). Cities observed in a single year
+    are dropped (a city effect absorbs them).
     """
     if sample not in SAMPLES:
         raise ValueError(f"sample must be one of {SAMPLES}, got {sample!r}")
     d = c.dropna(subset=list(cols))
     if sample == "from 2013":
         d = d[d["year"] >= 2013]
+    elif sample == "unflagged":
+        flags = [f for f in SOURCE_FLAGS if f in d.columns]
+        d = d[(d[flags].fillna(0) == 0).all(axis=1)]
     if guangdong_only:
         d = d[d["guangdong"]]
     d = d[d.groupby("city")["year"].transform("size") > 1].copy()
@@ -266,37 +282,47 @@ HYPOTHESES = {
 }
 
 
+#: The constructs each test relates (the mechanical rule checks every pair); "m" the mediator.
+_PAIRS = {"H1": ("x", "y"), "H2": ("x", "flow_capital", "y"), "H3": ("x", "lq_secondary", "y"),
+          "H4": ("x", "y"), "H5": ("x", "y"), "O1": ("x", "productivity_worker"),
+          "O2": ("y", "productivity_worker")}
+
+
+def _one_hypothesis(h: str, base: pd.DataFrame, x: str, y: str, k: dict) -> dict:
+    """Estimate of hypothesis ``h`` (:data:`HYPOTHESES`) with the options ``k`` of :func:`fe_test`."""
+    if h == "H1":
+        return fe_test(base, y, x, **k)
+    if h in ("H2", "H3"):
+        return _mediation_row(base, x, _PAIRS[h][1], y, **k)
+    if h == "H4":
+        bb = base.dropna(subset=["broadband_per100"])
+        hx = f"{x} x high"
+        return fe_test(bb, y, x, coef=hx, **k, extra={
+            "high": lambda d: _above_median(d, bb), hx: lambda d: d[x] * _above_median(d, bb)})
+    if h == "H5":
+        wx = f"W {x}"
+        return fe_test(base, y, x, coef=wx, extra={wx: lambda d: _neighbour_mean(d, x)}, **k)
+    return fe_test(base, "productivity_worker", x if h == "O1" else y, **k)
+
+
 def hypothesis_tests(c: pd.DataFrame, *, x: str = "va_entropy", y: str = "coagg_full",
                      controls=("log_population",), effects=tuple(EFFECTS), vcovs=("CRV1", "CRV3"),
                      sample: str = "all years", level: float = 0.95, alpha: float = 0.05,
                      power: float = 0.8, guangdong_only: bool = False) -> pd.DataFrame:
     """H1-H5 and the two efficiency tests (:data:`HYPOTHESES`) for each fixed-effects variant and
-    covariance, with estimate, interval, p, MDE, N, clusters, the mechanical flag and verdict."""
-    controls = list(controls)
+    covariance, with estimate, interval, p, MDE, N, clusters, the mechanical flag and verdict.
+
+    A mediation (H2, H3) is mechanical when any two of x, the mediator and y share an input.
+    """
     base = c[c["guangdong"]] if guangdong_only else c
-    kw = dict(controls=controls, sample=sample, level=level, alpha=alpha, power=power)
-    bb = base.dropna(subset=["broadband_per100"])
-    wx, hx = f"W {x}", f"{x} x high"
     rows = []
     for e, v in itertools.product(effects, vcovs):
-        k = dict(kw, effects=e, vcov=v)
-        specs = {
-            "H1": (lambda: fe_test(base, y, x, **k), [(x, y)]),
-            "H2": (lambda: _mediation_row(base, x, "flow_capital", y, **k),
-                   [(x, "flow_capital"), ("flow_capital", y), (x, y)]),
-            "H3": (lambda: _mediation_row(base, x, "lq_secondary", y, **k),
-                   [(x, "lq_secondary"), ("lq_secondary", y), (x, y)]),
-            "H4": (lambda: fe_test(bb, y, x, coef=hx, **k, extra={
-                "high": lambda d: _above_median(d, bb),
-                hx: lambda d: d[x] * _above_median(d, bb)}), [(x, y)]),
-            "H5": (lambda: fe_test(base, y, x, coef=wx, extra={wx: lambda d: _neighbour_mean(d, x)}, **k),
-                   [(x, y)]),
-            "O1": (lambda: fe_test(base, "productivity_worker", x, **k), [(x, "productivity_worker")]),
-            "O2": (lambda: fe_test(base, "productivity_worker", y, **k), [(y, "productivity_worker")]),
-        }
+        k = {"controls": list(controls), "sample": sample, "level": level, "alpha": alpha,
+             "power": power, "effects": e, "vcov": v}
         for h in HYPOTHESES:
-            fn, pairs = specs[h]
-            r = fn()
+            r = _one_hypothesis(h, base, x, y, k)
+            names = [{"x": x, "y": y}.get(n, n) for n in _PAIRS[h]]
+            pairs = list(itertools.combinations(names, 2))
             mech = any(is_mechanical(a, b) for a, b in pairs)
             shared = sorted(set().union(*(shared_inputs(a, b) for a, b in pairs)))
             r.update(hypothesis=h, mechanical=mech, shared=", ".join(shared), verdict=verdict(r, mech))
@@ -325,5 +351,16 @@ def guangdong_vs_national(c: pd.DataFrame, **kw) -> pd.DataFrame:
     return wide
 
 
-__all__ = ["INPUTS", "estimation_sample", "crv3_cov", "fe_test", "verdict", "SpecCurve", "curve_shares",
-           "specification_curve", "HYPOTHESES", "hypothesis_tests", "guangdong_vs_national"]
+__all__ = [
+    "HYPOTHESES",
+    "INPUTS",
+    "SpecCurve",
+    "crv3_cov",
+    "curve_shares",
+    "estimation_sample",
+    "fe_test",
+    "guangdong_vs_national",
+    "hypothesis_tests",
+    "specification_curve",
+    "verdict",
+]

@@ -65,7 +65,7 @@ def _check_rows(df: pd.DataFrame, cols: list[str], entity: str, by: str) -> None
 
 
 def coagglomeration_panel(df: pd.DataFrame, *, manufacturing: str = "emp_manufacturing",
-                          services=PRODUCER_SERVICES, total: str = "emp_total", entity: str = "city",
+                          services=PRODUCER_SERVICES, total: str = "employment", entity: str = "city",
                           by: str = "year") -> pd.DataFrame:
     r"""Location quotients and co-agglomeration of manufacturing and producer services, per year.
 

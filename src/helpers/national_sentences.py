@@ -1,0 +1,124 @@
+"""Findings of the national chapter, written from the numbers (no typed-in result).
+
+Rules the sentences follow: a shared-input result is "mechanical" and supports nothing; a null
+names the effect it rules out only when its interval excludes that effect, and otherwise says it
+rules out no effect of the size the test could detect.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .national import LABELS
+from .national_inference import HYPOTHESES
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
+def null_reading(row) -> str:
+    """What an estimate's interval rules out, relative to its minimum detectable effect (MDE)."""
+    lo, hi, m = float(row["ci_low"]), float(row["ci_high"]), float(row["mde"])
+    if lo > 0 or hi < 0:
+        return f"the interval excludes zero; the test could detect effects of {m:.3f} SD"
+    if hi < m and lo > -m:
+        return (f"the interval excludes effects of {m:.3f} SD or more in either direction (the test's "
+                f"minimum detectable effect at 80% power), so it rules out effects that large")
+    if hi < m:
+        return (f"the interval rules out positive effects of {m:.3f} SD (the minimum detectable "
+                f"effect) but not negative ones of that size")
+    if lo > -m:
+        return (f"the interval rules out negative effects of {m:.3f} SD (the minimum detectable "
+                f"effect) but not positive ones of that size")
+    return (f"the interval includes effects of {m:.3f} SD (the minimum detectable effect), so it rules "
+            "out no effect of the size the test could detect")
+
+
+def hypothesis_sentence(row) -> str:
+    """One test: estimate, interval, reference distribution, verdict, what it rules out."""
+    ref = "normal" if row["vcov"] == "CRV1" else f"t({int(row['clusters']) - 1})"
+    head = (f"{row['hypothesis']} ({HYPOTHESES.get(row['hypothesis'], row['hypothesis'])}), city + "
+            f"{row['effects'].split('+ ')[-1]} effects, {row['vcov']} by city with {ref} critical values: "
+            f"estimate {row['estimate']:.3f} SD per SD, 95% interval [{row['ci_low']:.3f}, "
+            f"{row['ci_high']:.3f}], p = {row['p']:.3f}, {int(row['n']):,} city-years, "
+            f"{int(row['clusters'])} cities")
+    if row["verdict"] == "mechanical":
+        return (f"{head}: labelled mechanical, because both sides are built from "
+                f"{row['shared']}; it supports nothing, whatever its interval.")
+    return f"{head}: {row['verdict']}; {null_reading(row)}."
+
+
+def hypothesis_sentences(tests: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
+    """One sentence per hypothesis and fixed-effects variant, for covariance ``vcov``."""
+    return [hypothesis_sentence(r) for _, r in tests[tests["vcov"] == vcov].iterrows()]
+
+
+def robustness_sentence(tests: pd.DataFrame, hypothesis: str) -> str:
+    """Whether the verdict of one hypothesis changes across effects and covariances."""
+    t = tests[tests["hypothesis"] == hypothesis]
+    verdicts = sorted(set(t["verdict"]))
+    lo, hi = t["estimate"].min(), t["estimate"].max()
+    same = "the same verdict" if len(verdicts) == 1 else "different verdicts"
+    return (f"{hypothesis}: {len(t)} variants (fixed effects x covariance) give {same} "
+            f"({', '.join(verdicts)}), estimates from {lo:.3f} to {hi:.3f}.")
+
+
+def curve_sentences(curve) -> list[str]:
+    """Shares of each sign and of significant estimates across the specification curve."""
+    s = curve.shares
+    out = []
+    for scope, r in s.iterrows():
+        what = "all" if scope == "all" else "the"
+        out.append(f"Across {what} {int(r['specifications'])} specifications"
+                   f"{'' if scope == 'all' else ' whose two sides share no input'}, {r['positive']:.0%} "
+                   f"of estimates are positive and {r['negative']:.0%} negative; "
+                   f"{r['significant positive']:.0%} are significantly positive and "
+                   f"{r['significant negative']:.0%} significantly negative (p < 0.05).")
+    t = curve.table
+    mech = int(t["mechanical"].sum())
+    if mech:
+        pairs = t.loc[t["mechanical"], ["x", "y"]].drop_duplicates()
+        out.append(f"{mech} specifications are mechanical (their proxy and synergy construct share a raw "
+                   "input): " + "; ".join(f"{_label(a)} with {_label(b)}" for a, b in pairs.to_numpy()) + ".")
+    if curve.skipped:
+        out.append("Not estimated (input unavailable in this run): "
+                   + ", ".join(_label(v) for v in curve.skipped) + ".")
+    by = t[~t["mechanical"]].groupby("x")["estimate"].agg(["min", "max", "size"])
+    for x, r in by.iterrows():
+        out.append(f"With {_label(x)} as the proxy, the {int(r['size'])} non-mechanical estimates run from "
+                   f"{r['min']:.3f} to {r['max']:.3f}.")
+    return out
+
+
+def scope_sentences(wide: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
+    """Guangdong-only beside national, per hypothesis (:func:`guangdong_vs_national`)."""
+    out = []
+    for (h, v), r in wide.iterrows():
+        if v != vcov:
+            continue
+        m_c, m_g = float(r[("mde", "China")]), float(r[("mde", "Guangdong")])
+        ratio = m_g / m_c if m_c > 0 else np.nan
+        out.append(f"{h}: Guangdong alone ({int(r[('clusters', 'Guangdong')])} cities) estimates "
+                   f"{r[('estimate', 'Guangdong')]:.3f} [{r[('ci_low', 'Guangdong')]:.3f}, "
+                   f"{r[('ci_high', 'Guangdong')]:.3f}], {r[('verdict', 'Guangdong')]}, MDE {m_g:.3f}; "
+                   f"China ({int(r[('clusters', 'China')])} cities) {r[('estimate', 'China')]:.3f} "
+                   f"[{r[('ci_low', 'China')]:.3f}, {r[('ci_high', 'China')]:.3f}], "
+                   f"{r[('verdict', 'China')]}, MDE {m_c:.3f} ({ratio:.1f} times smaller).")
+    return out
+
+
+def rank_sentences(ranks: pd.DataFrame, constructs) -> list[str]:
+    """Where Guangdong's cities stand among China's, construct by construct."""
+    out = []
+    for col in constructs:
+        r = ranks[ranks["construct"] == col].sort_values("rank")
+        if r.empty:
+            continue
+        top = r.iloc[0]
+        name = _label(col)
+        out.append(f"{name[0].upper() + name[1:]}: in {int(top['year'])}, {top['city']} ranks {int(top['rank'])} of {int(top['of'])}; "
+                   f"{int((r['percentile'] >= 0.5).sum())} of Guangdong's {len(r)} cities lie in the national "
+                   f"upper half; the lowest, {r.iloc[-1]['city']}, ranks {int(r.iloc[-1]['rank'])}.")
+    return out
