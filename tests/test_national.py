@@ -201,7 +201,7 @@ def test_hypothesis_tests_flag_mechanical_and_cover_each_variant():
     h = ni.hypothesis_tests(c, vcovs=("CRV1",))
     assert list(h["hypothesis"]) == list(ni.HYPOTHESES) * len(nat.EFFECTS)
     o2 = h[h["hypothesis"] == "O2"]
-    assert (o2["verdict"] == "mechanical").all() and (o2["shared"] == "employment").all()
+    assert (o2["verdict"] == "mechanical").all() and (o2["shared"] == "employment_nonagri").all()
     assert not h.loc[h["hypothesis"] == "H1", "mechanical"].any()
 
 
@@ -214,7 +214,7 @@ def test_national_constructs_by_hand():
                  "gdp": 1000.0 + 100 * i, "va_primary": 50.0, "va_secondary": 400.0 + 50 * i, "va_tertiary": 550.0,
                  "loans": 800.0 + i, "broadband_users_10k_hh": 30.0 + i, "mobile_users_10k_hh": 90.0 + 2 * i + t - 2015,
                  "telecom_revenue_10k_yuan": 5e4 + 1e3 * i, "emp_manufacturing": 20.0 + 5 * i,
-                 "employment": 100.0}
+                 "employment_nonagri": 100.0}
             r.update({col: 4.0 + i for col in PRODUCER_SERVICES})
             rows.append(r)
     c = nat.national_constructs(pd.DataFrame(rows), years=(2015, 2016), flows=False)

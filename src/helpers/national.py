@@ -38,7 +38,11 @@ YEARS = tuple(range(2011, 2024))
 #: Province of Guangdong as named in the panel's ``province`` column (codes 44xxxx).
 GUANGDONG_PREFIX = 44
 
-EMPLOYMENT = ("emp_manufacturing", *PRODUCER_SERVICES, "employment")
+#: Denominator of the location quotients and of output per worker: urban-unit employment in the 18
+#: non-agricultural industries (the 2019 agriculture column is unusable, so the 19-industry total
+#: is empty that year; agriculture is a small share of urban-unit employment).
+EMP_TOTAL = "employment_nonagri"
+EMPLOYMENT = ("emp_manufacturing", *PRODUCER_SERVICES, EMP_TOTAL)
 
 #: Raw columns each construct is computed from (the mechanical-input rule reads only this).
 INPUTS: dict[str, frozenset] = {k: frozenset(v) for k, v in {
@@ -47,13 +51,13 @@ INPUTS: dict[str, frozenset] = {k: frozenset(v) for k, v in {
     "telecom_per_head": {"telecom_revenue_10k_yuan", "population"},
     "va_entropy": {"broadband_users_10k_hh", "mobile_users_10k_hh", "telecom_revenue_10k_yuan", "population"},
     "pku_index": {"pku_index_aggregate"},
-    "lq_manufacturing": {"emp_manufacturing", "employment"},
+    "lq_manufacturing": {"emp_manufacturing", EMP_TOTAL},
     "lq_secondary": {"va_primary", "va_secondary", "va_tertiary"},
     "coagg_full": set(EMPLOYMENT),
     "coagg_quality": set(EMPLOYMENT),
     "coupling_d": {"va_secondary", "va_tertiary", "population"},
     "flow_capital": {"loans"},
-    "productivity_worker": {"gdp", "employment"},
+    "productivity_worker": {"gdp", EMP_TOTAL},
     "productivity_resident": {"gdp", "population"},
     "log_population": {"population"},
     "financial_depth": {"loans", "gdp"},
@@ -72,7 +76,7 @@ LABELS = {
     "coagg_quality": "co-agglomeration (quality part)",
     "coupling_d": "coupling coordination of secondary and tertiary VA per head",
     "flow_capital": "gravity position of loans",
-    "productivity_worker": "log GDP per urban-unit employee",
+    "productivity_worker": "log GDP per urban-unit employee (non-agricultural)",
     "productivity_resident": "log GDP per resident",
     "log_population": "log resident population",
     "financial_depth": "loans / GDP",
@@ -171,11 +175,11 @@ def _lq_secondary(df: pd.DataFrame) -> pd.Series:
 
 def _cluster_synergy(df: pd.DataFrame) -> pd.DataFrame:
     """Co-agglomeration on the city-years with complete employment (others missing)."""
-    ok = df[list(EMPLOYMENT)].notna().all(axis=1) & (df["employment"] > 0)
+    ok = df[list(EMPLOYMENT)].notna().all(axis=1) & (df[EMP_TOTAL] > 0)
     cols = ["lq_manufacturing", "lq_services", "coagg_quality", "coagg_scale", "coagg_full"]
     out = pd.DataFrame(np.nan, index=df.index, columns=cols)
     if ok.any():
-        out.loc[ok, cols] = coagglomeration_panel(df.loc[ok]).to_numpy()
+        out.loc[ok, cols] = coagglomeration_panel(df.loc[ok], total=EMP_TOTAL).to_numpy()
     return out
 
 
@@ -210,7 +214,8 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
     df["lq_secondary"] = _lq_secondary(df)
     df = df.join(_cluster_synergy(df))
     df["coupling_d"] = _coupling(df)
-    df["productivity_worker"] = np.log(df["gdp"] * 1e4 / df["employment"].where(df["employment"] > 0))
+    emp = df[EMP_TOTAL].where(df[EMP_TOTAL] > 0)
+    df["productivity_worker"] = np.log(df["gdp"] * 1e4 / emp)     # yuan per urban-unit employee
     df["productivity_resident"] = np.log(df["gdp"] * 1e4 / df["population"])
     df["log_population"] = np.log(df["population"])
     df["financial_depth"] = df["loans"] / df["gdp"]          # both in 100 million yuan
@@ -308,3 +313,21 @@ def guangdong_ranks(c: pd.DataFrame, columns, *, year: int | None = None) -> pd.
             rows.append({"city": s.at[i, "city"], "construct": col, "year": yr, "value": s.at[i, col],
                          "rank": int(r[i]), "of": len(s), "percentile": float(pct[i])})
     return pd.DataFrame(rows)
+
+
+def construct_table(c: pd.DataFrame) -> pd.DataFrame:
+    """Each construct: label, declared raw inputs, city-years observed and the years covered."""
+    rows = []
+    for k, inputs in INPUTS.items():
+        have = c.dropna(subset=[k]) if k in c.columns else c.iloc[:0]
+        years = (f"{int(have['year'].min())}-{int(have['year'].max())}" if len(have) else "not available")
+        rows.append({"construct": k, "label": LABELS[k], "raw inputs": ", ".join(sorted(inputs)),
+                     "city-years": len(have), "years": years})
+    return pd.DataFrame(rows)
+
+
+def proxy_correlations(c: pd.DataFrame, proxies=VA_PROXIES) -> pd.DataFrame:
+    """Pairwise Pearson correlations of the virtual-agglomeration proxies over the city-years where
+    both are observed (the proxies the reader has)."""
+    cols = [p for p in proxies if p in c.columns and c[p].notna().any()]
+    return c[cols].corr(min_periods=30).rename(index=LABELS, columns=LABELS)

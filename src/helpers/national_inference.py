@@ -50,7 +50,9 @@ def estimation_sample(c: pd.DataFrame, cols, *, sample: str = "all years",
     """
     if sample not in SAMPLES:
         raise ValueError(f"sample must be one of {SAMPLES}, got {sample!r}")
-    d = c.dropna(subset=list(cols))
+    keys = [k for k in ("city", "code", "province", "year", "province_year", "guangdong", *SOURCE_FLAGS)
+            if k in c.columns and k not in cols]
+    d = c[keys + list(dict.fromkeys(cols))].dropna(subset=list(cols))   # only the columns a test uses
     if sample == "from 2013":
         d = d[d["year"] >= 2013]
     elif sample == "unflagged":
@@ -364,3 +366,14 @@ __all__ = [
     "specification_curve",
     "verdict",
 ]
+
+
+def scope_table(wide: pd.DataFrame, *, vcov: str = "CRV3") -> pd.DataFrame:
+    """:func:`guangdong_vs_national` as a flat table for one covariance: estimate, interval, MDE,
+    cities and verdict for Guangdong and for China, one row per hypothesis."""
+    w = wide.xs(vcov, level="vcov")
+    out = pd.DataFrame(index=w.index)
+    for scope in ("Guangdong", "China"):
+        for k in ("estimate", "ci_low", "ci_high", "mde", "clusters", "verdict"):
+            out[f"{scope}: {k}"] = w[(k, scope)]
+    return out

@@ -122,3 +122,33 @@ def rank_sentences(ranks: pd.DataFrame, constructs) -> list[str]:
                    f"{int((r['percentile'] >= 0.5).sum())} of Guangdong's {len(r)} cities lie in the national "
                    f"upper half; the lowest, {r.iloc[-1]['city']}, ranks {int(r.iloc[-1]['rank'])}.")
     return out
+
+
+def data_sentence(c: pd.DataFrame, pku_note: str) -> str:
+    """Coverage of the panel the chapter uses (no machine path)."""
+    yrs = f"{int(c['year'].min())}-{int(c['year'].max())}"
+    emp = c.dropna(subset=["coagg_full"])["year"]
+    return (f"**Data:** the national city panel, {c['city'].nunique()} prefecture-level units in "
+            f"{c['province'].nunique()} provinces, {yrs}; co-agglomeration observed "
+            f"{int(emp.min())}-{int(emp.max())} ({emp.size:,} city-years: the yearbook's employment by "
+            f"industry ends in 2019); broadband from {int(c.dropna(subset=['broadband_per100'])['year'].min())}. "
+            f"**PKU index:** {pku_note}")
+
+
+def headline_sentences(tests: pd.DataFrame, curve, wide: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
+    """The chapter's closing findings: verdict counts, H1, the curve's sign shares, Guangdong's MDE."""
+    t = tests[tests["vcov"] == vcov]
+    counts = t["verdict"].value_counts()
+    out = [f"Of {len(t)} national tests ({t['hypothesis'].nunique()} hypotheses x "
+           f"{t['effects'].nunique()} fixed-effects variants, {vcov} with t(G-1)), "
+           + ", ".join(f"{int(n)} {v}" for v, n in counts.items()) + "."]
+    h1 = t[(t["hypothesis"] == "H1") & (t["effects"] == "city + year")]
+    if len(h1):
+        out.append(hypothesis_sentence(h1.iloc[0]))
+    out += curve_sentences(curve)[:2]
+    if ("H1", vcov) in wide.index:
+        r = wide.loc[("H1", vcov)]
+        out.append(f"The minimum detectable effect of H1 is {r[('mde', 'Guangdong')]:.3f} SD on Guangdong's "
+                   f"{int(r[('clusters', 'Guangdong')])} cities and {r[('mde', 'China')]:.3f} SD on "
+                   f"{int(r[('clusters', 'China')])} cities nationally.")
+    return out
