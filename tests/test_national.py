@@ -239,3 +239,33 @@ def test_national_constructs_on_the_real_panel(realdata):
     raw = p[p["code"] == 440100].iloc[0]
     assert gz["broadband_per100"] == pytest.approx(100 * raw["broadband_users_10k_hh"] / raw["population"])
     assert c["city"].nunique() > 280
+
+
+# --------------------------------------------------------------------------- regional synergy
+def test_regional_inequality_matches_theil_by_hand():
+    d = pd.DataFrame({"year": [2020] * 4, "province": ["A", "A", "B", "B"], "gdp": [1.0, 2.0, 3.0, 6.0],
+                      "population": [1e4, 1e4, 1e4, 2e4]})
+    t = nat.regional_inequality(d)
+    y = d["gdp"] * 1e4 / d["population"]
+    s = d["gdp"] / d["gdp"].sum()
+    p = d["population"] / d["population"].sum()
+    total = float((s * np.log(s / p)).sum())                     # Theil T = sum s_i ln(s_i / p_i)
+    assert t.at[2020, "total"] == pytest.approx(total)
+    sg = s.groupby(d["province"]).sum()
+    pg = p.groupby(d["province"]).sum()
+    assert t.at[2020, "between"] == pytest.approx(float((sg * np.log(sg / pg)).sum()))
+    assert t.at[2020, "between"] + t.at[2020, "within"] == pytest.approx(t.at[2020, "total"])
+    assert y.notna().all()
+
+
+def test_convergence_recovers_a_known_slope():
+    rng = np.random.default_rng(0)
+    y0 = rng.normal(10, 0.5, 60)
+    y1 = y0 + 12 * (0.3 - 0.02 * y0)                              # annual growth 0.3 - 0.02 ln y0 exactly
+    d = pd.DataFrame({"code": np.tile(np.arange(60), 2), "year": np.repeat([2011, 2023], 60),
+                      "productivity_resident": np.r_[y0, y1]})
+    cv = nat.convergence(d, start=2011, end=2023)
+    assert cv["beta"] == pytest.approx(-0.02)
+    assert cv["speed"] == pytest.approx(-np.log(1 - 12 * 0.02) / 12)
+    assert cv["sigma"][2023] == pytest.approx(np.std(y1, ddof=1))   # (1 - 0.24) x the 2011 SD
+    assert cv["sigma"][2023] == pytest.approx(0.76 * cv["sigma"][2011])

@@ -331,3 +331,46 @@ def proxy_correlations(c: pd.DataFrame, proxies=VA_PROXIES) -> pd.DataFrame:
     both are observed (the proxies the reader has)."""
     cols = [p for p in proxies if p in c.columns and c[p].notna().any()]
     return c[cols].corr(min_periods=30).rename(index=LABELS, columns=LABELS)
+
+
+# --------------------------------------------------------------------------- regional synergy
+def regional_inequality(c: pd.DataFrame, *, by: str = "province", scope: pd.Series | None = None) -> pd.DataFrame:
+    """Population-weighted Theil T of GDP per resident per year, between and within groups.
+
+    ``by``: "province" (all cities) or "region" (Guangdong's four regions, with
+    ``scope=c["guangdong"]``). Uses the city-years with GDP and the yearbook population
+    (:func:`helpers.measure.theil`); returns year, cities, total, between, within, between share.
+    """
+    d = c if scope is None else c[scope]
+    d = d.dropna(subset=["gdp", "population"])
+    rows = []
+    for year, g in d.groupby("year"):
+        t = measure.theil((g["gdp"] * 1e4 / g["population"]).to_numpy(), g[by].to_numpy(),
+                          weights=g["population"].to_numpy())
+        rows.append({"year": int(year), "cities": len(g), "total": t.total, "between": t.between,
+                     "within": t.within, "between_share": t.between / t.total})
+    return pd.DataFrame(rows).set_index("year")
+
+
+def convergence(c: pd.DataFrame, *, start: int, end: int, scope: pd.Series | None = None) -> dict:
+    r"""Sigma and beta convergence of log GDP per resident between ``start`` and ``end``.
+
+    Sigma: the cross-city standard deviation of :math:`\ln y` in each year (a falling SD is
+    sigma convergence). Beta: OLS of the annual growth :math:`(\ln y_{end} - \ln y_{start})/T` on
+    :math:`\ln y_{start}` over the cities observed in both years, HC1 standard error; a negative
+    slope is beta convergence, with speed :math:`\lambda = -\ln(1 + T\beta)/T` (Barro and
+    Sala-i-Martin 1992, Journal of Political Economy 100(2), 223-251).
+    """
+    import statsmodels.api as sm
+
+    d = c if scope is None else c[scope]
+    d = d.dropna(subset=["productivity_resident"])
+    sigma = d.groupby("year")["productivity_resident"].std(ddof=1).rename("sigma")
+    w = d.pivot_table(index="code", columns="year", values="productivity_resident")[[start, end]].dropna()
+    T = end - start
+    growth = (w[end] - w[start]) / T
+    fit = sm.OLS(growth.to_numpy(), sm.add_constant(w[start].to_numpy())).fit(cov_type="HC1")
+    beta, se = float(fit.params[1]), float(fit.bse[1])
+    speed = -np.log(1 + T * beta) / T if 1 + T * beta > 0 else np.nan
+    return {"sigma": sigma, "beta": beta, "beta_se": se, "beta_p": float(fit.pvalues[1]), "speed": speed,
+            "cities": len(w), "start": start, "end": end}

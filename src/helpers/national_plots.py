@@ -81,17 +81,23 @@ def ranked_dots(c: pd.DataFrame, column: str, *, year: int, label: str | None = 
     return fig
 
 
-def distributions(c: pd.DataFrame, columns, *, year: int):
-    """Histograms of the constructs across all cities in ``year``, Guangdong's cities as red ticks."""
+def distributions(c: pd.DataFrame, columns, *, year: int | None = None):
+    """Histograms of the constructs across all cities, Guangdong's cities as red ticks.
+
+    ``year`` None: for each construct, the latest year with Guangdong data (as in
+    :func:`helpers.national.guangdong_ranks`), named in the panel title.
+    """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(columns), figsize=(2.6 * len(columns), 2.4))
+    fig, axes = plt.subplots(1, len(columns), figsize=(2.6 * len(columns), 2.5))
     for ax, col in zip(np.atleast_1d(axes), columns):
-        y = c[c["year"] == year].dropna(subset=[col])
+        have = c.dropna(subset=[col])
+        yr = int(have.loc[have["guangdong"], "year"].max()) if year is None else int(year)
+        y = have[have["year"] == yr]
         ax.hist(y[col], bins=30, color="#bbbbbb")
         for v in y.loc[y["guangdong"], col]:
             ax.axvline(v, color="#d62728", lw=0.6, ymax=0.15)
-        ax.set_title(LABELS.get(col, col), fontsize=7)
+        ax.set_title(f"{LABELS.get(col, col)}, {yr}", fontsize=7)
         ax.tick_params(labelsize=6)
     fig.tight_layout()
     source_line(fig, pku="pku_index" in columns)
@@ -134,9 +140,13 @@ def china_map(values: pd.Series, gdf, *, label: str = "", cmap: str = "viridis")
     fig, ax = plt.subplots(figsize=(7, 5.5))
     g = gdf.join(values.rename("v"), how="left")
     g[g["v"].isna()].plot(ax=ax, color="#eeeeee", edgecolor="white", lw=0.1)
+    v = g["v"].dropna()
+    lo, hi = v.quantile(0.02), v.quantile(0.98)       # a few outliers would flatten the scale
     g.dropna(subset=["v"]).plot(ax=ax, column="v", cmap=cmap, legend=True, edgecolor="white", lw=0.1,
-                                legend_kwds={"shrink": 0.6, "label": label})
+                                vmin=lo, vmax=hi, legend_kwds={"shrink": 0.6, "label": label + " (2-98% range)"})
     gpd.GeoSeries([gdf.attrs["guangdong"]], crs=4326).boundary.plot(ax=ax, color="#d62728", lw=1.2)
+    ax.set_xlim(73, 136)
+    ax.set_ylim(17, 54)        # the mainland and Hainan; the South China Sea islands are cut off
     ax.set_axis_off()
     source_line(fig)
     return fig

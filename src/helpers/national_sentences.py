@@ -152,3 +152,26 @@ def headline_sentences(tests: pd.DataFrame, curve, wide: pd.DataFrame, *, vcov: 
                    f"{int(r[('clusters', 'Guangdong')])} cities and {r[('mde', 'China')]:.3f} SD on "
                    f"{int(r[('clusters', 'China')])} cities nationally.")
     return out
+
+
+def regional_sentences(theil_prov: pd.DataFrame, theil_gd: pd.DataFrame, conv: dict, conv_gd: dict) -> list[str]:
+    """Theil between and within provinces (China) and regions (Guangdong); sigma and beta convergence."""
+    out = []
+    for name, t, unit in (("China's cities", theil_prov, "provinces"),
+                          ("Guangdong's cities", theil_gd, "four regions")):
+        y0, y1 = int(t.index.min()), int(t.index.max())
+        trend = "fell" if t.at[y1, "total"] < t.at[y0, "total"] else "rose"
+        out.append(f"Inequality of GDP per resident across {name} {trend} from {t.at[y0, 'total']:.3f} in {y0} to "
+                   f"{t.at[y1, 'total']:.3f} in {y1} (population-weighted Theil T); the part between the "
+                   f"{unit} was {t.at[y0, 'between_share']:.0%} and {t.at[y1, 'between_share']:.0%} of it.")
+    for name, cv in (("China", conv), ("Guangdong", conv_gd)):
+        s = cv["sigma"]
+        a, b = s.get(cv["start"], np.nan), s.get(cv["end"], np.nan)
+        sig = "fell (sigma convergence)" if b < a else "rose (no sigma convergence)"
+        lo, hi = cv["beta"] - 1.96 * cv["beta_se"], cv["beta"] + 1.96 * cv["beta_se"]
+        kind = ("beta convergence" if hi < 0 else "beta divergence" if lo > 0 else "neither beta convergence nor "
+                "divergence at the 5% level")
+        out.append(f"{name}, {cv['start']}-{cv['end']} ({cv['cities']} cities): the SD of log GDP per resident {sig}, "
+                   f"{a:.3f} to {b:.3f}; annual growth on the initial level has slope {cv['beta']:.4f} "
+                   f"(95% interval [{lo:.4f}, {hi:.4f}]): {kind}.")
+    return out
