@@ -404,3 +404,24 @@ def test_builder_refuses_yearbook_rows_matched_to_the_wrong_city(build, realdata
     err = _refused(build, rd, tmp_path, capsys)
     assert "yearbook rows matched to the wrong city?" in err
     assert "city Foshan" in err or "city Shaoguan" in err
+
+
+def test_text_in_a_numeric_column_is_named(raw_text, tmp_path):
+    df = raw_text.copy()
+    i = df.index[(df["city"] == "Kunming") & (df["year"] == "2016")][0]
+    df.loc[i, "loans"] = "n/a"
+    with pytest.raises(PanelSchemaError) as err:
+        load_china(_write(df, tmp_path))
+    assert (
+        f"line {i + 2}: city Kunming, year 2016: column 'loans' has non-numeric value 'n/a'"
+        in str(err.value)
+    )
+
+
+def test_shipped_values_equal_the_file_cells(panel):
+    raw = pd.read_csv(SHIPPED)
+    num = [c for c, (k, _, _) in CHINA_SCHEMA.items() if k not in ("key", "id")]
+    m = raw.merge(panel, on=["code", "year"], suffixes=("_file", ""))
+    assert len(m) == len(raw)
+    for c in num:
+        np.testing.assert_array_equal(m[c].to_numpy(), m[f"{c}_file"].to_numpy(), err_msg=c)

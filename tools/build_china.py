@@ -96,10 +96,11 @@ SLIP_COLUMNS = [
 
 
 # --------------------------------------------------------------------------- assembly and checks
-def build_panel(realdata: Path, root: Path = ROOT) -> tuple[pd.DataFrame, list[str]]:
+def build_panel(realdata: Path, root: Path = ROOT) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Read, crosswalk and merge every source onto the registry x 2005-2023 grid.
 
-    Returns (panel, log): the log lists every cleaning decision with its count, then the checks.
+    Returns (panel, blanked, log): the blanked cells (code, city, year, column, source value);
+    the log lists every cleaning decision with its count, then the checks.
     """
     d, log = Path(realdata), []
     reg = registry(root)
@@ -125,14 +126,12 @@ def build_panel(realdata: Path, root: Path = ROOT) -> tuple[pd.DataFrame, list[s
             validate="one_to_one",
         )
     out = out.merge(read_pilots(d, reg, log), on="code", how="left", validate="many_to_one")
-    out = blank_slips(out, [c for c in out.columns if c in SLIP_COLUMNS], log)
-    blanked = out.attrs.pop("blanked")
+    out, blanked = blank_slips(out, [c for c in out.columns if c in SLIP_COLUMNS], log)
     out = _totals(out)
-    out.attrs["blanked"] = blanked
     out = out[ID_COLUMNS + [c for c in out.columns if c not in ID_COLUMNS]]
     out = out.sort_values(["code", "year"]).reset_index(drop=True)
     log += _counts(out)
-    return out, log + check_panel(out, d)
+    return out, blanked, log + check_panel(out, d)
 
 
 def _slip_mask(s: pd.Series, code: pd.Series) -> pd.Series:
@@ -153,9 +152,9 @@ def _slip_mask(s: pd.Series, code: pd.Series) -> pd.Series:
     return (spike | end).reindex(s.index, fill_value=False)
 
 
-def blank_slips(df: pd.DataFrame, cols, log) -> pd.DataFrame:
-    """Blank the cell-level slips of ``cols``; each one is logged and listed in
-    ``df.attrs["blanked"]`` (code, city, year, column, source value), shipped as a file."""
+def blank_slips(df: pd.DataFrame, cols, log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Blank the cell-level slips of ``cols``; returns (new frame, blanked cells: code, city,
+    year, column, source value), the latter shipped as a file; each count is logged."""
     df = df.sort_values(["code", "year"]).reset_index(drop=True)
     found = []
     for c in cols:
@@ -172,8 +171,7 @@ def blank_slips(df: pd.DataFrame, cols, log) -> pd.DataFrame:
         "(by column: "
         f"{blanked['column'].value_counts().to_dict()})"
     )
-    df.attrs["blanked"] = blanked.sort_values(["column", "code", "year"]).reset_index(drop=True)
-    return df
+    return df, blanked.sort_values(["column", "code", "year"]).reset_index(drop=True)
 
 
 def _check_category(gdp, reg, path):
@@ -372,7 +370,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "data")
     args = ap.parse_args(argv)
     try:
-        panel, lines = build_panel(args.realdata)
+        panel, blanked, lines = build_panel(args.realdata)
         connect = args.realdata / CONNECT_FILE
         if not connect.is_file():
             raise FileNotFoundError(f"source file not found: {connect}")
@@ -382,7 +380,7 @@ def main(argv=None) -> int:
     breaks = level_breaks(panel)
     write_csv(panel, args.out / OUT_NAME)
     write_csv(breaks, args.out / BREAKS_NAME)
-    write_csv(panel.attrs["blanked"], args.out / BLANKED_NAME)
+    write_csv(blanked, args.out / BLANKED_NAME)
     big = breaks[(breaks["ratio"] > 100) | (breaks["ratio"] < 0.01)]
     lines.append(
         f"{len(breaks)} persistent jumps beyond x10 kept and listed in {BREAKS_NAME}, "

@@ -214,9 +214,9 @@ JUMP_FACTOR = 100.0
 _JUMP_KINDS = ("level", "count")
 
 DEFAULT_CHINA = "china_city_panel.csv"
-#: Persistent jumps of the shipped file beyond :data:`JUMP_FACTOR`, written by the builder after
-#: its slip rule: always accepted (and reported as such), so a copy of the file loads too; any
-#: other jump is an error.
+#: Persistent jumps of the shipped file beyond x10, written by the builder after its slip rule,
+#: with their ratio; those beyond :data:`JUMP_FACTOR` are always accepted (and reported as such),
+#: so a copy of the file loads too; any other jump beyond :data:`JUMP_FACTOR` is an error.
 SHIPPED_BREAKS = "china_city_panel_breaks.csv"
 
 
@@ -331,8 +331,9 @@ def _validated_shipped(path: str, mtime_ns: int):
 def _validated(path: Path, balanced: str, accept_breaks: tuple):
     """Read and validate ``path``; (clean frame, accepted breaks as text) or PanelSchemaError."""
     known = pd.read_csv(_data_file(SHIPPED_BREAKS), dtype={"city": str, "column": str})
+    known = known[(known["ratio"] > JUMP_FACTOR) | (known["ratio"] < 1 / JUMP_FACTOR)]
     accept = [*accept_breaks, *zip(known["city"], known["year"].astype(int), known["column"])]
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    raw = _read(path)
     lines = list(range(2, len(raw) + 2))  # file lines: the header is line 1
     clean, report = validate_table(
         raw,
@@ -351,6 +352,22 @@ def _validated(path: Path, balanced: str, accept_breaks: tuple):
         report.issues += unit_jumps(clean, accept_breaks=accept) + _name_issues(clean)
     warn_or_raise(report)
     return clean, tuple(str(i) for i in report.accepted)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """The file's cells: indicator columns parsed as numbers by the C reader when they all are
+    (fast); otherwise every column as text, so the validator names each cell that is no number."""
+    kw = {"keep_default_na": False, "na_values": [""], "encoding": "utf-8-sig"}
+    header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    numeric = {
+        c: "float64"
+        for c in header
+        if CHINA_SCHEMA.get(c, ("key",))[0] in ("count", "level", "share", "index")
+    }
+    try:
+        return pd.read_csv(path, dtype={c: numeric.get(c, str) for c in header}, **kw)
+    except (ValueError, TypeError):  # text in a numeric column: read as text, let the validator say
+        return pd.read_csv(path, dtype=str, **kw)
 
 
 def _name_issues(df: pd.DataFrame) -> list:
@@ -391,31 +408,36 @@ def unit_jumps(df: pd.DataFrame, factor: float = JUMP_FACTOR, accept_breaks=()) 
     -------
     list of helpers.schema.Issue
     """
-    df = df.sort_values(["code", "year"])
+    df = df.sort_values(["code", "year"]).reset_index(drop=True)
+    cols = [c for c, (k, _, _) in CHINA_SCHEMA.items() if k in _JUMP_KINDS and c in df.columns]
+    x = df[cols].where(df[cols] > 0)
+    # previous observed value: carry each city's values forward, then look one row back
+    code = df["code"].to_numpy()
+    prev = x.groupby(code).ffill().groupby(code).shift(1)
+    r = x / prev
+    hits = ((r > factor) | (r < 1 / factor)).to_numpy().nonzero()
     accept = {(c, y, col) for c, y, col in accept_breaks}
     out = []
-    for col in [c for c, (k, _, _) in CHINA_SCHEMA.items() if k in _JUMP_KINDS and c in df.columns]:
-        v = df[col].where(df[col] > 0).dropna()
-        city = df.loc[v.index, "city"]
-        prev = v.groupby(city).shift(1)
-        r = v / prev
-        for i in r.index[(r > factor) | (r < 1 / factor)]:
-            c, y = df.at[i, "city"], int(df.at[i, "year"])
-            sev = "accepted" if (c, y, col) in accept or (c, None, col) in accept else "error"
-            out.append(
-                Issue(
-                    sev,
-                    "unit",
-                    f"column {col!r} jumps x{r[i]:.3g} from {prev[i]:g} to {v[i]:g} "
-                    f"within {c}, beyond the factor {factor:g}; likely "
-                    f"{suggest_slip(r[i], CHINA_SCHEMA[col][0])}; if real, pass "
-                    f"accept_breaks=[({c!r}, {y}, {col!r})]",
-                    column=col,
-                    city=c,
-                    year=y,
-                    value=v[i],
-                )
+    for i, j in sorted(
+        zip(*hits, strict=True), key=lambda ij: (ij[1], ij[0])
+    ):  # column, code, year
+        col, c, y = cols[j], df.at[i, "city"], int(df.at[i, "year"])
+        ratio, before, value = r.iat[i, j], prev.iat[i, j], x.iat[i, j]
+        sev = "accepted" if (c, y, col) in accept or (c, None, col) in accept else "error"
+        out.append(
+            Issue(
+                sev,
+                "unit",
+                f"column {col!r} jumps x{ratio:.3g} from {before:g} to {value:g} "
+                f"within {c}, beyond the factor {factor:g}; likely "
+                f"{suggest_slip(ratio, CHINA_SCHEMA[col][0])}; if real, pass "
+                f"accept_breaks=[({c!r}, {y}, {col!r})]",
+                column=col,
+                city=c,
+                year=y,
+                value=value,
             )
+        )
     return out
 
 
