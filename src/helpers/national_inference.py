@@ -210,7 +210,9 @@ def curve_shares(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
                       "negative": (t["estimate"] < 0).mean() if n else np.nan,
                       "significant positive": ((t["estimate"] > 0) & sig).mean() if n else np.nan,
                       "significant negative": ((t["estimate"] < 0) & sig).mean() if n else np.nan}
-    return pd.DataFrame(rows).T
+    out = pd.DataFrame(rows).T
+    out["specifications"] = out["specifications"].astype(int)
+    return out
 
 
 def specification_curve(c: pd.DataFrame, *, va=VA_PROXIES, synergy=SYNERGY, controls=None,
