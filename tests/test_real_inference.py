@@ -52,3 +52,18 @@ def test_yearbook_population_sums_to_the_official_totals():
     pop = realdata.yearbook_population([2020, 2023]).groupby("year")["population"].sum()
     assert pop[2020] == pytest.approx(12624.0, abs=1.0)      # realdata README: 12,624 (2020)
     assert pop[2023] == pytest.approx(12706.0, abs=1.0)      # and 12,706 (2023) 10k persons
+
+
+def test_regression_table_rows_and_cells():
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"city": np.repeat(list("abcdef"), 5), "year": np.tile(range(5), 6)})
+    d["x"] = rng.normal(size=len(d))
+    d["w"] = rng.normal(size=len(d))
+    d["y"] = 0.5 * d["x"] + rng.normal(size=len(d))
+    f1 = models.panel_fe(d, "y", "x")
+    f2 = models.panel_fe(d, "y", "x", controls="w", time=None)
+    t = real_inference.regression_table({"(1)": f1, "(2)": f2})
+    assert list(t.index[:4]) == ["x", "x (SE)", "w", "w (SE)"]
+    assert t.at["x", "(1)"] == f"{f1.params['x']:.3f}" and t.at["x (SE)", "(2)"] == f"({f2.std_errors['x']:.3f})"
+    assert t.at["w", "(1)"] == "" and t.at["N", "(1)"] == "30" and t.at["clusters", "(2)"] == "6"
+    assert t.at["year effects", "(1)"] == "yes" and t.at["year effects", "(2)"] == "no"

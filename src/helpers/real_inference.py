@@ -125,3 +125,28 @@ def describe(c: pd.DataFrame, columns, labels: dict | None = None) -> pd.DataFra
     out = pd.DataFrame(rows).T
     out["N"] = out["N"].astype(int)
     return out
+
+
+def regression_table(fits: dict, *, digits: int = 3, labels: dict | None = None) -> pd.DataFrame:
+    """Fixed-effects fits side by side, journal style: each coefficient with its standard error in
+    parentheses below, then N, clusters, within R-squared and the fixed-effect rows.
+
+    ``fits``: column name -> :class:`helpers.models.PanelFEResult`. Cells are text (a blank where
+    a model has no such coefficient), so the table prints as it reads.
+    """
+    labels = labels or {}
+    names = list(dict.fromkeys(k for r in fits.values() for k in r.params.index))
+    rows = [r for k in names for r in (labels.get(k, k), f"{labels.get(k, k)} (SE)")]
+    rows += ["N", "clusters", "within R2", "city effects", "year effects", "standard errors"]
+    out = pd.DataFrame("", index=rows, columns=list(fits))
+    for col, r in fits.items():
+        for k in r.params.index:
+            out.at[labels.get(k, k), col] = f"{r.params[k]:.{digits}f}"
+            out.at[f"{labels.get(k, k)} (SE)", col] = f"({r.std_errors[k]:.{digits}f})"
+        out.at["N", col] = f"{r.nobs:,}"
+        out.at["clusters", col] = str(r.n_clusters)
+        out.at["within R2", col] = f"{r.rsquared_within:.{digits}f}"
+        out.at["city effects", col] = "yes"
+        out.at["year effects", col] = "yes" if "time" in r.effects else "no"
+        out.at["standard errors", col] = r.cov_type
+    return out
