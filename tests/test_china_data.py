@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.china import CHINA_SCHEMA, china_registry, load_china
-from helpers.schema import PanelSchemaError
+from helpers.data import PanelSchemaError
+from helpers.data.china import CHINA_SCHEMA, china_registry, load_china
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "china_city_panel.csv"
@@ -80,9 +80,29 @@ PUBLISHED_GDP_2020 = {
 }
 
 
+# Published GDP of 2019 (100 million yuan), each city's Statistical Communique on 2019 (first
+# release; the accounts keep it for these cities, revised figures for others, e.g. Guangzhou).
+PUBLISHED_GDP_2019 = {
+    "Beijing": 35_371.3,
+    "Shanghai": 38_155.32,
+    "Tianjin": 14_104.28,
+    "Chongqing": 23_605.77,
+    "Chengdu": 17_012.65,
+    "Wuhan": 16_223.21,
+    "Hangzhou": 15_373.05,
+    "Nanjing": 14_030.15,
+    "Xi'an": 9_321.19,
+}
+
+
 @pytest.mark.parametrize("city", sorted(PUBLISHED_GDP_2020))
 def test_published_gdp_2020(panel, city):
     assert _value(panel, city, 2020, "gdp") == pytest.approx(PUBLISHED_GDP_2020[city], abs=0.06)
+
+
+@pytest.mark.parametrize("city", sorted(PUBLISHED_GDP_2019))
+def test_published_gdp_2019(panel, city):
+    assert _value(panel, city, 2019, "gdp") == pytest.approx(PUBLISHED_GDP_2019[city], abs=0.06)
 
 
 def test_published_figures_of_the_provenance_files(panel):
@@ -425,3 +445,74 @@ def test_shipped_values_equal_the_file_cells(panel):
     assert len(m) == len(raw)
     for c in num:
         np.testing.assert_array_equal(m[c].to_numpy(), m[f"{c}_file"].to_numpy(), err_msg=c)
+
+
+# --------------------------------------------------------------------------- connectivity file
+def test_connectivity_file_is_the_mit_source_unchanged(realdata):
+    src = realdata / "intercity_connectivity_2016" / "CN_Public.csv"
+    assert (ROOT / "data" / "intercity_connectivity_2016.csv").read_bytes() == src.read_bytes()
+
+
+def test_load_connectivity_maps_codes_and_names_faults(tmp_path):
+    from helpers.data.connectivity import load_connectivity
+
+    c = load_connectivity()
+    assert len(c) == 275 and c["code"].is_unique
+    assert (~c["in_registry"]).sum() == 1 and c.loc[~c["in_registry"], "city"].item() == "Laiwu"
+    g = c.set_index("city")
+    # the source's GDP is official 2016 whole-city GDP for Guangzhou (PROVENANCE check), in yuan
+    assert g.loc["Guangzhou", "gdp_yuan"] / 1e8 == pytest.approx(19_547.44, abs=0.01)
+    assert g.loc["Beijing", "weibo_degree_2015"] == 414_486_000
+    raw = pd.read_csv(ROOT / "data" / "intercity_connectivity_2016.csv", dtype=str)
+    raw.loc[3, "Patent"] = "-5"
+    raw = pd.concat([raw, raw.iloc[[0]]])
+    path = tmp_path / "c.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(PanelSchemaError) as err:
+        load_connectivity(path)
+    msg = str(err.value)
+    assert "column 'patents_2017' is '-5', not a number >= 0" in msg
+    assert f"duplicated code {raw.iloc[0]['cityId']}" in msg
+
+
+def test_definition_break_and_totals_are_consistent(panel):
+    before, after = panel[panel["year"] <= 2011], panel[panel["year"] >= 2012]
+    assert (
+        before["broadband_users_10k_hh"].isna().all()
+        and after["internet_intl_users_10k_hh"].isna().all()
+    )
+    np.testing.assert_array_equal(
+        before["internet_users_10k_hh"], before["internet_intl_users_10k_hh"]
+    )
+    np.testing.assert_array_equal(after["internet_users_10k_hh"], after["broadband_users_10k_hh"])
+    defined = panel["internet_users_definition"].dropna()
+    assert set(defined[panel["year"] <= 2011]) == {"internet_users"}
+    assert set(defined[panel["year"] >= 2012]) == {"broadband_subscribers"}
+    inds = [c for c in panel.columns if c.startswith("emp_") and c != "emp_coverage_2013"]
+    assert len(inds) == 19
+    full = panel[inds].notna().all(axis=1)
+    np.testing.assert_allclose(
+        panel.loc[full, "employment"], panel.loc[full, inds].sum(axis=1), rtol=1e-9
+    )
+    assert panel.loc[~full, "employment"].isna().all()
+    assert panel.loc[panel["year"] == 2019, "emp_agriculture"].isna().all()
+    assert panel.loc[panel["year"] == 2019, "employment_nonagri"].notna().sum() > 250
+
+
+def test_coverage_and_cleaning_summary_count_the_shipped_lists(panel):
+    from helpers.data.china import cleaning_summary, coverage
+
+    cov = coverage(panel, ["gdp", "emp_manufacturing"])
+    n2019 = panel.loc[panel["year"] == 2019, "emp_manufacturing"].notna().sum()
+    assert cov.loc[2019, "emp_manufacturing"] == n2019
+    assert cov.loc[2020, "emp_manufacturing"] == 0  # the yearbook stopped publishing employment
+    s = cleaning_summary()
+    blanked = pd.read_csv(ROOT / "data" / "china_city_panel_blanked.csv")
+    breaks = pd.read_csv(ROOT / "data" / "china_city_panel_breaks.csv")
+    assert s["slips blanked"].sum() == len(blanked)
+    assert s["breaks kept (x10+)"].sum() == len(breaks)
+    big = (breaks["ratio"] > 100) | (breaks["ratio"] < 0.01)
+    assert s["of which x100+ (accepted)"].sum() == big.sum()
+    # every blanked cell is empty in the shipped panel
+    m = blanked.merge(panel, on=["code", "year"])
+    assert all(np.isnan(m.at[i, c]) for i, c in zip(m.index, m["column"], strict=True))

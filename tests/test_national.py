@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 
 from helpers import measure, models
-from helpers import national as nat
-from helpers import national_inference as ni
-from helpers import national_sentences as ns
+from helpers.analysis import national as nat
+from helpers.analysis import national_inference as ni
+from helpers.book import national_sentences as ns
 from helpers.measure.cluster import PRODUCER_SERVICES, coagglomeration_panel
 
 
@@ -232,7 +232,7 @@ def test_national_constructs_by_hand():
 
 
 def test_national_constructs_on_the_real_panel(realdata):
-    china = pytest.importorskip("helpers.china")
+    china = pytest.importorskip("helpers.data.china")
     p = china.load_china(years=range(2019, 2020))
     c = nat.national_constructs(p, years=(2019,), flows=False)
     gz = c[c["code"] == 440100].iloc[0]

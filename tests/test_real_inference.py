@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import models, real_inference, realdata
+from helpers import models
+from helpers.analysis import real_inference, realdata
+from helpers.book import national_sentences
 
 
 def test_with_mde_from_interval_width_and_mechanical_labels():
@@ -21,7 +23,7 @@ def test_with_mde_from_interval_width_and_mechanical_labels():
     assert out.at["b_flows", "verdict"] == "mechanical" and out.at["b_flows", "shared inputs"] == "population"
     assert out.at["H1", "verdict"] == "inconclusive" and out.at["H1", "shared inputs"] == ""
     assert t.at["b_flows", "verdict"] == "supported"          # the caller's table is not modified
-    text = " ".join(real_inference.mde_sentences(out))
+    text = " ".join(national_sentences.mde_sentences(out))
     assert "b_flows: mechanical" in text and "supports nothing" in text
 
 
@@ -35,7 +37,7 @@ def test_describe_within_share_by_hand():
 
 def test_few_cluster_table_on_the_real_constructs():
     c = realdata.real_constructs()
-    few = real_inference.few_cluster_table(c, wild_bootstrap=49, seed=1)
+    few = real_inference.few_cluster_table(c, n_boot=49, seed=1)
     assert list(few.index) == ["b_agglomeration", "b_flows"]          # no PKU column: H1 absent
     z = (c[["synergy", "flow_network", "log_population"]] - c[["synergy", "flow_network", "log_population"]].mean()) \
         / c[["synergy", "flow_network", "log_population"]].std(ddof=0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .national import LABELS
+from ..analysis.national import LABELS
 
 SOURCE = ("Source: city accounts, China City Statistical Yearbook (NBS){pku}; REAL data, "
           "prefecture-level cities")
@@ -26,7 +26,7 @@ def spec_curve_plot(table: pd.DataFrame, *, dims=("x", "y", "controls", "sample"
     """The two-panel specification curve: estimates sorted with their intervals (top), and below,
     one row of dots per choice marking which choices each specification makes.
 
-    ``table`` is :attr:`helpers.national_inference.SpecCurve.table` (sorted by estimate).
+    ``table`` is :attr:`helpers.analysis.national_inference.SpecCurve.table` (sorted by estimate).
     Significant estimates are dark, others light; mechanical specifications are drawn as open
     circles.
     """
@@ -85,7 +85,7 @@ def distributions(c: pd.DataFrame, columns, *, year: int | None = None):
     """Histograms of the constructs across all cities, Guangdong's cities as red ticks.
 
     ``year`` None: for each construct, the latest year with Guangdong data (as in
-    :func:`helpers.national.guangdong_ranks`), named in the panel title.
+    :func:`helpers.analysis.national.guangdong_ranks`), named in the panel title.
     """
     import matplotlib.pyplot as plt
 

@@ -3,12 +3,12 @@ Guangdong beside China.
 
 Every test standardises its outcome, regressor and controls over its own estimation sample (the
 city-years where all of them are observed), so the estimate, the interval and the minimum
-detectable effect (:func:`helpers.national.mde`) are in standard deviations of the outcome per
+detectable effect (:func:`helpers.analysis.national.mde`) are in standard deviations of the outcome per
 standard deviation of the regressor. Estimates and CRV1 errors come from
 :func:`helpers.models.panel_fe` (clustered by city, normal reference); the cluster jackknife CRV3
 (:func:`crv3_cov`, the same matrix as ``panel_fe(..., vcov="CRV3")``, computed by downdating the
 cross-products instead of G refits) is read against t(G - 1). A test whose two sides share a raw
-input (:func:`helpers.national.is_mechanical`) is labelled "mechanical" whatever its interval.
+input (:func:`helpers.analysis.national.is_mechanical`) is labelled "mechanical" whatever its interval.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from . import models
-from ._results import Result
+from .. import models
+from .._results import Result
 from .national import (
     CONTROL_SETS,
     EFFECTS,
@@ -45,7 +45,7 @@ def estimation_sample(c: pd.DataFrame, cols, *, sample: str = "all years",
 
     ``sample``: "all years", "from 2013" (after the yearbook's 2013 employment coverage break) or
     "unflagged" (without the city-years the source flags: a doubling or halving, users above
-    population, a zero; :data:`helpers.national.SOURCE_FLAGS`). Cities observed in a single year
+    population, a zero; :data:`helpers.analysis.national.SOURCE_FLAGS`). Cities observed in a single year
     are dropped (a city effect absorbs them).
     """
     if sample not in SAMPLES:
@@ -151,7 +151,7 @@ def fe_test(c: pd.DataFrame, y: str, x: str, *, controls=(), effects: str = "cit
     """One fixed-effects test of ``coef`` (default ``x``) in y ~ x + extra + controls.
 
     ``extra``: further regressors built by the caller on the standardised sample (callables
-    ``name -> f(d)``, e.g. an interaction); ``effects`` a key of :data:`helpers.national.EFFECTS`;
+    ``name -> f(d)``, e.g. an interaction); ``effects`` a key of :data:`helpers.analysis.national.EFFECTS`;
     ``vcov`` "CRV1" (normal) or "CRV3" (t(G - 1)). Returns the row of :func:`_row` plus the
     specification.
     """
@@ -247,7 +247,7 @@ def _neighbour_mean(d: pd.DataFrame, x: str, power: float = 2.0) -> np.ndarray:
     """W x with row-standardised inverse-distance weights among the sample's cities of each year."""
     out = np.empty(len(d))
     pos = {i: k for k, i in enumerate(d.index)}
-    from .cities import great_circle_km
+    from ..data.cities import great_circle_km
 
     for _, g in d.groupby("year"):
         s = seats(g["code"])

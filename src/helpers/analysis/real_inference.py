@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import models
+from .. import models
 from .national import is_mechanical, mde, shared_inputs
 from .national_inference import estimation_sample, fe_test, verdict
 
-#: Raw inputs of the constructs of :func:`helpers.realdata.real_constructs`.
+#: Raw inputs of the constructs of :func:`helpers.analysis.realdata.real_constructs`.
 REAL_INPUTS = {k: frozenset(v) for k, v in {
     "synergy": {"va_secondary", "va_tertiary", "population"},
     "lq_secondary": {"va_primary", "va_secondary", "va_tertiary"},
@@ -33,13 +33,13 @@ FE_TESTS = {"b_agglomeration": ("synergy", "lq_secondary"), "b_flows": ("synergy
             "H1": ("synergy", "va_index")}
 
 
-def few_cluster_table(c: pd.DataFrame, *, controls=("log_population",), wild_bootstrap: int = 999,
+def few_cluster_table(c: pd.DataFrame, *, controls=("log_population",), n_boot: int = 999,
                       seed: int = 0, level: float = 0.95, power: float = 0.8) -> pd.DataFrame:
     """Each fixed-effects test with CRV1 (normal), CRV3 (t(G-1)) and wild-bootstrap inference.
 
     One row per test of :data:`FE_TESTS` present in ``c``: estimate, the CRV1 and CRV3 intervals
     and p-values, the wild cluster bootstrap p (Rademacher, restricted), the MDE from the CRV3
-    error with t(G-1) quantiles, N, clusters, within R-squared, the fixed effects, the shared
+    error with t(G-1) quantiles (``n_boot`` wild bootstrap replications; 0 skips it), N, clusters, within R-squared, the fixed effects, the shared
     inputs and the verdict (from the CRV3 interval; "mechanical" when inputs are shared).
     """
     rows = []
@@ -49,12 +49,12 @@ def few_cluster_table(c: pd.DataFrame, *, controls=("log_population",), wild_boo
         r1 = fe_test(c, y, x, controls=controls, vcov="CRV1", level=level, power=power)
         r3 = fe_test(c, y, x, controls=controls, vcov="CRV3", level=level, power=power)
         z = estimation_sample(c, [y, x, *controls])
-        fit = models.panel_fe(z, y, x, controls=list(controls), wild_bootstrap=wild_bootstrap, seed=seed)
+        fit = models.panel_fe(z, y, x, controls=list(controls), n_boot=n_boot, seed=seed)
         mech = is_mechanical(x, y, REAL_INPUTS)
         rows.append({"test": key, "outcome": y, "regressor": x, "estimate": r1["estimate"],
                      "CRV1 low": r1["ci_low"], "CRV1 high": r1["ci_high"], "CRV1 p": r1["p"],
                      "CRV3 low": r3["ci_low"], "CRV3 high": r3["ci_high"], "CRV3 p": r3["p"],
-                     "wild p": float(fit.wild_p[x]) if wild_bootstrap else np.nan,
+                     "wild p": float(fit.wild_p[x]) if n_boot else np.nan,
                      "mde": r3["mde"], "N": r3["n"], "clusters": r3["clusters"],
                      "within R2": fit.rsquared_within, "fixed effects": "city, year",
                      "shared inputs": ", ".join(sorted(shared_inputs(x, y, REAL_INPUTS))),
@@ -91,23 +91,6 @@ def with_mde(table: pd.DataFrame, *, level: float = 0.95, power: float = 0.8, n_
     est = t["estimate"].notna()
     t.loc[est & (t["shared inputs"] != ""), "verdict"] = "mechanical"
     return t
-
-
-def mde_sentences(table: pd.DataFrame) -> list[str]:
-    """What each real test rules out, relative to its minimum detectable effect."""
-    from .national_sentences import null_reading
-
-    out = []
-    for key, r in table.iterrows():
-        if not np.isfinite(r.get("mde", np.nan)) or not np.isfinite(r["ci_low"]):
-            continue
-        if r["verdict"] == "mechanical":
-            out.append(f"{key}: mechanical (both sides are built from {r['shared inputs']}); estimate "
-                       f"{r['estimate']:.3f}, which supports nothing whatever its interval.")
-            continue
-        out.append(f"{key}: estimate {r['estimate']:.3f}, interval [{r['ci_low']:.3f}, {r['ci_high']:.3f}], "
-                   f"{r['verdict']}; minimum detectable effect {r['mde']:.3f} SD: {null_reading(r)}.")
-    return out
 
 
 def describe(c: pd.DataFrame, columns, labels: dict | None = None) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .national import LABELS
-from .national_inference import HYPOTHESES
+from ..analysis.national import LABELS
+from ..analysis.national_inference import HYPOTHESES
 
 
 def _label(name: str) -> str:
@@ -174,4 +174,19 @@ def regional_sentences(theil_prov: pd.DataFrame, theil_gd: pd.DataFrame, conv: d
         out.append(f"{name}, {cv['start']}-{cv['end']} ({cv['cities']} cities): the SD of log GDP per resident {sig}, "
                    f"{a:.3f} to {b:.3f}; annual growth on the initial level has slope {cv['beta']:.4f} "
                    f"(95% interval [{lo:.4f}, {hi:.4f}]): {kind}.")
+    return out
+
+
+def mde_sentences(table: pd.DataFrame) -> list[str]:
+    """What each real test rules out, relative to its minimum detectable effect."""
+    out = []
+    for key, r in table.iterrows():
+        if not np.isfinite(r.get("mde", np.nan)) or not np.isfinite(r["ci_low"]):
+            continue
+        if r["verdict"] == "mechanical":
+            out.append(f"{key}: mechanical (both sides are built from {r['shared inputs']}); estimate "
+                       f"{r['estimate']:.3f}, which supports nothing whatever its interval.")
+            continue
+        out.append(f"{key}: estimate {r['estimate']:.3f}, interval [{r['ci_low']:.3f}, {r['ci_high']:.3f}], "
+                   f"{r['verdict']}; minimum detectable effect {r['mde']:.3f} SD: {null_reading(r)}.")
     return out

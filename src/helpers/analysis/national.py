@@ -1,7 +1,7 @@
 r"""China's prefecture-level cities: constructs, the mechanical-input rule, tests, the specification
 curve and minimum detectable effects.
 
-One pipeline over the national city-year panel (:func:`helpers.china.load_china`): every
+One pipeline over the national city-year panel (:func:`helpers.data.china.load_china`): every
 construct is computed by the measures of :mod:`helpers.measure` and **declares its raw inputs**
 (:data:`INPUTS`), so that :func:`is_mechanical` can decide from the declarations alone whether
 the two sides of a test share an input; a shared-input result is labelled "mechanical" and never
@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import measure
-from .measure.cluster import PRODUCER_SERVICES, coagglomeration_panel
+from .. import measure
+from ..measure.cluster import PRODUCER_SERVICES, coagglomeration_panel
 
 #: Years of the national chapter (the PKU index starts in 2011).
 YEARS = tuple(range(2011, 2024))
@@ -196,7 +196,7 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
       ``lq_secondary`` the within-year location quotient of secondary value added.
     - ``coupling_d``: coupling coordination D of secondary and tertiary VA per head (the book's
       Chapter 6 definition, :func:`helpers.measure.coupling_coordination`).
-    - ``flow_capital``: gravity position of loans (:func:`helpers.constructs.flow_positions`) over
+    - ``flow_capital``: gravity position of loans (:func:`helpers.measure.constructs.flow_positions`) over
       the cities with loans in every year; ``productivity_*``, ``log_population``,
       ``financial_depth`` (loans / GDP, both in yuan).
 
@@ -229,7 +229,7 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
 
 @functools.lru_cache(maxsize=1)
 def _registry_seats() -> pd.DataFrame:
-    from . import cities
+    from ..data import cities
 
     return cities.city_set("national").set_index("code")[["lon", "lat"]]
 
@@ -253,8 +253,8 @@ def seats(codes) -> pd.DataFrame:
 
 def _flow_capital(df: pd.DataFrame, b: float) -> pd.DataFrame:
     """Gravity position of loans over the cities with loans (and a seat) in every year."""
-    from . import data as _data
-    from .constructs import flow_positions
+    from .. import data as _data
+    from ..measure.constructs import flow_positions
 
     years = df["year"].nunique()
     ok = df.dropna(subset=["loans"]).groupby("code")["year"].nunique()
@@ -276,7 +276,7 @@ def pku_national(path=None) -> tuple[pd.DataFrame | None, str]:
     """
     from pathlib import Path
 
-    from . import data as _data
+    from .. import data as _data
     from .realdata import PKU_WHERE
 
     path = Path(_data.default_realdata_dir() / "pku_dfiic_city" / "PKU_DFIIC_city.dta" if path is None else path)
