@@ -269,3 +269,20 @@ def test_convergence_recovers_a_known_slope():
     assert cv["speed"] == pytest.approx(-np.log(1 - 12 * 0.02) / 12)
     assert cv["sigma"][2023] == pytest.approx(np.std(y1, ddof=1))   # (1 - 0.24) x the 2011 SD
     assert cv["sigma"][2023] == pytest.approx(0.76 * cv["sigma"][2011])
+
+
+def test_spec_curve_plot_has_one_point_per_specification():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.book import national_plots
+
+    sc = ni.specification_curve(_panel(), va=("broadband_per100", "va_entropy"), samples=("all years",))
+    fig = national_plots.spec_curve_plot(sc.table)
+    top, bottom = fig.axes[:2]
+    from matplotlib.collections import PathCollection
+
+    n_points = sum(len(col.get_offsets()) for col in top.collections if isinstance(col, PathCollection))
+    assert n_points == len(sc.table)
+    dims = ("x", "y", "controls", "sample", "effects")
+    assert len(bottom.get_yticks()) == sum(sc.table[d].nunique() for d in dims)
