@@ -129,7 +129,7 @@ def mde(se, *, alpha: float = 0.05, power: float = 0.8, df: float | None = None)
 
     Examples
     --------
-    >>> round(mde(0.1), 4)   # (1.95996 + 0.84162) * 0.1
+    >>> round(mde(0.1), 4)   # (z_0.975 + z_0.8) * 0.1 = (1.960 + 0.842) * 0.1
     0.2802
     """
     q = stats.norm.ppf if df is None else (lambda p: stats.t.ppf(p, df))

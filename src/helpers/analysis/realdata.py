@@ -45,8 +45,8 @@ PROXIES = pd.DataFrame(
     [
         ("industrial agglomeration", "lq_secondary",
          "location quotient of secondary-industry value added (city share / provincial share)",
-         "industry only: secondary industry includes construction, and value added is not "
-         "employment or firm counts"),
+         ("industry only: secondary industry includes construction, and value added is not "
+         "employment or firm counts")),
         ("industrial synergy (industries)", "synergy",
          "coupling coordination D of secondary and tertiary value added per head",
          "joint size and balance of two sectors, not input-output links or producer services"),
@@ -57,13 +57,13 @@ PROXIES = pd.DataFrame(
          "gravity network position of year-end loan balances",
          "a gravity potential between stocks, not observed lending between cities"),
         ("economic-mass flows", "flow_economic",
-         "gravity network position of sqrt(GDP x population), year-end resident population of the "
-         "China City Statistical Yearbook series (not interpolated between censuses)",
+         ("gravity network position of sqrt(GDP x population), year-end resident population of the "
+         "China City Statistical Yearbook series (not interpolated between censuses)"),
          "a potential, not observed trade, commuting or migration"),
         ("technology flows", "(none)", "no real source in this book's data", "everything: not measured"),
         ("virtual agglomeration", "va_index",
-         "PKU digital financial inclusion index (aggregate, coverage breadth, usage depth, "
-         "digitisation), when the reader supplies it",
+         ("PKU digital financial inclusion index (aggregate, coverage breadth, usage depth, "
+         "digitisation), when the reader supplies it"),
          "digital finance only, not firms' clustering on platforms"),
     ],
     columns=["concept", "construct", "measures", "does not measure"],
@@ -143,7 +143,7 @@ def pku_index(path=None) -> tuple[pd.DataFrame | None, str]:
         return None, f"PKU index not found ({path.name}). {PKU_WHERE}"
     try:
         df = _data.read_pku_dfiic(path, years=YEARS)
-    except Exception as e:  # a broken or foreign file: report it, never invent values
+    except (OSError, ValueError, KeyError) as e:  # a broken or foreign file: report it, never invent
         return None, f"PKU index in {path.name} could not be read ({type(e).__name__}). {PKU_WHERE}"
     return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {path.name} ({len(df)} city-years)"
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._results import as_list
 from .agglomeration import coagglomeration, location_quotient
 
 #: Producer services (generic column names of :func:`coagglomeration_panel`).
@@ -108,7 +109,7 @@ def coagglomeration_panel(df: pd.DataFrame, *, manufacturing: str = "emp_manufac
     >>> coagglomeration_panel(d, manufacturing="m", services=["s"], total="tot")["coagg_full"].tolist()
     [2.5, 2.5]
     """
-    services = [services] if isinstance(services, str) else list(services)
+    services = as_list(services, "services")
     cols = [manufacturing, *services, total]
     _check_rows(df, cols, entity, by)
     emp = pd.DataFrame({"m": df[manufacturing].astype(float), "s": df[services].astype(float).sum(axis=1)},
