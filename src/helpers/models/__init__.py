@@ -16,6 +16,9 @@ One estimator family per module, over shared internals:
   pyfixest) and :func:`transaction_cost_phi` (the transaction-cost parameter from pair flows).
 - :mod:`~helpers.models.exposure` :func:`spatial_exposure` and :func:`exposure_effect` (network
   externality as exposure to connected cities, 2SLS).
+- :mod:`~helpers.models.did` :func:`callaway_santanna` (staggered DiD, diff-diff), :func:`imputation`
+  (two-stage / imputation DiD), :func:`twfe` (static two-way FE, for contrast), :func:`event_study`
+  and :func:`honest_bounds` (Rambachan-Roth relative magnitudes).
 - :func:`within`, the one within transformation every estimator (the SDM included) uses.
 
 **Conventions shared by every estimator.**
@@ -73,6 +76,8 @@ Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatia
 """
 
 from .._results import CoefficientResult
+from .did import (DiDResult, EventStudyResult, callaway_santanna, event_study, honest_bounds,
+                  imputation, twfe)
 from .exposure import ExposureResult, exposure_effect, spatial_exposure
 from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from ._prepare import ENTITY
@@ -113,4 +118,11 @@ __all__ = [
     "spatial_exposure",
     "exposure_effect",
     "ExposureResult",
+    "callaway_santanna",
+    "imputation",
+    "twfe",
+    "event_study",
+    "honest_bounds",
+    "DiDResult",
+    "EventStudyResult",
 ]
