@@ -6,7 +6,8 @@ Published references
   ``tests/data/README.md``): ``att_gt(yname="lemp", tname="year", idname="countyreal",
   gname="first.treat", xformla=~1, control_group="nevertreated")``. Post-treatment ATT(g,t)
   from the package README; ``aggte(type="simple")`` -0.0400 (-0.0399512752); the event-study
-  (dynamic) overall -0.0772.
+  (dynamic) overall -0.0772; with ``xformla=~lpop`` (doubly robust) the README's post cells.
+  (-0.0200 is the on-impact event-time effect e = 0, not the overall ATT.)
 - df_het (R package ``did2s``, shipped with pyfixest): pyfixest's documentation prints
   ``did2s(df_het, first_stage="~ 0 | unit + year", second_stage="~i(treat)", cluster="state")``
   = 2.230482 (se 0.024709) and the static TWFE = 1.982540.
@@ -108,7 +109,12 @@ def test_cs_on_mpdta_closed_form_and_covariates(mpdta):
     rx = did.callaway_santanna(mpdta, "lemp", entity="countyreal", cohort="g",
                                covariates="lpop", method="dr")
     assert rx.params["ATT"] != pytest.approx(att, abs=1e-4)  # the covariate is used
-    assert rx.params["ATT"] == pytest.approx(-0.0418, abs=5e-4)  # R did README, xformla=~lpop
+    # R did README, att_gt(..., xformla = ~lpop) (doubly robust), post-treatment cells
+    published = {(2004, 2004): -0.0145, (2004, 2005): -0.0764, (2004, 2006): -0.1404,
+                 (2004, 2007): -0.1069, (2006, 2006): 0.0010, (2006, 2007): -0.0413}
+    gt = rx.group_time.set_index(["group", "time"])["att"]
+    for cell, v in published.items():
+        assert gt.loc[cell] == pytest.approx(v, abs=5e-5)
 
 
 def test_cs_drops_incomplete_entities_and_conf_int():
