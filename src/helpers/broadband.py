@@ -79,7 +79,7 @@ def _employment_outcomes(df: pd.DataFrame) -> pd.DataFrame:
     # the non-agricultural total: the 2020 edition (data year 2019) has no agriculture column
     total = df["employment_nonagri"]
     ok = emp.notna().all(axis=1) & (total > 0) & (emp.sum(axis=1) > 0)
-    for _, idx in df.loc[ok].groupby("year").groups.items():
+    for idx in df.loc[ok].groupby("year").groups.values():
         lq = measure.location_quotient(emp.loc[idx], city_total=total.loc[idx])
         out.loc[idx, "lq_manufacturing"] = lq["m"]
         out.loc[idx, "lq_services"] = lq["s"]
@@ -268,7 +268,8 @@ def spillovers(frame: pd.DataFrame, outcome: str, bands=((0, 75), (75, 150)),
     for band in bands:
         nb = neighbour_cohorts(sub, band)
         keep = nb[(nb > 0) | (far == 0)]
-        s = sub[sub["code"].isin(keep.index)].assign(cohort=lambda x: x["code"].map(keep))
+        s = sub[sub["code"].isin(keep.index)]
+        s = s.assign(cohort=s["code"].map(keep))
         r = did.callaway_santanna(s, outcome, entity="code")
         ci = r.conf_int().loc["ATT"]
         rows.append({"band": f"{band[0]}-{band[1]} km", "att": r.params["ATT"],
