@@ -123,6 +123,16 @@ def design_frame(panel: pd.DataFrame, pku: pd.DataFrame | None = None) -> pd.Dat
     return out
 
 
+def cohort_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefectures by designation cohort and by the entity type of their first designation."""
+    c = frame.drop_duplicates("code")
+    t = pd.crosstab(c["cohort"].replace({0: "never"}).astype(str),
+                    c["broadband_china_entity"].fillna("never designated"), margins=True,
+                    margins_name="all")
+    t.index.name, t.columns.name = "cohort", "first designated as"
+    return t
+
+
 def sample(frame: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
     """Rows within ``years`` (inclusive)."""
     return frame[frame["year"].between(*years)].reset_index(drop=True)

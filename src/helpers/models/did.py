@@ -290,8 +290,10 @@ def twfe(data: pd.DataFrame, outcome: str, *, entity: str = "city", time: str = 
 
     df, dropped = _prepare(data, outcome, entity, time, cohort, balance=False, keep=[cluster])
     df["_d"] = _treated(df, time, cohort)
-    fit = pf.feols(f"{outcome} ~ _d | {entity} + {time}", df, vcov={"CRV1": cluster or entity},
-                   ssc=pf.ssc(k_adj=False, G_adj=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyfixest's note on dropped singleton fixed effects
+        fit = pf.feols(f"{outcome} ~ _d | {entity} + {time}", df,
+                       vcov={"CRV1": cluster or entity}, ssc=pf.ssc(k_adj=False, G_adj=True))
     est, se = float(fit.coef().iloc[0]), float(fit.se().iloc[0])
     return DiDResult(**_one("ATT", est, se), estimator="Two-way FE (static)", control=None,
                      outcome=outcome, nobs=len(df), n_entities=df[entity].nunique(),
