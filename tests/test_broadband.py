@@ -108,3 +108,28 @@ def test_sentences_follow_the_numbers():
     assert "no first-stage measure moves" in bs.first_stage_sentence(t, "s")
     t.loc[0, "lower"] = 0.2
     assert "designation moves broadband" in bs.first_stage_sentence(t, "s")
+
+
+# --- the design on the simulated twin ----------------------------------------------------------
+
+def test_twin_designation_follows_the_threshold_score():
+    from helpers import broadband_twin as bt
+    from helpers.simulate import simulate_panel
+
+    panel, _ = simulate_panel(seed=3, years=tuple(range(2011, 2020)))
+    coh = bt.assign_designation(panel, sizes=(3, 3, 3), noise=0.0)
+    bb13 = panel[panel["year"] == 2013].set_index("code")["broadband_per100"]
+    top = bb13.sort_values(ascending=False).index
+    assert (coh.loc[top[:3]] == 2014).all() and (coh.loc[top[3:6]] == 2015).all()
+    assert coh.value_counts().to_dict() == {0: 12, 2014: 3, 2015: 3, 2016: 3}
+
+
+def test_twin_effect_world_shifts_the_estimate_by_the_truth():
+    # CS is linear in the outcome: adding delta to treated cells moves the ATT by exactly delta
+    from helpers import broadband_twin as bt
+
+    rows = bt.one_twin(4, cities="guangdong", sizes=(3, 3, 3))
+    w = rows.pivot(index="outcome", columns="world", values="att")
+    truth = rows[rows["world"] == "effect"].set_index("outcome")["truth"]
+    np.testing.assert_allclose(w["effect"] - w["no effect"], truth.loc[w.index], atol=1e-10)
+    assert (rows.loc[rows["world"] == "no effect", "truth"] == 0).all()
