@@ -164,7 +164,7 @@ def twin_sentence(summary: pd.DataFrame, level: float = 0.95) -> str:
     """The twin's verdict on the design (SIMULATED): bias and size in the no-effect world."""
     null = summary.xs("no effect", level="world")
     n = int(null["twins"].iloc[0])
-    parts = [f"{y}: mean estimate {_num(r['mean estimate'])} where the truth is 0 "
+    parts = [f"{OUTCOMES[y][0]}: mean estimate {_num(r['mean estimate'])} where the truth is 0 "
              f"({r['bias / se']:.1f} standard errors), rejection rate {r['rejection rate']:.2f} "
              f"at a nominal {1 - level:.2f}, pre-trend test rejecting in "
              f"{r['pre-trend rejected']:.0%} of twins"
@@ -172,7 +172,8 @@ def twin_sentence(summary: pd.DataFrame, level: float = 0.95) -> str:
     size_ok = (null["rejection rate"] <= 2 * (1 - level)).all()
     verdict = ("the design holds its size here" if size_ok else
                "selection on infrastructure thresholds alone produces effects where there are "
-               "none, so a real estimate of this size is no evidence that designation worked")
+               "none, so on these outcomes an estimate from this design is, on its own, no "
+               "evidence that designation worked")
+    rough = f"with {n} twin{'s' if n > 1 else ''} the rates are rough; " if n < 50 else ""
     return (f"SIMULATED. In {n} national twin{'s' if n > 1 else ''} where designation does "
-            f"nothing: {'; '.join(parts)}. With this few twins the rates are rough; "
-            f"{verdict}.")
+            f"nothing: {'; '.join(parts)}. {rough.capitalize()}{verdict}.")
