@@ -5,6 +5,8 @@ Each function takes the tables of :mod:`helpers.broadband` and returns a matplot
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -17,6 +19,14 @@ GD = "#b2182b"
 OTHER = "#7f7f7f"
 SOURCE = ("Real data: China City Statistical Yearbook, city accounts, MIIT/NDRC Broadband China "
           "lists; Callaway-Sant'Anna, never-designated controls")
+
+
+def _title(text: str) -> str:
+    return textwrap.fill(text, 38)
+
+
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _grid(n: int, ncol: int = 3, size=(3.6, 2.6)):
@@ -43,7 +53,7 @@ def event_studies(fits: dict, outcomes, sample_name: str, level: float = 0.95):
         for mask, col in ((pre, OTHER), (~pre, "#2166ac")):
             ax.errorbar(e[mask], b[mask], yerr=z * np.nan_to_num(se[mask]), fmt="o", ms=3,
                         color=col, capsize=2, lw=1)
-        ax.set_title(f"{OUTCOMES[y][0]}\npre-trend p = {es.pretrend_p:.3f}", fontsize=MIN_FONT)
+        ax.set_title(f"{_title(OUTCOMES[y][0])}\npre-trend {_p(es.pretrend_p)}", fontsize=MIN_FONT)
         ax.set_xlabel("years since designation", fontsize=MIN_FONT)
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle(f"Event studies, {sample_name} (reference year e = -1; {level:.0%} intervals)",
@@ -62,7 +72,7 @@ def honest_figure(honest: pd.DataFrame):
         ax.fill_between(h["M"], h["ci_lb"], h["ci_ub"], color="#92c5de", label="robust interval")
         ax.fill_between(h["M"], h["lb"], h["ub"], color="#2166ac", label="identified set")
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(OUTCOMES[y][0], fontsize=MIN_FONT)
+        ax.set_title(_title(OUTCOMES[y][0]), fontsize=MIN_FONT)
         ax.set_xlabel("M (relative magnitude)", fontsize=MIN_FONT)
         ax.tick_params(labelsize=MIN_FONT)
     axes[0].legend(fontsize=MIN_FONT, loc="best")
@@ -78,8 +88,8 @@ def randomization_figure(ri_results: list[dict]):
     for ax, ri in zip(axes, ri_results, strict=False):
         ax.hist(ri["draws"], bins=30, color="#bababa")
         ax.axvline(ri["att"], color=GD, lw=2)
-        ax.set_title(f"{OUTCOMES[ri['outcome']][0]}\nrank {ri['rank']} of "
-                     f"{ri['n_placebo'] + 1}, p = {ri['p']:.3f}", fontsize=MIN_FONT)
+        ax.set_title(f"{_title(OUTCOMES[ri['outcome']][0])}\nrank {ri['rank']} of "
+                     f"{ri['n_placebo'] + 1}, {_p(ri['p'])}", fontsize=MIN_FONT)
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle("Randomization inference: real estimate (red) among placebo designations",
                  fontsize=MIN_FONT + 2)
@@ -95,9 +105,9 @@ def city_effects_figure(effects: pd.DataFrame, label: str):
     x = effects["cohort"] + rng.uniform(-0.18, 0.18, len(effects))
     ax.scatter(x[~gd], effects.loc[~gd, "effect"], s=14, color=OTHER, label="other cities")
     ax.scatter(x[gd], effects.loc[gd, "effect"], s=30, color=GD, label="Guangdong")
-    for xi, (_, r) in zip(x[gd], effects[gd].iterrows(), strict=False):
+    for k, (xi, (_, r)) in enumerate(zip(x[gd], effects[gd].iterrows(), strict=False)):
         ax.annotate(r["city"], (xi, r["effect"]), fontsize=MIN_FONT, color=GD,
-                    xytext=(5, 2), textcoords="offset points")
+                    xytext=(6, 4 if k % 2 == 0 else -11), textcoords="offset points")
     for g, sub in effects.groupby("cohort"):
         ax.hlines(sub["effect"].mean(), g - 0.3, g + 0.3, color="black", lw=1.5)
     ax.axhline(0, color="black", lw=0.6, ls=":")
@@ -109,20 +119,3 @@ def city_effects_figure(effects: pd.DataFrame, label: str):
     fig.tight_layout()
     return fig
 
-
-def chain_estimates(table: pd.DataFrame):
-    """Overall ATT with its interval for each outcome and sample (one panel per outcome: the
-    outcomes are on different scales)."""
-    outcomes = [y for y in OUTCOMES if y in set(table.dropna(subset=["att"])["outcome"])]
-    fig, axes = _grid(len(outcomes), ncol=5, size=(2.4, 1.9))
-    for ax, y in zip(axes, outcomes, strict=False):
-        t = table[(table["outcome"] == y)].dropna(subset=["att"]).reset_index(drop=True)
-        ax.errorbar(t.index, t["att"], yerr=[t["att"] - t["lower"], t["upper"] - t["att"]],
-                    fmt="o", color="#2166ac", capsize=3)
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(t.index, t["sample"], fontsize=MIN_FONT)
-        ax.set_xlim(-0.6, len(t) - 0.4)
-        ax.set_title(OUTCOMES[y][0], fontsize=MIN_FONT, wrap=True)
-        ax.tick_params(labelsize=MIN_FONT)
-    fig.tight_layout()
-    return fig
