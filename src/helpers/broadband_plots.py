@@ -10,6 +10,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from .broadband import OUTCOMES
@@ -55,6 +56,7 @@ def event_studies(fits: dict, outcomes, sample_name: str, level: float = 0.95):
                         color=col, capsize=2, lw=1)
         ax.set_title(f"{_title(OUTCOMES[y][0])}\npre-trend {_p(es.pretrend_p)}", fontsize=MIN_FONT)
         ax.set_xlabel("years since designation", fontsize=MIN_FONT)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle(f"Event studies, {sample_name} (reference year e = -1; {level:.0%} intervals)",
                  fontsize=MIN_FONT + 2)
