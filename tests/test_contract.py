@@ -56,7 +56,7 @@ def pois():
 
 @pytest.fixture(scope="module")
 def flows():
-    from helpers.twin_flows import simulate_flows
+    from helpers.simulate.flows import simulate_flows
 
     f, _ = simulate_flows(seed=5)
     keep = sorted(f["origin"].unique())[:6]
