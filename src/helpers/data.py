@@ -72,6 +72,12 @@ def bundled_file(name: str) -> Path:
     """
     from importlib.resources import as_file, files
 
+    # A checkout reads its own data/ first: an editable install made from another checkout
+    # (a git worktree) maps helpers._bundled to that checkout's data/.
+    src = Path(__file__).resolve().parents[1]
+    own = src.parent / "data" / name
+    if src.name == "src" and (src.parent / "pyproject.toml").is_file() and own.is_file():
+        return own
     with as_file(files("helpers._bundled") / name) as path:  # a real file for installed packages
         path = Path(path)
     if not path.is_file():
