@@ -134,11 +134,11 @@ A4 = pd.DataFrame([[0.30, 0.25, 0.00, 0.00],
                    [0.20, 0.10, 0.00, 0.01],
                    [0.00, 0.00, 0.05, 0.00],
                    [0.00, 0.01, 0.00, 0.05]],
-                  index=["manuf", "services", "farm", "mine"],
-                  columns=["manuf", "services", "farm", "mine"])
-CITIES = {"Linked": {"manuf": 50, "services": 50, "farm": 0, "mine": 0},
-          "Unlinked": {"manuf": 0, "services": 0, "farm": 50, "mine": 50},
-          "Mixed": {"manuf": 30, "services": 10, "farm": 40, "mine": 20}}
+                  index=["manufacturing", "services", "farm", "mine"],
+                  columns=["manufacturing", "services", "farm", "mine"])
+CITIES = {"Linked": {"manufacturing": 50, "services": 50, "farm": 0, "mine": 0},
+          "Unlinked": {"manufacturing": 0, "services": 0, "farm": 50, "mine": 50},
+          "Mixed": {"manufacturing": 30, "services": 10, "farm": 40, "mine": 20}}
 
 
 def test_linked_city_scores_higher_than_unlinked():
@@ -169,30 +169,30 @@ def test_chain_coagg_second_implementation():
 
 
 def test_national_mix_city_scores_one():
-    table = {"P": {"manuf": 1, "services": 2, "farm": 3, "mine": 4},
-             "Q": {"manuf": 2, "services": 4, "farm": 6, "mine": 8}}
+    table = {"P": {"manufacturing": 1, "services": 2, "farm": 3, "mine": 4},
+             "Q": {"manufacturing": 2, "services": 4, "farm": 6, "mine": 8}}
     cc = chain_coagglomeration(_emp(table), _coef(A4))["chain_coagg"]
     assert cc.to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
 
 
 def test_local_sourcing_by_hand():
     lsp = local_sourcing_potential(_emp(CITIES), _coef(A4)).set_index("city")["local_sourcing"]
-    # manuf's requirements outside itself: services 0.20 of 0.20 (farm, mine 0)
+    # manufacturing's requirements outside itself: services 0.20 of 0.20 (farm, mine 0)
     # national shares: manuf 80/300, services 60/300, farm 90/300, mine 70/300
     # Linked: services LQ = 0.5/0.2 > 1 -> 1; Unlinked: services 0 -> 0;
     # Mixed: services share 0.1 < 0.2 -> 0
     assert lsp.to_dict() == {"Linked": 1.0, "Mixed": 0.0, "Unlinked": 0.0}
     own = local_sourcing_potential(_emp(CITIES), _coef(A4), include_own=True)
-    # with manuf's own 0.30: Mixed has manuf LQ = 0.3/(80/300) > 1 -> 0.30 / 0.50
+    # with manufacturing's own 0.30: Mixed has manufacturing LQ = 0.3/(80/300) > 1 -> 0.30 / 0.50
     assert own.set_index("city").loc["Mixed", "local_sourcing"] == pytest.approx(0.6, abs=1e-15)
 
 
 def test_linkage_mix_of_a_one_industry_city():
-    table = {"OnlyManuf": {"manuf": 10, "services": 0, "farm": 0, "mine": 0},
-             "Rest": {"manuf": 0, "services": 10, "farm": 10, "mine": 10}}
+    table = {"OnlyManuf": {"manufacturing": 10, "services": 0, "farm": 0, "mine": 0},
+             "Rest": {"manufacturing": 0, "services": 10, "farm": 10, "mine": 10}}
     out = linkage_mix(_emp(table), _coef(A4)).set_index("city")
     link = rasmussen_linkages(leontief_inverse(A4))
-    assert out.loc["OnlyManuf", "backward_linkage"] == pytest.approx(link.loc["manuf", "backward"])
+    assert out.loc["OnlyManuf", "backward_linkage"] == pytest.approx(link.loc["manufacturing", "backward"])
     assert out.loc["Rest", "forward_linkage"] == pytest.approx(
         link.loc[["services", "farm", "mine"], "forward"].mean())
 
@@ -215,12 +215,12 @@ def test_bad_employment_names_city_year_industry():
 
 def test_employment_long_reads_blank_mining_as_zero_and_drops_other_blanks():
     wide = pd.DataFrame({"city": ["A", "B", "C"], "year": [2019] * 3,
-                         "emp_manuf_persons": [5.0, 6.0, np.nan],
+                         "emp_manufacturing_persons": [5.0, 6.0, np.nan],
                          "emp_mining_persons": [np.nan, 1.0, 2.0]})
-    long, dropped = employment_long(wide, ["manuf", "mining"])
+    long, dropped = employment_long(wide, ["manufacturing", "mining"], suffix="_persons")
     assert long.set_index(["city", "industry"])["employment"].to_dict() == {
-        ("A", "manuf"): 5.0, ("B", "manuf"): 6.0, ("A", "mining"): 0.0, ("B", "mining"): 1.0}
-    assert dropped.to_dict("records") == [{"city": "C", "year": 2019, "missing": "manuf"}]
+        ("A", "manufacturing"): 5.0, ("B", "manufacturing"): 6.0, ("A", "mining"): 0.0, ("B", "mining"): 1.0}
+    assert dropped.to_dict("records") == [{"city": "C", "year": 2019, "missing": "manufacturing"}]
 
 
 # --- the shipped coefficients ------------------------------------------------------------------
@@ -307,8 +307,10 @@ def test_shipped_files_equal_a_rebuild_from_the_nbs_tables(root, realdata):
 def test_chain_measures_on_the_yearbook(realdata):
     wide = pd.read_csv(realdata / "ccsy_city_yearbook" /
                        "ccsy_city_employment_by_industry_2005_2019.csv")
+    wide = wide.rename(columns={"emp_agri_persons": "emp_agriculture_persons",
+                                "emp_manuf_persons": "emp_manufacturing_persons"})
     industries = sorted(measure.io_coefficients()["from_industry"].unique())
-    long, dropped = employment_long(wide[wide.year == 2019], industries)
+    long, dropped = employment_long(wide[wide.year == 2019], industries, suffix="_persons")
     out = measure.chain_synergy(long, measure.io_coefficients())
     assert (out["table_year"] == 2018).all()
     assert out["local_sourcing"].between(0, 1).all()

@@ -48,22 +48,22 @@ IO_DIR = "china_input_output"
 TABLES = {2005: "china_2005_42.csv", 2010: "china_2010_41.csv", 2015: "china_2015_42.csv",
           2017: "china_2017_42.csv", 2018: "china_2018_42.csv", 2020: "china_2020_42.csv"}
 
-#: The 19 industries of the yearbook's employment table, in its order (column stems of
-#: ccsy_city_employment_by_industry_2005_2019.csv without ``emp_`` and ``_persons``).
-INDUSTRIES = ["agri", "mining", "manuf", "utilities", "construction", "transport", "ict",
-              "wholesale_retail", "hotel_catering", "finance", "real_estate", "leasing_business",
+#: The 19 industries of the yearbook's employment table, named as the columns `emp_<industry>` of
+#: the national panel (helpers.china; the yearbook file abbreviates agri and manuf).
+INDUSTRIES = ["agriculture", "mining", "manufacturing", "utilities", "construction", "transport",
+              "ict", "wholesale_retail", "hotel_catering", "finance", "real_estate", "leasing_business",
               "research_tech", "water_env", "resident_services", "education", "health_social",
               "culture_sports", "public_admin"]
 
 #: Table sector (English description as in the tables) -> yearbook industry. Judgement calls are
 #: commented; data/README.md lists them.
 CROSSWALK = {
-    "Agriculture, forestry, animal husbandry and fishery": "agri",
+    "Agriculture, forestry, animal husbandry and fishery": "agriculture",
     "Mining and washing of coal": "mining",
     "Exploitation of petroleum and natural gas": "mining",
     "Mining and processing of metal ores": "mining",
     "Mining and processing of nonmetal and other ores": "mining",
-    **{name: "manuf" for name in [
+    **{name: "manufacturing" for name in [
         "Manufacture of foods and tobacco", "Manufacture of textiles",
         "Manufacture of wearing apparel, leather, fur, feather and related products",
         "Processing of timber and furniture",

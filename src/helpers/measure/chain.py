@@ -244,7 +244,7 @@ def chain_coagglomeration(emp: pd.DataFrame, coefficients: pd.DataFrame, *, symm
 
 
 def local_sourcing_potential(emp: pd.DataFrame, coefficients: pd.DataFrame, *,
-                             target="manuf", threshold=1.0, include_own=False,
+                             target="manufacturing", threshold=1.0, include_own=False,
                              requirements="direct", city="city", year="year",
                              industry="industry", value="employment",
                              coef="a_ij") -> pd.DataFrame:
@@ -370,7 +370,7 @@ def chain_synergy(emp: pd.DataFrame, coefficients: pd.DataFrame, *, city="city",
 
 
 def employment_long(wide: pd.DataFrame, industries: Iterable[str], *, prefix="emp_",
-                    suffix="_persons", id_cols=("city", "year"),
+                    suffix="", id_cols=("city", "year"),
                     missing_as_zero: Iterable[str] = ("mining",)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long employment (city, year, industry, employment) from the yearbook's wide layout.
 
@@ -384,7 +384,8 @@ def employment_long(wide: pd.DataFrame, industries: Iterable[str], *, prefix="em
     wide : DataFrame
         One row per city-year, employment in columns ``prefix + industry + suffix``.
     industries : iterable of str
-        Industry stems, e.g. ``"manuf"`` for ``emp_manuf_persons``.
+        Industry names, e.g. ``"manufacturing"`` for ``emp_manufacturing`` (``prefix="emp_"``,
+        ``suffix=""``, the national panel of :mod:`helpers.china`).
     id_cols : tuple of str
         Columns identifying the city-year, carried into the long frame.
     missing_as_zero : iterable of str
