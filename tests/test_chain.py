@@ -315,3 +315,91 @@ def test_chain_measures_on_the_yearbook(realdata):
     assert (out["table_year"] == 2018).all()
     assert out["local_sourcing"].between(0, 1).all()
     assert len(out) + len(dropped) == (wide.year == 2019).sum()
+
+
+# --- the chapter's computations (helpers.chain_analysis) ---------------------------------------
+
+CITIES2 = {"Linked": {"manufacturing": 50, "services": 50, "farm": 1, "mine": 0},
+           "Unlinked": {"manufacturing": 1, "services": 1, "farm": 50, "mine": 50},
+           "Mixed": {"manufacturing": 30, "services": 10, "farm": 40, "mine": 20}}
+
+
+def _panel(years=(2017, 2018)):
+    rows = []
+    for y in years:
+        for c, mix in CITIES2.items():
+            rows.append({"city": c, "year": y, "province": "P" if c != "Mixed" else "Q",
+                         **{f"emp_{i}": float(v) for i, v in mix.items()}})
+    return pd.DataFrame(rows)
+
+
+def test_chain_panel_drops_unpublished_years_and_reads_blank_mining_as_zero():
+    from helpers import chain_analysis as ca
+
+    p = _panel((2017, 2018, 2019))
+    p.loc[p.year == 2019, "emp_farm"] = np.nan            # not published for any city
+    p.loc[(p.year == 2018) & (p.city == "Linked"), "emp_mine"] = np.nan   # blank mining
+    out, dropped = ca.chain_panel(p, _coef(A4, 2015), missing_as_zero=("mine",),
+                                  services=("services",))
+    assert sorted(out.year.unique()) == [2017, 2018]
+    assert dropped["missing"].tolist() == ["farm (not published)"] * 3
+    # blank mining is zero: Linked's 2018 row equals its 2017 row (mine was 0 there)
+    a = out.set_index(["city", "year"])
+    assert a.loc[("Linked", 2018), "chain_coagg"] == a.loc[("Linked", 2017), "chain_coagg"]
+
+
+def test_cluster_coagglomeration_by_hand():
+    from helpers import chain_analysis as ca
+
+    emp = _emp(CITIES2)
+    cl = ca.cluster_coagglomeration(emp, services=("services",)).set_index("city")
+    # national: manufacturing 81/303, services 61/303; Mixed: 30/100 and 10/100
+    lq_m, lq_s = 0.3 / (81 / 303), 0.1 / (61 / 303)
+    assert cl.loc["Mixed", "coagg_full"] == pytest.approx(
+        1 - abs(lq_m - lq_s) / (lq_m + lq_s) + lq_m + lq_s, rel=1e-12)
+    assert cl.loc["Mixed", "manufacturing_share"] == pytest.approx(0.3)
+
+
+def test_against_nation_midrank_percentiles():
+    from helpers import chain_analysis as ca
+
+    df = pd.DataFrame({"city": list("abcd"), "year": 2018, "x": [1.0, 2.0, 2.0, 4.0]})
+    out = ca.against_nation(df, ["x"], df.city.isin(["b", "d"]))
+    # ranks 2.5 and 4 of 4: (2.5 - 0.5)/4 and (4 - 0.5)/4
+    assert out["x_pctile"].tolist() == [50.0, 87.5]
+
+
+def test_within_city_associations_equal_panel_fe_on_standardised_data():
+    from helpers import chain_analysis as ca
+    from helpers.models import panel_fe
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"city": np.repeat(list("abcdefgh"), 5), "year": np.tile(range(5), 8)})
+    df["p"] = rng.normal(size=40)
+    df["y"] = 0.5 * df["p"] + rng.normal(size=40)
+    out = ca.within_city_associations(df, ["y"], ["p"]).iloc[0]
+    z = df.assign(y=(df.y - df.y.mean()) / df.y.std(), p=(df.p - df.p.mean()) / df.p.std())
+    ref = panel_fe(z, "y", "p")
+    assert out["beta"] == pytest.approx(ref.params["p"], rel=1e-12)
+    assert out["se"] == pytest.approx(ref.std_errors["p"], rel=1e-12)
+    assert (out["nobs"], out["n_cities"]) == (40, 8)
+
+
+def test_chain_sentences_follow_the_numbers():
+    from helpers import chain_analysis as ca
+
+    summary = pd.DataFrame([{"measure": "chain_coagg", "n_cities": 21, "n_above_median": 16,
+                             "median_pctile": 65.2, "top_city": "Shantou", "top_pctile": 94.0,
+                             "bottom_city": "Yangjiang", "bottom_pctile": 31.0}])
+    assoc = pd.DataFrame([{"outcome": "chain_coagg", "proxy": "broadband_per100", "beta": -0.002,
+                           "ci_low": -0.027, "ci_high": 0.023, "nobs": 1685, "n_cities": 290},
+                          {"outcome": "local_sourcing", "proxy": "mobile_per100", "beta": -0.087,
+                           "ci_low": -0.172, "ci_high": -0.001, "nobs": 1692, "n_cities": 291}])
+    s = ca.chain_sentences(summary, assoc, year=2018, table_year=2018, n_national=281,
+                           rho_cluster=0.66, rho_manuf=0.89, first=2013, last=2018,
+                           n_slopes=12, n_significant=1)
+    assert s[0].startswith("In 2018 (coefficients of the 2018 table), 16 of Guangdong's 21")
+    assert "chance alone would give about 0.6" in s[2]
+    assert "indistinguishable from zero; the interval rules out" in s[3]
+    assert "below -0.027 or above +0.023" in s[3]
+    assert s[4].endswith("(95% CI -0.172 to -0.001), negative.")

@@ -21,8 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.measure import (chain_synergy, coagglomeration, employment_long, io_coefficients,
-                             location_quotient)
+from helpers.measure import (
+    chain_synergy,
+    coagglomeration,
+    employment_long,
+    io_coefficients,
+    location_quotient,
+)
 from helpers.models import panel_fe
 
 #: Producer services of the cluster-synergy index (as in the national chapter).
@@ -40,6 +45,7 @@ PROXIES = {"broadband_per100": "broadband subscribers per 100 residents",
 
 def chain_panel(panel: pd.DataFrame, coefficients: pd.DataFrame | None = None, *,
                 city="city", year="year", prefix="emp_", keep=("province", "region"),
+                missing_as_zero=("mining", "agriculture"), services=PRODUCER_SERVICES,
                 **options) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Chain synergy, cluster co-agglomeration and manufacturing share of every city-year.
 
@@ -48,9 +54,14 @@ def chain_panel(panel: pd.DataFrame, coefficients: pd.DataFrame | None = None, *
     panel : DataFrame
         One row per city-year with employment columns ``prefix + industry`` for the 19
         industries of ``coefficients`` (e.g. :func:`helpers.china.load_china`). Rows without
-        any employment (years after 2019, cities the yearbook omits) are left out; rows with
-        some blanks are handled by :func:`helpers.measure.employment_long` (blank mining is
-        zero; any other blank drops the city-year).
+        any employment (years after 2019, cities the yearbook omits) are left out. A year in
+        which an industry is blank for every city (not published: agriculture in 2019) is
+        dropped. Other blanks are handled by :func:`helpers.measure.employment_long`.
+    missing_as_zero : tuple of str
+        Industries whose blanks read as zero. Judgement: mining and agriculture are the two
+        industries a city may simply not have in urban units (Zhongshan: no mining in any year;
+        100 persons in agriculture in 2005-2008, blank from 2009); any other blank drops the
+        city-year.
     coefficients : DataFrame or None
         Long coefficients; default :func:`helpers.measure.io_coefficients` (domestic).
     keep : tuple of str
@@ -72,10 +83,21 @@ def chain_panel(panel: pd.DataFrame, coefficients: pd.DataFrame | None = None, *
     if missing:
         raise ValueError(f"panel: missing employment column(s) {missing}")
     some = panel[cols].notna().any(axis=1)
-    long, dropped = employment_long(panel[some], industries, prefix=prefix, suffix="",
-                                    id_cols=(city, year))
+    # an industry blank in every city of a year was not published that year (agriculture in
+    # the 2020 edition): the year is dropped, not zero-filled
+    unpublished = panel[some].groupby(year)[cols].apply(lambda g: g.isna().all())
+    gone = unpublished[unpublished.any(axis=1)]
+    off = panel[year].isin(gone.index)
+    long, dropped = employment_long(panel[some & ~off], industries, prefix=prefix, suffix="",
+                                    id_cols=(city, year), missing_as_zero=missing_as_zero)
+    if len(gone):
+        why = {y: ", ".join(c.removeprefix(prefix) for c in gone.columns[r]) + " (not published)"
+               for y, r in zip(gone.index, gone.to_numpy())}
+        extra = panel.loc[some & off, [city, year]].assign(missing=lambda d: d[year].map(why))
+        dropped = pd.concat([dropped, extra], ignore_index=True)
     out = chain_synergy(long, coef, city=city, year=year, **options)
-    out = out.merge(cluster_coagglomeration(long, city=city, year=year), on=[city, year])
+    out = out.merge(cluster_coagglomeration(long, services=services, city=city, year=year),
+                    on=[city, year])
     ids = [c for c in keep if c in panel.columns]
     if ids:
         out = out.merge(panel[[city, year, *ids]], on=[city, year], how="left")
@@ -187,3 +209,104 @@ def within_city_associations(df: pd.DataFrame, outcomes, proxies, *, city="city"
                          "p": r.pvalues[p], "ci_low": lo, "ci_high": hi, "nobs": len(d),
                          "n_cities": d[city].nunique()})
     return pd.DataFrame(rows)
+
+
+def guangdong_summary(ranked: pd.DataFrame, measures=tuple(MEASURES), *,
+                      city="city") -> pd.DataFrame:
+    """One row per measure: how Guangdong's cities sit in the national distribution.
+
+    Parameters
+    ----------
+    ranked : DataFrame
+        Output of :func:`against_nation` for Guangdong's cities in one year.
+
+    Returns
+    -------
+    DataFrame
+        ``measure``, ``n_cities``, ``n_above_median`` (percentile above 50), ``median_pctile``,
+        ``top_city``, ``top_pctile``, ``bottom_city``, ``bottom_pctile``.
+    """
+    rows = []
+    for m in measures:
+        pc = ranked.set_index(city)[f"{m}_pctile"]
+        rows.append({"measure": m, "n_cities": int(pc.size), "n_above_median": int((pc > 50).sum()),
+                     "median_pctile": float(pc.median()), "top_city": pc.idxmax(),
+                     "top_pctile": float(pc.max()), "bottom_city": pc.idxmin(),
+                     "bottom_pctile": float(pc.min())})
+    return pd.DataFrame(rows)
+
+
+def _ci_sentence(r) -> str:
+    lo, hi = r["ci_low"], r["ci_high"]
+    label = f"{MEASURES.get(r['outcome'], r['outcome'])} on {PROXIES.get(r['proxy'], r['proxy'])}"
+    if lo <= 0 <= hi:
+        return (f"{label}: {r['beta']:+.3f} SD per SD (95% CI {lo:+.3f} to {hi:+.3f}), "
+                f"indistinguishable from zero; the interval rules out within-city associations "
+                f"below {lo:+.3f} or above {hi:+.3f} SD per SD")
+    sign = "positive" if r["beta"] > 0 else "negative"
+    return (f"{label}: {r['beta']:+.3f} SD per SD (95% CI {lo:+.3f} to {hi:+.3f}), {sign}")
+
+
+def chain_sentences(summary: pd.DataFrame, assoc: pd.DataFrame, *, year: int, table_year: int,
+                    n_national: int, rho_cluster: float, rho_manuf: float,
+                    first: int, last: int, n_slopes: int | None = None,
+                    n_significant: int = 0) -> list[str]:
+    """The chapter's closing sentences, generated from its numbers (real data).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`guangdong_summary` of the year ``year``.
+    assoc : DataFrame
+        :func:`within_city_associations` over ``first``-``last``.
+    n_national : int
+        Cities in the national distribution of ``year``.
+    rho_cluster, rho_manuf : float
+        Rank correlations, across cities in ``year``, of IO-weighted co-agglomeration with the
+        cluster-synergy index and with the manufacturing share of employment.
+    n_slopes, n_significant : int
+        How many slopes were estimated in all, and how many have intervals excluding zero
+        (a count of the multiple comparisons; ``None`` leaves the sentence out).
+    """
+    out = []
+    for _, s in summary.iterrows():
+        out.append(
+            f"In {year} (coefficients of the {table_year} table), {s['n_above_median']} of "
+            f"Guangdong's {s['n_cities']} cities lie above the national median of "
+            f"{MEASURES.get(s['measure'], s['measure'])} ({n_national} cities); their median "
+            f"percentile is {s['median_pctile']:.0f}, from {s['bottom_city']} "
+            f"({s['bottom_pctile']:.0f}) to {s['top_city']} ({s['top_pctile']:.0f}).")
+    out.append(
+        f"Across cities in {year}, IO-weighted co-agglomeration has a rank correlation of "
+        f"{rho_cluster:+.2f} with cluster synergy (manufacturing-producer-services "
+        f"co-agglomeration) and {rho_manuf:+.2f} with the manufacturing share of employment.")
+    if n_slopes is not None:
+        out.append(f"Of all {n_slopes} within-city slopes (four measures, three proxies), "
+                   f"{n_significant} have a 95% interval that excludes zero; chance alone would "
+                   f"give about {0.05 * n_slopes:.1f}.")
+    for _, r in assoc.iterrows():
+        out.append(f"Within cities, {first}-{last}, with city and year effects and errors "
+                   f"clustered by city ({int(r['n_cities'])} cities, {int(r['nobs'])} "
+                   f"city-years): {_ci_sentence(r)}.")
+    return out
+
+
+def plot_against_nation(df: pd.DataFrame, measure: str, mask: pd.Series, *, ax=None,
+                        label="Guangdong", bins=40):
+    """Histogram of a measure across all cities, with the cities of ``mask`` as ticks (rug).
+
+    Returns the matplotlib axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    ax.hist(df[measure].dropna(), bins=bins, color="0.75", label="all cities")
+    sel = df.loc[mask.reindex(df.index, fill_value=False).to_numpy(), measure].dropna()
+    top = ax.get_ylim()[1]
+    ax.vlines(sel, 0, 0.25 * top, color="C3", lw=1.5, label=f"{label} ({sel.size} cities)")
+    ax.axvline(df[measure].median(), color="k", ls="--", lw=1, label="national median")
+    ax.set_xlabel(MEASURES.get(measure, measure))
+    ax.set_ylabel("cities")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
