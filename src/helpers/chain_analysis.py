@@ -41,6 +41,15 @@ MEASURES = {"chain_coagg": "IO-weighted co-agglomeration",
 PROXIES = {"broadband_per100": "broadband subscribers per 100 residents",
            "mobile_per100": "mobile subscribers per 100 residents",
            "telecom_per_capita": "telecom revenue per resident (yuan)"}
+#: Labels of the other columns of :func:`chain_panel`.
+OTHER = {"coagg_full": "cluster synergy (manufacturing-producer-services co-agglomeration)",
+         "coagg_quality": "balance part of cluster synergy",
+         "manufacturing_share": "manufacturing share of employment"}
+
+
+def label(name: str) -> str:
+    """The book's label of a measure, proxy or column (the name itself when unknown)."""
+    return {**MEASURES, **PROXIES, **OTHER}.get(name, name)
 
 
 def chain_panel(panel: pd.DataFrame, coefficients: pd.DataFrame | None = None, *,
@@ -238,19 +247,19 @@ def guangdong_summary(ranked: pd.DataFrame, measures=tuple(MEASURES), *,
 
 def _ci_sentence(r) -> str:
     lo, hi = r["ci_low"], r["ci_high"]
-    label = f"{MEASURES.get(r['outcome'], r['outcome'])} on {PROXIES.get(r['proxy'], r['proxy'])}"
+    what = f"{label(r['outcome'])} on {label(r['proxy'])}"
     if lo <= 0 <= hi:
-        return (f"{label}: {r['beta']:+.3f} SD per SD (95% CI {lo:+.3f} to {hi:+.3f}), "
+        return (f"{what}: {r['beta']:+.3f} SD per SD (95% CI {lo:+.3f} to {hi:+.3f}), "
                 f"indistinguishable from zero; the interval rules out within-city associations "
                 f"below {lo:+.3f} or above {hi:+.3f} SD per SD")
     sign = "positive" if r["beta"] > 0 else "negative"
-    return (f"{label}: {r['beta']:+.3f} SD per SD (95% CI {lo:+.3f} to {hi:+.3f}), {sign}")
+    return (f"{what}: {r['beta']:+.3f} SD per SD (95% CI {lo:+.3f} to {hi:+.3f}), {sign}")
 
 
 def chain_sentences(summary: pd.DataFrame, assoc: pd.DataFrame, *, year: int, table_year: int,
                     n_national: int, rho_cluster: float, rho_manuf: float,
                     first: int, last: int, n_slopes: int | None = None,
-                    n_significant: int = 0) -> list[str]:
+                    n_significant: int = 0, cluster: pd.DataFrame | None = None) -> list[str]:
     """The chapter's closing sentences, generated from its numbers (real data).
 
     Parameters
@@ -267,19 +276,25 @@ def chain_sentences(summary: pd.DataFrame, assoc: pd.DataFrame, *, year: int, ta
     n_slopes, n_significant : int
         How many slopes were estimated in all, and how many have intervals excluding zero
         (a count of the multiple comparisons; ``None`` leaves the sentence out).
+    cluster : DataFrame or None
+        :func:`within_city_associations` of IO-weighted co-agglomeration on cluster synergy
+        (and the manufacturing share), reported before the proxies.
     """
     out = []
     for _, s in summary.iterrows():
         out.append(
             f"In {year} (coefficients of the {table_year} table), {s['n_above_median']} of "
             f"Guangdong's {s['n_cities']} cities lie above the national median of "
-            f"{MEASURES.get(s['measure'], s['measure'])} ({n_national} cities); their median "
+            f"{label(s['measure'])} ({n_national} cities); their median "
             f"percentile is {s['median_pctile']:.0f}, from {s['bottom_city']} "
             f"({s['bottom_pctile']:.0f}) to {s['top_city']} ({s['top_pctile']:.0f}).")
     out.append(
         f"Across cities in {year}, IO-weighted co-agglomeration has a rank correlation of "
         f"{rho_cluster:+.2f} with cluster synergy (manufacturing-producer-services "
         f"co-agglomeration) and {rho_manuf:+.2f} with the manufacturing share of employment.")
+    for _, r in (cluster if cluster is not None else pd.DataFrame()).iterrows():
+        out.append(f"Within cities, {first}-{last} (city and year effects, clustered by city): "
+                   f"{_ci_sentence(r)}.")
     if n_slopes is not None:
         out.append(f"Of all {n_slopes} within-city slopes (four measures, three proxies), "
                    f"{n_significant} have a 95% interval that excludes zero; chance alone would "
@@ -292,7 +307,7 @@ def chain_sentences(summary: pd.DataFrame, assoc: pd.DataFrame, *, year: int, ta
 
 
 def plot_against_nation(df: pd.DataFrame, measure: str, mask: pd.Series, *, ax=None,
-                        label="Guangdong", bins=40):
+                        group="Guangdong", bins=40):
     """Histogram of a measure across all cities, with the cities of ``mask`` as ticks (rug).
 
     Returns the matplotlib axes.
@@ -304,9 +319,9 @@ def plot_against_nation(df: pd.DataFrame, measure: str, mask: pd.Series, *, ax=N
     ax.hist(df[measure].dropna(), bins=bins, color="0.75", label="all cities")
     sel = df.loc[mask.reindex(df.index, fill_value=False).to_numpy(), measure].dropna()
     top = ax.get_ylim()[1]
-    ax.vlines(sel, 0, 0.25 * top, color="C3", lw=1.5, label=f"{label} ({sel.size} cities)")
+    ax.vlines(sel, 0, 0.25 * top, color="C3", lw=1.5, label=f"{group} ({sel.size} cities)")
     ax.axvline(df[measure].median(), color="k", ls="--", lw=1, label="national median")
-    ax.set_xlabel(MEASURES.get(measure, measure))
+    ax.set_xlabel(label(measure))
     ax.set_ylabel("cities")
     ax.legend(frameon=False, fontsize=8)
     return ax
