@@ -399,7 +399,8 @@ def test_chain_sentences_follow_the_numbers():
                            rho_cluster=0.66, rho_manuf=0.89, first=2013, last=2018,
                            n_slopes=12, n_significant=1)
     assert s[0].startswith("In 2018 (coefficients of the 2018 table), 16 of Guangdong's 21")
-    assert "chance alone would give about 0.6" in s[2]
+    assert s[2] == ("Of all 12 within-city slopes (four measures, three proxies), 1 has a 95% "
+                    "interval that excludes zero; chance alone would give about 0.6.")
     assert "indistinguishable from zero; the interval rules out" in s[3]
     assert "below -0.027 or above +0.023" in s[3]
     assert s[4].endswith("(95% CI -0.172 to -0.001), negative.")

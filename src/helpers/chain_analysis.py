@@ -297,7 +297,8 @@ def chain_sentences(summary: pd.DataFrame, assoc: pd.DataFrame, *, year: int, ta
                    f"{_ci_sentence(r)}.")
     if n_slopes is not None:
         out.append(f"Of all {n_slopes} within-city slopes (four measures, three proxies), "
-                   f"{n_significant} have a 95% interval that excludes zero; chance alone would "
+                   f"{n_significant} {'has' if n_significant == 1 else 'have'} a 95% interval "
+                   f"that excludes zero; chance alone would "
                    f"give about {0.05 * n_slopes:.1f}.")
     for _, r in assoc.iterrows():
         out.append(f"Within cities, {first}-{last}, with city and year effects and errors "
