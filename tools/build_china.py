@@ -24,7 +24,7 @@ is byte-identical.
 from __future__ import annotations
 
 import argparse
-import re
+import itertools
 import shutil
 import sys
 from pathlib import Path
@@ -48,6 +48,7 @@ PILOT_FILE = "broadband_china/broadband_china_pilots.csv"
 CONNECT_FILE = "intercity_connectivity_2016/CN_Public.csv"
 OUT_NAME = "china_city_panel.csv"
 BREAKS_NAME = "china_city_panel_breaks.csv"
+BLANKED_NAME = "china_city_panel_blanked.csv"
 CONNECT_OUT = "intercity_connectivity_2016.csv"
 
 #: Source codes that are not the registry's 2020 prefecture codes -> registry code.
@@ -285,8 +286,9 @@ def _combine(df, cols, path, log, label):
         n = df[dup].groupby(["code", "year"])[c].nunique()
         if (n > 1).any():
             code, year = n.index[n > 1][0]
-            raise BuildError(f"{path}: city {code}, year {year}: column {c!r} has two different "
-                             "values in duplicated rows")
+            name = df.loc[df["code"] == code, "name_zh"].iloc[0] if "name_zh" in df else code
+            raise BuildError(f"{path}: city {name} ({code}), year {year}: column {c!r} has two "
+                             "different values in duplicated rows")
     log.append(f"{label}: {int(dup.sum())} rows for {df[dup].groupby(['code', 'year']).ngroups} "
                "city-years merged (a city under two names in one edition; no value conflicts)")
     return df.groupby(["code", "year"], as_index=False).first()
@@ -379,10 +381,10 @@ def _edition_flips(df, cols, path, label):
     for c in cols:
         s = wide[c].where(wide[c] > 0).unstack("year")
         years = list(s.columns)
-        for a, b in zip(years, years[1:]):
+        for a, b in itertools.pairwise(years):
             r = np.log10(s[b] / s[a]).dropna()
             if len(r) >= 20 and abs(r.median()) > np.log10(EDITION_FLIP_FACTOR):
-                ed = df.loc[df["year"] == b, "edition"].iloc[0] if "edition" in df else b + 1
+                ed = int(df.loc[df["year"] == b, "edition"].iloc[0]) if "edition" in df else b + 1
                 raise BuildError(f"{path}: column {c!r}, year {b} (edition {ed}): the median city value "
                                  f"is x{10 ** r.median():.3g} the year before over {len(r)} cities: a unit "
                                  "flip in this edition")
@@ -511,7 +513,10 @@ def build_panel(realdata: Path, root: Path = ROOT) -> tuple[pd.DataFrame, list[s
         out = out.merge(p[p["year"].between(YEARS[0], YEARS[-1])], on=["code", "year"], how="left",
                         validate="one_to_one")
     out = out.merge(read_pilots(d, reg, log), on="code", how="left", validate="many_to_one")
-    out = _totals(blank_slips(out, [c for c in out.columns if c in SLIP_COLUMNS], log))
+    out = blank_slips(out, [c for c in out.columns if c in SLIP_COLUMNS], log)
+    blanked = out.attrs.pop("blanked")
+    out = _totals(out)
+    out.attrs["blanked"] = blanked
     out = out[ID_COLUMNS + [c for c in out.columns if c not in ID_COLUMNS]]
     out = out.sort_values(["code", "year"]).reset_index(drop=True)
     log += _counts(out)
@@ -534,15 +539,19 @@ def _slip_mask(s: pd.Series, code: pd.Series) -> pd.Series:
 
 
 def blank_slips(df: pd.DataFrame, cols, log) -> pd.DataFrame:
-    """Blank the cell-level slips of ``cols`` (rows sorted by code and year); each one is logged."""
+    """Blank the cell-level slips of ``cols``; each one is logged and listed in
+    ``df.attrs["blanked"]`` (code, city, year, column, source value), shipped as a file."""
     df = df.sort_values(["code", "year"]).reset_index(drop=True)
     found = []
     for c in cols:
         m = _slip_mask(df[c], df["code"])
-        found += [f"{df.at[i, 'name_zh']} {df.at[i, 'year']} {c}={df.at[i, c]:g}" for i in df.index[m]]
+        found += [(df.at[i, "code"], df.at[i, "city"], df.at[i, "year"], c, df.at[i, c]) for i in df.index[m]]
         df.loc[m, c] = np.nan
+    blanked = pd.DataFrame(found, columns=["code", "city", "year", "column", "source_value"])
     log.append(f"cell-level slips blanked (isolated x{SPIKE_FACTOR:g} spike or dip, or x{SLIP_FACTOR:g} at a "
-               f"series end): {len(found)}: " + "; ".join(found))
+               f"series end): {len(found)} cells, listed in {BLANKED_NAME} (by column: "
+               f"{blanked['column'].value_counts().to_dict()})")
+    df.attrs["blanked"] = blanked.sort_values(["column", "code", "year"]).reset_index(drop=True)
     return df
 
 
@@ -562,14 +571,14 @@ def _counts(df) -> list[str]:
     """Counts of the flags and breaks that data/README.md documents."""
     js = df["internet_users_10k_hh"] > df["population"]
     return [
-        f"population: {int(df['population_interpolated'].sum())} city-years filled from the source's "
-        "interpolation (flag population_interpolated)",
-        f"yearbook flags: internet yoy jump {int(df['flag_internet_yoy_jump'].sum())}, mobile yoy jump "
+        (f"population: {int(df['population_interpolated'].sum())} city-years filled from the source's "
+        "interpolation (flag population_interpolated)"),
+        (f"yearbook flags: internet yoy jump {int(df['flag_internet_yoy_jump'].sum())}, mobile yoy jump "
         f"{int(df['flag_mobile_yoy_jump'].sum())}, internet users above population "
-        f"{int(df['flag_internet_gt_pop'].sum())}, zero value {int(df['flag_zero_value'].sum())}",
+        f"{int(df['flag_internet_gt_pop'].sum())}, zero value {int(df['flag_zero_value'].sum())}"),
         f"internet users (10k households) above resident population (10k persons): {int(js.sum())} city-years",
-        f"employment: {int(df['employment'].notna().sum())} city-years with all 19 industries; "
-        f"{int(((df['year'] >= 2013) & df['emp_manufacturing'].notna()).sum())} after the 2013 coverage break",
+        (f"employment: {int(df['employment'].notna().sum())} city-years with all 19 industries; "
+        f"{int(((df['year'] >= 2013) & df['emp_manufacturing'].notna()).sum())} after the 2013 coverage break"),
         f"Broadband China: {int(df.groupby('code')['broadband_china_cohort'].first().notna().sum())} "
         "prefectures designated; cohorts "
         + str(df.groupby("code")["broadband_china_cohort"].first().value_counts().sort_index().to_dict()),
@@ -637,12 +646,20 @@ def _num(v) -> str:
 
 
 def level_breaks(panel: pd.DataFrame) -> pd.DataFrame:
-    """Persistent within-city jumps beyond x100 that remain after the slips are blanked (the
-    loader's rule, :func:`helpers.china.unit_jumps`): shipped as the loader's accepted breaks."""
+    """Within-city jumps beyond x10 that remain after the slips are blanked, with their ratio to
+    the previous observed value: shipped for the reader; the loader accepts those beyond its x100
+    rule (:func:`helpers.china.unit_jumps`) by name."""
     from helpers.china import unit_jumps
 
-    rows = [(i.city, i.year, i.column, i.value) for i in unit_jumps(panel)]
+    rows = [(i.city, i.year, i.column, i.value) for i in unit_jumps(panel, factor=10.0)]
     out = pd.DataFrame(rows, columns=["city", "year", "column", "value"])
+    wide = panel.set_index(["city", "year"])
+    def before(city, year, col):  # the previous observed positive value, as unit_jumps compares
+        s = wide[col].loc[city]
+        return s[(s.index < year) & (s > 0)].iloc[-1]
+
+    prev = [before(k, y, c) for k, y, c, _ in rows]
+    out["ratio"] = out["value"] / np.array(prev, dtype=float)
     code = panel.drop_duplicates("city").set_index("city")["code"]
     out.insert(0, "code", out["city"].map(code))
     return out.sort_values(["column", "code", "year"]).reset_index(drop=True)
@@ -676,8 +693,11 @@ def main(argv=None) -> int:
     breaks = level_breaks(panel)
     write_csv(panel, args.out / OUT_NAME)
     write_csv(breaks, args.out / BREAKS_NAME)
-    lines.append(f"{len(breaks)} persistent jumps beyond x100 kept and listed in {BREAKS_NAME} "
-                 f"(by column: {breaks['column'].value_counts().to_dict()})")
+    write_csv(panel.attrs["blanked"], args.out / BLANKED_NAME)
+    big = breaks[(breaks["ratio"] > 100) | (breaks["ratio"] < 0.01)]
+    lines.append(f"{len(breaks)} persistent jumps beyond x10 kept and listed in {BREAKS_NAME}, "
+                 f"{len(big)} beyond x100 (by column: {big['column'].value_counts().to_dict()}); "
+                 f"beyond x10 by column: {breaks['column'].value_counts().to_dict()}")
     shutil.copyfile(connect, args.out / CONNECT_OUT)
     print("decisions and checks:\n  " + "\n  ".join(lines))
     size = (args.out / OUT_NAME).stat().st_size
