@@ -404,3 +404,19 @@ def test_chain_sentences_follow_the_numbers():
     assert "indistinguishable from zero; the interval rules out" in s[3]
     assert "below -0.027 or above +0.023" in s[3]
     assert s[4].endswith("(95% CI -0.172 to -0.001), negative.")
+
+
+def test_chain_panel_on_the_shipped_national_panel_keeps_guangdong_whole_in_2018():
+    from helpers import chain_analysis as ca
+    from helpers.china import load_china
+
+    panel = load_china()
+    out, dropped = ca.chain_panel(panel[panel["year"].between(2017, 2019)])
+    gd = out[(out["province"] == "Guangdong") & (out["year"] == 2018)]
+    assert len(gd) == 21
+    assert out.groupby("year")["table_year"].unique().map(list).to_dict() == {2017: [2017],
+                                                                             2018: [2018]}
+    # 2019 is dropped whole: agriculture was not published in the 2020 edition
+    assert dropped.loc[dropped["year"] == 2019, "missing"].eq("agriculture (not published)").all()
+    # local sourcing is a share; every city has some linked pair, so chain_coagg > 0
+    assert out["local_sourcing"].between(0, 1).all() and (out["chain_coagg"] > 0).all()

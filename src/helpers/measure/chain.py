@@ -226,6 +226,19 @@ def chain_coagglomeration(emp: pd.DataFrame, coefficients: pd.DataFrame, *, symm
     ----------
     Ellison, G., Glaeser, E. L., Kerr, W. R. (2010). American Economic Review 100(3),
     1195-1213.
+
+    Examples
+    --------
+    Industries m and s trade (a_ms = 0.2), f trades with neither. City L holds m and s, city U
+    holds f and a little of m and s:
+
+    >>> coef = pd.DataFrame({"year": 2018, "from_industry": list("mmmsssfff"),
+    ...                      "to_industry": list("msfmsfmsf"),
+    ...                      "a_ij": [0.3, 0.2, 0, 0.1, 0.1, 0, 0, 0, 0.1]})
+    >>> emp = pd.DataFrame({"city": list("LLLUUU"), "year": 2018, "industry": list("msfmsf"),
+    ...                     "employment": [50, 50, 0, 5, 5, 90]})
+    >>> chain_coagglomeration(emp, coef)["chain_coagg"].round(3).tolist()
+    [3.306, 0.033]
     """
     if symmetrise not in ("max", "mean"):
         raise ValueError(f"symmetrise must be 'max' or 'mean', got {symmetrise!r}")
