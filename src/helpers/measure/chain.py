@@ -1,7 +1,7 @@
 r"""Industrial chain synergy of cities: how far the industries present in a city supply each other.
 
-The seeds name three operational models of industrial synergy: chain, cluster and regional
-synergy. Chain synergy is measured here by combining a city's industry mix (employment by
+Wang and Peng (seed paper) name three operational models of industrial synergy: chain, cluster and
+regional synergy. Chain synergy is measured here by combining a city's industry mix (employment by
 industry, from the China City Statistical Yearbook) with the national input-output coefficients
 (``data/io_coefficients.csv``, built by ``tools/build_io.py`` from the NBS tables):
 
