@@ -420,3 +420,17 @@ def test_chain_panel_on_the_shipped_national_panel_keeps_guangdong_whole_in_2018
     assert dropped.loc[dropped["year"] == 2019, "missing"].eq("agriculture (not published)").all()
     # local sourcing is a share; every city has some linked pair, so chain_coagg > 0
     assert out["local_sourcing"].between(0, 1).all() and (out["chain_coagg"] > 0).all()
+
+
+def test_variant_sentences_follow_the_numbers():
+    from helpers import chain_analysis as ca
+
+    t = pd.DataFrame({"variant": ["base", "alt", "base", "alt"],
+                      "measure": ["IO-weighted co-agglomeration"] * 2 + ["local sourcing"] * 2,
+                      "n_above_median": [16, 16, 6, 16], "median_pctile": [65.0, 63.0, 21.0, 76.0],
+                      "n_cities": [21] * 4})
+    s = ca.variant_sentences(t)
+    assert s[0] == ("IO-weighted co-agglomeration: 16 of Guangdong's 21 cities lie above the "
+                    "national median in each of the 2 variants (median percentile 63 to 65).")
+    assert s[1].startswith("Local sourcing: between 6 and 16 of Guangdong's 21 cities")
+    assert s[1].endswith("comes with the variant 'alt' (16).")

@@ -326,3 +326,73 @@ def plot_against_nation(df: pd.DataFrame, measure: str, mask: pd.Series, *, ax=N
     ax.set_ylabel("cities")
     ax.legend(frameon=False, fontsize=8)
     return ax
+
+
+#: The judgement calls of the chain measures, each as (label, coefficient kind, options).
+VARIANTS = (
+    ("baseline: domestic coefficients, max link, direct requirements", "domestic", {}),
+    ("mean of a_ij and a_ji as the link", "domestic", {"symmetrise": "mean"}),
+    ("domestic + imported coefficients", "total", {}),
+    ("total (Leontief) requirements in local sourcing", "domestic", {"requirements": "total"}),
+    ("manufacturing's own inputs counted in local sourcing", "domestic", {"include_own": True}),
+)
+
+
+def variant_summary(panel: pd.DataFrame, year: int, *, province="Guangdong",
+                    measures=("chain_coagg", "local_sourcing"), variants=VARIANTS,
+                    coefficients=None) -> pd.DataFrame:
+    """How the province's cities sit in the national distribution under each judgement call.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        National panel (as for :func:`chain_panel`), with a ``province`` column.
+    year : int
+        Cross-section year.
+    variants : sequence of (label, kind, options)
+        ``kind`` picks :func:`helpers.measure.io_coefficients` (``"domestic"`` or ``"total"``);
+        ``options`` go to :func:`helpers.measure.chain_synergy`.
+    coefficients : dict or None
+        Coefficient frames by kind (default: the bundled ones).
+
+    Returns
+    -------
+    DataFrame
+        One row per variant and measure: ``variant``, ``measure``, ``n_above_median``,
+        ``median_pctile``, ``n_cities``.
+    """
+    coefs = coefficients or {k: io_coefficients(k) for k in {v[1] for v in variants}}
+    one = panel[panel["year"] == year]
+    rows = []
+    for name, kind, opts in variants:
+        out, _ = chain_panel(one, coefs[kind], **opts)
+        ranked = against_nation(out, list(measures), out["province"].eq(province))
+        for _, r in guangdong_summary(ranked, measures).iterrows():
+            rows.append({"variant": name, "measure": label(r["measure"]),
+                         "n_above_median": r["n_above_median"],
+                         "median_pctile": r["median_pctile"], "n_cities": r["n_cities"]})
+    return pd.DataFrame(rows)
+
+
+def variant_sentences(table: pd.DataFrame, *, province="Guangdong") -> list[str]:
+    """One sentence per measure on how much the judgement calls move the province's position.
+
+    ``table`` is :func:`variant_summary`; its first variant is the baseline.
+    """
+    out = []
+    for m, g in table.groupby("measure", sort=False):
+        base = g.iloc[0]
+        lo, hi = int(g["n_above_median"].min()), int(g["n_above_median"].max())
+        far = g.iloc[(g["n_above_median"] - base["n_above_median"]).abs().argmax()]
+        n = f"{province}'s {int(base['n_cities'])} cities"
+        count = (f"{lo} of {n} lie above the national median in each of the {len(g)} variants"
+                 if lo == hi else
+                 f"between {lo} and {hi} of {n} lie above the national median, depending on "
+                 f"which of the {len(g)} variants is used")
+        text = (f"{m[0].upper()}{m[1:]}: {count} (median percentile "
+                f"{g['median_pctile'].min():.0f} to {g['median_pctile'].max():.0f})")
+        if far["n_above_median"] != base["n_above_median"]:
+            text += (f"; the largest change from the baseline's {int(base['n_above_median'])} "
+                     f"comes with the variant '{far['variant']}' ({int(far['n_above_median'])})")
+        out.append(text + ".")
+    return out
