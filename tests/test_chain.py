@@ -434,3 +434,21 @@ def test_variant_sentences_follow_the_numbers():
                     "national median in each of the 2 variants (median percentile 63 to 65).")
     assert s[1].startswith("Local sourcing: between 6 and 16 of Guangdong's 21 cities")
     assert s[1].endswith("comes with the variant 'alt' (16).")
+
+
+@pytest.mark.realdata
+def test_build_io_refuses_to_write_when_a_table_does_not_balance(root, realdata, tmp_path, capsys):
+    import shutil
+
+    build_io = _build_io(root)
+    src = tmp_path / "realdata" / build_io.IO_DIR
+    shutil.copytree(realdata / build_io.IO_DIR, src)
+    t = pd.read_csv(src / "china_2020_42.csv", dtype={"Code": str})
+    t.loc[t["Code"] == "TVA", "12"] = t.loc[t["Code"] == "TVA", "12"].astype(float) * 1.01
+    t.to_csv(src / "china_2020_42.csv", index=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert build_io.main(["--realdata", str(tmp_path / "realdata"), "--out", str(out)]) == 1
+    assert list(out.iterdir()) == []
+    err = capsys.readouterr().err
+    assert "china_2020_42.csv (2020)" in err and "sector 12" in err and "nothing written" in err
