@@ -317,7 +317,7 @@ def test_chain_measures_on_the_yearbook(realdata):
     assert len(out) + len(dropped) == (wide.year == 2019).sum()
 
 
-# --- the chapter's computations (helpers.chain_analysis) ---------------------------------------
+# --- the chapter's computations (helpers.analysis.chain) ---------------------------------------
 
 CITIES2 = {"Linked": {"manufacturing": 50, "services": 50, "farm": 1, "mine": 0},
            "Unlinked": {"manufacturing": 1, "services": 1, "farm": 50, "mine": 50},
@@ -334,7 +334,8 @@ def _panel(years=(2017, 2018)):
 
 
 def test_chain_panel_drops_unpublished_years_and_reads_blank_mining_as_zero():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
 
     p = _panel((2017, 2018, 2019))
     p.loc[p.year == 2019, "emp_farm"] = np.nan            # not published for any city
@@ -349,7 +350,8 @@ def test_chain_panel_drops_unpublished_years_and_reads_blank_mining_as_zero():
 
 
 def test_cluster_coagglomeration_by_hand():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
 
     emp = _emp(CITIES2)
     cl = ca.cluster_coagglomeration(emp, services=("services",)).set_index("city")
@@ -361,7 +363,8 @@ def test_cluster_coagglomeration_by_hand():
 
 
 def test_against_nation_midrank_percentiles():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
 
     df = pd.DataFrame({"city": list("abcd"), "year": 2018, "x": [1.0, 2.0, 2.0, 4.0]})
     out = ca.against_nation(df, ["x"], df.city.isin(["b", "d"]))
@@ -370,7 +373,8 @@ def test_against_nation_midrank_percentiles():
 
 
 def test_within_city_associations_equal_panel_fe_on_standardised_data():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
     from helpers.models import panel_fe
 
     rng = np.random.default_rng(7)
@@ -386,7 +390,8 @@ def test_within_city_associations_equal_panel_fe_on_standardised_data():
 
 
 def test_chain_sentences_follow_the_numbers():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
 
     summary = pd.DataFrame([{"measure": "chain_coagg", "n_cities": 21, "n_above_median": 16,
                              "median_pctile": 65.2, "top_city": "Shantou", "top_pctile": 94.0,
@@ -395,7 +400,7 @@ def test_chain_sentences_follow_the_numbers():
                            "ci_low": -0.027, "ci_high": 0.023, "nobs": 1685, "n_cities": 290},
                           {"outcome": "local_sourcing", "proxy": "mobile_per100", "beta": -0.087,
                            "ci_low": -0.172, "ci_high": -0.001, "nobs": 1692, "n_cities": 291}])
-    s = ca.chain_sentences(summary, assoc, year=2018, table_year=2018, n_national=281,
+    s = chain_report.chain_sentences(summary, assoc, year=2018, table_year=2018, n_national=281,
                            rho_cluster=0.66, rho_manuf=0.89, first=2013, last=2018,
                            n_slopes=12, n_significant=1)
     assert s[0].startswith("In 2018 (coefficients of the 2018 table), 16 of Guangdong's 21")
@@ -407,7 +412,8 @@ def test_chain_sentences_follow_the_numbers():
 
 
 def test_chain_panel_on_the_shipped_national_panel_keeps_guangdong_whole_in_2018():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
     from helpers.china import load_china
 
     panel = load_china()
@@ -423,13 +429,14 @@ def test_chain_panel_on_the_shipped_national_panel_keeps_guangdong_whole_in_2018
 
 
 def test_variant_sentences_follow_the_numbers():
-    from helpers import chain_analysis as ca
+    from helpers.analysis import chain as ca
+    from helpers.book import chain_report
 
     t = pd.DataFrame({"variant": ["base", "alt", "base", "alt"],
                       "measure": ["IO-weighted co-agglomeration"] * 2 + ["local sourcing"] * 2,
                       "n_above_median": [16, 16, 6, 16], "median_pctile": [65.0, 63.0, 21.0, 76.0],
                       "n_cities": [21] * 4})
-    s = ca.variant_sentences(t)
+    s = chain_report.variant_sentences(t)
     assert s[0] == ("IO-weighted co-agglomeration: 16 of Guangdong's 21 cities lie above the "
                     "national median in each of the 2 variants (median percentile 63 to 65).")
     assert s[1].startswith("Local sourcing: between 6 and 16 of Guangdong's 21 cities")
