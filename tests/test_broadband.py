@@ -1,4 +1,4 @@
-"""The Broadband China design (helpers.broadband): closed form against the package, properties
+"""The Broadband China design (helpers.analysis.broadband): closed form against the package, properties
 of the outcomes, the placebo draws, the neighbour exposure and the sentences."""
 
 import numpy as np
@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 from test_did import staggered_panel
 
-from helpers import broadband as bb
-from helpers import broadband_sentences as bs
+from helpers.analysis import broadband as bb
+from helpers.book import broadband_sentences as bs
 from helpers.models import did
 
 
 @pytest.fixture(scope="module")
 def frame():
-    from helpers import china
+    from helpers.data import china
 
     return bb.design_frame(china.load_china())
 
@@ -36,7 +36,7 @@ def test_closed_form_equals_package_on_toy_and_real(frame):
 
 def test_location_quotients_average_to_one(frame):
     # employment-weighted mean of LQ_i = (e_im / e_i) / (E_m / E) over the cities of a year is 1
-    from helpers import china
+    from helpers.data import china
 
     panel = china.load_china()
     merged = frame.merge(panel[["code", "year", "employment_nonagri"]], on=["code", "year"])
@@ -70,7 +70,7 @@ def test_randomization_keeps_cohort_sizes_and_is_seeded():
 
 
 def test_neighbour_cohorts_by_hand(frame):
-    from helpers.cities import great_circle_km, prefecture_table
+    from helpers.data.cities import great_circle_km, prefecture_table
 
     reg = prefecture_table().set_index("code")
     nb = bb.neighbour_cohorts(frame, (0, 150))
@@ -113,7 +113,7 @@ def test_sentences_follow_the_numbers():
 # --- the design on the simulated twin ----------------------------------------------------------
 
 def test_twin_designation_follows_the_threshold_score():
-    from helpers import broadband_twin as bt
+    from helpers.studies import broadband_twin as bt
     from helpers.simulate import simulate_panel
 
     panel, _ = simulate_panel(seed=3, years=tuple(range(2011, 2020)))
@@ -126,7 +126,7 @@ def test_twin_designation_follows_the_threshold_score():
 
 def test_twin_effect_world_shifts_the_estimate_by_the_truth():
     # CS is linear in the outcome: adding delta to treated cells moves the ATT by exactly delta
-    from helpers import broadband_twin as bt
+    from helpers.studies import broadband_twin as bt
 
     rows = bt.one_twin(4, cities="guangdong", sizes=(3, 3, 3))
     w = rows.pivot(index="outcome", columns="world", values="att")

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.china import CHINA_SCHEMA, china_registry, load_china
-from helpers.schema import PanelSchemaError
+from helpers.data import PanelSchemaError
+from helpers.data.china import CHINA_SCHEMA, china_registry, load_china
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "china_city_panel.csv"
@@ -454,7 +454,7 @@ def test_connectivity_file_is_the_mit_source_unchanged(realdata):
 
 
 def test_load_connectivity_maps_codes_and_names_faults(tmp_path):
-    from helpers.china_connectivity import load_connectivity
+    from helpers.data.connectivity import load_connectivity
 
     c = load_connectivity()
     assert len(c) == 275 and c["code"].is_unique
@@ -497,3 +497,22 @@ def test_definition_break_and_totals_are_consistent(panel):
     assert panel.loc[~full, "employment"].isna().all()
     assert panel.loc[panel["year"] == 2019, "emp_agriculture"].isna().all()
     assert panel.loc[panel["year"] == 2019, "employment_nonagri"].notna().sum() > 250
+
+
+def test_coverage_and_cleaning_summary_count_the_shipped_lists(panel):
+    from helpers.data.china import cleaning_summary, coverage
+
+    cov = coverage(panel, ["gdp", "emp_manufacturing"])
+    n2019 = panel.loc[panel["year"] == 2019, "emp_manufacturing"].notna().sum()
+    assert cov.loc[2019, "emp_manufacturing"] == n2019
+    assert cov.loc[2020, "emp_manufacturing"] == 0  # the yearbook stopped publishing employment
+    s = cleaning_summary()
+    blanked = pd.read_csv(ROOT / "data" / "china_city_panel_blanked.csv")
+    breaks = pd.read_csv(ROOT / "data" / "china_city_panel_breaks.csv")
+    assert s["slips blanked"].sum() == len(blanked)
+    assert s["breaks kept (x10+)"].sum() == len(breaks)
+    big = (breaks["ratio"] > 100) | (breaks["ratio"] < 0.01)
+    assert s["of which x100+ (accepted)"].sum() == big.sum()
+    # every blanked cell is empty in the shipped panel
+    m = blanked.merge(panel, on=["code", "year"])
+    assert all(np.isnan(m.at[i, c]) for i, c in zip(m.index, m["column"], strict=True))

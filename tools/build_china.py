@@ -334,8 +334,8 @@ def _num(v) -> str:
 def level_breaks(panel: pd.DataFrame) -> pd.DataFrame:
     """Within-city jumps beyond x10 that remain after the slips are blanked, with their ratio to
     the previous observed value: shipped for the reader; the loader accepts those beyond its x100
-    rule (:func:`helpers.china.unit_jumps`) by name."""
-    from helpers.china import unit_jumps
+    rule (:func:`helpers.data.china.unit_jumps`) by name."""
+    from helpers.data.china import unit_jumps
 
     rows = [(i.city, i.year, i.column, i.value) for i in unit_jumps(panel, factor=10.0)]
     out = pd.DataFrame(rows, columns=["city", "year", "column", "value"])

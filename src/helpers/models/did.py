@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._results import CoefficientResult
+from .._results import CoefficientResult, require_columns
 
 CONTROLS = {"never": "never_treated", "notyet": "not_yet_treated"}
 
@@ -114,9 +114,7 @@ def _prepare(data: pd.DataFrame, outcome: str, entity: str, time: str, cohort: s
     """Check columns, code never-treated as 0 and (``balance``) keep entities observed every period."""
     cols = [entity, time, cohort, outcome, *covariates]
     cols += [c for c in keep if c and c not in cols]
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise KeyError(f"did: column(s) {missing} not in the data")
+    require_columns(data, cols, "did")
     df = data[cols].copy()
     df[cohort] = df[cohort].replace([np.inf], np.nan).fillna(0)
     dup = df.duplicated([entity, time])
@@ -252,7 +250,7 @@ def imputation(data: pd.DataFrame, outcome: str, *, entity: str = "city", time: 
     n_pre = df.loc[df["_d"] == 0].groupby(entity).size()
     few = n_pre[n_pre < 2]
     if len(few) and method == "did2s":
-        raise ValueError(f"imputation: {entity} {few.index[0]!r} has fewer than two untreated "
+        raise ValueError(f"imputation: {entity} {few.index[0]} has fewer than two untreated "
                          "periods; its fixed effect is not estimable (drop it or use method='bjs')")
     if method == "did2s":
         import pyfixest as pf

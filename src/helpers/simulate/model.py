@@ -1,0 +1,411 @@
+"""The structural model of the twin: parameters, equations (1)-(7), state and true effects.
+
+See :mod:`helpers.simulate` for the equations and references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import data as _data
+from .._results import Result
+
+GENERATOR_VERSION = "1.2.0"
+DEFAULT_SEED = 20261122
+YEARS = tuple(range(2011, 2024))
+
+#: Published total used for calibration: industrial value added of Guangdong, 2020,
+#: 3.31 trillion yuan = 33,100 (100 million yuan) (Wang & Xiong, seed paper).
+IVA_2020_TOTAL = 33_100.0
+
+
+@dataclass(frozen=True)
+class TwinParams:
+    """Structural parameters of the twin; every one has a documented default.
+
+    Setting a pathway parameter to zero switches that pathway off (tests rely on it):
+    ``phi=0`` (no transaction-cost channel: VA no longer moves factor flows),
+    ``a_FN=0``/``a_VA=0`` (agglomeration ignores flows / VA), ``b_FN=0``/``b_AG=0``
+    (synergy ignores flows / agglomeration), ``c_low=c_high=0`` (no direct effect),
+    ``theta=0`` and ``rho=0`` (no knowledge spillovers), ``alpha_N=0`` and ``alpha_E=0`` (no
+    network externality).
+
+    Network externality (generator 1.2.0). The value of joining a platform rises with
+    participation elsewhere. Up to 1.1.0 all of it ran through the province-wide rate
+    (``alpha_N = 2``), which is the same for every city in a year, so year effects absorb it and no
+    estimator can recover it. Since 1.2.0 half of it runs through exposure to participation in
+    nearby cities, E_it = sum_j w_ij s_jt with the twin's row-standardised inverse-distance-squared
+    weights (``alpha_N = 1``, ``alpha_E = 1``). Both regressors are weighted averages of shares in
+    [0, 1], so the total externality (alpha_N + alpha_E = 2) and the mean participation (0.29 on the
+    bundled seed in both versions) stay where they were. The split is a modelling choice with no
+    published source: neither seed paper gives a magnitude, and the network-externality
+    literature (Katz & Shapiro 1985) gives none for Chinese prefectures. Its purpose is to make the
+    channel identifiable (:mod:`helpers.models.exposure` recovers alpha_E on the latent logit
+    scale); set ``alpha_N=2, alpha_E=0`` for the 1.1.0 participation law.
+    """
+
+    # (1) infrastructure diffusion: speed and midpoint (years after 2011) by region
+    kappa_prd: float = 0.60
+    kappa_rest: float = 0.40
+    tau0_prd: float = 3.0
+    tau0_rest: float = 7.0
+    tau0_sd: float = 1.0
+    # (2) instrument: national penetration trend and historical endowment dispersion
+    national_start: float = 0.38
+    national_end: float = 0.78
+    hist_sd: float = 0.6
+    # (3) virtual agglomeration
+    alpha_0: float = -3.6
+    alpha_D: float = 3.0
+    alpha_Z: float = 2.5
+    alpha_N: float = 1.0
+    # exposure to participation in nearby cities (W s_t, W row-standardised): half of the
+    # network externality, so it can be identified (see the class docstring)
+    alpha_E: float = 1.0
+    u_sd: float = 0.25
+    sigma_va: float = 0.20
+    confounding: float = 0.20
+    # (4) transaction costs and gravity flows
+    b0: float = 2.0
+    phi: float = 0.6
+    # (5) industrial agglomeration
+    a_FN: float = 0.35
+    a_VA: float = 0.40
+    sigma_A: float = 0.05
+    # (6) industrial synergy
+    c_low: float = 0.35
+    c_high: float = 0.65
+    gamma: float = 40.0
+    theta: float = 0.30
+    rho: float = 0.25
+    b_FN: float = 0.25
+    b_AG: float = 0.50
+    sigma_S: float = 0.05
+    # (7) outcomes
+    pi_S: float = 0.12
+    pi_A: float = 0.08
+    kappa_S: float = 0.20
+    kappa_P: float = 0.80
+    sigma_out: float = 0.03
+    # observation
+    noise: float = 0.03
+    missing_rate: float = 0.0
+    spatial_weights: str = "inverse_distance"  # or "contiguity"
+
+    def __post_init__(self):
+        for name in ("kappa_prd", "kappa_rest", "b0"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"TwinParams.{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.phi < 1:
+            raise ValueError(f"TwinParams.phi must lie in [0, 1), got {self.phi}")
+        if not -1 < self.rho < 1:
+            raise ValueError(f"TwinParams.rho must lie in (-1, 1), got {self.rho}")
+        if not 0 <= self.missing_rate < 0.5:
+            raise ValueError(f"TwinParams.missing_rate must lie in [0, 0.5), got {self.missing_rate}")
+        if self.spatial_weights not in ("inverse_distance", "contiguity"):
+            raise ValueError("TwinParams.spatial_weights must be 'inverse_distance' or 'contiguity'")
+
+
+@dataclass(repr=False)
+class TwinTruth(Result):
+    """What only the simulator knows: parameters, latent states and true causal effects.
+
+    Attributes
+    ----------
+    params : TwinParams
+    seed : int
+    effects : DataFrame
+        One row per effect (``total``, ``total_prd`` and ``total_rest`` (the total effect
+        averaged over Pearl River Delta cities and over the rest), ``direct``, ``via_flows``,
+        ``via_agglomeration``, ``serial``, ``a_flows``, ``a_agglomeration``, ``spillover``,
+        ``productivity``, ``competitiveness``); columns ``raw`` (latent units per one standard
+        deviation of VA) and ``std`` (in standard deviations of the outcome).
+    latent : DataFrame
+        Latent states per city-year: ``D``, ``Z``, ``VA``, ``FN``, ``AG``, ``SY``, ``P``, ``X``,
+        ``eps`` (the confounder).
+    threshold : dict
+        ``gamma`` (broadband per 100 people), ``c_low``, ``c_high``.
+    W : DataFrame
+        The spatial weights the knowledge spillovers use.
+    """
+
+    params: TwinParams
+    seed: int
+    effects: pd.DataFrame
+    latent: pd.DataFrame
+    threshold: dict
+    W: pd.DataFrame = field(default=None)
+
+    def summary(self) -> str:
+        head = f"TwinTruth (generator {GENERATOR_VERSION}, seed {self.seed}) -- SIMULATED"
+        return head + "\n" + self.effects.to_string(float_format=lambda x: f"{x:.4f}")
+
+
+def logistic(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def participation_curve(infrastructure, alpha_N: float, params: TwinParams | None = None,
+                        start: float = 0.0, n_iter: int = 500):
+    """Equilibrium platform participation s*(D) for a province of identical cities.
+
+    Solves s = Lambda(alpha_0 + alpha_D D + alpha_N s) by fixed-point iteration from ``start``
+    along an increasing grid of D (each point starts from the previous equilibrium), which
+    traces the lower branch of the S-curve and shows tipping when alpha_N is large.
+    """
+    p = params or TwinParams()
+    out, s = [], start
+    for d in np.asarray(infrastructure, dtype=float):
+        for _ in range(n_iter):
+            s = logistic(p.alpha_0 + p.alpha_D * d + alpha_N * s)
+        out.append(s)
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------- structural core
+def _population(reg: pd.DataFrame, years) -> np.ndarray:
+    """Resident population (10k persons), T x N: geometric path through the 2010 and 2020 censuses."""
+    g = (reg["pop_2020"] / reg["pop_2010"]).to_numpy() ** (1 / 10)
+    tau = np.asarray(years)[:, None] - 2010
+    return reg["pop_2010"].to_numpy()[None, :] * g[None, :] ** tau / 1e4
+
+
+#: Development level of a city outside Guangdong (region ``Other``): the four regions' mean
+#: (0.9 + 0.25 + 0.2 + 0) / 4, so a national set is centred like Guangdong, with the same city noise.
+REGION_DEV = {"PRD": 0.9, "East": 0.25, "West": 0.2, "North": 0.0, "Other": 0.3375}
+
+
+def _is_guangdong(reg: pd.DataFrame) -> bool:
+    """True when the city set is exactly Guangdong's 21 cities in registry order."""
+    gd = _data.city_table()
+    return len(reg) == len(gd) and list(reg["code"]) == list(gd["code"]) and list(reg.index) == list(gd.index)
+
+
+def _spatial_weights(p: TwinParams, cities: pd.DataFrame | None = None, dist: np.ndarray | None = None) -> pd.DataFrame:
+    """Spatial weights of the twin: row-standardised inverse distance squared (or contiguity).
+
+    ``cities=None`` is Guangdong (the registry's own functions, so the bundled twin is unchanged);
+    any other set uses w_ij = d_ij^-2 / sum_k d_ik^-2 from its distance matrix ``dist``.
+    Contiguity needs the boundary files, which exist for Guangdong only.
+    """
+    if cities is None:
+        if p.spatial_weights == "contiguity":
+            return _data.contiguity_weights()
+        return _data.inverse_distance_weights(power=2.0)
+    if p.spatial_weights == "contiguity":
+        raise ValueError("TwinParams.spatial_weights='contiguity' needs city boundaries, available only for "
+                         "Guangdong's 21 cities; use 'inverse_distance' for another city set")
+    d = _data.distance_matrix(cities).to_numpy() if dist is None else dist
+    if (d + np.eye(len(d)) <= 0).any():
+        i, j = np.argwhere(d + np.eye(len(d)) <= 0)[0]
+        raise ValueError(f"cities {cities.index[i]!r} and {cities.index[j]!r} share a seat (distance 0): "
+                         "inverse-distance weights are undefined")
+    with np.errstate(divide="ignore"):
+        w = np.where(d > 0, d ** -2.0, 0.0)
+    w = w / w.sum(axis=1, keepdims=True)
+    return pd.DataFrame(w, index=cities.index, columns=cities.index)
+
+
+def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
+                         W_E=None):
+    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t) + alpha_E W_E s_t) per year, from
+    last year's s.
+
+    ``init`` is the state before the first year (default Lambda(base_0)); helpers.scenarios
+    passes the twin's state of the year before a policy to re-solve only the years after it.
+    ``alpha_E`` and ``W_E``: exposure to participation in nearby cities (0: none).
+    """
+    T, N = base.shape
+    s = np.zeros((T, N))
+    prev = logistic(base[0]) if init is None else init
+    wts = pop / pop.sum(axis=1, keepdims=True)
+    for t in range(T):
+        cur = prev
+        for _ in range(n_iter):
+            idx = base[t] + alpha_N * (wts[t] @ cur)
+            new = logistic(idx + alpha_E * (W_E @ cur) if alpha_E else idx)
+            if np.max(np.abs(new - cur)) < tol:
+                cur = new
+                break
+            cur = new
+        s[t] = cur
+        prev = cur
+    return s
+
+
+def _flow_position(va, masses, logd, b0, phi):
+    """FN = mean_k ln sum_j (F_ij + F_ji); va has shape (..., T, N), masses (K, T, N)."""
+    joint = np.sqrt(va[..., :, :, None] * va[..., :, None, :])           # (..., T, N, N)
+    b = b0 * (1.0 - phi * joint)
+    decay = np.exp(-b * logd)                                           # d^-b, diag handled below
+    n = logd.shape[0]
+    decay = decay * (1.0 - np.eye(n))
+    fn = 0.0
+    for m in masses:                                                    # three factors
+        mi, mj = m[:, :, None], m[:, None, :]
+        k = mi / (mi + mj)
+        f = k * mi * mj * decay                                         # F_ij
+        fn = fn + np.log(f.sum(axis=-1) + np.swapaxes(f, -1, -2).sum(axis=-1))
+    return fn / len(masses)
+
+
+@dataclass
+class _State:
+    """Everything fixed across counterfactuals: exogenous series and shocks."""
+
+    years: tuple
+    reg: pd.DataFrame
+    pop: np.ndarray
+    D: np.ndarray
+    Z: np.ndarray
+    q: np.ndarray
+    eps: np.ndarray
+    masses: np.ndarray
+    logd: np.ndarray
+    W: np.ndarray
+    S_inv: np.ndarray  # (I - rho W)^-1
+    hist: np.ndarray  # 1984 post offices per 10k people (N,)
+    national: np.ndarray  # national internet penetration (T,)
+    mu_A: np.ndarray
+    lam_A: np.ndarray
+    v_A: np.ndarray
+    mu_S: np.ndarray
+    lam_S: np.ndarray
+    w_S: np.ndarray
+    dev: np.ndarray
+    e_P: np.ndarray
+    e_X: np.ndarray
+    calibrated: bool = True  # Guangdong's 21 cities: observed levels follow the official accounts
+
+
+def _agglomeration(st: _State, p: TwinParams, va, fn):
+    return st.mu_A + p.a_FN * (fn - _FN_CENTRE) + p.a_VA * va + st.lam_A + p.sigma_A * st.v_A
+
+
+def _synergy(st: _State, p: TwinParams, va, fn, ag):
+    slope = np.where(st.q <= p.gamma, p.c_low, p.c_high)
+    wva = va @ st.W.T                                                   # (W s_t)_i = sum_j w_ij s_jt
+    rhs = (slope * va + p.theta * wva + p.b_FN * (fn - _FN_CENTRE) + p.b_AG * ag
+           + st.mu_S + st.lam_S + p.confounding * st.eps + p.sigma_S * st.w_S)
+    return rhs @ st.S_inv.T                                             # SY_t = S rhs_t
+
+
+def _outcomes(st: _State, p: TwinParams, sy, ag):
+    tau = np.arange(len(st.years))[:, None]
+    P = 0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P
+    X = 0.3 + 2.5 * st.dev + p.kappa_S * sy + p.kappa_P * P + p.sigma_out * st.e_X
+    return P, X
+
+
+# FN is a log-sum of gravity flows around 10; centring keeps AG and SY on a readable scale.
+_FN_CENTRE = 10.0
+
+
+def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, cities: pd.DataFrame | None = None):
+    """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+
+    ``cities``: a city set in the format of :func:`helpers.data.cities.city_set` (default Guangdong's
+    21). Every draw has the same order and shapes for any set; only N changes.
+
+    ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
+    participation index ``index`` (everything inside Lambda in (3) but the network term)
+    and the city effects ``u``; it draws nothing more, so the twin is unchanged.
+    """
+    rng = np.random.default_rng(seed)
+    if cities is not None and _is_guangdong(cities):
+        cities = None   # Guangdong given explicitly: the default path, byte for byte
+    reg = _data.city_table() if cities is None else _check_cities(cities)
+    N, T = len(reg), len(years)
+    if T < 1:
+        raise ValueError("the twin needs at least one year, got none")
+    tau = np.arange(T)[:, None]
+    prd = (reg["region"] == "PRD").to_numpy()
+
+    pop = _population(reg, years)
+    kappa = np.where(prd, p.kappa_prd, p.kappa_rest)
+    tau0 = np.where(prd, p.tau0_prd, p.tau0_rest) + p.tau0_sd * rng.standard_normal(N)
+    D = logistic(kappa * (tau - tau0))
+
+    national = p.national_start + (p.national_end - p.national_start) * logistic(0.45 * (tau[:, 0] - 6)) \
+        / logistic(0.45 * (T - 1 - 6))
+    hist = 1.5 * np.exp(p.hist_sd * rng.standard_normal(N))             # post offices per 10k, 1984
+    Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
+
+    # network size: broadband subscribers per 100 people, the threshold variable q
+    q = 8.0 + 52.0 * D + 1.5 * rng.standard_normal((T, N))
+
+    eps = rng.standard_normal((T, N))
+    region_dev = reg["region"].astype(str).map(REGION_DEV).to_numpy(float)
+    dev = region_dev + 0.15 * rng.standard_normal(N)
+
+    # base factor masses (talent, capital, technology), T x N each, growing with population and development
+    growth = 0.06 * tau
+    m_talent = pop * np.exp(0.6 * dev + 0.5 * growth)
+    m_capital = pop * np.exp(1.2 * dev + growth)
+    m_tech = pop * np.exp(1.8 * dev + 1.5 * growth)
+    masses = np.stack([m_talent, m_capital, m_tech])
+
+    dist = _data.distance_matrix(None if cities is None else reg).to_numpy()
+    logd = np.log(np.where(dist > 0, dist, 1.0))
+    Wdf = _spatial_weights(p, None if cities is None else reg, dist)
+    W = Wdf.to_numpy()
+    S_inv = np.linalg.inv(np.eye(N) - p.rho * W)
+
+    st = _State(
+        years=tuple(years), reg=reg, pop=pop, D=D, Z=Z, q=q, eps=eps, masses=masses, logd=logd,
+        W=W, S_inv=S_inv, hist=hist, national=national,
+        mu_A=0.3 * dev[None, :] + 0.1 * rng.standard_normal(N)[None, :],
+        lam_A=0.02 * tau, v_A=rng.standard_normal((T, N)),
+        mu_S=0.2 * rng.standard_normal(N)[None, :], lam_S=0.01 * tau,
+        w_S=rng.standard_normal((T, N)), dev=dev[None, :],
+        e_P=rng.standard_normal((T, N)), e_X=rng.standard_normal((T, N)),
+        calibrated=cities is None,
+    )
+    u = p.u_sd * rng.standard_normal(N)
+    shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
+    base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
+    va = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
+    if return_parts:
+        return st, va, rng, {"index": base, "u": u}
+    return st, va, rng
+
+
+_CITY_COLUMNS = ("code", "region", "lon", "lat", "pop_2010", "pop_2020")
+
+
+def _check_cities(cities: pd.DataFrame) -> pd.DataFrame:
+    """Validate a city set (index city; code, region, lon, lat, pop_2010, pop_2020)."""
+    missing = [c for c in _CITY_COLUMNS if c not in cities.columns]
+    if missing:
+        raise ValueError(f"city set lacks column(s) {missing}; expected the format of helpers.data.cities.city_set()")
+    if len(cities) < 2:
+        raise ValueError(f"the twin needs at least 2 cities, got {len(cities)}")
+    if cities.index.duplicated().any():
+        raise ValueError(f"city set has duplicate city {cities.index[cities.index.duplicated()][0]!r}")
+    bad = set(cities["region"].astype(str)) - set(REGION_DEV)
+    if bad:
+        raise ValueError(f"city set has unknown region(s) {sorted(bad)}; use {list(REGION_DEV)}")
+    for c in ("lon", "lat", "pop_2010", "pop_2020"):
+        v = pd.to_numeric(cities[c], errors="coerce").astype(float)
+        if v.isna().any() or (c.startswith("pop") and (v <= 0).any()):
+            raise ValueError(f"city set: column {c} is missing or invalid for city {v.index[v.isna() | (v <= 0)][0]!r}"
+                             if c.startswith("pop") else f"city set: column {c} is missing for city {v.index[v.isna()][0]!r}")
+    out = cities.copy()
+    out["pop_2010"] = out["pop_2010"].astype(float)
+    out["pop_2020"] = out["pop_2020"].astype(float)
+    return out
+
+
+def _downstream(st, p, va, bump=None):
+    # bump: optional additive counterfactual shifts of latent states (helpers.simulate.estimands)
+    bump = bump or {}
+    fn = _flow_position(va, st.masses, st.logd, p.b0, p.phi) + bump.get("FN", 0.0)
+    ag = _agglomeration(st, p, va, fn) + bump.get("AG", 0.0)
+    sy = _synergy(st, p, va, fn, ag) + bump.get("SY", 0.0)
+    P, X = _outcomes(st, p, sy, ag)
+    if "P" in bump:  # productivity shifted; exports follow through kappa_P
+        P, X = P + bump["P"], X + p.kappa_P * bump["P"]
+    return fn, ag, sy, P, X

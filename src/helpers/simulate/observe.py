@@ -1,0 +1,249 @@
+"""The observation layer of the twin: yearbook-like indicators with noise, calibrated levels.
+
+GDP, industrial value added and loans follow the official city accounts (``CALIBRATED``); every
+other indicator is the model's latent state seen through noise. See :mod:`helpers.simulate`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from .. import data as _data
+from .model import IVA_2020_TOTAL, YEARS, TwinParams, _State, logistic
+
+# --------------------------------------------------------------------------- observation layer
+#: Observed levels calibrated to the official city accounts (data/guangdong_city_accounts.csv):
+#: twin column -> accounts column. Industrial value added follows secondary value added (which
+#: includes construction) rescaled so the 2020 total is the published 3.31 trillion yuan.
+CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "loans"}
+
+
+@functools.lru_cache(maxsize=8)
+def _calibration_logs(years: tuple) -> dict:
+    """Two-way log levels ln y_it = a_i + b_t fitted to the accounts, per calibrated column.
+
+    a_i is the city's mean log level and b_t the year's mean deviation over the accounts' years
+    inside ``years`` (balanced, so the least-squares two-way fit is the two means). Years beyond
+    the accounts extend b_t along its slope over the last (first) five observed years; years wholly
+    outside the accounts use the accounts' last five years. Each year is then
+    shifted so the 21 cities sum to the real provincial sum where that year is observed.
+    """
+    acc = _data.load_accounts()
+    reg = _data.city_table()
+    out = {}
+    for col, src in CALIBRATED.items():
+        wide = acc.pivot(index="year", columns="city", values=src)[reg.index].dropna()
+        obs = [y for y in years if y in wide.index]
+        if len(obs) < 2:   # years wholly outside the accounts: extend their last five years
+            obs = [int(y) for y in wide.index[-5:]]
+        lw = np.log(wide.loc[obs].to_numpy())
+        a = lw.mean(axis=0)
+        b_obs = pd.Series(lw.mean(axis=1) - lw.mean(), index=obs)
+        tail = b_obs.iloc[-5:]
+        slope = np.polyfit(tail.index, tail.to_numpy(), 1)[0] if len(tail) > 1 else 0.0
+        head = b_obs.iloc[:5]
+        slope0 = np.polyfit(head.index, head.to_numpy(), 1)[0] if len(head) > 1 else 0.0
+        b = np.array([b_obs[y] if y in b_obs.index else
+                      (b_obs.iloc[-1] + slope * (y - obs[-1]) if y > obs[-1] else b_obs.iloc[0] + slope0 * (y - obs[0]))
+                      for y in years])
+        level = a[None, :] + b[:, None]
+        for t, y in enumerate(years):
+            if y in wide.index:   # the province's real path, year by year
+                level[t] += np.log(wide.loc[y].sum() / np.exp(level[t]).sum())
+        if col == "industrial_value_added":
+            level += np.log(IVA_2020_TOTAL / wide.loc[2020].sum()) if 2020 in wide.index else 0.0
+        out[col] = level
+    return out
+
+
+def calibration_targets(years=YEARS) -> pd.DataFrame:
+    """The city-year levels the twin's observed ``gdp``, ``industrial_value_added`` and ``loans`` follow.
+
+    Parameters
+    ----------
+    years : sequence of int
+
+    Returns
+    -------
+    DataFrame
+        city, code, region, year and one column per calibrated variable (100 million yuan):
+        exp(a_i + b_t + c_t), with a_i the city's mean log level in the official accounts, b_t the
+        year effect and c_t the shift that makes the 21 cities add up to the real provincial sum
+        (industrial value added: secondary value added rescaled to 3.31 trillion yuan in 2020).
+
+    Notes
+    -----
+    The twin observes ``target_it * exp(within_it + noise)``, where ``within_it`` is the
+    two-way-demeaned log level the structural model implies (city and year means removed), so
+    every estimator with city and year fixed effects sees exactly the model's variation, while
+    levels, ranking and the provincial path come from the real accounts. A city's own real
+    growth path is not imprinted: it is history the model's shocks do not know, and it would
+    correlate the observables with the twin's diffusion timing.
+    """
+    years = tuple(int(y) for y in years)
+    logs = _calibration_logs(years)
+    reg = _data.city_table()
+    idx = pd.MultiIndex.from_product([years, reg.index], names=["year", "city"])
+    df = pd.DataFrame({c: np.exp(v).reshape(-1) for c, v in logs.items()}, index=idx).reset_index()
+    df.insert(1, "code", df["city"].map(reg["code"]))
+    df.insert(2, "region", df["city"].map(reg["region"].astype(str)))
+    return df.sort_values(["code", "year"]).reset_index(drop=True)
+
+
+def calibration_fit(panel: pd.DataFrame, accounts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How closely a twin panel's calibrated levels match the official accounts.
+
+    Returns one row per calibrated column with the 2020 provincial sums (twin, real, gap), the
+    median absolute city-year gap in percent, the correlation of log levels, and Spearman's rank
+    correlation of the city means (per head for GDP).
+    """
+    acc = _data.load_accounts() if accounts is None else accounts
+    m = panel.merge(acc, on=["city", "year"], suffixes=("", "_real"))
+    rows = []
+    for col, src in CALIBRATED.items():
+        real = m[src + "_real"] if src + "_real" in m else m[src]
+        ok = real.notna() & m[col].notna()
+        tw, re = m.loc[ok, col], real[ok]
+        y20 = m.loc[ok, "year"] == 2020
+        per = m["population"] if col == "gdp" else 1.0
+        cm = m.loc[ok].assign(tw=tw / per, re=re / per).groupby("city")[["tw", "re"]].mean()
+        rows.append({
+            "twin column": col, "accounts column": src,
+            "twin 2020 sum": tw[y20].sum(), "real 2020 sum": re[y20].sum(),
+            "2020 gap %": 100 * (tw[y20].sum() / re[y20].sum() - 1),
+            "median |city-year gap| %": 100 * float(np.median(np.abs(tw / re - 1))),
+            "corr of log levels": float(np.corrcoef(np.log(tw), np.log(re))[0, 1]),
+            "Spearman of city means": float(cm["tw"].rank().corr(cm["re"].rank())),
+            "ranked by": "per head" if col == "gdp" else "level",
+        })
+    out = pd.DataFrame(rows).set_index("twin column")
+    out.attrs["note"] = ("industrial_value_added is compared with secondary value added (which includes "
+                         "construction), so its level gap is by design: the twin's total is the published "
+                         "industrial value added of 2020")
+    return out
+
+
+#: How the levels of GDP, industrial value added and loans are set, by city set (panel attrs).
+CALIBRATION_NOTE = {
+    True: ("gdp, industrial_value_added and loans calibrated to the official Guangdong city accounts "
+           "(real two-way levels times the model's within variation; 2020 industrial value added = 3.31 trillion)"),
+    False: ("not Guangdong's 21 cities: no accounts to calibrate to; model levels loans = 2.5 M_capital pull, "
+            "gdp = 2.5 exp(P) employment, industrial_value_added = gdp (0.25 + 0.25 manufacturing share), "
+            "each with multiplicative noise"),
+}
+
+
+def _within(x):
+    """Two-way demeaned (T x N): city means and year means removed, grand mean added back."""
+    return x - x.mean(axis=0, keepdims=True) - x.mean(axis=1, keepdims=True) + x.mean()
+
+
+def _calibrated(log_target, log_model):
+    """target_it exp(within_it), rescaled year by year so each year's sum is the target's sum.
+
+    The rescaling is a year effect (absorbed by year fixed effects); it undoes the level bias that
+    exp() of a zero-mean log deviation has, so the provincial sums stay the real ones.
+    """
+    lvl = np.exp(log_target + _within(log_model))
+    return lvl * (np.exp(log_target).sum(axis=1, keepdims=True) / lvl.sum(axis=1, keepdims=True))
+
+
+#: Observed columns: name -> (unit, description). Keys first, then indicators.
+OBSERVED_COLUMNS = {
+    "city": ("", "English city name (registry index)"),
+    "code": ("", "6-digit administrative code"),
+    "region": ("", "PRD, East, West or North"),
+    "year": ("", "calendar year"),
+    "population": ("10k persons", "resident population (census 2010/2020, geometric interpolation)"),
+    "employment": ("10k persons", "employed persons in urban units"),
+    "emp_manufacturing": ("10k persons", "employment in manufacturing"),
+    "emp_producer_services": ("10k persons", "employment in producer services"),
+    "avg_wage": ("yuan per year", "average wage of employed persons in urban units"),
+    "rd_personnel": ("persons", "R&D personnel (full-time equivalent)"),
+    "loans": ("100 million yuan", "year-end loan balance of financial institutions"),
+    "patents_granted": ("count", "invention, utility and design patents granted"),
+    "rd_expenditure": ("100 million yuan", "R&D expenditure"),
+    "gdp": ("100 million yuan", "gross domestic product, current prices"),
+    "industrial_value_added": ("100 million yuan", "industrial value added (2020 total calibrated to 3.31 trillion)"),
+    "exports": ("100 million yuan", "exports of goods"),
+    "broadband_per100": ("subscribers per 100 people", "fixed broadband subscribers per 100 residents"),
+    "telecom_per_capita": ("yuan per person", "telecommunication business volume per resident"),
+    "ict_emp_share": ("share (0-1)", "share of employment in information transmission, software and IT services"),
+    "digital_finance_index": ("index", "digital financial inclusion index (PKU-DFIIC-like scale)"),
+    "post_offices_1984": ("per 10k people", "post and telecom offices in 1984 (historical instrument)"),
+    "national_internet_share": ("share (0-1)", "national internet penetration (time-varying instrument part)"),
+}
+
+
+def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFrame:
+    T, N = va.shape
+    reg = st.reg
+
+    def noisy(x, sd=p.noise):
+        return x * np.exp(sd * rng.standard_normal(x.shape))
+
+    tau = np.arange(T)[:, None]
+    pop = st.pop
+    emp_rate = 0.30 + 0.25 * logistic(2 * st.dev)                        # PRD employs more of its residents
+    employment = noisy(pop * emp_rate * (1 + 0.01 * tau))
+    # manufacturing share rises with agglomeration; producer services match it more closely
+    # when synergy is high. Target co-agglomeration quality Q = 1 - tanh(|m|/2) with
+    # Q = 0.3 + 0.65 Lambda(0.8 (SY - mean)), so |m| = 2 atanh(1 - Q), m = log(LQ_s / LQ_m).
+    sh_m = 0.12 + 0.40 * logistic(1.2 * (ag - ag.mean()))
+    prov_s = 0.10 + 0.004 * tau
+    sign = np.where(rng.random(N) < 0.5, -1.0, 1.0)[None, :]
+    quality = 0.3 + 0.65 * logistic(0.8 * (sy - sy.mean()))
+    mismatch = sign * 2.0 * np.arctanh(1.0 - quality)
+    lq_m = sh_m / ((sh_m * employment).sum(axis=1, keepdims=True) / employment.sum(axis=1, keepdims=True))
+    sh_s = np.clip(prov_s * lq_m * np.exp(mismatch), 0.01, 0.6)
+    emp_m = noisy(sh_m * employment)
+    emp_s = noisy(sh_s * employment)
+
+    wage = noisy(30_000 * np.exp(0.6 * st.dev + 0.07 * tau + 0.3 * (P - P.mean())))
+    # factor stocks attracted by the city's flow position (FN): what the gravity networks are built from
+    fn_dev = fn - fn.mean(axis=1, keepdims=True)
+    pull = np.exp(0.3 * fn_dev)
+    rd_personnel = np.round(noisy(st.masses[0] * 20 * pull))
+    # calibrated levels: real two-way level times the model's own within variation (see CALIBRATED)
+    # Guangdong's 21 cities: calibrated to the official accounts. Any other set has no accounts
+    # to follow, so the model's own levels (the pre-calibration formulas, see calibration_note):
+    # loans = 2.5 M^capital pull, gdp = 2.5 exp(P) employment, iva = gdp (0.25 + 0.25 sh_m).
+    calibrate = st.calibrated
+    target = _calibration_logs(tuple(st.years)) if calibrate else None
+    loans = noisy(_calibrated(target["loans"], np.log(st.masses[1] * pull)) if calibrate
+                  else st.masses[1] * 2.5 * pull)
+    patents = np.round(noisy(st.masses[2] * 1.5 * pull))
+    rd_exp = noisy(st.masses[2] * 0.02 * pull)
+
+    if calibrate:
+        gdp = noisy(_calibrated(target["gdp"], P + np.log(employment)))
+        iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
+    else:
+        gdp = noisy(np.exp(P) * employment * 2.5)
+        iva_raw = noisy(gdp * (0.25 + 0.25 * sh_m))
+    i2020 = st.years.index(2020) if calibrate and 2020 in st.years else None
+    iva = iva_raw * (IVA_2020_TOTAL / iva_raw[i2020].sum() if i2020 is not None else 1.0)
+    exports = noisy(np.exp(X) * 40)
+
+    broadband = st.q
+    telecom = noisy(np.exp(5.5 + 1.6 * va + 0.4 * st.D))
+    ict = np.clip(0.004 + 0.045 * va + 0.003 * st.D + 0.002 * rng.standard_normal((T, N)), 0.001, 0.2)
+    dfi = 40 + 18 * tau + 120 * va + 6 * rng.standard_normal((T, N))
+
+    cols = {
+        "population": pop, "employment": employment, "emp_manufacturing": emp_m,
+        "emp_producer_services": emp_s, "avg_wage": wage, "rd_personnel": rd_personnel,
+        "loans": loans, "patents_granted": patents, "rd_expenditure": rd_exp, "gdp": gdp,
+        "industrial_value_added": iva, "exports": exports, "broadband_per100": broadband,
+        "telecom_per_capita": telecom, "ict_emp_share": ict, "digital_finance_index": dfi,
+    }
+    idx = pd.MultiIndex.from_product([st.years, reg.index], names=["year", "city"])
+    df = pd.DataFrame({k: v.reshape(-1) for k, v in cols.items()}, index=idx).reset_index()
+    df.insert(1, "code", df["city"].map(reg["code"]))
+    df.insert(2, "region", df["city"].map(reg["region"].astype(str)))
+    # .copy(): a column selection keeps a weak reference to its parent, and whether pandas then
+    # warns (SettingWithCopyWarning) when the caller adds columns depends on garbage collection
+    return df[["city", "code", "region", "year"] + list(cols)].copy()
