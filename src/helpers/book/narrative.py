@@ -337,8 +337,10 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
                 pw = (f"; the twin finds its own effect in {r['twin power']:.0%} of studies of this size"
                       + (f" ({n} simulated studies)" if n else ""))
                 if r["verdict"] == "inconclusive":
+                    # the twin's power is not evidence about the real effect: a null speaks against an
+                    # effect only when its interval excludes it (the chapter's MDE column says which)
                     pw += (", so this null is weak evidence of no effect" if r["twin power"] < 0.8 else
-                           ", so this null speaks against an effect as large as the twin's")
+                           "; the real interval, not the twin's power, says which effects it rules out")
             s.append(f"{r['test']}: estimate {r['estimate']:.3f} ({ci}), {r['verdict']}{pw}.")
         if not mech.pku_available:
             s.append("The tests of virtual agglomeration itself (H1-H5) need the PKU index, which this run "

@@ -224,12 +224,12 @@ def unit_jumps(df: pd.DataFrame, factor: float = JUMP_FACTOR, accept_breaks=()) 
     :math:`r_{it} = x_{it} / x_{i,t'}` of a city's value to its previous observed value
     (:math:`t' < t`, missing years skipped) is flagged when :math:`r > f` or :math:`r < 1/f`;
     the message names city, year and column and the likely unit slip
-    (:func:`helpers.schema.suggest_slip`). ``accept_breaks`` entries ``(city, year, column)``
+    (:func:`helpers.data.schema.suggest_slip`). ``accept_breaks`` entries ``(city, year, column)``
     (``year=None``: the whole city-column) are reported as accepted instead.
 
     Returns
     -------
-    list of helpers.schema.Issue
+    list of helpers.data.schema.Issue
     """
     df = df.sort_values(["code", "year"]).reset_index(drop=True)
     cols = [c for c, (k, _, _) in CHINA_SCHEMA.items() if k in _JUMP_KINDS and c in df.columns]
