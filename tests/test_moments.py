@@ -144,3 +144,19 @@ def test_twin_frame_and_the_gap_in_ses():
     assert chk.table.at["a", "gap (SEs)"] == pytest.approx(3.0)
     assert np.isnan(chk.table.at["b", "gap (SEs)"])    # a zero SE gives no gap, not infinity
     assert list(chk.off.index) == ["a"]
+
+
+def test_calibration_sentences_count_the_moments_off_by_more_than_two_ses():
+    from helpers.book.calibration_sentences import calibration_sentences
+    from helpers.studies.moments import CalibrationCheck
+
+    t = pd.DataFrame({"label": ["sd of growth", "ar1", "theil mean", "rank vs PKU"],
+                      "targeted": [True, True, False, False], "real": [1.0, 0.2, 2.0, 1.0],
+                      "se": [0.1, 0.1, 0.1, np.nan], "twin (SIMULATED)": [1.5, 0.25, 1.7, 0.4]})
+    t["gap (SEs)"] = (t["twin (SIMULATED)"] - t["real"]) / t["se"]
+    s = calibration_sentences(CalibrationCheck(table=t, twin_seeds=(1, 2), n_boot=9, source="x"))
+    assert s[0].startswith("Of 3 moments with a sampling SE") and "2 lie more than 2 SE" in s[0]
+    assert "1 of 2 moments marked for targeting and 1 of 1 held back" in s[0]
+    assert "sd of growth (+5.0 SE); theil mean (-3.0 SE)" in s[1] and "ar1" not in s[1]
+    assert "not yet calibrated" in s[2]
+    assert s[3].startswith("Rank vs PKU: 0.40 in the twin against 1.00")
