@@ -160,3 +160,12 @@ def test_calibration_sentences_count_the_moments_off_by_more_than_two_ses():
     assert "sd of growth (+5.0 SE); theil mean (-3.0 SE)" in s[1] and "ar1" not in s[1]
     assert "not yet calibrated" in s[2]
     assert s[3].startswith("Rank vs PKU: 0.40 in the twin against 1.00")
+
+
+def test_guangdong_check_without_the_pku_index_drops_its_rows(tmp_path):
+    from helpers.studies import moments as sm
+
+    chk = sm.guangdong_check(n_boot=2, seed=1, pku_path=tmp_path / "absent.dta")
+    assert "corr_digital_gdppc" not in chk.table.index and "rank_digital_reference" not in chk.table.index
+    assert len(chk.table) >= 12 and chk.table["se"].notna().all()
+    assert chk.table.at["sd_log_gdp_within", "real"] == pytest.approx(m.sd_log_gdp_within(m.guangdong_frame()))
