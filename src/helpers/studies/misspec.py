@@ -15,7 +15,8 @@ What theory says. Classical error of SD :math:`\sigma_e` in a regressor whose wi
 :math:`\sigma_x^2` shrinks OLS by :math:`\lambda = \sigma_x^2 / (\sigma_x^2 + \sigma_e^2)`
 (attenuation; errors in the outcome only add noise), while 2SLS with instruments independent of the
 error stays consistent. A wrong W measures the exposure with non-classical error; with W replaced
-by an unrelated one the exposure carries no information and the estimate goes to zero. An
+by an unrelated one the exposure carries no information on the effect and the estimate loses it
+(toward zero; in one twin it may overshoot past zero, as the tests' permutations show). An
 instrument Z correlated with the outcome's error u biases 2SLS by :math:`cov(Z, u) / cov(Z, x)`.
 
 References
