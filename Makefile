@@ -25,6 +25,10 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
+
+# Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
+# machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
+export DASK_DISTRIBUTED__LOGGING__DISTRIBUTED := error
 .PHONY: book test test-fast env data accounts bench bench-design power lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
