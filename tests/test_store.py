@@ -139,3 +139,81 @@ def test_code_digest_follows_imports_and_ignores_unrelated_modules(tmp_path, mon
         assert store.code_digest("robustdigestpkg.top") != d0, f
         f.write_text(old)
     assert store.code_digest("robustdigestpkg.top") == d0
+
+
+# --------------------------------------------------------------------------- the runner uses the store
+from helpers.studies import design  # the runner half of the file
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        yield c
+
+
+def _run(out, client, **kw):
+    return design.run_study(design.grid([3], [4]), design.toy_twin, out, reps=3, scheduler=client,
+                            progress=False, **kw)
+
+
+def test_runner_records_hashes_and_digests_and_reuses_verified_cells(tmp_path, client):
+    first = _run(tmp_path, client)
+    assert sorted(first.computed) == ["3x4-effect", "3x4-null"] and not first.skipped
+    manifest = store.read_manifest(tmp_path)
+    assert sorted(manifest) == ["3x4-effect.parquet", "3x4-null.parquet"]
+    _, meta = store.read_cell(tmp_path / "3x4-null.parquet", manifest["3x4-null.parquet"])
+    assert meta["analysis_digest"] == store.code_digest("helpers.studies.design")
+    second = _run(tmp_path, client)
+    assert not second.computed and not second.notes
+    pd.testing.assert_frame_equal(first.rows, second.rows)
+
+
+def test_runner_recomputes_a_damaged_cell_naming_it(tmp_path, client):
+    first = _run(tmp_path, client)
+    cell = tmp_path / "3x4-effect.parquet"
+    data = bytearray(cell.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    cell.write_bytes(bytes(data))
+    again = _run(tmp_path, client)
+    assert again.computed == ["3x4-effect"] and any(str(cell) in n and "damaged" in n for n in again.notes)
+    pd.testing.assert_frame_equal(first.rows, again.rows)   # same seeds, same twins
+
+
+def test_runner_recomputes_cells_of_changed_analysis_code(tmp_path, client, monkeypatch):
+    _run(tmp_path, client)
+    monkeypatch.setattr(store, "code_digest", lambda module, root=None: "0" * 16)
+    again = _run(tmp_path, client)
+    assert sorted(again.computed) == ["3x4-effect", "3x4-null"]
+    assert all("analysis code changed" in n for n in again.notes)
+
+
+def test_runner_refuses_an_unwritable_folder_before_computing(tmp_path):
+    a_file = tmp_path / "out"
+    a_file.write_text("not a folder")
+    with pytest.raises(PermissionError, match="not writable"):
+        design.run_study(design.grid([3], [4]), design.toy_twin, a_file, reps=2, progress=False)
+
+
+def test_load_study_refuses_cells_of_two_studies(tmp_path, client):
+    _run(tmp_path, client)
+    other = tmp_path / "other"
+    design.run_study(design.grid([4], [4], ["effect"]), design.toy_twin, other, reps=3, scheduler=client,
+                     progress=False, study_seed=1)
+    shutil.copyfile(other / "4x4-effect.parquet", tmp_path / "4x4-effect.parquet")
+    with pytest.raises(store.StoreError, match="2 different studies"):
+        design.load_study(tmp_path)
+
+
+def test_the_books_store_loads_verified_against_the_current_settings():
+    from helpers.studies import power
+
+    if not STORED.is_file():
+        pytest.skip("no stored design study")
+    manifest = store.read_manifest(STORED.parent)
+    assert len(manifest) == 30   # every stored cell has a recorded content hash
+    rows = power.load()
+    assert len(rows) == sum(design.reps_of(power.REPS, c) for c in power.cells())
+    assert rows.attrs["store_notes"] == []  # every cell verified and computed with the current settings
