@@ -25,6 +25,7 @@ import pandas as pd
 from .. import data as _data
 from .. import measure
 from .._results import Result
+from ..data.guards import echo, escape_name
 from ..measure import network
 from ..measure.constructs import flow_positions, standardize
 from .report import interval_verdict  # the book's one verdict rule, real or simulated
@@ -115,15 +116,18 @@ def pku_index(path=None) -> tuple[pd.DataFrame | None, str]:
     (DataFrame or None, str)
         city, year and :data:`PKU_COLUMNS`; the note names the file read, or says why none was.
         Never raises for a missing or unreadable file: the chapter shows the parts as unavailable.
+        The note goes into the page as Markdown: the file name is escaped and an error message
+        cut to its first 80 characters (:mod:`helpers.data.guards`).
     """
     path = Path(_data.default_realdata_dir() / "pku_dfiic_city" / "PKU_DFIIC_city.dta" if path is None else path)
     if not path.exists():
-        return None, f"PKU index not found at {path}. {PKU_WHERE}"
+        return None, f"PKU index not found at {escape_name(path)}. {PKU_WHERE}"
     try:
         df = _data.read_pku_dfiic(path, years=YEARS)
     except Exception as e:  # a broken or foreign file: report it, never invent values
-        return None, f"PKU index at {path} could not be read ({type(e).__name__}: {e}). {PKU_WHERE}"
-    return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {path} ({len(df)} city-years)"
+        return None, (f"PKU index at {escape_name(path)} could not be read ({type(e).__name__}: "
+                      f"{escape_name(echo(e))}). {PKU_WHERE}")
+    return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {escape_name(path)} ({len(df)} city-years)"
 
 
 def real_constructs(accounts: pd.DataFrame | None = None, census: pd.DataFrame | None = None,

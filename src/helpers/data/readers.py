@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import guards as _guards
+
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN = 30
 #: Candidate delimiters of text files.
@@ -257,7 +259,8 @@ def read_table(path, *, sheet=None, skiprows: int | None = None, header: int | N
         Empty file, undecodable text, unreadable workbook, missing sheet, no header row.
     """
     path = Path(path)
-    raw = path.read_bytes()  # FileNotFoundError / IsADirectoryError / PermissionError name the path
+    # regular files only, at most guards.MAX_BYTES; one-line InputFileError naming the file otherwise
+    raw = _guards.read_guarded(path, max_bytes=_guards.MAX_BYTES)
     if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise TableReadError(f"{path}: the file is empty")
     expected = {normalize_name(c) for c in expected}
@@ -281,6 +284,7 @@ def read_table(path, *, sheet=None, skiprows: int | None = None, header: int | N
         except (UnicodeError, csv.Error) as err:
             raise TableReadError(f"{path}: cannot read as delimited text ({err})") from err
         name = None
+    _guards.check_rows(path, len(rows) - 1, max_rows=_guards.MAX_ROWS)
     if not any(not _is_blank(c) for r in rows for c in r):
         raise TableReadError(f"{path}: the file (sheet) has no cells")
     headers, body, body_lines, hline = _build(rows, lines, path, expected, skiprows, header, notes)
