@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pickle
 
-
 from helpers import _cache
 
 KEY = "cd" * 16

@@ -582,3 +582,14 @@ def test_a_hostile_file_name_reaches_the_page_escaped(tmp_path):
     evil.write_text("year,city\n" + "z" * 500 + "\n")
     _, note = realdata.pku_index(evil)
     assert "could not be read" in note and "<img" not in note and "z" * 81 not in note
+
+
+def test_accounts_sectors_that_do_not_add_up_to_gdp_are_named(tmp_path):
+    acc = data.load_accounts()
+    ok = data.check_panel(csv(acc, tmp_path, "ok.csv"), schema=data.ACCOUNTS_SCHEMA, allow_missing=True, show=False)
+    assert ok.ok, ok.summary()
+    bad = acc.copy()
+    bad.loc[bad["city"] == "Zhaoqing", "va_tertiary"] *= 10
+    report = data.check_panel(csv(bad, tmp_path), schema=data.ACCOUNTS_SCHEMA, allow_missing=True, show=False)
+    sectors = [i for i in report.errors if i.check == "sectors"]
+    assert [i.city for i in sectors] == ["Zhaoqing"] and "x gdp" in sectors[0].message

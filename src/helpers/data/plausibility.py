@@ -9,6 +9,10 @@ that the analysis cannot use or that are off by a unit. These rules add:
 - **Parts no larger than wholes** (:data:`PARTS`): industrial value added :math:`\le` GDP,
   manufacturing (producer-service) employment :math:`\le` employment, R&D personnel (persons)
   :math:`\le` population (10k persons) :math:`\times 10^4`.
+- **Sectors adding up to GDP** in the accounts: primary + secondary + tertiary value added
+  within :data:`SECTOR_TOLERANCE` (25%) of GDP. The shipped official accounts deviate by up to
+  20% (revisions between yearbook editions), so the rule catches a sector off by a unit, not
+  rounding.
 - **Population against the registry's census** (2010 and 2020 censuses, resident persons; the
   nearer census year is used; years 2005-2025 only): a city's population (10k persons) outside
   :math:`[1/c, c]` times the census, :math:`c` = :data:`CENSUS_TOLERANCE`, is an error
@@ -41,6 +45,9 @@ LOGGED = ("population", "employment", "gdp", "exports", "post_offices_1984")
 #: (part, whole, factor): part <= factor * whole in every city-year.
 PARTS = (("industrial_value_added", "gdp", 1.0), ("emp_manufacturing", "employment", 1.0),
          ("emp_producer_services", "employment", 1.0), ("rd_personnel", "population", 1e4))
+
+#: Sector value added (primary, secondary, tertiary) must add up to GDP within this share.
+SECTORS, SECTOR_TOLERANCE = ("va_primary", "va_secondary", "va_tertiary"), 0.25
 
 #: A city's population may differ from the nearer census by this factor either way, in the
 #: years :data:`CENSUS_YEARS` (within 5 years of the 2010 and 2020 censuses).
@@ -101,6 +108,23 @@ def parts_issues(d: pd.DataFrame, lines=None, accept=()) -> list:
                              f"a part cannot exceed its whole (swapped columns or a unit slip?)",
                              column=part, city=city, year=years[0], value=float(g[part].iat[0]),
                              line=_line(lines, g.index[0])))
+    return out
+
+
+def sector_issues(d: pd.DataFrame, lines=None, accept=(), tolerance: float = SECTOR_TOLERANCE) -> list:
+    """Sectors that do not add up to GDP (one issue per city, years listed)."""
+    if not set(SECTORS) | {"gdp"} <= set(d.columns):
+        return []
+    ratio = d[list(SECTORS)].sum(axis=1, min_count=3) / d["gdp"]
+    bad = d[ratio.notna() & ((ratio - 1).abs() > tolerance)]
+    out = []
+    for city, g in bad.groupby("city", sort=False):
+        years = sorted(int(y) for y in g["year"])
+        r = float(ratio[g.index].iloc[0])
+        out.append(Issue("accepted" if all(_accepted(accept, city, y, "gdp") for y in years) else "error",
+                         "sectors", f"va_primary + va_secondary + va_tertiary is {r:.3g} x gdp in "
+                         f"{years_text(years)}, beyond the tolerance {tolerance:.0%} (a sector in another unit?)",
+                         column="gdp", city=city, year=years[0], value=r, line=_line(lines, g.index[0])))
     return out
 
 
@@ -176,7 +200,7 @@ def plausibility_issues(d: pd.DataFrame, registry: pd.DataFrame | None = None, l
     """Every rule of the module on ``d`` (one row per valid city-year: ``city``, ``year`` and
     float indicators; its index pointing into ``lines``)."""
     accept = {(c, None if y is None else int(y), col) for c, y, col in accept}
-    out = positive_issues(d, lines, accept) + parts_issues(d, lines, accept)
+    out = positive_issues(d, lines, accept) + parts_issues(d, lines, accept) + sector_issues(d, lines, accept)
     if registry is not None:
         out += census_issues(d, registry, lines, accept)
     return out + slip_issues(d, lines, accept) + median_issues(d)
