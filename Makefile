@@ -30,7 +30,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 # machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
 export DASK_DISTRIBUTED__LOGGING__DISTRIBUTED := error
 
-.PHONY: book test test-fast lint env data accounts bench bench-design power lock clean pdf html-ci
+.PHONY: book test test-fast lint env data accounts china bench bench-design power lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -116,6 +116,11 @@ data: $(STAMP)
 # refuses to write a file that fails its checks (tools/build_accounts.py).
 accounts: $(STAMP)
 	$(BIN)/python tools/build_accounts.py
+
+# Rebuild the national city-year panel (data/china_city_panel.csv, its list of kept level breaks
+# and the inter-city connectivity file) from ../shared/realdata; refuses to write when a check fails.
+china: $(STAMP)
+	$(BIN)/python tools/build_china.py
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py
