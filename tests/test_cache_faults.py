@@ -61,8 +61,13 @@ def test_pickles_above_the_working_directory_are_never_loaded(tmp_path, monkeypa
     (foreign / "chapters").mkdir()
     monkeypatch.chdir(foreign / "chapters")
     monkeypatch.delenv(_cache.CACHE_ENV, raising=False)
-    folder = _cache.default_cache_dir()
-    assert folder is None or not str(folder).startswith(str(foreign))
+    # our own checkout, elsewhere (so this test never writes to the real project's cache)
+    own = tmp_path / "own_checkout"
+    (own / "src" / "helpers").mkdir(parents=True)
+    (own / "_toc.yml").write_text("root: intro\n")
+    (own / "pyproject.toml").write_text("[project]\nname = 'helpers'\n")
+    monkeypatch.setattr(_cache, "_PACKAGE", own / "src" / "helpers")
+    assert _cache.default_cache_dir() == own / "_build" / "cache"
     calls = []
     _cache.cached("thing", KEY, lambda: calls.append(1) or 1)
     assert not sentinel.exists() and calls == [1]
