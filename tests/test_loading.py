@@ -593,3 +593,26 @@ def test_accounts_sectors_that_do_not_add_up_to_gdp_are_named(tmp_path):
     report = data.check_panel(csv(bad, tmp_path), schema=data.ACCOUNTS_SCHEMA, allow_missing=True, show=False)
     sectors = [i for i in report.errors if i.check == "sectors"]
     assert [i.city for i in sectors] == ["Zhaoqing"] and "x gdp" in sectors[0].message
+
+
+def test_a_hidden_first_sheet_is_ignored_and_reported(tmp_path, good):
+    import openpyxl
+
+    old = good.copy()
+    old[["gdp", "industrial_value_added"]] *= 0.9   # an old vintage, kept hidden by the publisher
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    for ws, frame in ((wb.active, old), (wb.create_sheet("2024 edition"), good)):
+        ws.append(list(frame.columns))
+        for rec in frame.itertuples(index=False):
+            ws.append(list(rec))
+    wb.active.title = "2019 edition"
+    wb["2019 edition"].sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    p = load(path)
+    same_as(p, good)
+    assert any("hidden sheet(s) ['2019 edition'] ignored" in n for n in p.attrs["read_notes"])
+    p_old = load(path, sheet="2019 edition")
+    assert np.allclose(p_old["gdp"], good["gdp"] * 0.9)
+    assert any("is hidden in the workbook" in n for n in p_old.attrs["read_notes"])

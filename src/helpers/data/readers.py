@@ -132,8 +132,11 @@ def _text_rows(raw: bytes, path: Path, notes: list):
     return rows, lines, enc, delim
 
 
-def _excel_sheets(raw: bytes, path: Path, sheet):
-    """{sheet name: (rows, row numbers)} of the requested sheet, or of every sheet."""
+def _excel_sheets(raw: bytes, path: Path, sheet, notes: list | None = None):
+    """{sheet name: (rows, row numbers)} of the requested sheet, or of every visible sheet.
+
+    Hidden sheets (often an old vintage kept by the publisher) are read only when asked for by
+    ``sheet`` or when no sheet is visible; either way ``notes`` says so."""
     import openpyxl
 
     try:
@@ -141,8 +144,14 @@ def _excel_sheets(raw: bytes, path: Path, sheet):
     except Exception as err:  # a broken or password-protected workbook
         raise TableReadError(f"{path}: cannot open as an Excel workbook ({err})") from err
     names = wb.sheetnames
+    hidden = [n for n in names if getattr(wb[n], "sheet_state", "visible") != "visible"]
+    notes = [] if notes is None else notes
     if sheet is None:
-        chosen = names
+        chosen = [n for n in names if n not in hidden] or names
+        if hidden and len(chosen) < len(names):
+            notes.append(f"hidden sheet(s) {hidden} ignored (pass sheet= to read one)")
+        elif hidden:
+            notes.append(f"every sheet is hidden; read them all: {hidden}")
     elif isinstance(sheet, int):
         if not 0 <= sheet < len(names):
             raise TableReadError(f"{path}: sheet {sheet} does not exist; sheets: {names}")
@@ -151,6 +160,8 @@ def _excel_sheets(raw: bytes, path: Path, sheet):
         if sheet not in names:
             raise TableReadError(f"{path}: no sheet {sheet!r}; sheets: {names}")
         chosen = [sheet]
+    if sheet is not None and chosen[0] in hidden:
+        notes.append(f"sheet {chosen[0]!r} is hidden in the workbook (read because sheet= names it)")
     out = {}
     for name in chosen:
         rows, lines = [], []
@@ -269,7 +280,7 @@ def read_table(path, *, sheet=None, skiprows: int | None = None, header: int | N
     if path.suffix.lower() == ".xls" or raw[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
         raise TableReadError(f"{path}: old .xls workbooks are not read; save it as .xlsx or .csv")
     if is_excel:
-        sheets = _excel_sheets(raw, path, sheet)
+        sheets = _excel_sheets(raw, path, sheet, notes)
         scored = {n: _find_header(r, expected, skiprows or 0)[1] for n, (r, _) in sheets.items()}
         name = max(scored, key=scored.get)  # first sheet wins ties
         rows, lines = sheets[name]
