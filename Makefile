@@ -5,6 +5,10 @@
 # Incremental: a chapter is re-executed only when it, its profile, the helpers or the data change.
 
 SHELL := /bin/bash
+
+# Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
+# machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
+export DASK_DISTRIBUTED__LOGGING__DISTRIBUTED := error
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,12 +29,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-
-# Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
-# machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
-export DASK_DISTRIBUTED__LOGGING__DISTRIBUTED := error
-
-.PHONY: book test test-fast lint env data accounts china bench bench-design power lock clean pdf html-ci
+.PHONY: book test test-fast lint env data accounts china io bench bench-design power lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -116,6 +115,11 @@ data: $(STAMP)
 # refuses to write a file that fails its checks (tools/build_accounts.py).
 accounts: $(STAMP)
 	$(BIN)/python tools/build_accounts.py
+
+# Derive the shipped input-output coefficients (data/io_*.csv) from China's national tables in
+# ../shared/realdata/china_input_output; refuses to write when a check fails (tools/build_io.py).
+io: $(STAMP)
+	$(BIN)/python tools/build_io.py
 
 # Rebuild the national city-year panel (data/china_city_panel.csv, its list of kept level breaks
 # and the inter-city connectivity file) from ../shared/realdata; refuses to write when a check fails.

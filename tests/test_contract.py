@@ -56,7 +56,7 @@ def pois():
 
 @pytest.fixture(scope="module")
 def flows():
-    from helpers.twin_flows import simulate_flows
+    from helpers.simulate.flows import simulate_flows
 
     f, _ = simulate_flows(seed=5)
     keep = sorted(f["origin"].unique())[:6]
@@ -64,7 +64,19 @@ def flows():
              & (f["factor"] == "capital")].reset_index(drop=True)
 
 
-def _fit(name, grunfeld, bundled, pois, flows, **kw):
+@pytest.fixture(scope="module")
+def mpdta():
+    """The R ``did`` package's minimum-wage example (tests/data/mpdta.csv)."""
+    from pathlib import Path
+
+    d = pd.read_csv(Path(__file__).parent / "data" / "mpdta.csv")
+    return d.rename(columns={"countyreal": "county", "first.treat": "first_treat"})
+
+
+_DID = {"entity": "county", "time": "year", "cohort": "first_treat"}
+
+
+def _fit(name, grunfeld, bundled, pois, flows, mpdta=None, **kw):
     """One small fit of each estimator (kw: extra options, e.g. deprecated names)."""
     z, W = bundled
     g = {"entity": "firm", "time": "year"}
@@ -81,15 +93,18 @@ def _fit(name, grunfeld, bundled, pois, flows, **kw):
         "transaction_cost_phi": lambda: models.transaction_cost_phi(flows, **kw),
         "exposure_effect": lambda: models.exposure_effect(z, "gdp", W, shifters=["loans", "employment"],
                                                           x="broadband_per100", **kw),
+        "callaway_santanna": lambda: models.callaway_santanna(mpdta, "lemp", **_DID, **kw),
+        "imputation": lambda: models.imputation(mpdta, "lemp", method="bjs", **_DID, **kw),
+        "twfe": lambda: models.twfe(mpdta, "lemp", **_DID, **kw),
     }
     return fits[name]() if name in fits else None
 
 
 @pytest.fixture(scope="module")
-def fitted(grunfeld, bundled, pois, flows):
+def fitted(grunfeld, bundled, pois, flows, mpdta):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)   # the new vocabulary never warns
-        return {n: _fit(n, grunfeld, bundled, pois, flows) for n in models.ESTIMATORS}
+        return {n: _fit(n, grunfeld, bundled, pois, flows, mpdta) for n in models.ESTIMATORS}
 
 
 # ---------------------------------------------------------------------------- registry
@@ -278,7 +293,7 @@ def test_old_result_attributes_warn_and_read_the_new_fields(fitted):
 
 # ---------------------------------------------------------------------------- one error, one helper
 @pytest.mark.parametrize("name", models.ESTIMATORS)
-def test_a_missing_column_raises_one_error_naming_it(grunfeld, bundled, pois, flows, name):
+def test_a_missing_column_raises_one_error_naming_it(grunfeld, bundled, pois, flows, mpdta, name):
     g = grunfeld.drop(columns="capital")
     z, W = bundled
     calls = {
@@ -292,9 +307,13 @@ def test_a_missing_column_raises_one_error_naming_it(grunfeld, bundled, pois, fl
         "ppml": lambda: models.ppml(pois.drop(columns="X2"), "Y", ["X1", "X2"], ["f1"]),
         "transaction_cost_phi": lambda: models.transaction_cost_phi(flows.drop(columns="distance_km")),
         "exposure_effect": lambda: models.exposure_effect(z.drop(columns="loans"), "gdp", W, shifters=["loans"]),
+        "callaway_santanna": lambda: models.callaway_santanna(mpdta.drop(columns="lemp"), "lemp", **_DID),
+        "imputation": lambda: models.imputation(mpdta.drop(columns="lemp"), "lemp", **_DID),
+        "twfe": lambda: models.twfe(mpdta.drop(columns="lemp"), "lemp", **_DID),
     }
     missing = {"panel_fe": "capital", "mediation": "capital", "threshold": "capital", "iv_2sls": "capital",
-               "ppml": "X2", "transaction_cost_phi": "distance_km"}.get(name, "loans")
+               "ppml": "X2", "transaction_cost_phi": "distance_km", "callaway_santanna": "lemp",
+               "imputation": "lemp", "twfe": "lemp"}.get(name, "loans")
     pattern = rf"missing column\(s\) \['{missing}'\]; the data have columns"
     with pytest.raises(models.MissingColumnError, match=pattern) as e:
         calls[name]()

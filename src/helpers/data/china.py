@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._results import as_list
 from .china_schema import CHINA_SCHEMA, CHINA_TEXT_COLUMNS  # noqa: F401  (part of the API)
 from .loaders import PanelSchemaError, bundled_file
 from .schema import Issue, suggest_slip, validate_table, warn_or_raise
@@ -223,12 +224,12 @@ def unit_jumps(df: pd.DataFrame, factor: float = JUMP_FACTOR, accept_breaks=()) 
     :math:`r_{it} = x_{it} / x_{i,t'}` of a city's value to its previous observed value
     (:math:`t' < t`, missing years skipped) is flagged when :math:`r > f` or :math:`r < 1/f`;
     the message names city, year and column and the likely unit slip
-    (:func:`helpers.schema.suggest_slip`). ``accept_breaks`` entries ``(city, year, column)``
+    (:func:`helpers.data.schema.suggest_slip`). ``accept_breaks`` entries ``(city, year, column)``
     (``year=None``: the whole city-column) are reported as accepted instead.
 
     Returns
     -------
-    list of helpers.schema.Issue
+    list of helpers.data.schema.Issue
     """
     df = df.sort_values(["code", "year"]).reset_index(drop=True)
     cols = [c for c, (k, _, _) in CHINA_SCHEMA.items() if k in _JUMP_KINDS and c in df.columns]
@@ -277,7 +278,7 @@ def _select(df: pd.DataFrame, years, provinces, path) -> pd.DataFrame:
     if provinces is not None:
         reg = china_registry()
         known = set(reg["province"]) | set(reg["province_zh"])
-        wanted = [provinces] if isinstance(provinces, str) else list(provinces)
+        wanted = as_list(provinces)
         bad = [p for p in wanted if p not in known]
         if bad:
             raise PanelSchemaError(f"unknown province(s) {bad}; use e.g. 'Guangdong' or '广东省'")

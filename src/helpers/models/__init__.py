@@ -16,6 +16,9 @@ One estimator family per module, over shared internals:
   pyfixest) and :func:`transaction_cost_phi` (the transaction-cost parameter from pair flows).
 - :mod:`~helpers.models.exposure` :func:`spatial_exposure` and :func:`exposure_effect` (network
   externality as exposure to connected cities, 2SLS).
+- :mod:`~helpers.models.did` :func:`callaway_santanna` (staggered DiD, diff-diff), :func:`imputation`
+  (two-stage / imputation DiD), :func:`twfe` (static two-way FE, for contrast), :func:`event_study`
+  and :func:`honest_bounds` (Rambachan-Roth relative magnitudes).
 - :func:`within`, the one within transformation every estimator (the SDM included) uses.
 
 **Conventions shared by every estimator.**
@@ -99,6 +102,8 @@ Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatia
 """
 
 from .._results import CoefficientResult, MissingColumnError, as_list
+from .did import (DiDResult, EventStudyResult, callaway_santanna, event_study, honest_bounds,
+                  imputation, twfe)
 from .exposure import ExposureResult, exposure_effect, spatial_exposure
 from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from ._prepare import ENTITY
@@ -112,7 +117,8 @@ from .threshold import ThresholdResult, lr_critical, threshold
 #: Every public estimator: fitted on data, returns a :class:`CoefficientResult` (the contract
 #: test fits each one; a new estimator belongs here).
 ESTIMATORS = ("panel_fe", "mediation", "serial_mediation", "threshold", "spatial_durbin_panel", "iv_2sls",
-              "ppml", "transaction_cost_phi", "exposure_effect")
+              "ppml", "transaction_cost_phi", "exposure_effect", "callaway_santanna", "imputation",
+              "twfe")
 #: Public functions that are not estimators of the contract, and why.
 NOT_ESTIMATORS = {
     "within": "a data transformation",
@@ -123,6 +129,8 @@ NOT_ESTIMATORS = {
     "spatial_exposure": "a data transformation",
     "ppml_dummies": "a second implementation for checks (coefficients only)",
     "as_list": "an input helper",
+    "event_study": "the event-time view of callaway_santanna (its reference period has no SE)",
+    "honest_bounds": "sensitivity bounds of an event study (a table, not a fit)",
 }
 
 __all__ = [
@@ -159,4 +167,11 @@ __all__ = [
     "spatial_exposure",
     "exposure_effect",
     "ExposureResult",
+    "callaway_santanna",
+    "imputation",
+    "twfe",
+    "event_study",
+    "honest_bounds",
+    "DiDResult",
+    "EventStudyResult",
 ]
