@@ -65,6 +65,12 @@ def _wait_for(path: Path, proc: subprocess.Popen, limit: float = 120.0, text: st
         time.sleep(0.1)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -91,6 +97,7 @@ def test_success_writes_the_output_atomically_and_leaves_no_partial(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     executed = nbformat.read(out / "99_tiny.ipynb", as_version=4)
     assert executed.cells[-1].outputs[0]["text"] == "True\n"
+    assert (out / "99_tiny.ipynb").stat().st_mode & 0o444 == 0o444 & ~_umask()  # as papermill wrote it
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     assert files == ["99_tiny.ipynb"]   # no partial file left
     lock = json.loads((out / ".locks" / "99_tiny.ipynb.lock").read_text())

@@ -38,6 +38,9 @@ def test_written_cell_reads_back_with_its_metadata_and_hash(tmp_path):
     sha = store.write_cell(path, _rows(), {"design_fingerprint": "fp1", "study_fingerprint": "s1",
                                            "analysis_digest": "d1"})
     assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask  # as any written file, not mkstemp's 0600
     store.record_hashes(tmp_path, {path.name: sha})
     assert store.read_manifest(tmp_path) == {path.name: sha}
     rows, meta = store.read_cell(path, sha)

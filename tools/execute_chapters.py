@@ -216,6 +216,9 @@ def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int, lock_wait
         try:
             _run_papermill(nb_path, tmp, params, timeout)
             tag_for_page(tmp)
+            mask = os.umask(0)
+            os.umask(mask)
+            tmp.chmod(0o666 & ~mask)  # mkstemp's 0600: the page must stay readable as before
             os.replace(tmp, out)  # atomic: the output exists only once the whole chapter ran
         except BaseException:
             out.unlink(missing_ok=True)  # an older output is stale now: make must not take it as current
