@@ -39,7 +39,8 @@ def null_reading(row) -> str:
 def hypothesis_sentence(row) -> str:
     """One test: estimate, interval, reference distribution, verdict, what it rules out."""
     ref = "normal" if row["vcov"] == "CRV1" else f"t({int(row['clusters']) - 1})"
-    head = (f"{row['hypothesis']} ({HYPOTHESES.get(row['hypothesis'], row['hypothesis'])}), city + "
+    head = (f"{row['hypothesis']} ({HYPOTHESES.get(row['hypothesis'], row['hypothesis'])}; "
+            f"{_label(row['y'])} on {_label(row['x'])}), city + "
             f"{row['effects'].split('+ ')[-1]} effects, {row['vcov']} by city with {ref} critical values: "
             f"estimate {row['estimate']:.3f} SD per SD, 95% interval [{row['ci_low']:.3f}, "
             f"{row['ci_high']:.3f}], p = {row['p']:.3f}, {int(row['n']):,} city-years, "
