@@ -223,6 +223,7 @@ def test_curve_grows_by_the_chain_specifications():
     va = ("broadband_per100", "mobile_per100", "va_entropy")
     kw = {"va": va, "samples": ("all years", "from 2013"), "effects": ("city + year",)}
     without = [y for y in nat.SYNERGY if y not in nat.CHAIN_SYNERGY]
+    assert list(nat.SYNERGY_WITHOUT_CHAIN) == without
     small = ni.specification_curve(c, synergy=without, **kw).table
     full = ni.specification_curve(c, **kw).table
     grow = len(va) * len(nat.CHAIN_SYNERGY) * len(nat.CONTROL_SETS) * 2 * 1

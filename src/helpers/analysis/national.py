@@ -103,8 +103,9 @@ LABELS = {
 
 VA_PROXIES = ("broadband_per100", "mobile_per100", "telecom_per_head", "va_entropy", "pku_index")
 #: Synergy constructs of the curve: cluster synergy (two), coupling, chain synergy (two).
-SYNERGY = ("coagg_full", "coagg_quality", "coupling_d", "chain_coagg", "local_sourcing")
 CHAIN_SYNERGY = ("chain_coagg", "local_sourcing")
+SYNERGY_WITHOUT_CHAIN = ("coagg_full", "coagg_quality", "coupling_d")
+SYNERGY = (*SYNERGY_WITHOUT_CHAIN, *CHAIN_SYNERGY)
 CONTROL_SETS = {"none": (), "population": ("log_population",),
                 "population + finance": ("log_population", "financial_depth")}
 #: Fixed effects besides the city's: the column holding the time effect.

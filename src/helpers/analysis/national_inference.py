@@ -215,6 +215,20 @@ def curve_shares(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return out
 
 
+def curve_shares_by(table: pd.DataFrame, by: str = "y", alpha: float = 0.05,
+                    order=None) -> pd.DataFrame:
+    """:func:`curve_shares` of the specifications of each value of ``by`` (default the synergy
+    construct): one row per value and scope ("all", "not mechanical"), index (value, scope),
+    values in ``order`` (those present; default: sorted)."""
+    present = set(table[by])
+    values = [v for v in order if v in present] if order is not None else sorted(present)
+    parts = {v: curve_shares(table[table[by] == v], alpha) for v in values}
+    if not parts:
+        return curve_shares(table, alpha).iloc[:0]
+    out = pd.concat(parts, names=[by, "scope"])
+    return out
+
+
 def specification_curve(c: pd.DataFrame, *, va=VA_PROXIES, synergy=SYNERGY, controls=None,
                         samples=SAMPLES, effects=tuple(EFFECTS), vcov: str = "CRV1", level: float = 0.95,
                         alpha: float = 0.05, power: float = 0.8) -> SpecCurve:
@@ -363,6 +377,7 @@ __all__ = [
     "SpecCurve",
     "crv3_cov",
     "curve_shares",
+    "curve_shares_by",
     "estimation_sample",
     "fe_test",
     "guangdong_vs_national",

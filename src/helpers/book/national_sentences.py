@@ -93,6 +93,23 @@ def curve_sentences(curve) -> list[str]:
     return out
 
 
+def construct_curve_sentences(by: pd.DataFrame) -> list[str]:
+    """Per synergy construct, the sign shares of its specifications
+    (:func:`helpers.analysis.national_inference.curve_shares_by`, scope "all")."""
+    out = []
+    for (y, scope), r in by.iterrows():
+        if scope != "all":
+            continue
+        n = int(r["specifications"])
+        nm = int(by.loc[(y, "not mechanical"), "specifications"]) if (y, "not mechanical") in by.index else 0
+        mech = "none mechanical" if nm == n else f"{n - nm} mechanical"
+        out.append(f"With {_label(y)} as the outcome, {n} specifications ({mech}): {r['positive']:.0%} of "
+                   f"estimates positive, {r['negative']:.0%} negative; {r['significant positive']:.0%} "
+                   f"significantly positive and {r['significant negative']:.0%} significantly negative "
+                   "(p < 0.05).")
+    return out
+
+
 def scope_sentences(wide: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
     """Guangdong-only beside national, per hypothesis (:func:`guangdong_vs_national`)."""
     out = []
