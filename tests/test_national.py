@@ -233,6 +233,16 @@ def test_curve_grows_by_the_chain_specifications():
     keys = ["x", "y", "controls", "sample", "effects"]
     kept = small.merge(full, on=keys, suffixes=("", "_full"))
     assert len(kept) == len(small) and np.allclose(kept["estimate"], kept["estimate_full"], rtol=1e-12)
+    # shares by synergy construct partition the curve
+    by = ni.curve_shares_by(full, order=nat.SYNERGY)
+    assert list(by.index.get_level_values("y").unique()) == list(nat.SYNERGY)
+    assert by.xs("all", level="scope")["specifications"].sum() == len(full)
+    pd.testing.assert_frame_equal(by.loc["chain_coagg"], ni.curve_shares(added[added["y"] == "chain_coagg"]),
+                                  check_names=False)
+    lines = ns.construct_curve_sentences(by)
+    assert len(lines) == len(nat.SYNERGY)
+    r = by.loc[("chain_coagg", "all")]
+    assert f"{int(r['specifications'])} specifications (none mechanical): {r['positive']:.0%}" in lines[3]
     # without employment by industry, chain synergy is skipped and named
     sc = ni.specification_curve(c.drop(columns=list(nat.CHAIN_SYNERGY)), **kw)
     assert len(sc.table) == len(small) and sc.skipped == list(nat.CHAIN_SYNERGY)
