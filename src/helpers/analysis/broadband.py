@@ -48,7 +48,7 @@ OUTCOMES = {
     "lq_manufacturing": ("location quotient of manufacturing", "agglomeration"),
     "coagglomeration": ("manufacturing-producer-services co-agglomeration", "synergy"),
     "coupling": ("coupling coordination, manufacturing and producer services", "synergy"),
-    "chain_coagg": ("chain synergy: IO-weighted co-agglomeration", "synergy"),
+    "chain_coagg": ("IO-weighted co-agglomeration (chain synergy)", "synergy"),
     "log_gdp_pc": ("log GDP per resident", "productivity"),
 }
 SAMPLES = {"2011-2019": (2011, 2019), "2011-2023": (2011, 2023)}
