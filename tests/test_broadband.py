@@ -145,3 +145,61 @@ def test_twin_sentence_follows_the_rates():
     assert ok.startswith("SIMULATED") and "holds its size" in ok and "rough" not in ok
     biased = pd.DataFrame({**base, "rejection rate": [0.6, 0.9]}, index=idx)
     assert "no evidence that designation worked" in bs.twin_sentence(biased)
+
+
+# --- chain synergy as an outcome (a constructed panel) -------------------------------------------
+
+def _designed_panel(n=60, boost=1.0, seed=7):
+    """A constructed national panel, 2011-2019: employment in the 19 industries, cohorts 2014,
+    2015, 2016 (a quarter each) and never; after designation a treated city's manufacturing and
+    the industries trading most with it (transport, wholesale and retail) grow by ``boost``."""
+    from helpers.analysis.national import CHAIN_INDUSTRIES
+
+    rng = np.random.default_rng(seed)
+    cohorts = np.array([2014, 2015, 2016, 0])[np.arange(n) % 4]
+    base = rng.lognormal(0.0, 0.6, size=(n, len(CHAIN_INDUSTRIES)))
+    linked = [CHAIN_INDUSTRIES.index(k) for k in ("manufacturing", "transport", "wholesale_retail")]
+    rows = []
+    for i in range(n):
+        for t in range(2011, 2020):
+            e = base[i] * np.exp(rng.normal(0, 0.03, size=len(CHAIN_INDUSTRIES)) + 0.02 * (t - 2011))
+            if cohorts[i] and t >= cohorts[i]:
+                e[linked] *= 1 + boost
+            r = {"city": f"c{i}", "code": 110100 + 100 * i, "province": f"P{i % 5}", "year": t,
+                 "population": 100.0, "gdp": 1e3, "loans": 500.0, "broadband_users_10k_hh": 20.0,
+                 "mobile_users_10k_hh": 80.0,
+                 "broadband_china_cohort": cohorts[i] if cohorts[i] else np.nan,
+                 "broadband_china_city_cohort": cohorts[i] if cohorts[i] else np.nan,
+                 "broadband_china_entity": "city" if cohorts[i] else None,
+                 "broadband_china_single_source": 0}
+            r.update({f"emp_{k}": v for k, v in zip(CHAIN_INDUSTRIES, e, strict=True)})
+            if t == 2019:
+                r["emp_agriculture"] = np.nan       # as in the yearbook's data year 2019
+            r["employment_nonagri"] = float(e[1:].sum())
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def test_chain_synergy_is_a_synergy_outcome_with_a_finite_att():
+    from helpers.analysis.national import chain_measures
+
+    assert bb.OUTCOMES["chain_coagg"][1] == "synergy"
+    panel = _designed_panel()
+    frame = bb.design_frame(panel)
+    ref = chain_measures(panel)["chain_coagg"]
+    assert np.allclose(frame["chain_coagg"], ref, equal_nan=True)
+    assert frame.loc[frame["year"] == 2019, "chain_coagg"].isna().all()   # agriculture unpublished
+    table, fits = bb.effects_table(frame, samples={"2011-2019": (2011, 2019)})
+    row = table.set_index("outcome").loc["chain_coagg"]
+    assert row["link"] == "synergy" and row["years"] == "2011-2018"
+    assert np.isfinite([row["att"], row["lower"], row["upper"], row["pretrend_p"]]).all()
+    assert row["treated"] == 45 and row["entities"] == 60
+    # the package's ATT equals the closed form on the same balanced panel
+    sub = bb.sample(frame, (2011, 2019))
+    assert row["att"] == pytest.approx(bb.cs_simple_att(*bb._wide(sub, "chain_coagg")), abs=1e-10)
+    # concentrating treated cities' jobs in linked industries raises chain synergy
+    assert row["lower"] > 0
+    none = bb.effects_table(bb.design_frame(_designed_panel(boost=0.0)), outcomes=["chain_coagg"],
+                            samples={"2011-2019": (2011, 2019)})[0].iloc[0]
+    assert abs(none["att"]) < row["att"] / 10
+    assert ("chain_coagg", "2011-2019") in fits

@@ -125,7 +125,8 @@ def _panel(n_cities=24, years=range(2011, 2020), seed=3, drop=0.08):
               "flow_capital"):
         d[v] = d["a"] + rng.normal(size=n)
     d["va_entropy"] = 0.5 * d["broadband_per100"] + rng.normal(size=n)
-    for y in ("coagg_full", "coagg_quality", "coupling_d", "productivity_worker"):
+    for y in ("coagg_full", "coagg_quality", "coupling_d", "chain_coagg", "local_sourcing",
+              "productivity_worker"):
         d[y] = 0.3 * d["va_entropy"] + d["a"] + 0.1 * (d["year"] - 2015) + rng.normal(size=n)
     d["province_year"] = d["province"] + " " + d["year"].astype(str)
     d["guangdong"] = d["code"] // 10000 == 44
@@ -196,6 +197,85 @@ def test_specification_curve_count_shares_and_flags():
     assert row["estimate"] == pytest.approx(float(ref.params["va_entropy"]), rel=1e-12)
 
 
+def test_chain_synergy_declares_employment_not_the_national_table():
+    from helpers.measure import io_coefficients
+
+    emp19 = {f"emp_{i}" for i in nat.CHAIN_INDUSTRIES}
+    assert len(emp19) == 19 and set(nat.CHAIN_INDUSTRIES) == set(io_coefficients()["from_industry"])
+    for k in nat.CHAIN_SYNERGY:
+        assert k in nat.SYNERGY
+        assert nat.INPUTS[k] == emp19 | {"employment_nonagri"}
+        assert nat.NATIONAL_INPUTS[k] and not nat.NATIONAL_INPUTS[k] & nat.INPUTS[k]
+        for proxy in nat.VA_PROXIES:                                # no employment on the proxy side
+            assert not nat.is_mechanical(proxy, k)
+        assert nat.shared_inputs("lq_manufacturing", k) == {"emp_manufacturing", "employment_nonagri"}
+        assert nat.shared_inputs(k, "productivity_worker") == {"employment_nonagri"}
+        assert nat.is_mechanical(k, "coagg_full")
+        assert not nat.is_mechanical(k, "lq_secondary") and not nat.is_mechanical(k, "flow_capital")
+    table = nat.construct_table(_panel()).set_index("construct")
+    assert table.loc["chain_coagg", "raw inputs"] == "emp_<19 industries>, employment_nonagri"
+    assert "input-output" in table.loc["chain_coagg", "national inputs"]
+    assert table.loc["coagg_full", "national inputs"] == "none"
+
+
+def test_curve_grows_by_the_chain_specifications():
+    c = _panel()
+    va = ("broadband_per100", "mobile_per100", "va_entropy")
+    kw = {"va": va, "samples": ("all years", "from 2013"), "effects": ("city + year",)}
+    without = [y for y in nat.SYNERGY if y not in nat.CHAIN_SYNERGY]
+    assert list(nat.SYNERGY_WITHOUT_CHAIN) == without
+    small = ni.specification_curve(c, synergy=without, **kw).table
+    full = ni.specification_curve(c, **kw).table
+    grow = len(va) * len(nat.CHAIN_SYNERGY) * len(nat.CONTROL_SETS) * 2 * 1
+    assert len(full) - len(small) == grow
+    added = full[full["y"].isin(nat.CHAIN_SYNERGY)]
+    assert len(added) == grow and not added["mechanical"].any()
+    keys = ["x", "y", "controls", "sample", "effects"]
+    kept = small.merge(full, on=keys, suffixes=("", "_full"))
+    assert len(kept) == len(small) and np.allclose(kept["estimate"], kept["estimate_full"], rtol=1e-12)
+    # shares by synergy construct partition the curve
+    by = ni.curve_shares_by(full, order=nat.SYNERGY)
+    assert list(by.index.get_level_values("y").unique()) == list(nat.SYNERGY)
+    assert by.xs("all", level="scope")["specifications"].sum() == len(full)
+    pd.testing.assert_frame_equal(by.loc["chain_coagg"], ni.curve_shares(added[added["y"] == "chain_coagg"]),
+                                  check_names=False)
+    lines = ns.construct_curve_sentences(by)
+    assert len(lines) == len(nat.SYNERGY)
+    r = by.loc[("chain_coagg", "all")]
+    assert f"{int(r['specifications'])} specifications (none mechanical): {r['positive']:.0%}" in lines[3]
+    # without employment by industry, chain synergy is skipped and named
+    sc = ni.specification_curve(c.drop(columns=list(nat.CHAIN_SYNERGY)), **kw)
+    assert len(sc.table) == len(small) and sc.skipped == list(nat.CHAIN_SYNERGY)
+
+
+def test_national_constructs_chain_synergy_aligned_by_code():
+    from helpers.analysis.chain import chain_panel
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i, code in enumerate([440100, 440300, 320100, 110100, 510100]):
+        for t in (2015, 2016, 2019):
+            u = rng.uniform(0.5, 1.5, size=5)
+            r = {"city": f"c{i}", "code": code, "province": f"P{i % 2}", "year": t, "population": 100.0,
+                 "gdp": 1e3, "va_primary": 50.0, "va_secondary": 400.0 * u[0], "va_tertiary": 550.0 * u[4],
+                 "loans": 800.0, "broadband_users_10k_hh": 30.0 * u[1], "mobile_users_10k_hh": 90.0 * u[2],
+                 "telecom_revenue_10k_yuan": 5e4 * u[3]}
+            r.update({f"emp_{k}": float(rng.uniform(1, 20)) for k in nat.CHAIN_INDUSTRIES})
+            if t == 2019:
+                r["emp_agriculture"] = np.nan                    # not published in data year 2019
+            r["employment_nonagri"] = sum(r[f"emp_{k}"] for k in nat.CHAIN_INDUSTRIES[1:])
+            rows.append(r)
+    p = pd.DataFrame(rows).sample(frac=1.0, random_state=1)           # rows out of order
+    c = nat.national_constructs(p, years=(2015, 2016, 2019), flows=False)
+    ref, _ = chain_panel(p, city="code", keep=())
+    got = c.merge(ref, on=["code", "year"], suffixes=("", "_ref"))
+    assert len(got) == 10
+    for k in nat.CHAIN_SYNERGY:
+        assert np.allclose(got[k], got[f"{k}_ref"], rtol=1e-12)
+    assert c.loc[c["year"] == 2019, list(nat.CHAIN_SYNERGY)].isna().all().all()
+    assert c["coagg_full"].notna().all()                              # cluster synergy keeps 2019
+
+
 def test_hypothesis_tests_flag_mechanical_and_cover_each_variant():
     c = _panel()
     h = ni.hypothesis_tests(c, vcovs=("CRV1",))
@@ -203,6 +283,11 @@ def test_hypothesis_tests_flag_mechanical_and_cover_each_variant():
     o2 = h[h["hypothesis"] == "O2"]
     assert (o2["verdict"] == "mechanical").all() and (o2["shared"] == "employment_nonagri").all()
     assert not h.loc[h["hypothesis"] == "H1", "mechanical"].any()
+    ch = ni.hypothesis_tests(c, y="chain_coagg", vcovs=("CRV1",), effects=("city + year",))
+    assert (ch.loc[ch["hypothesis"].str.startswith("H"), "y"] == "chain_coagg").all()
+    assert ch.set_index("hypothesis").loc["O2", "x"] == "chain_coagg"
+    assert ch.set_index("hypothesis").loc["O2", "shared"] == "employment_nonagri"
+    assert list(ch.loc[ch["mechanical"], "hypothesis"]) == ["O2"]
 
 
 # --------------------------------------------------------------------------- constructs on a frame

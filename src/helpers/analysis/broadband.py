@@ -10,8 +10,10 @@ along the chain as separate event studies, never as a mediation regression:
 - factor flows (the proxies the panel allows): log loans (capital), the share of ICT and research
   and technical services in non-agricultural urban-unit employment (knowledge workers), log resident population (people);
 - industrial agglomeration: the location quotient of manufacturing employment;
-- synergy: manufacturing-producer-services co-agglomeration (``measure.coagglomeration``) and the
-  coupling coordination of the two quotients (``measure.coupling_coordination``);
+- synergy: manufacturing-producer-services co-agglomeration (``measure.coagglomeration``), the
+  coupling coordination of the two quotients (``measure.coupling_coordination``) and chain
+  synergy, the input-output-weighted co-agglomeration of the 19 industries
+  (:func:`helpers.analysis.chain.chain_panel`, the chain chapter's measure; to 2018);
 - productivity: log GDP per resident.
 
 Estimator: Callaway & Sant'Anna with never-treated controls (:mod:`helpers.models.did`);
@@ -29,6 +31,7 @@ import pandas as pd
 from .. import measure
 from ..data import default_realdata_dir
 from ..models import did
+from .national import CHAIN_INDUSTRIES, chain_measures
 
 #: Producer services in the City Statistical Yearbook's 19 industries (the usual definition).
 PRODUCER_SERVICES = ("emp_transport", "emp_ict", "emp_finance", "emp_leasing_business",
@@ -45,6 +48,7 @@ OUTCOMES = {
     "lq_manufacturing": ("location quotient of manufacturing", "agglomeration"),
     "coagglomeration": ("manufacturing-producer-services co-agglomeration", "synergy"),
     "coupling": ("coupling coordination, manufacturing and producer services", "synergy"),
+    "chain_coagg": ("IO-weighted co-agglomeration (chain synergy)", "synergy"),
     "log_gdp_pc": ("log GDP per resident", "productivity"),
 }
 SAMPLES = {"2011-2019": (2011, 2019), "2011-2023": (2011, 2023)}
@@ -101,7 +105,8 @@ def design_frame(panel: pd.DataFrame, pku: pd.DataFrame | None = None) -> pd.Dat
     """
     need = ["city", "code", "year", "population", "gdp", "loans", "broadband_users_10k_hh",
             "mobile_users_10k_hh", "employment_nonagri", "emp_manufacturing", "broadband_china_cohort",
-            "broadband_china_entity", "broadband_china_single_source", *PRODUCER_SERVICES]
+            "broadband_china_entity", "broadband_china_single_source", *PRODUCER_SERVICES,
+            *(f"emp_{i}" for i in CHAIN_INDUSTRIES)]
     missing = [c for c in need if c not in panel.columns]
     if missing:
         raise KeyError(f"design_frame: the national panel lacks column(s) {missing}")
@@ -116,6 +121,7 @@ def design_frame(panel: pd.DataFrame, pku: pd.DataFrame | None = None) -> pd.Dat
     out["log_population"] = np.log(pop)
     out["log_gdp_pc"] = np.log(df["gdp"].where(df["gdp"] > 0) / pop)
     out = out.join(_employment_outcomes(df))
+    out["chain_coagg"] = chain_measures(df)["chain_coagg"]   # the chain chapter's measure
     if pku is not None:
         out = out.merge(pku, on=["code", "year"], how="left")
     else:

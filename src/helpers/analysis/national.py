@@ -43,6 +43,16 @@ GUANGDONG_PREFIX = 44
 #: is empty that year; agriculture is a small share of urban-unit employment).
 EMP_TOTAL = "employment_nonagri"
 EMPLOYMENT = ("emp_manufacturing", *PRODUCER_SERVICES, EMP_TOTAL)
+#: The yearbook's 19 industries, the industries of the input-output crosswalk
+#: (``data/io_coefficients.csv``) from which chain synergy is computed.
+CHAIN_INDUSTRIES = ("agriculture", "mining", "manufacturing", "utilities", "construction",
+                    "transport", "ict", "wholesale_retail", "hotel_catering", "finance",
+                    "real_estate", "leasing_business", "research_tech", "water_env",
+                    "resident_services", "education", "health_social", "culture_sports",
+                    "public_admin")
+#: City inputs of chain synergy: every industry's employment; the city total is their sum, so the
+#: non-agricultural total (a sum of declared inputs) is declared too.
+CHAIN_EMPLOYMENT = frozenset({f"emp_{i}" for i in CHAIN_INDUSTRIES} | {EMP_TOTAL})
 
 #: Raw columns each construct is computed from (the mechanical-input rule reads only this).
 INPUTS: dict[str, frozenset] = {k: frozenset(v) for k, v in {
@@ -56,12 +66,19 @@ INPUTS: dict[str, frozenset] = {k: frozenset(v) for k, v in {
     "coagg_full": set(EMPLOYMENT),
     "coagg_quality": set(EMPLOYMENT),
     "coupling_d": {"va_secondary", "va_tertiary", "population"},
+    "chain_coagg": CHAIN_EMPLOYMENT,
+    "local_sourcing": CHAIN_EMPLOYMENT,
     "flow_capital": {"loans"},
     "productivity_worker": {"gdp", EMP_TOTAL},
     "productivity_resident": {"gdp", "population"},
     "log_population": {"population"},
     "financial_depth": {"loans", "gdp"},
 }.items()}
+#: Inputs that are not city data: the same national table multiplies every city, so they never
+#: make a test mechanical (:func:`is_mechanical` reads :data:`INPUTS` only).
+NATIONAL_INPUTS: dict[str, frozenset] = {
+    k: frozenset({"national input-output coefficients (NBS tables)"})
+    for k in ("chain_coagg", "local_sourcing")}
 
 #: Readable names of the constructs (figures, tables, sentences).
 LABELS = {
@@ -75,6 +92,8 @@ LABELS = {
     "coagg_full": "co-agglomeration (quality + scale)",
     "coagg_quality": "co-agglomeration (quality part)",
     "coupling_d": "coupling coordination of secondary and tertiary VA per head",
+    "chain_coagg": "IO-weighted co-agglomeration (chain synergy)",
+    "local_sourcing": "local input sourcing potential (chain synergy)",
     "flow_capital": "gravity position of loans",
     "productivity_worker": "log GDP per urban-unit employee (non-agricultural)",
     "productivity_resident": "log GDP per resident",
@@ -83,7 +102,10 @@ LABELS = {
 }
 
 VA_PROXIES = ("broadband_per100", "mobile_per100", "telecom_per_head", "va_entropy", "pku_index")
-SYNERGY = ("coagg_full", "coagg_quality", "coupling_d")
+#: Synergy constructs of the curve: cluster synergy (two), coupling, chain synergy (two).
+CHAIN_SYNERGY = ("chain_coagg", "local_sourcing")
+SYNERGY_WITHOUT_CHAIN = ("coagg_full", "coagg_quality", "coupling_d")
+SYNERGY = (*SYNERGY_WITHOUT_CHAIN, *CHAIN_SYNERGY)
 CONTROL_SETS = {"none": (), "population": ("log_population",),
                 "population + finance": ("log_population", "financial_depth")}
 #: Fixed effects besides the city's: the column holding the time effect.
@@ -183,8 +205,35 @@ def _cluster_synergy(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def chain_measures(df: pd.DataFrame, *, symmetrise: str = "max") -> pd.DataFrame:
+    """Chain synergy of each row of ``df`` (``code``, ``year``, ``emp_<19 industries>``).
+
+    The chain chapter's measures (:func:`helpers.analysis.chain.chain_panel`, within-year
+    benchmark over the cities of ``df``): ``chain_coagg`` and ``local_sourcing``, indexed like
+    ``df``. Missing where an industry is blank (mining and agriculture blanks read as zero), in a
+    year in which some industry is published for no city (2019: agriculture), and everywhere when
+    ``df`` has no employment by industry.
+    """
+    cols = list(CHAIN_SYNERGY)
+    out = pd.DataFrame(np.nan, index=df.index, columns=cols)
+    need = [f"emp_{i}" for i in CHAIN_INDUSTRIES]
+    if any(c not in df.columns for c in need):
+        return out
+    published = df[need].notna().groupby(df["year"]).any().all(axis=1)
+    sub = df[df["year"].isin(published.index[published]) & df[need].notna().any(axis=1)]
+    if sub.empty:
+        return out
+    from .chain import chain_panel
+
+    ch, _ = chain_panel(sub, city="code", keep=(), symmetrise=symmetrise)
+    got = df[["code", "year"]].merge(ch[["code", "year", *cols]], on=["code", "year"], how="left")
+    out[cols] = got[cols].to_numpy()
+    return out
+
+
 def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None, years=YEARS,
-                        shift: float = 0.002, flows: bool = True, b: float = 2.0) -> pd.DataFrame:
+                        shift: float = 0.002, flows: bool = True, b: float = 2.0,
+                        symmetrise: str = "max") -> pd.DataFrame:
     r"""The constructs of :data:`INPUTS` per city-year from the national panel.
 
     - ``broadband_per100`` :math:`= 100\,B/P`, ``mobile_per100`` :math:`= 100\,M/P` (subscribers
@@ -196,6 +245,10 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
       ``lq_secondary`` the within-year location quotient of secondary value added.
     - ``coupling_d``: coupling coordination D of secondary and tertiary VA per head (the book's
       Chapter 6 definition, :func:`helpers.measure.coupling_coordination`).
+    - ``chain_coagg`` and ``local_sourcing``: chain synergy, the input-output-weighted
+      co-agglomeration (link ``symmetrise``) and local input sourcing potential of
+      :func:`helpers.analysis.chain.chain_panel`, within each year, on the city-years with all 19
+      industries (a year with an unpublished industry, 2019's agriculture, is missing).
     - ``flow_capital``: gravity position of loans (:func:`helpers.measure.constructs.flow_positions`) over
       the cities with loans in every year; ``productivity_*``, ``log_population``,
       ``financial_depth`` (loans / GDP, both in yuan).
@@ -213,6 +266,7 @@ def national_constructs(panel: pd.DataFrame, *, pku: pd.DataFrame | None = None,
         df["pku_index"] = df["pku_index_aggregate"]
     df["lq_secondary"] = _lq_secondary(df)
     df = df.join(_cluster_synergy(df))
+    df = df.join(chain_measures(df, symmetrise=symmetrise))
     df["coupling_d"] = _coupling(df)
     emp = df[EMP_TOTAL].where(df[EMP_TOTAL] > 0)
     df["productivity_worker"] = np.log(df["gdp"] * 1e4 / emp)     # yuan per urban-unit employee
@@ -315,13 +369,23 @@ def guangdong_ranks(c: pd.DataFrame, columns, *, year: int | None = None) -> pd.
     return pd.DataFrame(rows)
 
 
+def _inputs_text(inputs: frozenset) -> str:
+    """Declared inputs, the 19 industries' employment written once as ``emp_<19 industries>``."""
+    chain = {f"emp_{i}" for i in CHAIN_INDUSTRIES}
+    if chain <= inputs:
+        return ", ".join(["emp_<19 industries>", *sorted(inputs - chain)])
+    return ", ".join(sorted(inputs))
+
+
 def construct_table(c: pd.DataFrame) -> pd.DataFrame:
-    """Each construct: label, declared raw inputs, city-years observed and the years covered."""
+    """Each construct: label, declared raw inputs (city data), national inputs (the same for every
+    city), city-years observed and the years covered."""
     rows = []
     for k, inputs in INPUTS.items():
         have = c.dropna(subset=[k]) if k in c.columns else c.iloc[:0]
         years = (f"{int(have['year'].min())}-{int(have['year'].max())}" if len(have) else "not available")
-        rows.append({"construct": k, "label": LABELS[k], "raw inputs": ", ".join(sorted(inputs)),
+        rows.append({"construct": k, "label": LABELS[k], "raw inputs": _inputs_text(inputs),
+                     "national inputs": ", ".join(sorted(NATIONAL_INPUTS.get(k, ()))) or "none",
                      "city-years": len(have), "years": years})
     return pd.DataFrame(rows)
 

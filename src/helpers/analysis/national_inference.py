@@ -215,20 +215,36 @@ def curve_shares(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return out
 
 
+def curve_shares_by(table: pd.DataFrame, by: str = "y", alpha: float = 0.05,
+                    order=None) -> pd.DataFrame:
+    """:func:`curve_shares` of the specifications of each value of ``by`` (default the synergy
+    construct): one row per value and scope ("all", "not mechanical"), index (value, scope),
+    values in ``order`` (those present; default: sorted)."""
+    present = set(table[by])
+    values = [v for v in order if v in present] if order is not None else sorted(present)
+    parts = {v: curve_shares(table[table[by] == v], alpha) for v in values}
+    if not parts:
+        return curve_shares(table, alpha).iloc[:0]
+    out = pd.concat(parts, names=[by, "scope"])
+    return out
+
+
 def specification_curve(c: pd.DataFrame, *, va=VA_PROXIES, synergy=SYNERGY, controls=None,
                         samples=SAMPLES, effects=tuple(EFFECTS), vcov: str = "CRV1", level: float = 0.95,
                         alpha: float = 0.05, power: float = 0.8) -> SpecCurve:
     """Every combination of virtual-agglomeration proxy x synergy construct x control set x
     sample x fixed effects, each a :func:`fe_test` of synergy on the proxy (Simonsohn et al. 2020).
 
-    Proxies absent from ``c`` (e.g. the PKU index when the reader has none) are skipped and
-    listed in ``skipped``. Returns a :class:`SpecCurve` whose table is sorted by estimate, with
-    sign, significance, mechanical flag and verdict per specification.
+    Proxies and synergy constructs absent from ``c`` (e.g. the PKU index when the reader has
+    none, chain synergy without employment by industry) are skipped and listed in ``skipped``.
+    Returns a :class:`SpecCurve` whose table is sorted by estimate, with sign, significance,
+    mechanical flag and verdict per specification.
     """
     controls = CONTROL_SETS if controls is None else controls
-    skipped = [v for v in va if v not in c.columns or c[v].notna().sum() == 0]
+    skipped = [v for v in (*va, *synergy) if v not in c.columns or c[v].notna().sum() == 0]
     rows = []
-    for x, y, (cname, cs), s, e in itertools.product([v for v in va if v not in skipped], synergy,
+    for x, y, (cname, cs), s, e in itertools.product([v for v in va if v not in skipped],
+                                                      [v for v in synergy if v not in skipped],
                                                       controls.items(), samples, effects):
         r = fe_test(c, y, x, controls=cs, effects=e, sample=s, vcov=vcov, level=level, alpha=alpha,
                     power=power)
@@ -276,7 +292,7 @@ def _mediation_row(c, x, m, y, *, controls, effects, sample, vcov, level=0.95, a
 
 
 HYPOTHESES = {
-    "H1": "virtual agglomeration raises cluster synergy (FE)",
+    "H1": "virtual agglomeration raises synergy (FE)",
     "H2": "through factor flows: x -> gravity position of loans -> synergy (a x b)",
     "H3": "through industrial agglomeration: x -> LQ of secondary VA -> synergy (a x b)",
     "H4": "larger above the network-size threshold: x x (broadband per 100 above the year median)",
@@ -361,6 +377,7 @@ __all__ = [
     "SpecCurve",
     "crv3_cov",
     "curve_shares",
+    "curve_shares_by",
     "estimation_sample",
     "fe_test",
     "guangdong_vs_national",

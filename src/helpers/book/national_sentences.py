@@ -39,7 +39,8 @@ def null_reading(row) -> str:
 def hypothesis_sentence(row) -> str:
     """One test: estimate, interval, reference distribution, verdict, what it rules out."""
     ref = "normal" if row["vcov"] == "CRV1" else f"t({int(row['clusters']) - 1})"
-    head = (f"{row['hypothesis']} ({HYPOTHESES.get(row['hypothesis'], row['hypothesis'])}), city + "
+    head = (f"{row['hypothesis']} ({HYPOTHESES.get(row['hypothesis'], row['hypothesis'])}; "
+            f"{_label(row['y'])} on {_label(row['x'])}), city + "
             f"{row['effects'].split('+ ')[-1]} effects, {row['vcov']} by city with {ref} critical values: "
             f"estimate {row['estimate']:.3f} SD per SD, 95% interval [{row['ci_low']:.3f}, "
             f"{row['ci_high']:.3f}], p = {row['p']:.3f}, {int(row['n']):,} city-years, "
@@ -89,6 +90,23 @@ def curve_sentences(curve) -> list[str]:
     for x, r in by.iterrows():
         out.append(f"With {_label(x)} as the proxy, the {int(r['size'])} non-mechanical estimates run from "
                    f"{r['min']:.3f} to {r['max']:.3f}.")
+    return out
+
+
+def construct_curve_sentences(by: pd.DataFrame) -> list[str]:
+    """Per synergy construct, the sign shares of its specifications
+    (:func:`helpers.analysis.national_inference.curve_shares_by`, scope "all")."""
+    out = []
+    for (y, scope), r in by.iterrows():
+        if scope != "all":
+            continue
+        n = int(r["specifications"])
+        nm = int(by.loc[(y, "not mechanical"), "specifications"]) if (y, "not mechanical") in by.index else 0
+        mech = "none mechanical" if nm == n else f"{n - nm} mechanical"
+        out.append(f"With {_label(y)} as the outcome, {n} specifications ({mech}): {r['positive']:.0%} of "
+                   f"estimates positive, {r['negative']:.0%} negative; {r['significant positive']:.0%} "
+                   f"significantly positive and {r['significant negative']:.0%} significantly negative "
+                   "(p < 0.05).")
     return out
 
 
