@@ -29,6 +29,7 @@ __all__ = [
     "clopper_pearson",
     "estimator_performance",
     "minimum_design",
+    "minimum_designs",
     "size_verdict",
 ]
 
@@ -206,3 +207,31 @@ def minimum_design(cells: pd.DataFrame, *, consistent: bool, target: float = 0.8
     return {"n_cities": float(best["n_cities"]), "n_years": float(best["n_years"]),
             "power": float(best["power"]), "low": float(best["low"]), "high": float(best["high"]),
             "reason": "sufficient"}
+
+
+def minimum_designs(long: pd.DataFrame, measures, consistent, *, target: float = 0.8, level: float = 0.95,
+                    world: str = "effect") -> pd.DataFrame:
+    """:func:`minimum_design` for each measure of a long table of shares.
+
+    ``long`` has columns ``world``, ``n_cities``, ``n_years``, ``measure``, ``share`` and
+    ``twins`` (as :func:`helpers.studies.power.power_long` returns); ``consistent`` maps a
+    measure to the flag of :func:`minimum_design` (a dict or a function). Returns one row per
+    measure: ``consistent``, ``reason``, ``n_cities``, ``n_years``, ``power``, ``low``, ``high``
+    of the smallest sufficient design, and ``largest`` / ``largest_power`` / ``largest_low`` /
+    ``largest_high``: the grid's largest design (most cities, then most years) and its power.
+    """
+    flag = consistent if callable(consistent) else consistent.__getitem__
+    out = []
+    for m in measures:
+        d = long[(long["world"] == world) & (long["measure"] == m)].dropna(subset=["share"])
+        d = d[d["twins"] > 0].assign(k=lambda x: (x["share"] * x["twins"]).round(), n=lambda x: x["twins"])
+        if d.empty:
+            raise ValueError(f"minimum_designs: no cell of world {world!r} has measure {m!r}")
+        ok = bool(flag(m))
+        rec = {"measure": m, "consistent": ok, **minimum_design(d, consistent=ok, target=target, level=level)}
+        big = d.sort_values(["n_cities", "n_years"]).iloc[-1]
+        lo, hi = clopper_pearson(int(big["k"]), int(big["n"]), level)
+        rec.update(largest=f"{int(big['n_cities'])} x {int(big['n_years'])}",
+                   largest_power=float(big["share"]), largest_low=lo, largest_high=hi)
+        out.append(rec)
+    return pd.DataFrame(out).set_index("measure")
