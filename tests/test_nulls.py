@@ -56,3 +56,14 @@ def test_null_rejections_tiny_live_run():
     assert r.attrs["confounding"] == 0.0 and np.isfinite(r.attrs["mean_estimate"])
     with pytest.raises(ValueError, match="not a no-effect world"):
         nulls.null_rejections(1, world="effect")
+
+
+def test_confounding_curve_at_zero_is_the_unconfounded_null():
+    curve = nulls.confounding_curve((0.0, 0.4), n_twins=2, n_boot=19)
+    base = nulls.null_rejections(2, n_boot=19)
+    zero = curve[curve["confounding"] == 0.0].set_index("method")
+    assert (zero["rejections"] == base["rejections"]).all()
+    assert zero["mean_estimate"].iloc[0] == pytest.approx(base["mean_estimate"].iloc[0], abs=1e-12)
+    # the same seeds: a stronger confounder moves the FE estimate up (eps raises both VA and synergy)
+    strong = curve[curve["confounding"] == 0.4]
+    assert strong["mean_estimate"].iloc[0] > zero["mean_estimate"].iloc[0]

@@ -21,7 +21,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--twins", type=int, default=200)
     ap.add_argument("--boot", type=int, default=199)
+    ap.add_argument("--curve", action="store_true",
+                    help="the curve over confounding strength 0-0.4 (nulls_curve_21x13.csv) instead")
     args = ap.parse_args(argv)
+    if args.curve:
+        return _curve(args)
     t0, c0 = time.perf_counter(), time.process_time()
     res = nulls.null_rejections(args.twins, n_boot=args.boot)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
@@ -37,6 +41,25 @@ def main(argv=None) -> int:
     text = prov.read_text()
     head = "\n## Unconfounded null (size of the FE test)\n\n"
     prov.write_text(text + ("" if head.strip() in text else head) + line)
+    print(res.to_string())
+    print(line)
+    return 0
+
+
+def _curve(args) -> int:
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = nulls.confounding_curve(n_twins=args.twins, n_boot=args.boot)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    path = nulls.default_path().with_name("nulls_curve_21x13.csv")
+    res.to_csv(path, index=False, float_format="%.6g")
+    a = res.attrs
+    line = (f"- `nulls_curve_21x13.csv` (`tools/run_nulls.py --curve`, `helpers.studies.nulls.confounding_curve`): "
+            f"world null, confounding {', '.join(f'{c:g}' for c in sorted(res['confounding'].unique()))}, "
+            f"{a['n_cities']} cities x {a['n_years']} years, {args.twins} twins per strength (same seeds), wild "
+            f"bootstrap {args.boot} draws, seed {a['seed']}, generator `helpers.simulate` {GENERATOR_VERSION}; "
+            f"{cpu / 60:.1f} min CPU, {wall / 60:.1f} min wall; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n")
+    prov = path.parent / "PROVENANCE.md"
+    prov.write_text(prov.read_text() + line)
     print(res.to_string())
     print(line)
     return 0

@@ -219,3 +219,28 @@ def confounded_null_sentence(long: pd.DataFrame, measures, labels: dict, level: 
     return ("In the confounded no-effect world the rate of a supported verdict goes " + "; ".join(out)
             + ". A one-sided verdict's nominal rate is 0.025; where the rate climbs with the design, the "
             "estimate converges to the confounding bias: a failure of identification, not of the test's size.")
+
+
+def curve_table(curve: pd.DataFrame) -> pd.DataFrame:
+    """The confounding curve (:func:`helpers.studies.nulls.confounding_curve`) as one row per
+    loading: each inference's rate with its CP interval, and the FE estimate's mean (MC SE)."""
+    rows = {}
+    for s, d in curve.groupby("confounding"):
+        rec = {m: _ci(r["rate"], r["low"], r["high"]) for m, r in d.set_index("method").iterrows()}
+        rec["mean FE estimate"] = f"{d['mean_estimate'].iloc[0]:+.3f} ({d['estimate_mcse'].iloc[0]:.3f})"
+        rows[f"{s:g}"] = rec
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "confounding"
+    return out
+
+
+def curve_sentence(curve: pd.DataFrame, method: str = "wild") -> str:
+    """How the rejection rate of ``method`` and the FE estimate move from the weakest to the
+    strongest confounder of the stored curve."""
+    d = curve[curve["method"] == method].sort_values("confounding")
+    a, b = d.iloc[0], d.iloc[-1]
+    return (f"With the same twins and a confounder loading from {a['confounding']:g} to {b['confounding']:g}, the "
+            f"{a['inference']} test's rate of a supported H1 in the no-effect world goes from "
+            f"{_ci(a['rate'], a['low'], a['high'])} to {_ci(b['rate'], b['low'], b['high'])}, and the FE estimate's "
+            f"mean from {a['mean_estimate']:+.3f} to {b['mean_estimate']:+.3f}: no inference repairs a biased "
+            "estimate.")
