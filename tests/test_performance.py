@@ -102,6 +102,7 @@ def test_minimum_design_not_monotone_means_none():
     power[(100, 20)] = 0.13                       # power collapses with more data
     r = minimum_design(_grid(power), consistent=True)
     assert r["reason"] == "not monotone" and np.isnan(r["n_cities"])
+    assert r["fall"].endswith("-> 100 x 20")
 
 
 def test_minimum_design_all_below_and_straddling():

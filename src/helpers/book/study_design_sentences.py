@@ -47,10 +47,12 @@ def minimum_design_sentence(name: str, rec: pd.Series, target: float = 0.8) -> s
         return (f"{name}: the smallest sufficient design is {_design(rec['n_cities'], rec['n_years'])}, with "
                 f"power {_ci(rec['power'], rec['low'], rec['high'])}; the lower bound stays at or above "
                 f"{target:.0%} in every larger design of the grid.")
+    fall = rec.get("fall") if isinstance(rec.get("fall"), str) else None
     why = {"inconsistent": "its estimator is not consistent for its estimand in the confounded world, so "
                            "its power is partly bias and no design counts",
-           "not monotone": "its power clearly falls somewhere as the design grows (a larger design's upper "
-                           "bound lies below a smaller one's lower bound), so the grid cannot vouch for any size",
+           "not monotone": "its power clearly falls as the design grows"
+                           + (f" (from {fall}: the larger design's upper bound lies below the smaller one's "
+                              "lower bound)" if fall else "") + ", so the grid cannot vouch for any size",
            "below target": f"no design's lower 95% bound reaches {target:.0%}",
            "not in every larger design": f"every design whose lower bound reaches {target:.0%} has a "
                                          "larger design that does not"}[reason]
@@ -80,6 +82,15 @@ def size_sentences(nulls: pd.DataFrame, margin: float = 2.0) -> list[str]:
     return out
 
 
+def _short(rec: pd.Series) -> str:
+    fall = rec.get("fall")
+    return {"inconsistent": "its evidence is not consistent in the confounded world",
+            "not monotone": "its power is not monotone over the grid"
+                            + (f", falling from {fall}" if isinstance(fall, str) else ""),
+            "below target": "no design's lower bound reaches the target",
+            "not in every larger design": "no design keeps the target in every larger design"}[rec["reason"]]
+
+
 def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, data: dict,
                 bias: tuple | None = None) -> str:
     """The bottom line for hypothesis ``h``: what the grid says and which real data could answer it.
@@ -100,11 +111,7 @@ def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, 
     if hyp["reason"] == "sufficient":
         parts.append(f"{h} ({claim}) is detected from {_design(hyp['n_cities'], hyp['n_years'])} on.")
     else:
-        short = {"inconsistent": "its evidence is not consistent in the confounded world",
-                 "not monotone": "its power is not monotone over the grid",
-                 "below target": "no design's lower bound reaches the target",
-                 "not in every larger design": "no design keeps the target in every larger design"}
-        txt = f"{h} ({claim}): no design in the grid suffices ({short[hyp['reason']]}"
+        txt = f"{h} ({claim}): no design in the grid suffices ({_short(hyp)}"
         if bias is not None and hyp["reason"] == "inconsistent":
             txt += f": it misses its truth by {bias[1]:+.3f}, MC SE {bias[2]:.3f}, at {bias[0]}"
         parts.append(txt + ").")
@@ -112,7 +119,7 @@ def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, 
         if rec["reason"] == "sufficient":
             parts.append(f"The consistent {key} suffices from {_design(rec['n_cities'], rec['n_years'])} on.")
         else:
-            parts.append(f"The consistent {key} does not either ({short[rec['reason']]}; power "
+            parts.append(f"The consistent {key} does not either ({_short(rec)}; power "
                          f"{_ci(rec['largest_power'], rec['largest_low'], rec['largest_high'])} at {rec['largest']}).")
     routes = []
     for src in DATA_ROUTES.get(h, ()):

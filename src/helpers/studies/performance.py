@@ -177,7 +177,8 @@ def minimum_design(cells: pd.DataFrame, *, consistent: bool, target: float = 0.8
         ``n_cities``, ``n_years`` (NaN when none), ``power``, ``low``, ``high`` there, and
         ``reason``: ``"sufficient"``, ``"inconsistent"``, ``"not monotone"``,
         ``"below target"`` (no design's lower bound reaches the target) or
-        ``"not in every larger design"``.
+        ``"not in every larger design"``; with ``"not monotone"`` also ``fall``, the first pair of
+        designs (smaller -> larger) where power clearly falls.
     """
     need = {"n_cities", "n_years", "k", "n"}
     if not need <= set(cells.columns):
@@ -195,7 +196,8 @@ def minimum_design(cells: pd.DataFrame, *, consistent: bool, target: float = 0.8
     for i, a in enumerate(pts):
         for j, b in enumerate(pts):
             if a != b and _dominates(a, b) and d["high"].iloc[j] < d["low"].iloc[i]:
-                return {**none, "reason": "not monotone"}
+                fall = f"{int(a[0])} x {int(a[1])} -> {int(b[0])} x {int(b[1])}"
+                return {**none, "reason": "not monotone", "fall": fall}
     if not d["ok"].any():
         return {**none, "reason": "below target"}
     good = [i for i, a in enumerate(pts)
