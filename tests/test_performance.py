@@ -11,6 +11,7 @@ from helpers.studies.performance import (
     clopper_pearson,
     estimator_performance,
     minimum_design,
+    performance_by_cell,
     size_verdict,
 )
 
@@ -124,3 +125,16 @@ def test_minimum_design_requires_every_larger_cell():
     r = minimum_design(d, consistent=True)
     assert r["reason"] == "sufficient"
     assert (r["n_cities"], r["n_years"]) == (100, 8)   # the smallest cell whose cone misses 50 x 20
+
+
+def test_performance_by_cell_matches_estimator_performance():
+    rng = np.random.default_rng(1)
+    rows = pd.DataFrame({"world": "effect", "n_cities": np.repeat([21, 50], 30), "n_years": 13,
+                         "est_b": rng.normal(1, 0.3, 60), "true_b": 0.9, "covers_b": rng.random(60) < 0.9})
+    t = performance_by_cell(rows, ["b"]).set_index("n_cities")
+    g = rows[rows["n_cities"] == 50]
+    p = estimator_performance(g["est_b"], 0.9, g["covers_b"])
+    assert t.loc[50, "bias"] == pytest.approx(p["bias"]) and t.loc[50, "rmse"] == pytest.approx(p["rmse"])
+    assert t.loc[50, "coverage"] == pytest.approx(g["covers_b"].mean())
+    with pytest.raises(ValueError, match="est_c"):
+        performance_by_cell(rows, ["c"])

@@ -156,7 +156,8 @@ def bias_at(rows: pd.DataFrame, key: str) -> tuple | None:
 
 def ademp_protocol(log: dict, *, n_grid, t_grid, reps: dict, options: dict, study_seed: int, generator: str,
                    params: dict, estimands: list, labels: dict, nulls_run: pd.DataFrame | None = None,
-                   target: float = 0.8, margin: float = 2.0) -> list[tuple[str, str]]:
+                   curve: pd.DataFrame | None = None, target: float = 0.8,
+                   margin: float = 2.0) -> list[tuple[str, str]]:
     """The design study's protocol in the ADEMP form (Morris, White & Crowther 2019): a list of
     (heading, Markdown) for Aims, Data-generating mechanisms, Estimands, Methods and Performance
     measures, every setting taken from the arguments (the study's own settings and log)."""
@@ -190,6 +191,9 @@ def ademp_protocol(log: dict, *, n_grid, t_grid, reps: dict, options: dict, stud
     if nulls_run is not None:
         meth += (" Size study: H1's FE test with " + "; ".join(nulls_run["inference"]) + f" ({int(nulls_run['twins'].iloc[0])} "
                  "twins of the unconfounded null at 21 x 13).")
+    if curve is not None:
+        meth += (" The same test over confounder loadings " + ", ".join(f"{c:g}" for c in sorted(curve["confounding"].unique()))
+                 + f" ({int(curve['twins'].iloc[0])} twins each, the same seeds at every loading).")
     perf = (f"Power and rejection rates as shares of twins with Clopper-Pearson 95% intervals; bias, RMSE and coverage "
             f"with Monte Carlo SEs (Morris, White & Crowther 2019, Table 6). Size judged one-sided against a nominal "
             f"{ONE_SIDED_NOMINAL}: held when the upper CP bound is at most {margin:g} x nominal. A design suffices for "

@@ -30,6 +30,7 @@ __all__ = [
     "estimator_performance",
     "minimum_design",
     "minimum_designs",
+    "performance_by_cell",
     "size_verdict",
 ]
 
@@ -237,3 +238,23 @@ def minimum_designs(long: pd.DataFrame, measures, consistent, *, target: float =
                    largest_power=float(big["share"]), largest_low=lo, largest_high=hi)
         out.append(rec)
     return pd.DataFrame(out).set_index("measure")
+
+
+def performance_by_cell(rows: pd.DataFrame, keys, *, world: str = "effect", level: float = 0.95) -> pd.DataFrame:
+    """:func:`estimator_performance` of every estimate ``key`` (columns ``est_<key>``,
+    ``true_<key>`` and, when present, ``covers_<key>`` of a design study's per-twin rows) in every
+    cell (``n_cities``, ``n_years``) of ``world``. Returns one row per cell and key."""
+    out = []
+    sub = rows[rows["world"] == world]
+    for key in keys:
+        if f"est_{key}" not in sub or f"true_{key}" not in sub:
+            raise ValueError(f"performance_by_cell: the study has no est_{key} / true_{key} columns")
+        for (n, t), g in sub.groupby(["n_cities", "n_years"]):
+            est = pd.to_numeric(g[f"est_{key}"], errors="coerce")
+            tru = pd.to_numeric(g[f"true_{key}"], errors="coerce")
+            if (est.notna() & tru.notna()).sum() < 2:
+                continue
+            cov = pd.to_numeric(g[f"covers_{key}"], errors="coerce") if f"covers_{key}" in g else None
+            p = estimator_performance(est, tru, cov, level=level)
+            out.append({"key": key, "n_cities": int(n), "n_years": int(t), **p.to_dict()})
+    return pd.DataFrame(out)
