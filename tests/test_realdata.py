@@ -148,7 +148,7 @@ def test_chapter_runs_without_the_pku_index(root, tmp_path):
     profile = tmp_path / "p.yml"
     profile.write_text("timeout: 600\ndefaults: {seed: 1}\nchapters:\n  06_real_guangdong:\n"
                        f"    pku_path: '{tmp_path / 'no_such_pku.dta'}'\n    n_boot: 19\n    threshold_boot: 0\n"
-                       "    mc_reps: 2\n    mc_boot: 19\n    mc_threshold_boot: 0\n    n_jobs: 1\n")
+                       "    wild_boot: 19\n    curve_samples: ['all years']\n")
     r = subprocess.run([sys.executable, str(root / "tools" / "execute_chapters.py"), "--profile", str(profile),
                         "--out", str(tmp_path), str(root / "chapters" / "06_real_guangdong.ipynb")],
                        capture_output=True, text=True)

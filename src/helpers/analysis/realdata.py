@@ -45,8 +45,8 @@ PROXIES = pd.DataFrame(
     [
         ("industrial agglomeration", "lq_secondary",
          "location quotient of secondary-industry value added (city share / provincial share)",
-         "industry only: secondary industry includes construction, and value added is not "
-         "employment or firm counts"),
+         ("industry only: secondary industry includes construction, and value added is not "
+         "employment or firm counts")),
         ("industrial synergy (industries)", "synergy",
          "coupling coordination D of secondary and tertiary value added per head",
          "joint size and balance of two sectors, not input-output links or producer services"),
@@ -57,13 +57,13 @@ PROXIES = pd.DataFrame(
          "gravity network position of year-end loan balances",
          "a gravity potential between stocks, not observed lending between cities"),
         ("economic-mass flows", "flow_economic",
-         "gravity network position of sqrt(GDP x population); population interpolated "
-         "geometrically between the 2010 and 2020 censuses and extended at that rate after 2020",
+         ("gravity network position of sqrt(GDP x population), year-end resident population of the "
+         "China City Statistical Yearbook series (not interpolated between censuses)"),
          "a potential, not observed trade, commuting or migration"),
         ("technology flows", "(none)", "no real source in this book's data", "everything: not measured"),
         ("virtual agglomeration", "va_index",
-         "PKU digital financial inclusion index (aggregate, coverage breadth, usage depth, "
-         "digitisation), when the reader supplies it",
+         ("PKU digital financial inclusion index (aggregate, coverage breadth, usage depth, "
+         "digitisation), when the reader supplies it"),
          "digital finance only, not firms' clustering on platforms"),
     ],
     columns=["concept", "construct", "measures", "does not measure"],
@@ -102,6 +102,28 @@ def interpolated_population(years=YEARS, census: pd.DataFrame | None = None) -> 
     return out.rename("population").reset_index()[["city", "year", "population"]]
 
 
+def yearbook_population(years=YEARS) -> pd.DataFrame:
+    """Year-end resident population (10k persons) of the 21 cities, the yearbook series.
+
+    Read from the national panel (:func:`helpers.china.load_china`, Guangdong's rows), matched to
+    the registry by code: city, year, ``population`` and ``population_interpolated`` (1 where the
+    source filled a gap). Unlike :func:`interpolated_population` it follows the published counts
+    after 2020 (the province sums to 12,706 10k persons in 2023, the official figure).
+    """
+    from ..data import china
+
+    years = [int(y) for y in years]
+    p = china.load_china(years=years, provinces="Guangdong")
+    reg = _data.city_table().reset_index()[["city", "code"]]
+    out = reg.merge(p[["code", "year", "population", "population_interpolated"]], on="code", how="left")
+    full = pd.MultiIndex.from_product([reg["city"], years], names=["city", "year"])
+    have = out.dropna(subset=["population"]).set_index(["city", "year"]).index
+    gap = full.difference(have)
+    if len(gap):
+        raise _data.PanelSchemaError(f"yearbook population: no value for city {gap[0][0]}, year {gap[0][1]}")
+    return out.dropna(subset=["population"])[["city", "year", "population", "population_interpolated"]]
+
+
 def pku_index(path=None) -> tuple[pd.DataFrame | None, str]:
     """The PKU index for the 21 cities, or ``None`` with a note saying why and where to get it.
 
@@ -118,16 +140,17 @@ def pku_index(path=None) -> tuple[pd.DataFrame | None, str]:
     """
     path = Path(_data.default_realdata_dir() / "pku_dfiic_city" / "PKU_DFIIC_city.dta" if path is None else path)
     if not path.exists():
-        return None, f"PKU index not found at {path}. {PKU_WHERE}"
+        return None, f"PKU index not found ({path.name}). {PKU_WHERE}"
     try:
         df = _data.read_pku_dfiic(path, years=YEARS)
-    except Exception as e:  # a broken or foreign file: report it, never invent values
-        return None, f"PKU index at {path} could not be read ({type(e).__name__}: {e}). {PKU_WHERE}"
-    return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {path} ({len(df)} city-years)"
+    except (OSError, ValueError, KeyError) as e:  # a broken or foreign file: report it, never invent
+        return None, f"PKU index in {path.name} could not be read ({type(e).__name__}). {PKU_WHERE}"
+    return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {path.name} ({len(df)} city-years)"
 
 
 def real_constructs(accounts: pd.DataFrame | None = None, census: pd.DataFrame | None = None,
-                    pku: pd.DataFrame | None = None, years=YEARS, b: float = 2.0) -> pd.DataFrame:
+                    pku: pd.DataFrame | None = None, years=YEARS, b: float = 2.0,
+                    population="yearbook") -> pd.DataFrame:
     r"""City-year constructs of the real-data chapter (see :data:`PROXIES`).
 
     - ``lq_secondary`` :math:`= (V^2_{it}/V_{it}) / (\sum_i V^2_{it} / \sum_i V_{it})`, with
@@ -141,6 +164,10 @@ def real_constructs(accounts: pd.DataFrame | None = None, census: pd.DataFrame |
       :math:`\sqrt{GDP \times population}`;
     - ``va_index`` and the PKU sub-indices, when ``pku`` is given.
 
+    ``population``: "yearbook" (default, :func:`yearbook_population`), "census" (geometric
+    interpolation between the 2010 and 2020 censuses, :func:`interpolated_population`: an
+    assumption, and after 2020 an extrapolation) or a frame with city, year, population.
+
     Returns
     -------
     DataFrame
@@ -149,7 +176,15 @@ def real_constructs(accounts: pd.DataFrame | None = None, census: pd.DataFrame |
     acc = _data.load_accounts() if accounts is None else accounts
     years = [int(y) for y in years]
     df = acc[acc["year"].isin(years)].copy()
-    df = df.merge(interpolated_population(years, census), on=["city", "year"], how="left")
+    if isinstance(population, pd.DataFrame):
+        pop = population[["city", "year", "population"]]
+    elif population == "yearbook":
+        pop = yearbook_population(years)[["city", "year", "population"]]
+    elif population == "census":
+        pop = interpolated_population(years, census)
+    else:
+        raise ValueError(f"population must be 'yearbook', 'census' or a frame, got {population!r}")
+    df = df.merge(pop, on=["city", "year"], how="left")
     sector_sum = df[["va_primary", "va_secondary", "va_tertiary"]].sum(axis=1)
     df["secondary_share"] = df["va_secondary"] / sector_sum
     df["tertiary_share"] = df["va_tertiary"] / sector_sum
@@ -360,8 +395,10 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
                 pw = (f"; the twin finds its own effect in {r['twin power']:.0%} of studies of this size"
                       + (f" ({n} simulated studies)" if n else ""))
                 if r["verdict"] == "inconclusive":
+                    # the twin's power is not evidence about the real effect: a null speaks against an
+                    # effect only when its interval excludes it (the chapter's MDE column says which)
                     pw += (", so this null is weak evidence of no effect" if r["twin power"] < 0.8 else
-                           ", so this null speaks against an effect as large as the twin's")
+                           "; the real interval, not the twin's power, says which effects it rules out")
             s.append(f"{r['test']}: estimate {r['estimate']:.3f} ({ci}), {r['verdict']}{pw}.")
         if not mech.pku_available:
             s.append("The tests of virtual agglomeration itself (H1-H5) need the PKU index, which this run "

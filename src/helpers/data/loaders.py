@@ -323,7 +323,7 @@ def load_accounts(path=None, balanced: str = "error", sheet_name=None) -> pd.Dat
         raise PanelSchemaError(f"{path}: " + "; ".join(gaps) + " (GDP and the three sectors must be complete)")
     df.attrs["simulated"] = False
     df.attrs["source"] = ("official city accounts (statistics bureaus; compiled by biechouwo-coder/G-P "
-                          f"620eba9): {path}")
+                          f"620eba9): {Path(path).name}")   # the file's name, never a machine path
     return df
 
 

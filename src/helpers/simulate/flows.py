@@ -30,7 +30,7 @@ _SCALE = {"talent": 7500.0, "capital": 1500.0, "technology": 500.0}
 
 def simulate_flows(params=None, seed: int = _sim.DEFAULT_SEED, years=_sim.YEARS, pair_noise: float = 0.5,
                    flow_noise: float = 0.1, share_noise: float = 0.02,
-                   counts: bool = True) -> tuple[pd.DataFrame, dict]:
+                   counts: bool = True, friction: str = "power") -> tuple[pd.DataFrame, dict]:
     """Directed pair flows of talent, capital and technology in the twin, with noise.
 
     Parameters
@@ -50,6 +50,13 @@ def simulate_flows(params=None, seed: int = _sim.DEFAULT_SEED, years=_sim.YEARS,
     counts : bool
         Draw Poisson counts (default); ``False`` emits the noisy expected flows themselves
         (with all three noises at zero: the gravity law exactly).
+    friction : {"power", "exponential"}
+        Distance friction of the observed flows (a misspecification dial, issue 21 item 4).
+        ``"power"`` (default): the twin's own law d^-b. ``"exponential"``:
+        exp(-b (ln dbar + d / dbar - 1)) with dbar the mean distance between the cities, which has
+        the power law's level and elasticity -b at d = dbar, a smaller elasticity -b d / dbar below
+        it and a larger one above it; a gravity model in ln d (PPML, :func:`helpers.models.transaction_cost_phi`)
+        is then misspecified. The twin's own factor-flow positions (FN) keep the power law.
 
     Returns
     -------
@@ -73,7 +80,13 @@ def simulate_flows(params=None, seed: int = _sim.DEFAULT_SEED, years=_sim.YEARS,
     share = np.clip(va * np.exp(share_noise * rng.standard_normal(va.shape)), 1e-6, 1.0)
     mass_obs = st.masses * np.exp(share_noise * rng.standard_normal(st.masses.shape))   # factor stocks
     joint = np.sqrt(va[:, :, None] * va[:, None, :])
-    decay = np.exp(-p.b0 * (1.0 - p.phi * joint) * st.logd)
+    if friction == "power":
+        decay = np.exp(-p.b0 * (1.0 - p.phi * joint) * st.logd)
+    elif friction == "exponential":
+        dbar = dist[~np.eye(N, dtype=bool)].mean()
+        decay = np.exp(-p.b0 * (1.0 - p.phi * joint) * (np.log(dbar) + dist / dbar - 1.0))
+    else:
+        raise ValueError(f"simulate_flows: friction must be 'power' or 'exponential', got {friction!r}")
     off = ~np.eye(N, dtype=bool)
     cities = np.asarray(st.reg.index)
     t_idx, i_idx, j_idx = np.nonzero(np.broadcast_to(off, (T, N, N)))

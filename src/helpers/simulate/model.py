@@ -94,6 +94,14 @@ class TwinParams:
     noise: float = 0.03
     missing_rate: float = 0.0
     spatial_weights: str = "inverse_distance"  # or "contiguity"
+    # misspecification dials (issue 21, item 4); off by default, and off they draw nothing and
+    # change nothing. instrument_dev: correlation r of the 1984 endowment ln H_i with development
+    # dev_i (ln H_i = ln 1.5 + hist_sd (sqrt(1 - r^2) z_i + r dev_i / sd(dev))); dev_trend: development's own
+    # effect on synergy along the national trend, dev_trend (dev_i - mean) n_t. Both on, the
+    # instrument Z = ln H n_t violates the exclusion restriction and 2SLS is biased, by
+    # cov(Z, u) / cov(Z, x), which grows with r.
+    instrument_dev: float = 0.0
+    dev_trend: float = 0.0
 
     def __post_init__(self):
         for name in ("kappa_prd", "kappa_rest", "b0"):
@@ -105,6 +113,8 @@ class TwinParams:
             raise ValueError(f"TwinParams.rho must lie in (-1, 1), got {self.rho}")
         if not 0 <= self.missing_rate < 0.5:
             raise ValueError(f"TwinParams.missing_rate must lie in [0, 0.5), got {self.missing_rate}")
+        if not 0 <= self.instrument_dev < 1:
+            raise ValueError(f"TwinParams.instrument_dev must lie in [0, 1), got {self.instrument_dev}")
         if self.spatial_weights not in ("inverse_distance", "contiguity"):
             raise ValueError("TwinParams.spatial_weights must be 'inverse_distance' or 'contiguity'")
 
@@ -331,7 +341,8 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
 
     national = p.national_start + (p.national_end - p.national_start) * logistic(0.45 * (tau[:, 0] - 6)) \
         / logistic(0.45 * (T - 1 - 6))
-    hist = 1.5 * np.exp(p.hist_sd * rng.standard_normal(N))             # post offices per 10k, 1984
+    z_hist = rng.standard_normal(N)
+    hist = 1.5 * np.exp(p.hist_sd * z_hist)                             # post offices per 10k, 1984
     Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
 
     # network size: broadband subscribers per 100 people, the threshold variable q
@@ -340,6 +351,10 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
     eps = rng.standard_normal((T, N))
     region_dev = reg["region"].astype(str).map(REGION_DEV).to_numpy(float)
     dev = region_dev + 0.15 * rng.standard_normal(N)
+    if p.instrument_dev:   # dial: the endowment correlated with development (no extra draw)
+        r = p.instrument_dev
+        hist = 1.5 * np.exp(p.hist_sd * (np.sqrt(1 - r * r) * z_hist + r * (dev - dev.mean()) / dev.std()))
+        Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
 
     # base factor masses (talent, capital, technology), T x N each, growing with population and development
     growth = 0.06 * tau
@@ -359,7 +374,9 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
         W=W, S_inv=S_inv, hist=hist, national=national,
         mu_A=0.3 * dev[None, :] + 0.1 * rng.standard_normal(N)[None, :],
         lam_A=0.02 * tau, v_A=rng.standard_normal((T, N)),
-        mu_S=0.2 * rng.standard_normal(N)[None, :], lam_S=0.01 * tau,
+        mu_S=0.2 * rng.standard_normal(N)[None, :],
+        lam_S=0.01 * tau + p.dev_trend * (dev - dev.mean())[None, :] * national[:, None] if p.dev_trend
+        else 0.01 * tau,
         w_S=rng.standard_normal((T, N)), dev=dev[None, :],
         e_P=rng.standard_normal((T, N)), e_X=rng.standard_normal((T, N)),
         calibrated=cities is None,

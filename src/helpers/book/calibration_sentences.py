@@ -1,0 +1,41 @@
+"""Sentences on the calibration check (:mod:`helpers.studies.moments`), generated from its table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _names(rows: pd.DataFrame) -> str:
+    return "; ".join(f"{lab} ({gap:+.1f} SE)" for lab, gap in zip(rows["label"], rows["gap (SEs)"], strict=True)) \
+        if len(rows) else "none"
+
+
+def calibration_sentences(check) -> list[str]:
+    """How many moments lie more than 2 SE from the real value, targeted and held back, named.
+
+    ``check``: a :class:`helpers.studies.moments.CalibrationCheck`. Moments without a sampling SE
+    (the real index against itself) are counted apart, with the twin's value said in words.
+    """
+    t = check.table
+    with_se = t[t["gap (SEs)"].notna()]
+    off = with_se[with_se["gap (SEs)"].abs() > 2]
+    tgt, held = with_se[with_se["targeted"]], with_se[~with_se["targeted"]]
+    off_t, off_h = off[off["targeted"]], off[~off["targeted"]]
+    seeds = len(check.twin_seeds)
+    out = [
+        (f"Of {len(with_se)} moments with a sampling SE (cluster bootstrap over cities, {check.n_boot} draws), "
+        f"{len(off)} lie more than 2 SE from the real value in the twin (SIMULATED; mean over {seeds} "
+        f"seed{'s' if seeds != 1 else ''}): {len(off_t)} of {len(tgt)} moments marked for targeting and "
+        f"{len(off_h)} of {len(held)} held back."),
+        f"More than 2 SE off: {_names(off)}.",
+    ]
+    if len(off_t):
+        out.append("The twin is not yet calibrated to these moments: its power and coverage transfer to the "
+                   "real data only as far as its within-city variation matches the real one.")
+    else:
+        out.append("Every moment marked for targeting lies within 2 SE of the real value.")
+    no_se = t[t["gap (SEs)"].isna()]
+    for lab, tw, re in zip(no_se["label"], no_se["twin (SIMULATED)"], no_se["real"], strict=True):
+        out.append(f"{lab[0].upper() + lab[1:]}: {tw:.2f} in the twin against {re:.2f} for the real data "
+                   "(no sampling SE: the real value holds by definition).")
+    return out
