@@ -5,6 +5,11 @@
 # Incremental: a chapter is re-executed only when it, its profile, the helpers or the data change.
 
 SHELL := /bin/bash
+
+# Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
+# machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
+export DASK_DISTRIBUTED__LOGGING__DISTRIBUTED := error
+
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin

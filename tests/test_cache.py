@@ -69,7 +69,7 @@ def test_a_failed_write_warns_and_returns_the_result(tmp_path):
 
 def test_no_folder_means_no_cache(monkeypatch, tmp_path):
     monkeypatch.delenv(_cache.CACHE_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)                     # no repository above
+    monkeypatch.setattr(_cache, "_PACKAGE", tmp_path / "site-packages" / "helpers")  # installed, no checkout
     assert _cache.default_cache_dir() is None
     calls, compute = _counter()
     _cache.cached("thing", KEY, compute)

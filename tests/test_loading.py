@@ -426,3 +426,193 @@ def test_unquoted_thousands_separator_shifts_no_cell_silently(good, tmp_path):
     lines[9] = lines[9].replace(",", ",1,", 1).replace("Guangzhou,1,", "Guangzhou,1,")  # one extra cell
     path.write_text("\n".join(lines) + "\n")
     rejected(path, r"1 row\(s\) have more cells than the header on line 1 \(22 columns\): line 10 \(23 cells\)")
+
+
+# --------------------------------------------------------------------------- issue 24: hostile files
+# File-system faults, caps, echoes and plausibility rules (helpers.data.guards, .plausibility).
+import os as _os
+import subprocess as _sp
+import sys as _sys
+import time as _time
+
+from helpers.data import guards as _guards
+
+
+def _check_cli(path):
+    """``python -m helpers.data check PATH`` in a subprocess (a pipe must not block it)."""
+    return _sp.run([_sys.executable, "-m", "helpers.data", "check", str(path)], check=False,
+                   capture_output=True, text=True, timeout=120)
+
+
+def _one_line_naming(r, path, pattern):
+    msg = (r.stdout + r.stderr).strip()
+    assert r.returncode != 0 and "Traceback" not in msg
+    assert len(msg.splitlines()) == 1 and str(path) in msg and re.search(pattern, msg), msg
+
+
+@pytest.mark.parametrize("kind", ["pipe", "folder", "dangling", "missing"])
+def test_file_system_faults_give_one_line_naming_the_file(tmp_path, kind):
+    path = tmp_path / f"{kind}.csv"
+    if kind == "pipe":
+        _os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "dangling":
+        path.symlink_to(tmp_path / "gone.csv")
+    pattern = {"pipe": "named pipe", "folder": "folder", "dangling": "symbolic link.*gone.csv",
+               "missing": "no such file|not found"}[kind]
+    _one_line_naming(_check_cli(path), path, pattern)
+    with pytest.raises((data.PanelSchemaError, FileNotFoundError, IsADirectoryError), match=pattern):
+        data.load_panel(path)
+
+
+def test_unreadable_file_one_line(tmp_path, good):
+    if _os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    path = csv(good, tmp_path)
+    path.chmod(0)
+    _one_line_naming(_check_cli(path), path, "permission denied")
+
+
+def test_size_and_row_caps_name_the_file_and_the_cap(tmp_path, good, monkeypatch):
+    path = csv(good, tmp_path)
+    assert data.check_panel(path, show=False).ok  # the defaults read it
+    monkeypatch.setattr(_guards, "MAX_BYTES", 1000)
+    with pytest.raises(data.PanelSchemaError, match=r"panel.csv: [\d,]+ bytes, above the limit of 1,000 bytes \(helpers.data"):
+        load(path)
+    monkeypatch.setattr(_guards, "MAX_BYTES", 2**30)
+    monkeypatch.setattr(_guards, "MAX_ROWS", 100)
+    with pytest.raises(data.PanelSchemaError, match=r"panel.csv: 273 rows, above the limit of 100 \(helpers"):
+        load(path)
+
+
+def test_a_200k_row_file_is_checked_quickly_with_a_bounded_report(tmp_path, good):
+    big = pd.concat([good] * (200_000 // len(good) + 1)).head(200_000)
+    path = csv(big, tmp_path, "big.csv")
+    before = _sha(path)
+    t0 = _time.perf_counter()
+    report = data.check_panel(path, show=False)
+    secs = _time.perf_counter() - t0
+    print(f"200,000-row file checked in {secs:.1f} s; {len(report.issues)} issues kept")  # measured, not asserted
+    assert not report.ok and _sha(path) == before
+    dups = [i for i in report.errors if i.check == "duplicate"]
+    assert len(dups) == len(good) and len(report.issues) <= schema.MAX_ISSUES + 11
+    assert "and 723 more" in dups[0].message  # 733 copies of Guangzhou 2011: 10 lines listed
+
+
+def test_a_huge_first_line_is_echoed_at_most_80_characters(tmp_path):
+    path = tmp_path / "junk.csv"
+    path.write_text("x" * 5000 + "\n1\n2\n")
+    report = data.check_panel(path, show=False)
+    text = report.summary(limit=None)
+    assert not report.ok and "missing column" in text
+    assert "x" * 41 not in text and "x" * 40 in text
+
+
+def test_escape_name_neutralises_markdown_and_html():
+    evil = "<img src=x onerror=alert(1)>[link](javascript:x)*b*.csv"
+    out = _guards.escape_name(evil)
+    assert "<" not in out and ">" not in out and "](" not in out and "\\*b\\*" in out
+    assert _guards.echo("a\x1b[31m" + "y" * 100 + "\nsecond") == "a\\x1b[31m" + "y" * 71 + "..."
+
+
+def _errors(report, check):
+    return [i for i in report.errors if i.check == check]
+
+
+@pytest.mark.parametrize("column", ["gdp", "population", "exports"])
+def test_zero_in_a_logged_column_is_an_error_naming_city_and_year(tmp_path, good, column):
+    bad = good.copy()
+    bad.loc[14, column] = 0.0  # Shaoguan 2012
+    msg = rejected(csv(bad, tmp_path), rf"{column}.*0 in 2012.*logarithm")
+    assert "Shaoguan" in msg
+
+
+@pytest.mark.parametrize("part,whole,factor", [("industrial_value_added", "gdp", 1.3),
+                                               ("rd_personnel", "population", 1.5e4),
+                                               ("emp_manufacturing", "employment", 1.2)])
+def test_parts_larger_than_wholes_are_errors(tmp_path, good, part, whole, factor):
+    bad = good.copy()
+    rows = bad["city"] == "Foshan"
+    bad.loc[rows, part] = bad.loc[rows, whole] * factor
+    msg = rejected(csv(bad, tmp_path), rf"{part}.*x {whole}")
+    assert "Foshan" in msg
+
+
+def test_population_in_persons_is_caught_against_the_census(tmp_path, good):
+    bad = good.copy()
+    bad["population"] = bad["population"] * 1e4
+    msg = rejected(csv(bad, tmp_path), r"census population.*persons")
+    assert "Guangzhou" in msg
+
+
+@pytest.mark.parametrize("column,city,factor", [("gdp", "Meizhou", 10), ("gdp", "Shenzhen", 100),
+                                                ("gdp", "Yunfu", 1000), ("avg_wage", "Zhanjiang", 10),
+                                                ("employment", "Heyuan", 10)])
+def test_one_citys_slip_is_caught_against_the_cross_city_median(tmp_path, good, column, city, factor):
+    bad = good.copy()
+    bad.loc[bad["city"] == city, column] *= factor
+    msg = rejected(csv(bad, tmp_path), rf"{column}.*x the cross-city median")
+    assert city in msg
+
+
+@pytest.mark.parametrize("factor", [10, 1e4])
+def test_every_citys_gdp_slipped_is_caught_by_the_plausible_median(tmp_path, good, factor):
+    bad = good.copy()
+    bad["gdp"] *= factor
+    bad["industrial_value_added"] *= factor
+    rejected(csv(bad, tmp_path), r"cross-city median of gdp.*another unit")
+
+
+def test_header_unit_thousand_yuan_is_converted_or_refused(tmp_path, good):
+    bad = good.copy()
+    bad["gdp"] = bad["gdp"] * 1e5
+    bad = bad.rename(columns={"gdp": "gdp (千元)"})
+    path = csv(bad, tmp_path)
+    rejected(path, r"gdp \(千元\).*thousand yuan")
+
+
+def test_a_hostile_file_name_reaches_the_page_escaped(tmp_path):
+    from helpers.analysis import realdata
+
+    evil = tmp_path / "<img src=x onerror=alert(1)>[x](javascript:y).dta"
+    _, note = realdata.pku_index(evil)   # the note goes into Chapter 6 as Markdown
+    assert "not found" in note and "<img" not in note and "](javascript" not in note
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in note
+    evil.write_text("year,city\n" + "z" * 500 + "\n")
+    _, note = realdata.pku_index(evil)
+    assert "could not be read" in note and "<img" not in note and "z" * 81 not in note
+
+
+def test_accounts_sectors_that_do_not_add_up_to_gdp_are_named(tmp_path):
+    acc = data.load_accounts()
+    ok = data.check_panel(csv(acc, tmp_path, "ok.csv"), schema=data.ACCOUNTS_SCHEMA, allow_missing=True, show=False)
+    assert ok.ok, ok.summary()
+    bad = acc.copy()
+    bad.loc[bad["city"] == "Zhaoqing", "va_tertiary"] *= 10
+    report = data.check_panel(csv(bad, tmp_path), schema=data.ACCOUNTS_SCHEMA, allow_missing=True, show=False)
+    sectors = [i for i in report.errors if i.check == "sectors"]
+    assert [i.city for i in sectors] == ["Zhaoqing"] and "x gdp" in sectors[0].message
+
+
+def test_a_hidden_first_sheet_is_ignored_and_reported(tmp_path, good):
+    import openpyxl
+
+    old = good.copy()
+    old[["gdp", "industrial_value_added"]] *= 0.9   # an old vintage, kept hidden by the publisher
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    for ws, frame in ((wb.active, old), (wb.create_sheet("2024 edition"), good)):
+        ws.append(list(frame.columns))
+        for rec in frame.itertuples(index=False):
+            ws.append(list(rec))
+    wb.active.title = "2019 edition"
+    wb["2019 edition"].sheet_state = "hidden"
+    wb.active = 1
+    wb.save(path)
+    p = load(path)
+    same_as(p, good)
+    assert any("hidden sheet(s) ['2019 edition'] ignored" in n for n in p.attrs["read_notes"])
+    p_old = load(path, sheet="2019 edition")
+    assert np.allclose(p_old["gdp"], good["gdp"] * 0.9)
+    assert any("is hidden in the workbook" in n for n in p_old.attrs["read_notes"])

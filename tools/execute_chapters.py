@@ -11,14 +11,36 @@ and a ``chapters`` mapping keyed by notebook stem. Only names that the notebook'
 
 On a failing cell the script prints the chapter, the cell number and the error, removes the
 partial output (so ``make`` does not take it as up to date) and exits with status 1.
+
+Robust under faults and concurrency:
+
+- **Atomic output.** The chapter is executed into a hidden temporary file in the output folder
+  (``.<name>.<random>.partial.ipynb``) and renamed onto ``<out>/<name>`` (``os.replace``) only
+  when every cell ran and the page tags are set. A killed run leaves no file that ``make`` takes
+  as up to date; the next run of that chapter removes the stale partial file.
+- **One run per output.** A run holds an exclusive ``fcntl.flock`` on a lock file per output
+  notebook (in ``_build/.locks`` when the output is under ``_build``): a second run of the same
+  chapter into the same folder waits (``--lock-wait`` seconds, default the profile's timeout)
+  and then fails naming the chapter and the holder's pid. Different chapters run in parallel
+  (``make -j2``).
+- **Worker processes reaped.** The kernel runs in its own process group (jupyter_client starts
+  it in a new session), and so do its loky and Dask workers; after each chapter, on failure and
+  on SIGTERM/SIGHUP/SIGINT, the script terminates every such group it started.
+- **Quiet Dask.** Kernels inherit ``DASK_DISTRIBUTED__LOGGING__DISTRIBUTED=error`` (and spawned
+  Dask workers from them), so no time-stamped log line reaches a cell's output.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import fcntl
+import json
 import os
+import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +52,14 @@ from traitlets.config import Config
 # Curve-encrypt the kernel's local ZMQ sockets: ipykernel >= 7.3 warns on every start otherwise,
 # and a clean build prints no warnings.
 KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "auto"}})
+
+#: Set for every kernel (and the Dask workers it spawns): distributed logs errors only, so a
+#: busy machine's shutdown warnings never reach a cell's output (helpers.studies.quiet).
+QUIET_ENV = {"DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
+
+#: Process groups of the kernels this process started (each kernel leads its own group, and its
+#: loky/Dask workers stay in it even after the kernel exits).
+KERNEL_GROUPS: set[int] = set()
 
 
 def parameter_names(nb_path: Path) -> set[str]:
@@ -84,40 +114,164 @@ def tag_for_page(executed: Path) -> None:
     nbformat.write(nb, executed)
 
 
-def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int) -> float:
+def _kernel_manager_class():
+    """AsyncKernelManager that records the process group of each kernel it starts."""
+    from jupyter_client import AsyncKernelManager
+
+    class GroupRecordingKernelManager(AsyncKernelManager):
+        async def _async_post_start_kernel(self, **kw):
+            await super()._async_post_start_kernel(**kw)
+            pgid = getattr(self.provisioner, "pgid", None)
+            if pgid and pgid != os.getpgrp():
+                KERNEL_GROUPS.add(int(pgid))
+
+    return GroupRecordingKernelManager
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_kernel_groups(grace: float = 5.0) -> None:
+    """SIGTERM, then (after ``grace`` seconds) SIGKILL, every process group of a started kernel."""
+    groups = [g for g in KERNEL_GROUPS if g != os.getpgrp()]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for g in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(g, sig)
+        deadline = time.monotonic() + grace
+        while any(_group_alive(g) for g in groups) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        groups = [g for g in groups if _group_alive(g)]
+        if not groups:
+            break
+    KERNEL_GROUPS.clear()
+
+
+def lock_path(out: Path) -> Path:
+    """Lock file of one output notebook: in ``_build/.locks`` if the output lies under a
+    ``_build`` folder (outside what the book builds), else in ``<out folder>/.locks``."""
+    out = out.resolve()
+    build = next((p for p in out.parents if p.name == "_build"), None)
+    folder = (build / ".locks") if build is not None else out.parent / ".locks"
+    rel = out.relative_to(build) if build is not None else Path(out.name)
+    return folder / (str(rel).replace(os.sep, "__") + ".lock")
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, wait: float):
+    """Exclusive flock on ``out``'s lock file; waits up to ``wait`` seconds, then exits naming the holder."""
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise SystemExit(f"\nCHAPTER NOT RUN: {out} is being executed by another run "
+                                     f"({holder}); lock {path}\n") from None
+                if not told:
+                    print(f"waiting for another run executing {out} ({holder})", file=sys.stderr, flush=True)
+                    told = True
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid()}).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_stale_partials(out: Path) -> None:
+    # only called under the output's lock: a partial file left then is from a killed run
+    for stale in out.parent.glob(f".{out.stem}.*.partial.ipynb"):
+        stale.unlink(missing_ok=True)
+
+
+#: Temporary file of the chapter being executed (removed by the signal handler).
+_CURRENT_TMP: list[Path] = []
+
+
+def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int, lock_wait: float | None = None) -> float:
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / nb_path.name
     params = chapter_parameters(profile, nb_path)
     t0 = time.perf_counter()
+    with output_lock(out, timeout if lock_wait is None else lock_wait):
+        _remove_stale_partials(out)
+        fd, name = tempfile.mkstemp(dir=out_dir, prefix=f".{out.stem}.", suffix=".partial.ipynb")
+        os.close(fd)
+        tmp = Path(name)
+        _CURRENT_TMP[:] = [tmp]
+        try:
+            _run_papermill(nb_path, tmp, params, timeout)
+            tag_for_page(tmp)
+            mask = os.umask(0)
+            os.umask(mask)
+            tmp.chmod(0o666 & ~mask)  # mkstemp's 0600: the page must stay readable as before
+            os.replace(tmp, out)  # atomic: the output exists only once the whole chapter ran
+        except BaseException:
+            out.unlink(missing_ok=True)  # an older output is stale now: make must not take it as current
+            raise
+        finally:
+            tmp.unlink(missing_ok=True)
+            _CURRENT_TMP.clear()
+            reap_kernel_groups()
+    return time.perf_counter() - t0
+
+
+def _run_papermill(nb_path: Path, tmp: Path, params: dict, timeout: int) -> None:
     try:
         pm.execute_notebook(
-            str(nb_path), str(out), parameters=params, kernel_name="python3",
+            str(nb_path), str(tmp), parameters=params, kernel_name="python3",
             progress_bar=False, execution_timeout=timeout, cwd=str(nb_path.parent),
-            report_mode=False, config=KERNEL_CONFIG,
+            report_mode=False, config=KERNEL_CONFIG, kernel_manager_class=_kernel_manager_class(),
         )
     except pm.PapermillExecutionError as err:
-        where = _failing_cell(out)
-        out.unlink(missing_ok=True)
+        where = _failing_cell(tmp)
         raise SystemExit(f"\nCHAPTER FAILED: {nb_path} -- {where}: {err.ename}: {err.evalue}\n") from None
     except Exception:
-        out.unlink(missing_ok=True)
         print(f"\nCHAPTER FAILED: {nb_path} (before or outside a cell)", file=sys.stderr)
         raise
-    tag_for_page(out)
-    return time.perf_counter() - t0
+
+
+def _on_signal(signum, frame):
+    """Killed (SIGTERM/SIGHUP/SIGINT): stop the kernels and their workers, drop the partial file."""
+    reap_kernel_groups(grace=2.0)
+    for tmp in _CURRENT_TMP:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    print(f"\nCHAPTER RUN INTERRUPTED by signal {signum}: no output written", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--lock-wait", type=float, default=None,
+                    help="seconds to wait for another run of the same chapter (default: the profile's timeout)")
     ap.add_argument("notebooks", nargs="+", type=Path)
     args = ap.parse_args(argv)
     profile = yaml.safe_load(args.profile.read_text()) or {}
     timeout = int(profile.get("timeout", 600))
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, _on_signal)
     for nb in args.notebooks:
-        secs = execute(nb, args.out, profile, timeout)
+        secs = execute(nb, args.out, profile, timeout, args.lock_wait)
         print(f"executed {nb} with {args.profile.name} in {secs:.1f} s -> {args.out / nb.name}")
     return 0
 

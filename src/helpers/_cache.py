@@ -12,8 +12,11 @@ pickles are loaded only from a folder this module marked as its own (:data:`MARK
 under the names it writes, never through a link that leaves the folder.
 
 The folder is ``$HELPERS_CACHE`` when set (``make test`` sets an empty one for nbval, so the
-notebooks are checked against a recomputation), else ``_build/cache`` of the repository that
-contains the working directory, else there is no cache and every call computes.
+notebooks are checked against a recomputation), else ``_build/cache`` of the checkout this
+package lives in (never a folder found from the working directory: a downloaded project above
+it could plant pickles, and unpickling runs code), else there is no cache and every call computes.
+Any fault while loading (truncation, a flipped bit that makes the unpickler ask for 10^18 bytes,
+a class that moved) is a miss.
 """
 
 from __future__ import annotations
@@ -42,14 +45,15 @@ class CacheWarning(UserWarning):
 
 
 def default_cache_dir() -> Path | None:
-    """``$HELPERS_CACHE`` if set, else ``_build/cache`` of the repository containing the working
-    directory (found by its ``_toc.yml`` and ``pyproject.toml``), else None (no caching)."""
+    """``$HELPERS_CACHE`` if set, else ``_build/cache`` of the checkout containing this package
+    (``<root>/src/helpers``, the root having ``_toc.yml`` and ``pyproject.toml``), else None (an
+    installed package: no caching). The working directory plays no part (issue 24)."""
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env)
-    for d in (Path.cwd(), *Path.cwd().parents):
-        if (d / "_toc.yml").is_file() and (d / "pyproject.toml").is_file():
-            return d / "_build" / "cache"
+    root = _PACKAGE.parents[1]
+    if (root / "_toc.yml").is_file() and (root / "pyproject.toml").is_file():
+        return root / "_build" / "cache"
     return None
 
 
@@ -116,9 +120,8 @@ def load(folder: Path, name: str, key: str):
             return None
         with path.open("rb") as fh:
             return pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError, TypeError,
-            IndexError, KeyError):
-        return None  # a partial or stale pickle (e.g. of a class that moved) is a miss
+    except Exception:  # noqa: BLE001 -- any damage (a flipped bit can raise MemoryError) is a miss
+        return None  # a partial, damaged or stale pickle (e.g. of a class that moved) is a miss
 
 
 def store(folder: Path, name: str, key: str, value) -> Path | None:

@@ -25,6 +25,7 @@ import pandas as pd
 from .. import data as _data
 from .. import measure
 from .._results import Result
+from ..data.guards import escape_name
 from ..measure import network
 from ..measure.constructs import flow_positions, standardize
 from .report import interval_verdict  # the book's one verdict rule, real or simulated
@@ -137,15 +138,19 @@ def pku_index(path=None) -> tuple[pd.DataFrame | None, str]:
     (DataFrame or None, str)
         city, year and :data:`PKU_COLUMNS`; the note names the file read, or says why none was.
         Never raises for a missing or unreadable file: the chapter shows the parts as unavailable.
+        The note goes into the page as Markdown: the file name is escaped
+        (:func:`helpers.data.guards.escape_name`).
     """
     path = Path(_data.default_realdata_dir() / "pku_dfiic_city" / "PKU_DFIIC_city.dta" if path is None else path)
     if not path.exists():
-        return None, f"PKU index not found ({path.name}). {PKU_WHERE}"
+        return None, f"PKU index not found ({escape_name(path.name)}). {PKU_WHERE}"
     try:
         df = _data.read_pku_dfiic(path, years=YEARS)
     except (OSError, ValueError, KeyError) as e:  # a broken or foreign file: report it, never invent
-        return None, f"PKU index in {path.name} could not be read ({type(e).__name__}). {PKU_WHERE}"
-    return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {path.name} ({len(df)} city-years)"
+        return None, (f"PKU index in {escape_name(path.name)} could not be read ({type(e).__name__}). "
+                      f"{PKU_WHERE}")
+    name = escape_name(path.name)  # the note goes into the page as Markdown
+    return df[["city", "year", *PKU_COLUMNS]], f"PKU index read from {name} ({len(df)} city-years)"
 
 
 def real_constructs(accounts: pd.DataFrame | None = None, census: pd.DataFrame | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import guards as _guards
 from . import readers as _readers
 from . import schema as _schema
 from .cities import (  # noqa: F401  (re-exported: the registry is part of helpers.data's API)
@@ -224,7 +225,7 @@ def load_table(path, schema, *, sheet=None, skiprows=None, header=None, required
     (encoding, delimiter, header line, skipped rows) and ``attrs["accepted_breaks"]``.
     """
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a dangling link is named as such by the reader
         raise FileNotFoundError(f"panel file not found: {path}")
     try:
         clean, report = _read_and_validate(
@@ -233,7 +234,7 @@ def load_table(path, schema, *, sheet=None, skiprows=None, header=None, required
         _schema.warn_or_raise(report, stacklevel=4)
     except (FileNotFoundError, IsADirectoryError, PermissionError, PanelSchemaError):
         raise
-    except _readers.TableReadError as err:
+    except (_readers.TableReadError, _guards.InputFileError) as err:
         raise PanelSchemaError(str(err)) from err
     except Exception as err:  # anything else still names the file
         raise PanelSchemaError(f"{path}: cannot load ({type(err).__name__}: {err})") from err
@@ -346,7 +347,7 @@ def check_panel(path, *, show: bool = True, schema=None, sheet=None, skiprows=No
         _, report = _read_and_validate(
             Path(path), schema, sheet=sheet, skiprows=skiprows, header=header, required=required,
             allow_missing=allow_missing, balanced=balanced, checks=checks, accept_breaks=accept_breaks)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
+    except (FileNotFoundError, IsADirectoryError, PermissionError, _guards.InputFileError):
         raise
     except Exception as err:
         report = _schema.ValidationReport(str(path), [_schema.Issue("error", "read", str(err))])
@@ -453,6 +454,7 @@ def replace_column(panel: pd.DataFrame, other: pd.DataFrame, column: str, source
 def main(argv=None) -> int:
     """``python -m helpers.data check FILE [--sheet S] [--skiprows N] [--header N] [--balanced B]``."""
     import argparse
+    import sys
 
     ap = argparse.ArgumentParser(prog="python -m helpers.data", description=main.__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -465,8 +467,13 @@ def main(argv=None) -> int:
     c.add_argument("--allow-missing", action="store_true")
     a = ap.parse_args(argv)
     sheet = int(a.sheet) if a.sheet is not None and a.sheet.isdigit() else a.sheet
-    report = check_panel(a.file, sheet=sheet, skiprows=a.skiprows, header=a.header,
-                         balanced=a.balanced, allow_missing=a.allow_missing)
+    try:
+        report = check_panel(a.file, sheet=sheet, skiprows=a.skiprows, header=a.header,
+                             balanced=a.balanced, allow_missing=a.allow_missing)
+    except (OSError, _guards.InputFileError) as err:  # one line naming the file, no traceback
+        msg = str(err) if str(a.file) in str(err) else f"{a.file}: {err.strerror or err}"
+        print(f"check: {msg}", file=sys.stderr)
+        return 2
     return 0 if report.ok else 1
 
 

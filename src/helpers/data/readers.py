@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import guards as _guards
+
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN = 30
 #: Candidate delimiters of text files.
@@ -130,8 +132,11 @@ def _text_rows(raw: bytes, path: Path, notes: list):
     return rows, lines, enc, delim
 
 
-def _excel_sheets(raw: bytes, path: Path, sheet):
-    """{sheet name: (rows, row numbers)} of the requested sheet, or of every sheet."""
+def _excel_sheets(raw: bytes, path: Path, sheet, notes: list | None = None):
+    """{sheet name: (rows, row numbers)} of the requested sheet, or of every visible sheet.
+
+    Hidden sheets (often an old vintage kept by the publisher) are read only when asked for by
+    ``sheet`` or when no sheet is visible; either way ``notes`` says so."""
     import openpyxl
 
     try:
@@ -139,8 +144,14 @@ def _excel_sheets(raw: bytes, path: Path, sheet):
     except Exception as err:  # a broken or password-protected workbook
         raise TableReadError(f"{path}: cannot open as an Excel workbook ({err})") from err
     names = wb.sheetnames
+    hidden = [n for n in names if getattr(wb[n], "sheet_state", "visible") != "visible"]
+    notes = [] if notes is None else notes
     if sheet is None:
-        chosen = names
+        chosen = [n for n in names if n not in hidden] or names
+        if hidden and len(chosen) < len(names):
+            notes.append(f"hidden sheet(s) {hidden} ignored (pass sheet= to read one)")
+        elif hidden:
+            notes.append(f"every sheet is hidden; read them all: {hidden}")
     elif isinstance(sheet, int):
         if not 0 <= sheet < len(names):
             raise TableReadError(f"{path}: sheet {sheet} does not exist; sheets: {names}")
@@ -149,6 +160,8 @@ def _excel_sheets(raw: bytes, path: Path, sheet):
         if sheet not in names:
             raise TableReadError(f"{path}: no sheet {sheet!r}; sheets: {names}")
         chosen = [sheet]
+    if sheet is not None and chosen[0] in hidden:
+        notes.append(f"sheet {chosen[0]!r} is hidden in the workbook (read because sheet= names it)")
     out = {}
     for name in chosen:
         rows, lines = [], []
@@ -257,7 +270,8 @@ def read_table(path, *, sheet=None, skiprows: int | None = None, header: int | N
         Empty file, undecodable text, unreadable workbook, missing sheet, no header row.
     """
     path = Path(path)
-    raw = path.read_bytes()  # FileNotFoundError / IsADirectoryError / PermissionError name the path
+    # regular files only, at most guards.MAX_BYTES; one-line InputFileError naming the file otherwise
+    raw = _guards.read_guarded(path, max_bytes=_guards.MAX_BYTES)
     if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise TableReadError(f"{path}: the file is empty")
     expected = {normalize_name(c) for c in expected}
@@ -266,7 +280,7 @@ def read_table(path, *, sheet=None, skiprows: int | None = None, header: int | N
     if path.suffix.lower() == ".xls" or raw[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
         raise TableReadError(f"{path}: old .xls workbooks are not read; save it as .xlsx or .csv")
     if is_excel:
-        sheets = _excel_sheets(raw, path, sheet)
+        sheets = _excel_sheets(raw, path, sheet, notes)
         scored = {n: _find_header(r, expected, skiprows or 0)[1] for n, (r, _) in sheets.items()}
         name = max(scored, key=scored.get)  # first sheet wins ties
         rows, lines = sheets[name]
@@ -281,6 +295,7 @@ def read_table(path, *, sheet=None, skiprows: int | None = None, header: int | N
         except (UnicodeError, csv.Error) as err:
             raise TableReadError(f"{path}: cannot read as delimited text ({err})") from err
         name = None
+    _guards.check_rows(path, len(rows) - 1, max_rows=_guards.MAX_ROWS)
     if not any(not _is_blank(c) for r in rows for c in r):
         raise TableReadError(f"{path}: the file (sheet) has no cells")
     headers, body, body_lines, hline = _build(rows, lines, path, expected, skiprows, header, notes)

@@ -39,11 +39,16 @@ import pandas as pd
 
 from .issues import (MAX_LISTED, Issue, PanelSchemaError, ValidationReport, closest,  # noqa: F401
                      warn_or_raise, years_text)
+from . import guards as _guards
+from .plausibility import plausibility_issues
 from .readers import normalize_name
 from .units import INDICATOR_KINDS, JUMP_FACTOR, SPREAD_FACTORS, column_checks, suggest_slip, unit_issues  # noqa: F401
 
 #: Hard limits of a plausible year (inclusive): outside is an error.
 YEAR_LIMITS = (1949, 2100)
+#: Most findings kept in one report: a 200,000-row file of faults is reported in seconds, and
+#: the rest is counted, not collected.
+MAX_ISSUES = 1000
 #: Years the registry is known to describe (inclusive): outside is a warning.
 REGISTRY_YEARS = (1994, 2025)
 
@@ -64,7 +69,9 @@ def pandera_schema(schema: dict, columns, allow_missing: bool = False):
             for c in columns}
     cols["year"] = pa.Column(float, [pa.Check.in_range(*YEAR_LIMITS)], nullable=True)
     cols["city"] = pa.Column(object, nullable=True)
-    return pa.DataFrameSchema(cols, unique=["city", "year"], report_duplicates="all")
+    # city-year uniqueness is checked by duplicate_issues (pandera's report of 100,000 duplicated
+    # rows took minutes)
+    return pa.DataFrameSchema(cols)
 
 
 _CHECK_TEXT = {
@@ -77,6 +84,28 @@ _CHECK_TEXT = {
 }
 
 
+def duplicate_issues(frame: pd.DataFrame, lines, limit: int = MAX_ISSUES) -> list:
+    """One error per duplicated city-year (its lines listed, at most 10), at most ``limit``."""
+    import itertools
+
+    d = frame[["city", "year"]]
+    mask = (d.duplicated(keep=False) & d["city"].notna() & d["year"].notna()).to_numpy()
+    if not mask.any():
+        return []
+    idx = np.flatnonzero(mask)
+    groups = d.iloc[idx].groupby(["city", "year"], sort=False).indices
+    out = []
+    for (city, year), pos in itertools.islice(groups.items(), limit):
+        rows = idx[pos]
+        shown = ", ".join(str(lines[j]) for j in rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        out.append(Issue("error", "duplicate", f"duplicate rows for city {city}, year {int(year)} "
+                         f"(city-year must be unique; lines {shown})", city=city, year=int(year), line=lines[rows[0]]))
+    if len(groups) > limit:
+        out.append(Issue("error", "duplicate", f"... and {len(groups) - limit} more duplicated city-years "
+                         "(not collected)"))
+    return out
+
+
 def cell_issues(frame: pd.DataFrame, schema: dict, columns, lines, allow_missing: bool) -> list:
     """Run :func:`pandera_schema` lazily and translate every failure case into an :class:`Issue`."""
     import pandera.errors as pe
@@ -87,6 +116,10 @@ def cell_issues(frame: pd.DataFrame, schema: dict, columns, lines, allow_missing
     except pe.SchemaErrors as err:
         fc = err.failure_cases
     out, seen_dup = [], set()
+    if len(fc) > MAX_ISSUES:
+        out.append(Issue("error", "cells", f"{len(fc) - MAX_ISSUES:,} more failing cells not collected "
+                         f"(the first {MAX_ISSUES} are listed)"))
+        fc = fc.head(MAX_ISSUES)
     for rec in fc.itertuples(index=False):
         i = None if pd.isna(rec.index) else int(rec.index)
         city = frame.at[i, "city"] if i is not None else None
@@ -133,7 +166,7 @@ def expected_headers(schema: dict) -> list:
 
 #: Units written in headers, e.g. ``gdp（亿元）`` or ``gdp (10,000 yuan)``, as schema unit names.
 HEADER_UNITS = {"亿元": "100 million yuan", "亿元人民币": "100 million yuan", "100millionyuan": "100 million yuan",
-                "万元": "10,000 yuan", "10000yuan": "10,000 yuan", "10,000yuan": "10,000 yuan", "元": "yuan",
+                "万元": "10,000 yuan", "千元": "thousand yuan", "thousandyuan": "thousand yuan", "1000yuan": "thousand yuan", "10000yuan": "10,000 yuan", "10,000yuan": "10,000 yuan", "元": "yuan",
                 "yuan": "yuan", "万人": "10k persons", "10kpersons": "10k persons", "人": "persons",
                 "persons": "persons", "%": "percent", "percent": "percent", "share": "share"}
 
@@ -149,8 +182,8 @@ def _split_unit(name: str):
 def _unit_clash(header_unit, schema_unit):
     """The header's unit when it names a different unit than the schema, else None."""
     said = HEADER_UNITS.get(str(header_unit).replace(" ", "").casefold())
-    if said is None:
-        return None
+    if said is None:  # an unknown unit is refused, not ignored: the values may be in any scale
+        return f"an unrecognised unit {_guards.echo(header_unit, 40)!r}"
     same = schema_unit.startswith(said)
     return None if same else said
 
@@ -183,10 +216,19 @@ def _header_issues(columns, schema, required, lines_word):
         near = {m: closest(m, extra) or [e for e in extra if normalize_name(m) in normalize_name(e)]
                 for m in missing}
         hints = "; ".join(f"{m} (closest found: {near[m]})" for m in missing if near[m])
-        out.append(Issue("error", "header", f"missing column(s) {missing}; headers found: {names}"
+        shown = [_guards.echo(n, 40) for n in names[:30]] + (["..."] if len(names) > 30 else [])
+        near = {m: [_guards.echo(n, 40) for n in v] for m, v in near.items()}
+        hints = "; ".join(f"{m} (closest found: {near[m]})" for m in missing if near[m])
+        out.append(Issue("error", "header", f"missing column(s) {missing}; headers found: {shown}"
                          + (f"; {hints}" if hints else "")))
     fatal = any(c in missing for c in ("city", "year")) or ("city" not in final and "code" not in final)
     return out, rename, fatal
+
+
+def _keys(s: pd.Series) -> pd.Series:
+    """:func:`_city_key` of every value, computed once per distinct value (a 200,000-row file has
+    a few hundred distinct names or codes)."""
+    return s.map({v: _city_key(v) for v in s.unique()})
 
 
 def _city_key(v) -> str:
@@ -212,7 +254,7 @@ def _resolve_cities(df, registry, lines):
     blank = lambda s: s.isna() | (s.astype(str).str.strip() == "")  # noqa: E731
     if "city" in df.columns:
         raw = df["city"]
-        city = raw.map(lambda v: look.get(_city_key(v)))
+        city = _keys(raw).map(look)
         matched = raw[city.notna() & (raw.astype(str).str.strip() != city.astype(str))]
         if len(matched):
             ex = dict(list(dict.fromkeys(zip(matched.astype(str), city[matched.index])))[:3])
@@ -262,8 +304,8 @@ def _id_issues(df, city, year, registry, lines):
         if col not in df.columns:
             continue
         want = city.map(truth)
-        got = df[col].map(lambda v: _city_key(v))
-        bad = df.index[want.notna() & (got != want.map(lambda v: _city_key(v)))]
+        got = _keys(df[col])
+        bad = df.index[want.notna() & (got != _keys(want))]
         for i in bad:
             out.append(Issue("error", "id", f"column {col!r} is {df.at[i, col]!r}, registry says {want[i]}",
                              column=col, city=city[i], year=None if pd.isna(year[i]) else int(year[i]),
@@ -279,7 +321,11 @@ def _numbers(df, cols, city, year, lines):
         if pd.api.types.is_numeric_dtype(raw):  # already parsed (a reader's dtype map): no text
             num[c] = raw.astype(float)
             continue
-        text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
+        try:
+            stripped = raw.str.strip()  # vectorised; non-strings become NaN and are restored below
+        except AttributeError:  # no strings at all (numbers from a workbook)
+            stripped = raw
+        text = stripped.where(stripped.notna(), raw)
         x = pd.to_numeric(text.replace("", np.nan), errors="coerce")
         for i in df.index[x.isna() & text.notna() & (text.astype(str) != "")]:
             out.append(Issue("error", "text", f"column {c!r} has non-numeric value {raw[i]!r}", column=c,
@@ -354,11 +400,17 @@ def validate_table(df: pd.DataFrame, schema: dict, registry: pd.DataFrame, *, re
                       if not (i.check == "missing" and (i.line, i.column) in typed)]
     in_range = year.between(*YEAR_LIMITS)
     valid = frame[city.notna() & in_range & ~frame.duplicated(["city", "year"], keep=False)]
+    report.issues += duplicate_issues(frame, lines)
     report.issues += _balance_issues(valid, registry, balanced)
     shares = [c for c in present if schema[c][0] == "share"]  # > 1 is reported once, by the range rule
     if unit_checks:
         report.issues += unit_issues(valid.assign(**{c: valid[c].where(valid[c] <= 1) for c in shares}),
                                      schema, lines, column_checks(schema, checks), accept_breaks)
+        report.issues += plausibility_issues(valid, registry, lines, accept_breaks)
+    if len(report.issues) > MAX_ISSUES + 10:
+        n = len(report.issues) - MAX_ISSUES
+        report.issues = report.issues[:MAX_ISSUES] + [Issue("error" if report.errors else "warning", "cap",
+                                                            f"{n:,} more findings not collected")]
     if report.errors:
         return None, report
     out = df.assign(city=city, year=year.astype(int), **{c: num[c] for c in present})

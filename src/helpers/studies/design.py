@@ -19,6 +19,14 @@ Engineering:
   metadata carries the cell's *fingerprint* (generator version, analysis settings, number of
   twins, study seed). A rerun skips cells whose file has the same fingerprint and recomputes the
   others, so a changed generator version invalidates them.
+- **Trustworthy store.** Cells are written, hashed (``SHA256SUMS``), verified on reuse and
+  read through :mod:`helpers.studies.store`: a damaged or unreadable cell is recomputed (the
+  note names the file), a cell computed by other analysis code (its ``analysis_digest``) is
+  recomputed, cells of different studies are never mixed, temporary files never follow a
+  planted symlink, and an unwritable folder is refused before anything is computed.
+- **Quiet under load.** The cluster logs errors only and its workers get a long grace period
+  to stop (:mod:`helpers.studies.quiet`), so a busy machine adds no time-stamped warnings to a
+  chapter's output.
 - **One BLAS thread per worker.** Each twin runs under ``threadpoolctl.threadpool_limits(1)``, so
   worker processes do not fight over the cores with multi-threaded linear algebra.
 
@@ -33,9 +41,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -43,6 +52,8 @@ import numpy as np
 import pandas as pd
 
 from .._results import Result
+from . import store as _store
+from .quiet import close_local, quiet_distributed
 
 WORLDS = ("effect", "null")
 
@@ -97,15 +108,10 @@ def _stored_fingerprint(path: Path) -> str | None:
     return meta.get(b"design_fingerprint", b"").decode() or None
 
 
-def _write_cell(path: Path, rows: pd.DataFrame, fp: str) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(rows, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"design_fingerprint": fp.encode()})
-    tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)  # atomic: a killed run never leaves a file that looks finished
+def _write_cell(path: Path, rows: pd.DataFrame, meta: dict) -> None:
+    """Write a cell through the store (O_EXCL temporary file, atomic rename) and record its hash."""
+    sha = _store.write_cell(path, rows, meta)
+    _store.record_hashes(path.parent, {path.name: sha})
 
 
 def _run_one(analyse: Callable, cell: Cell, rep: int, seed: int, options: dict, blas_threads: int | None = 1) -> dict:
@@ -130,16 +136,20 @@ class DesignStudy(Result):
     computed: list
     skipped: list
     seconds: float
+    notes: list = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"DesignStudy: {len(self.rows)} twins in {self.rows.groupby(['n_cities', 'n_years', 'world']).ngroups}"
                 f" cells ({len(self.computed)} computed, {len(self.skipped)} reused) in {self.seconds:.1f} s"
-                f" -- SIMULATED twins; results in {self.out_dir}")
+                f" -- SIMULATED twins; results in {self.out_dir}"
+                + "".join(f"\n  note: {n}" for n in self.notes))
 
 
 #: No dashboard, and the scheduler's HTTP server on a free port: with ``dashboard_address=None``
 #: alone it still tries port 8787 and warns on stderr when another cluster holds it.
-LOCAL_CLUSTER_OPTIONS = {"dashboard_address": None, "scheduler_kwargs": {"dashboard": False, "dashboard_address": ":0"}}
+#: ``silence_logs``: the cluster's own handlers (and its workers) print errors only.
+LOCAL_CLUSTER_OPTIONS = {"dashboard_address": None, "scheduler_kwargs": {"dashboard": False, "dashboard_address": ":0"},
+                         "silence_logs": logging.ERROR}
 
 
 def _client(scheduler, n_workers):
@@ -182,6 +192,12 @@ def cell_fingerprint(cell: Cell, analyse: Callable, reps, study_seed: int, setti
                         "study_seed": study_seed, "analyse": analyse_name(analyse)})
 
 
+def study_fingerprint(analyse: Callable, study_seed: int, settings: dict | None, options: dict | None) -> str:
+    """Fingerprint shared by every cell of one study (the cell fingerprint without its twins)."""
+    return fingerprint({"settings": settings or {}, "options": dict(options or {}), "study_seed": study_seed,
+                        "analyse": analyse_name(analyse)})
+
+
 def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = 20261122,
               settings: dict | None = None, options: dict | None = None, scheduler=None,
               n_workers: int | None = None, progress: bool = True, blas_threads: int | None = 1) -> DesignStudy:
@@ -218,21 +234,38 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
     """
     cells, options = list(cells), dict(options or {})
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     fps = {c: cell_fingerprint(c, analyse, reps, study_seed, settings, options) for c in cells}
-    todo = [c for c in cells if _stored_fingerprint(_cell_path(out_dir, c)) != fps[c]]
+    digest = _store.code_digest(analyse.__module__)
+    manifest = _store.read_manifest(out_dir)
+    status = {c: _store.cell_status(_cell_path(out_dir, c), fps[c], digest, manifest) for c in cells}
+    todo = [c for c in cells if not status[c][0]]
     skipped = [c for c in cells if c not in todo]
+    notes = [n for _, n in status.values() if n]
     t0 = time.perf_counter()
     if todo:
-        _compute(todo, analyse, out_dir, {c: reps_of(reps, c) for c in todo}, study_seed, options, fps,
+        _store.check_writable(out_dir)  # before computing: a read-only or missing folder fails now
+        sfp = study_fingerprint(analyse, study_seed, settings, options)
+        metas = {c: {"design_fingerprint": fps[c], "study_fingerprint": sfp, "analysis_digest": digest}
+                 for c in todo}
+        _compute(todo, analyse, out_dir, {c: reps_of(reps, c) for c in todo}, study_seed, options, metas,
                  scheduler, n_workers, progress, blas_threads)
-    rows = pd.concat([pd.read_parquet(_cell_path(out_dir, c)) for c in cells], ignore_index=True)
+    rows, _ = _store.load_cells([_cell_path(out_dir, c) for c in cells],
+                                   expect={_cell_path(out_dir, c).name: fps[c] for c in cells})
     rows.attrs["simulated"] = True
     return DesignStudy(rows=rows, out_dir=out_dir, computed=[c.name for c in todo],
-                       skipped=[c.name for c in skipped], seconds=time.perf_counter() - t0)
+                       skipped=[c.name for c in skipped], seconds=time.perf_counter() - t0,
+                       notes=notes)
 
 
-def _compute(todo, analyse, out_dir, reps, study_seed, options, fps, scheduler, n_workers, progress, blas_threads):
+def _compute(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
+             blas_threads):
+    with quiet_distributed():
+        _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
+                         blas_threads)
+
+
+def _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
+                     blas_threads):
     import warnings
 
     from distributed import Client, as_completed
@@ -263,16 +296,21 @@ def _compute(todo, analyse, out_dir, reps, study_seed, options, fps, scheduler, 
             bar.update()
             if len(pending[cell]) == reps[cell]:  # a cell is written as soon as its last twin is in
                 rows = pd.DataFrame(pending.pop(cell)).sort_values("rep").reset_index(drop=True)
-                _write_cell(_cell_path(out_dir, cell), rows, fps[cell])
+                _write_cell(_cell_path(out_dir, cell), rows, metas[cell])
         bar.close()
     finally:
         if cluster is not None:
-            client.close()
-            cluster.close()
+            close_local(client, cluster)  # workers get time to stop: no "still alive ... killing"
 
 
-def load_study(out_dir, cells: Iterable[Cell] | None = None) -> pd.DataFrame:
-    """Read stored cells (all ``*.parquet`` in ``out_dir`` by default) as one frame of twins."""
+def load_study(out_dir, cells: Iterable[Cell] | None = None, expect: dict | None = None) -> pd.DataFrame:
+    """Read stored cells (all ``*.parquet`` in ``out_dir`` by default) as one frame of twins.
+
+    Every cell's bytes are checked against ``SHA256SUMS`` where it records them, and cells of
+    different studies are refused (:func:`helpers.studies.store.load_cells`; ``expect`` maps
+    file names to the fingerprints the caller's settings give them). Notes (legacy cells, cells
+    without a recorded hash) are in ``rows.attrs["store_notes"]``.
+    """
     out_dir = Path(out_dir)
     paths = sorted(out_dir.glob("*.parquet")) if cells is None else [_cell_path(out_dir, c) for c in cells]
     missing = [str(p) for p in paths if not p.exists()]
@@ -280,8 +318,9 @@ def load_study(out_dir, cells: Iterable[Cell] | None = None) -> pd.DataFrame:
         raise FileNotFoundError(f"design study cells not found: {missing}")
     if not paths:
         raise FileNotFoundError(f"no design study cells in {out_dir}")
-    rows = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+    rows, notes = _store.load_cells(paths, expect=expect)
     rows.attrs["simulated"] = True
+    rows.attrs["store_notes"] = notes
     return rows
 
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import design as _design
+from . import store as _store
 
 #: City counts of the grid; 336 is every prefecture-level unit of the national registry with both
 #: census counts (:func:`helpers.data.cities.city_set` ``"national"``).
@@ -167,8 +168,8 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": sys.version.split()[0], "dask": dask.__version__, "distributed": distributed.__version__,
     })
-    path.write_text(json.dumps(log, indent=1) + "\n")
-    (out / "PROVENANCE.md").write_text(provenance_text(log))
+    _store.atomic_write(path, (json.dumps(log, indent=1) + "\n").encode())
+    _store.atomic_write(out / "PROVENANCE.md", provenance_text(log).encode())
 
 
 def provenance_text(log: dict) -> str:
@@ -181,6 +182,12 @@ def provenance_text(log: dict) -> str:
         "(`helpers.studies.design_twin`); its Parquet metadata carries the cell's fingerprint",
         "(generator version, analysis options, twins, study seed), so a rerun skips finished cells and",
         "a changed generator version recomputes them.", "",
+        "`SHA256SUMS` records the SHA-256 of every cell's bytes; readers verify it and refuse (the",
+        "book) or recompute (`make power`) a damaged cell. Cells written since the study store of",
+        "issue 24 also carry the study fingerprint and the `analysis_digest` of the analysis code",
+        "(a changed analysis recomputes them); cells without it are *legacy* cells, computed before",
+        "digests were recorded, and are accepted with a note (their settings fingerprint still has",
+        "to match).", "",
         f"- Generator: `helpers.simulate` {log['generator']} (study definition {log['study_version']},"
         f" study seed {log['study_seed']})",
         f"- Analysis options: {', '.join(f'{k}={v}' for k, v in log['options'].items())}",
@@ -196,9 +203,23 @@ def provenance_text(log: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def expected_fingerprints() -> dict:
+    """``{cell file name: fingerprint}`` the book's current settings give every cell of the grid."""
+    fn, opts = analyse(), dict(OPTIONS)
+    return {f"{c.name}.parquet": _design.cell_fingerprint(c, fn, REPS, STUDY_SEED, settings(), opts)
+            for c in cells()}
+
+
 def load(out=None) -> pd.DataFrame:
-    """Every stored twin of the study (one row per twin; SIMULATED)."""
-    return _design.load_study(default_store() if out is None else out)
+    """Every stored twin of the study (one row per twin; SIMULATED).
+
+    The repository's store (``out=None``) is checked against the book's current settings: a
+    cell computed with other settings is refused, not mixed in (rerun ``make power``); another
+    folder only has to hold cells of one study. Content hashes are verified either way.
+    """
+    if out is None:
+        return _design.load_study(default_store(), expect=expected_fingerprints())
+    return _design.load_study(out)
 
 
 def study_log(out=None) -> dict:
