@@ -10,7 +10,7 @@ from .. import data
 from ..analysis import report
 from ..measure import constructs
 from ..simulate import DEFAULT_SEED, estimands, simulate_panel
-from .twins import NO_EFFECT, exposure_estimate, truth_comparison
+from .twins import exposure_estimate, truth_comparison
 
 
 def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: int = 199,
@@ -20,7 +20,9 @@ def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: i
     The city set is Guangdong's 21 cities for ``n_cities == 21`` and otherwise
     ``helpers.data.cities.city_set("sample", n=n_cities, seed=seed)`` (Guangdong's 21 first when
     ``n_cities > 21``); the years are ``2011 .. 2011 + n_years - 1``. World ``"effect"`` uses the
-    default parameters, ``"null"`` :data:`NO_EFFECT` (every supported verdict is a false positive).
+    default parameters, ``"null"`` :data:`NO_EFFECT` (every supported verdict is a false positive),
+    ``"null_unconfounded"`` the same without the local shock that confounds FE
+    (:func:`helpers.studies.nulls.world_params`).
     The book's analysis (:func:`helpers.analysis.report.run_mechanism` on
     :func:`helpers.measure.constructs.build_constructs`) is run with ``boot_seed = seed``.
 
@@ -50,12 +52,13 @@ def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: i
     Column names are a stable interface of the design study (:mod:`helpers.studies.design`).
     """
     from ..data import cities as _cities
+    from .nulls import WORLD_NAMES, world_params
 
-    if world not in ("effect", "null"):
-        raise ValueError(f"world must be 'effect' or 'null', got {world!r}")
+    if world not in WORLD_NAMES:
+        raise ValueError(f"world must be one of {WORLD_NAMES}, got {world!r}")
     cs = None if int(n_cities) == 21 else _cities.city_set("sample", n=int(n_cities), seed=int(seed))
     years = range(2011, 2011 + int(n_years))
-    params = dict(NO_EFFECT) if world == "null" else None
+    params = world_params(world)   # "null": NO_EFFECT; "null_unconfounded": and no confounder
     years = tuple(years)
     panel, truth = simulate_panel(params=params, seed=int(seed), years=years, cities=cs)
     if cs is None:   # the registry's own checks (Guangdong's 21 cities)
