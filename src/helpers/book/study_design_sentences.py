@@ -65,7 +65,7 @@ def size_sentences(nulls: pd.DataFrame, margin: float = 2.0) -> list[str]:
     from ..studies.performance import size_verdict
 
     out = []
-    for m, r in nulls.iterrows():
+    for _, r in nulls.iterrows():
         v = size_verdict(int(r["rejections"]), int(r["twins"]), nominal=float(r["nominal"]), margin=margin)
         judged = {"held": f"size held (upper bound at most {v['bound']:.3f})",
                   "exceeded": f"size not held (lower bound above {v['bound']:.3f})",
