@@ -141,15 +141,15 @@ def _package_members(name: str) -> list[str] | None:
                and (callable(v) or isinstance(v, type))
                and (getattr(v, "__module__", "") == name
                     or getattr(v, "__module__", "").startswith(own[1]))]
-    try:
-        from sphinx.pycode import ModuleAnalyzer
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
 
+    try:
         docs = ModuleAnalyzer.for_module(name).find_attr_docs()
-        members += [attr for (ns, attr) in docs if ns == "" and not attr.startswith("_")
-                    and attr not in members]
-    except Exception:  # no source to analyse: the functions and classes are enough
-        pass
-    return members
+    except PycodeError:  # no source to analyse: the functions and classes are enough
+        return members
+    return members + [attr for (ns, attr) in docs if ns == "" and not attr.startswith("_")
+                      and attr not in members]
 
 
 def _automodule(name: str) -> str:

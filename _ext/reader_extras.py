@@ -2,10 +2,11 @@
 
 - **Phone navigation.** ``_static/nav_toggles.js`` makes every menu and "Contents" button open
   its drawer (pydata-sphinx-theme 0.17 wires only the first of two, its issue 2451).
-- **Maths opened from disk.** A page opened as a file (``file://``) cannot load MathJax's web
-  fonts (Chromium blocks fonts from a ``null`` origin and logs a CORS error on every maths
-  page); there MathJax renders to the browser's native MathML, which needs no font files. Over
-  HTTP nothing changes (HTML-CSS output with the STIX web fonts shipped in the build).
+- **Maths opened from disk, and the API pages.** A page opened as a file (``file://``) cannot
+  load MathJax's web fonts (Chromium blocks fonts from a ``null`` origin and logs a CORS error
+  on every maths page); there MathJax renders to the browser's native MathML, which needs no
+  font files. The formula-heavy API pages do the same, to load fast. Chapters over HTTP keep
+  the HTML-CSS output with the STIX web fonts shipped in the build.
 - **Appendix exhibits numbered by letter.** Sphinx numbers the exhibits of unnumbered pages
   1, 2, 3, ... across all appendices; a page whose ``_toc.yml`` title reads "Appendix A. ..."
   numbers its figures and tables A.1, A.2, ... instead, so the text and the exhibit agree.
@@ -20,8 +21,12 @@ from pathlib import Path
 
 # Runs before MathJax reads its configuration (MathJax processes every text/x-mathjax-config
 # block at start-up); the renderer setting moves NativeMML to the front of the output jax.
-_FILE_MATHJAX = ('if (window.location.protocol === "file:") '
-                 '{ MathJax.Hub.Config({menuSettings: {renderer: "NativeMML"}}); }')
+# The API pages (Appendix C, ~100 formulas in the measure and models docstrings) use it too:
+# the browser typesets native MathML at once, where HTML-CSS took 7-8 s per page (measured in
+# headless Chromium on the shared 2-core machine; 1.8-3.2 s with native MathML).
+_NATIVE_MATHJAX = ('if (window.location.protocol === "file:" || /\\/a3_api[^/]*(\\.html)?\\/?$/'
+                   '.test(window.location.pathname)) '
+                   '{ MathJax.Hub.Config({menuSettings: {renderer: "NativeMML"}}); }')
 
 _APPENDIX_TITLE = re.compile(r"^Appendix ([A-Z])\b")
 
@@ -53,7 +58,7 @@ def letter_numbers(fignumbers: dict, letters: dict[str, str]) -> list[str]:
     ``k`` counted per appendix and exhibit type in document order. Returns the pages changed."""
     changed = []
     for doc, letter in letters.items():
-        for figtype, numbers in fignumbers.get(doc, {}).items():
+        for numbers in fignumbers.get(doc, {}).values():
             for k, fig_id in enumerate(list(numbers), start=1):
                 numbers[fig_id] = (letter, k)
             if numbers:
@@ -69,7 +74,7 @@ def _number_appendices(app, env):
 # ----------------------------------------------------------------------------------------------
 # Typed tables for Appendix E.
 
-_TYPED = re.compile(r"^(?::::|```)\{table\}[^\n]*\n(?::[\w-]+:[^\n]*\n)*", flags=re.M)
+_TYPED = re.compile(r"^(?::::|```)\{table\}[^\n]*\n(?::[\w-]+:[^\n]*\n)*", flags=re.MULTILINE)
 
 
 def typed_tables(srcdir) -> list[dict]:
@@ -83,7 +88,7 @@ def typed_tables(srcdir) -> list[dict]:
             if cell.cell_type != "markdown":
                 continue
             for block in _TYPED.findall(cell.source):
-                m = re.search(r"^:name: (\S+)$", block, flags=re.M)
+                m = re.search(r"^:name: (\S+)$", block, flags=re.MULTILINE)
                 if m:
                     rows.append({"kind": "Table", "label": m.group(1), "doc": f"chapters/{path.stem}",
                                  "cell": None, "id": cell.get("id", ""), "calls": []})
@@ -108,7 +113,7 @@ def with_typed_tables(rows: list[dict], srcdir) -> list[dict]:
 
 def setup(app):
     app.add_js_file("nav_toggles.js", loading_method="defer")
-    app.add_js_file(None, body=_FILE_MATHJAX, type="text/x-mathjax-config")
+    app.add_js_file(None, body=_NATIVE_MATHJAX, type="text/x-mathjax-config")
     # after Sphinx's own figure numbering (TocTreeCollector, priority 500)
     app.connect("env-get-updated", _number_appendices, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
