@@ -152,11 +152,38 @@ def _package_members(name: str) -> list[str] | None:
                       and attr not in members]
 
 
+def _machine_paths(name: str) -> list[str]:
+    """Module attributes whose value is a path on the build machine (``DEFAULT_PANEL``): their
+    value would print the machine's absolute path in the page, so they are documented without
+    it (``:no-value:``)."""
+    import os
+
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
+
+    mod = _import(name)
+    if mod is None:
+        return []
+    try:  # only attributes the reference shows: documented by a #: comment or in __all__
+        shown = {attr for (ns, attr) in ModuleAnalyzer.for_module(name).find_attr_docs() if ns == ""}
+    except PycodeError:
+        shown = set()
+    shown |= set(getattr(mod, "__all__", ()))
+    return sorted(k for k, v in vars(mod).items() if k in shown
+                  and isinstance(v, os.PathLike | str) and os.path.isabs(os.fspath(v)))
+
+
 def _automodule(name: str) -> str:
     members = _package_members(name)
+    hidden = _machine_paths(name)
+    if members is not None:
+        members = [m for m in members if m not in hidden]
     opt = "   :members:" if members is None else (
         f"   :members: {', '.join(members)}" if members else "")
-    return f"\n## `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n{opt}\n```\n"
+    if hidden and members is None:
+        opt += f"\n   :exclude-members: {', '.join(hidden)}"
+    extra = "".join(f"\n.. autodata:: {name}.{h}\n   :no-value:\n" for h in hidden)
+    return f"\n## `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n{opt}\n{extra}```\n"
 
 
 def layer_page(layer: str, blurb: str, root: str = "helpers") -> str:

@@ -112,7 +112,7 @@ def with_typed_tables(rows: list[dict], srcdir) -> list[dict]:
 
 
 def setup(app):
-    app.add_js_file("nav_toggles.js", loading_method="defer")
+    # _static/nav_toggles.js needs no add_js_file: Jupyter Book loads every script in _static
     app.add_js_file(None, body=_NATIVE_MATHJAX, type="text/x-mathjax-config")
     # after Sphinx's own figure numbering (TocTreeCollector, priority 500)
     app.connect("env-get-updated", _number_appendices, priority=900)
