@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 
 CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
-HELPERS := $(sort $(wildcard src/helpers/*.py src/helpers/*/*.py))
+HELPERS := $(sort $(shell find src/helpers -name '*.py'))
 DATA := $(sort $(wildcard data/*.csv))
 POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
@@ -25,7 +25,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast env data accounts bench bench-design power lock clean pdf html-ci
+.PHONY: book test test-fast lint env data accounts bench bench-design power lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -51,8 +51,13 @@ CI_STAGE := _build/ci-book
 CI_HTML := $(CI_STAGE)/_build/html
 CHROMIUM := $(shell command -v chromium 2>/dev/null)
 
-test: $(STAMP) $(CI_NB) html-ci
-	BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
+# nbval re-executes the chapters with an empty cache folder, so it checks a recomputation of every
+# cached result (helpers._cache), not the pickles the CI execution just wrote.
+NBVAL_CACHE := _build/nbval-cache
+
+test: $(STAMP) lint $(CI_NB) html-ci
+	rm -rf $(NBVAL_CACHE)
+	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
 	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider
 
 html-ci: $(STAMP) $(CI_NB) $(addprefix $(CI_STAGE)/,$(BOOK_FILES))
@@ -67,6 +72,10 @@ endif
 $(CI_STAGE)/%: %
 	@mkdir -p $(dir $@)
 	cp -p $< $@
+
+# ruff (configured in pyproject.toml): zero findings.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools _ext
 
 # Everything but tests marked slow (Monte Carlo, heavy bootstraps, the wheel install) and the chapters.
 test-fast: $(STAMP)
@@ -115,7 +124,7 @@ bench-design: $(STAMP)
 # machine; about 35 minutes on 2 cores). Finished cells in data/power are skipped; a changed
 # generator version recomputes them. Options: make power POWER_ARGS="--scheduler tcp://host:8786".
 power: $(STAMP)
-	$(BIN)/python -m helpers.design run --out data/power $(POWER_ARGS)
+	$(BIN)/python -m helpers.studies.power run --out data/power $(POWER_ARGS)
 
 # Re-resolve the lock from requirements.in (needs network to PyPI).
 lock:

@@ -3,7 +3,7 @@
 - **Offline maths.** Copies MathJax 2.7.9 from the pinned PyPI package ``jupyter-server-mathjax``
   into ``_static/mathjax`` of the HTML build; ``mathjax_path`` in ``_config.yml`` points there,
   so equations render with no network.
-- **Version in the footer.** ``helpers <version>, commit <hash>`` (``helpers.provenance``),
+- **Version in the footer.** ``helpers <version>, commit <hash>`` (``helpers.book.provenance``),
   computed at build time, goes into the footer and into Sphinx's ``version``/``release``.
 - **Author-year reference list** (pybtex style ``authoryear``).
 - **Exhibits and code** (``chapters/exhibits.md``): the list of numbered figures and tables,
@@ -43,7 +43,7 @@ def _copy_mathjax(app, exception):
 
 
 def _set_version(app, config):
-    from helpers.provenance import build_version, package_version
+    from helpers.book.provenance import build_version, package_version
 
     stamp = build_version(app.srcdir)
     config.version = package_version()
@@ -109,18 +109,21 @@ def _register_bib_style():
 # ----------------------------------------------------------------------------------------------
 # "Exhibits and code": generated at build time from the executed chapters. Every numbered figure
 # (cell metadata mystnb.figure.name) and table (a MyST table directive in a Markdown output,
-# helpers.tables.exhibit) is listed with its chapter, its cell and the helpers functions the cell
+# helpers.book.tables.exhibit) is listed with its chapter, its cell and the helpers functions the cell
 # calls. Nothing in this list is typed by hand.
 
 EXHIBITS_DOC = "chapters/exhibits"
-_MODULES = ("constructs", "data", "experiments", "measure", "models", "network", "plots",
-            "provenance", "report", "simulate", "tables")
+#: The chapters' names of helpers modules -> their path under ``helpers`` (the layered layout).
+_MODULES = {"constructs": "measure.constructs", "data": "data", "studies": "studies", "measure": "measure",
+            "models": "models", "network": "measure.network", "plots": "book.plots",
+            "provenance": "book.provenance", "report": "analysis.report", "simulate": "simulate",
+            "study_sentences": "book.study_sentences", "tables": "book.tables"}
 
 
 def _helpers_calls(source: str, imported: dict[str, str]) -> list[str]:
     import re
 
-    found = [f"{m}.{f}" for m, f in re.findall(r"\b(%s)\.([A-Za-z_]\w*)\s*\(" % "|".join(_MODULES), source)]
+    found = [f"{_MODULES[m]}.{f}" for m, f in re.findall(r"\b(%s)\.([A-Za-z_]\w*)\s*\(" % "|".join(_MODULES), source)]
     found += [f"{imported[n]}.{n}" for n in re.findall(r"\b([A-Za-z_]\w*)\s*\(", source) if n in imported]
     return list(dict.fromkeys(found))
 
@@ -141,7 +144,7 @@ def scan_exhibits(srcdir) -> list[dict]:
             if cell.cell_type != "code" or "injected-parameters" in tags:
                 continue
             number += 1
-            for mod, names in re.findall(r"from helpers\.(\w+) import ([\w ,]+)", cell.source):
+            for mod, names in re.findall(r"from helpers\.([\w.]+) import ([\w ,]+)", cell.source):
                 imported.update({n.strip(): mod for n in names.split(",") if n.strip()})
             labels = []
             fig = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})

@@ -90,7 +90,7 @@ return problems;
 
 
 # Known defects by page (prefixes of problem strings), listed rather than hidden so the test
-# still fails on anything new. Empty: every chapter prints its tables with helpers.tables.
+# still fails on anything new. Empty: every chapter prints its tables with helpers.book.tables.
 KNOWN_DEFECTS: dict[str, list[str]] = {}
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cities, data
+from helpers import data
+from helpers.data import cities
 
 
 def test_registry_counts_and_keys():

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import constructs, data
+from helpers import data
+from helpers.measure import constructs
 
 
 @pytest.fixture(scope="module")

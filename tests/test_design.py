@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import design
+from helpers.studies import design
 
 
 def _closed_form_power(delta, n):

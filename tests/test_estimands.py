@@ -5,7 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import estimands, report, simulate
+from helpers.book import study_sentences
+from helpers import simulate
+from helpers.analysis import report
+from helpers.simulate import estimands
 from helpers.simulate import TwinParams, simulate_panel
 
 LINEAR = {"phi": 0.0, "rho": 0.0, "theta": 0.0}   # synergy linear in VA, no spatial feedback
@@ -93,7 +96,7 @@ def test_regression_weighted_truth_is_the_fwl_weighted_average():
 
 
 def test_truths_for_any_city_set_and_span():
-    from helpers import cities as _cities
+    from helpers.data import cities as _cities
 
     cs = _cities.city_set("sample", n=8, seed=3)
     cs = cs[cs["region"] != "PRD"]                      # a set without a Pearl River Delta city
@@ -119,7 +122,7 @@ def test_measured_truths_follow_the_observation_layer():
     et = estimands.estimand_truths()
     t = et.truths
     panel, _ = simulate_panel()
-    from helpers import constructs
+    from helpers.measure import constructs
 
     c = constructs.build_constructs(panel)
     # productivity = P + const + noise and competitiveness = X + const + noise: a productivity
@@ -134,7 +137,7 @@ def test_measured_truths_follow_the_observation_layer():
 
 def test_every_estimate_of_the_table_has_a_truth(twin):
     panel, truth = twin
-    from helpers import constructs
+    from helpers.measure import constructs
 
     res = report.run_mechanism(constructs.build_constructs(panel), truth.W, n_boot=9, threshold_boot=0,
                                wild_boot=0)
@@ -144,13 +147,13 @@ def test_every_estimate_of_the_table_has_a_truth(twin):
 
 @pytest.mark.slow
 def test_correctly_specified_twin_covers_fe_iv_and_direct_estimands_on_100_twins():
-    # experiments.correct_spec_coverage (tools/coverage_mc.py part B): no confounder, one direct
+    # studies.correct_spec_coverage (tools/coverage_mc.py part B): no confounder, one direct
     # slope, no spatial terms, no flows channel, estimators on the standardised latent states;
     # about 60 s. The estimators are on target; the book's CRV1 intervals are within 3 MC SE of
     # 95% and the cluster jackknife within 2.
-    from helpers import experiments
+    from helpers import studies
 
-    cs = experiments.correct_spec_coverage(100, n_boot=99)
+    cs = studies.correct_spec_coverage(100, n_boot=99)
     t = cs.table
     se = np.sqrt(0.95 * 0.05 / 100)
     assert ((t["coverage"] - 0.95).abs() < 3 * se).all(), t["coverage"].to_dict()
@@ -159,11 +162,12 @@ def test_correctly_specified_twin_covers_fe_iv_and_direct_estimands_on_100_twins
 
 
 def test_correct_spec_coverage_intervals_nest_and_match_the_estimators():
-    from helpers import experiments, models
+    from helpers import models, studies
+    from helpers.studies import coverage
 
-    cs = experiments.correct_spec_coverage(2, n_boot=9)
+    cs = studies.correct_spec_coverage(2, n_boot=9)
     d = cs.per_twin
-    assert set(d.index.unique()) == set(experiments.CORRECT_INTERVALS) and cs.n_clusters == 21
+    assert set(d.index.unique()) == set(studies.CORRECT_INTERVALS) and cs.n_clusters == 21
     for est in ("FE total", "2SLS"):
         n, t = (d.loc[(est, itv)].reset_index(drop=True) for itv in ("CRV1, normal", "CRV1, t(G-1)"))
         # same centre, the t(20) band is wider by t_.975(20) / z_.975 = 2.086 / 1.960
@@ -172,8 +176,8 @@ def test_correct_spec_coverage_intervals_nest_and_match_the_estimators():
                                    rtol=1e-4)
         assert (t["covers"] >= n["covers"]).all()
     # the CRV3 row is panel_fe(vcov="CRV3") on the latent states of twin 1
-    panel, truth = simulate_panel(params=experiments.CORRECTLY_SPECIFIED, seed=1)
-    z = experiments._latent_states(panel, truth)
+    panel, truth = simulate_panel(params=studies.CORRECTLY_SPECIFIED, seed=1)
+    z = coverage._latent_states(panel, truth)
     r = models.panel_fe(z, "SY", "VA", controls=["log_population"], vcov="CRV3")
     row = d.loc[("FE total", "CRV3, t(G-1)")].set_index("twin").loc[1]
     assert row["ci_high"] - row["estimate"] == pytest.approx(2.0859634 * r.std_errors["VA"], rel=1e-6)
@@ -183,22 +187,21 @@ def test_correct_spec_coverage_intervals_nest_and_match_the_estimators():
 
 
 def _fake_correct(c1, c3, bias, s1=0.009, n=100):
-    from helpers import experiments
+    from helpers import studies
 
-    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS), names=["estimator", "interval"])
+    idx = pd.MultiIndex.from_tuples(list(studies.CORRECT_INTERVALS), names=["estimator", "interval"])
     cov = {"CRV1, normal": c1, "CRV1, t(G-1)": c1, "CRV3, t(G-1)": c3}
     t = pd.DataFrame({"coverage": [cov.get(i, 0.95) for _, i in idx], "mean_estimate": 0.2 + bias, "mean_true": 0.2,
                       "sd_error": 0.010, "mean_se": [s1 if i.startswith("CRV1") else 0.0106 for _, i in idx]},
                      index=idx)
-    return experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=n, n_clusters=21, params={})
+    return studies.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=n, n_clusters=21, params={})
 
 
 def test_few_clusters_sentence_names_the_cause_only_when_the_numbers_show_it():
     from scipy import stats
 
-    from helpers import experiments
 
-    s = experiments.few_clusters_sentence(_fake_correct(0.91, 0.95, 0.001))
+    s = study_sentences.few_clusters_sentence(_fake_correct(0.91, 0.95, 0.001))
     assert s.startswith("Few clusters:") and "in 91% of twins" in s and "t(20) in 95%" in s and "21 clusters" in s
     assert "mean +0.001 and SD 0.010; the average cluster-robust SE is 0.009 (-10%)" in s and "SE 0.011 (+6%)" in s
     # predicted coverages: bias 0.1 SD with a right SE; SE 10% small with no bias (closed forms)
@@ -206,8 +209,8 @@ def test_few_clusters_sentence_names_the_cause_only_when_the_numbers_show_it():
     pb = stats.norm.cdf(z - 0.1) - stats.norm.cdf(-z - 0.1)
     assert f"covering {pb:.1%} of twins and the too-small SE {2 * stats.norm.cdf(0.9 * z) - 1:.1%}" in s
     # a bias that costs more than the SE: no verdict, only the numbers
-    s = experiments.few_clusters_sentence(_fake_correct(0.88, 0.95, 0.008))
+    s = study_sentences.few_clusters_sentence(_fake_correct(0.88, 0.95, 0.008))
     assert s.startswith("Correctly specified twins:") and "mean +0.008" in s
     # the jackknife does not restore coverage either; or the SE is not too small: no verdict
-    assert experiments.few_clusters_sentence(_fake_correct(0.80, 0.85, 0.0)).startswith("Correctly specified")
-    assert experiments.few_clusters_sentence(_fake_correct(0.91, 0.95, 0.0, s1=0.011)).startswith("Correctly")
+    assert study_sentences.few_clusters_sentence(_fake_correct(0.80, 0.85, 0.0)).startswith("Correctly specified")
+    assert study_sentences.few_clusters_sentence(_fake_correct(0.91, 0.95, 0.0, s1=0.011)).startswith("Correctly")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers.models import gravity
-from helpers.twin_flows import simulate_flows
+from helpers.simulate.flows import simulate_flows
 
 
 @pytest.fixture(scope="module")

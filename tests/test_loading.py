@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, schema
+from helpers import data
+from helpers.data import schema
 
 REG = data.city_table()
 

@@ -8,7 +8,9 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from helpers import constructs, data, models, report
+from helpers import data, models
+from helpers.analysis import report
+from helpers.measure import constructs
 from helpers.models import _boot
 from helpers.models.mediation import _wen_ye
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from helpers import narrative as n
+from helpers.book import narrative as n
 
 
 @pytest.mark.parametrize("est,lo,hi,word", [(0.4, 0.1, 0.7, "positive"), (-0.4, -0.7, -0.1, "negative"),

@@ -1,4 +1,4 @@
-"""helpers.network against hand-computed flows and networkx's centralities."""
+"""helpers.measure.network against hand-computed flows and networkx's centralities."""
 
 import math
 
@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from helpers import data, network
+from helpers import data
+from helpers.measure import network
 
 PROP = settings(max_examples=50, deadline=None)
 

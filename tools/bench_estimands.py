@@ -1,9 +1,9 @@
 """Coverage of the mechanism's 95% intervals on independent twins: before / after estimand matching.
 
-For each twin (seeds 1..n): simulate, build constructs, run :func:`helpers.report.run_mechanism`
+For each twin (seeds 1..n): simulate, build constructs, run :func:`helpers.analysis.report.run_mechanism`
 and compare every estimate with (before) the one-SD, equally weighted latent truth of
 ``TwinTruth.effects`` (``report.compare_to_truth``) and (after) the truth of its own estimand
-on the measured and on the latent scale (:func:`helpers.estimands.estimand_truths`).
+on the measured and on the latent scale (:func:`helpers.simulate.estimands.estimand_truths`).
 Also the threshold regime slopes and the outcome regressions' slopes. SIMULATED data.
 
 Usage: ``.venv/bin/python tools/bench_estimands.py --reps 100 --jobs 2 [--params '{"phi": 0}']``
@@ -40,7 +40,10 @@ def extra_rows(res) -> pd.DataFrame:
 
 
 def one(seed: int, params: dict, n_boot: int) -> pd.DataFrame:
-    from helpers import constructs, data, estimands, report
+    from helpers import data
+    from helpers.analysis import report
+    from helpers.measure import constructs
+    from helpers.simulate import estimands
     from helpers.simulate import simulate_panel
 
     panel, truth = simulate_panel(params=params, seed=seed)

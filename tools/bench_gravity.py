@@ -1,6 +1,6 @@
 """Coverage of the transaction-cost parameter phi on independent twins (a script, not a test).
 
-For seeds 1..n: simulate the twin's pair flows (:func:`helpers.twin_flows.simulate_flows`),
+For seeds 1..n: simulate the twin's pair flows (:func:`helpers.simulate.flows.simulate_flows`),
 estimate phi by PPML (:func:`helpers.models.transaction_cost_phi`) and record whether the 95%
 delta-method interval covers the true phi. Target: at least 85% of 100 twins (SIMULATED data).
 
@@ -34,7 +34,7 @@ import pandas as pd
 
 def main(argv=None):
     from helpers.models import gravity
-    from helpers.twin_flows import simulate_flows
+    from helpers.simulate.flows import simulate_flows
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100)

@@ -61,7 +61,9 @@ def best_of(fn, repeat: int):
 
 
 def worker_ours(hansen: str | None, repeat: int) -> dict:
-    from helpers import constructs, data, models, report
+    from helpers import data, models
+    from helpers.analysis import report
+    from helpers.measure import constructs
 
     res = {}
     if hansen:

@@ -2,7 +2,7 @@
 
 Builds 300 synthetic cities (random seats in a box around Guangdong, great-circle distances),
 13 years of random masses, then times gravity flows for all years, binarisation and
-:func:`helpers.network.network_metrics` for each year. Target: under 2 s in total.
+:func:`helpers.measure.network.network_metrics` for each year. Target: under 2 s in total.
 
 Run: ``python tools/bench_network.py [--cities 300] [--years 13] [--repeat 3]``
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.data import great_circle_km
-from helpers.network import binarize, gravity_flows_panel, network_metrics
+from helpers.measure.network import binarize, gravity_flows_panel, network_metrics
 
 
 def synthetic(n_cities: int, n_years: int, seed: int = 20240604):

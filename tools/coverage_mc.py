@@ -2,15 +2,15 @@
 (a benchmark script, not a timed test; SIMULATED data).
 
 Part A, the default twin (generator 1.2.0): for twins 1..R the book's analysis
-(:func:`helpers.experiments.analyse_twin`), each interval judged against
+(:func:`helpers.studies.analyse_twin`), each interval judged against
 
 1. the old truth: the one-SD own-city effect averaged equally, latent scale
-   (``TwinTruth.effects["std"]`` through :data:`helpers.report.TRUTH_FOR`);
-2. the truth of its own estimand on the latent scale (:mod:`helpers.estimands`, ``measured=False``);
+   (``TwinTruth.effects["std"]`` through :data:`helpers.analysis.report.TRUTH_FOR`);
+2. the truth of its own estimand on the latent scale (:mod:`helpers.simulate.estimands`, ``measured=False``);
 3. the truth of its own estimand on the measured scale (the first ``--measured-reps`` twins only:
    10-30 s per twin).
 
-Part B, a correctly specified twin (:func:`helpers.experiments.correct_spec_coverage`): no confounder (``confounding=0``), one direct slope
+Part B, a correctly specified twin (:func:`helpers.studies.correct_spec_coverage`): no confounder (``confounding=0``), one direct slope
 (``c_low = c_high = 0.5``, so no threshold), and the estimators run on the standardised *latent
 states* themselves (no observation layer, so no measurement error and no construct scale).
 Two-way FE (synergy on VA), 2SLS (instrument Z) and the serial model's direct effect c' are
@@ -50,14 +50,18 @@ KEYS = ["total", "total_iv", "a_flows", "via_flows", "direct", "sdm_direct", "sp
 
 
 def part_a(seed: int, measured: bool, n_boot: int) -> pd.DataFrame:
-    from helpers import constructs, data, estimands, experiments, report
+    from helpers.book import study_sentences
+    from helpers import data, studies
+    from helpers.analysis import report
+    from helpers.measure import constructs
+    from helpers.simulate import estimands
     from helpers.simulate import simulate_panel
 
     panel, truth = simulate_panel(seed=seed)
     panel = data.validate_panel(panel, source=f"twin seed {seed}", unit_checks=False)
     res = report.run_mechanism(constructs.build_constructs(panel), truth.W, n_boot=n_boot, threshold_boot=0,
                                wild_boot=0, boot_seed=seed)
-    tab = experiments.estimates_with_slopes(res)
+    tab = studies.estimates_with_slopes(res)
     old = report.compare_to_truth(report.estimates_table(res), truth.effects["std"])
     et = estimands.estimand_truths(truth.params, seed, measured=measured, truth=truth)
     out = tab[["estimate", "ci_low", "ci_high"]].copy()
@@ -106,14 +110,14 @@ def main(argv=None):
               f"MC SE at 95%: {mc_se(0.95, a.reps):.3f}")
         print(tab.to_string(float_format=lambda v: f"{v:.3f}"))
     if a.part in ("b", "both"):
-        from helpers import experiments
+        from helpers import studies
 
         t1 = time.perf_counter()
-        cs = experiments.correct_spec_coverage(a.reps, n_boot=a.boot, n_jobs=a.jobs, spatial=a.spatial)
+        cs = studies.correct_spec_coverage(a.reps, n_boot=a.boot, n_jobs=a.jobs, spatial=a.spatial)
         if out:
             cs.per_twin.to_csv(out / "coverage_correct.csv")
         print(f"\nPart B ({time.perf_counter() - t1:.0f} s)\n" + cs.summary())
-        print(experiments.few_clusters_sentence(cs))
+        print(study_sentences.few_clusters_sentence(cs))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 For each twin: the book's threshold test (``report.run_mechanism``'s specification: standardised
 synergy on the standardised VA index by regime of broadband per 100 people, log population,
 city and year effects, 49 bootstrap replications), the true regime slopes of its estimand
-(:func:`helpers.estimands.estimand_truths`, latent and measured), the correlation of the true
+(:func:`helpers.simulate.estimands.estimand_truths`, latent and measured), the correlation of the true
 regime with time, and the same test on the latent states (no measurement).
 
 Usage: ``.venv/bin/python tools/diagnose_threshold.py --reps 50 [--params '{...}'] [--measured]``
@@ -14,7 +14,7 @@ the test says "contradicted" in 20% of twins and "supported" in none. Three caus
 1. The test's estimand is not the twin's threshold. The twin's threshold is in the *direct*
    slope c(q) (0.35 below, 0.65 above), but the test regresses synergy on VA by regime without
    the mediators, so it estimates the *total* own-city effect by regime. Its estimand-matched
-   truth (:func:`helpers.estimands.estimand_truths`, ``c_below``/``c_above``) is almost flat on
+   truth (:func:`helpers.simulate.estimands.estimand_truths`, ``c_below``/``c_above``) is almost flat on
    the latent scale (0.312 below, 0.382 above: the flows channel's marginal effect falls as
    participation rises) and *reversed* on the measured scale (0.462 below, 0.364 above: the VA
    index is convex in the platform share, e.g. telecom volume ~ exp(1.6 s), so one index unit
@@ -69,7 +69,10 @@ def _verdict(thr):
 def one(seed, params, n_boot, measured=False):
     """One twin: the old test (total effect by regime) and the book's test since generator 1.2.0
     (direct slope: flow network and agglomeration as controls), each beside its own truths."""
-    from helpers import constructs, estimands, models, report
+    from helpers import models
+    from helpers.analysis import report
+    from helpers.measure import constructs
+    from helpers.simulate import estimands
     from helpers.simulate import simulate_panel
 
     panel, truth = simulate_panel(params=params, seed=seed)

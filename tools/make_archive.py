@@ -7,7 +7,7 @@ Usage::
 The archive holds every file git tracks (chapters, ``src/helpers``, data, profiles,
 ``requirements.lock``, ``pyproject.toml``, ``Makefile``, ``LICENSE``, ``CITATION.cff``...), as
 they are in the working tree, under one top folder, plus a ``COMMIT`` file naming the commit
-(``helpers.provenance`` reads it where there is no ``.git``). Never ``.venv``, ``_build`` or
+(``helpers.book.provenance`` reads it where there is no ``.git``). Never ``.venv``, ``_build`` or
 anything git ignores. Outside a git checkout (e.g. rebuilding from an unpacked archive) it
 walks the tree with the same exclusions. File times are the commit time, so the same sources
 give the same bytes and an unchanged archive does not trigger a rebuild.
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
         raise SystemExit(__doc__)
     dest = Path(argv[0])
     sys.path.insert(0, str(ROOT / "src"))
-    from helpers.provenance import git_commit
+    from helpers.book.provenance import git_commit
 
     commit = git_commit(ROOT)
     try:

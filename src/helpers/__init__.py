@@ -1,25 +1,26 @@
 """Helpers for the virtual-agglomeration compendium on Guangdong's 21 cities.
 
-One module per concern:
+One folder per layer; a layer imports only the layers below it (``tests/test_layers.py``):
 
-- :mod:`helpers.cities`   the 21 cities: registry, distances, boundaries, spatial weights
-- :mod:`helpers.data`     panel loading and validation, schemas, real-data adapters (re-exports cities)
-- :mod:`helpers.readers`  reading spreadsheets as yearbooks ship them (encoding, delimiter, header)
-- :mod:`helpers.schema`   validation against a declarative schema (pandera), every fault at once
-- :mod:`helpers.units`    unit and outlier checks (within-city jumps, cross-city outliers)
-- :mod:`helpers.issues`   findings, reports and the PanelSchemaError they raise
-- :mod:`helpers.simulate` the structural model and the simulated twin of Guangdong (truth lives here)
-- :mod:`helpers.measure`  composite indices, location quotients, co-agglomeration, coupling, Theil
-                         (sub-modules indices, agglomeration, coordination, inequality)
-- :mod:`helpers.network`  gravity factor-flow networks and their metrics
-- :mod:`helpers.realdata` the real-data constructs and tests (official accounts, census, PKU index)
-- :mod:`helpers.models`   panel fixed effects, mediation, threshold, spatial and IV estimators
-- :mod:`helpers.plots`    maps and figures used by the chapters
-- :mod:`helpers.scenarios` policy scenarios on the twin's structural model (sub-modules levers,
-                         runs, uncertainty, sentences, budget, detection)
+- :mod:`helpers.data`      the city registry (``cities``), reading (``readers``), validation
+                           (``schema``, ``units``, ``issues``) and loading (``loaders``) of panels
+- :mod:`helpers.measure`   composite indices, location quotients, co-agglomeration, coupling,
+                           Theil (``indices``, ``agglomeration``, ``coordination``, ``inequality``),
+                           factor-flow networks (``network``) and the book's constructs (``constructs``)
+- :mod:`helpers.models`    panel fixed effects, mediation, threshold, spatial, IV, gravity, exposure
+- :mod:`helpers.analysis`  the mechanism run (``report``) and the real-data analyses (``realdata``)
+- :mod:`helpers.simulate`  the structural model (``model``, ``counterfactual``), its observation
+                           layer (``observe``), pair flows (``flows``) and estimand-matched truths
+                           (``estimands``): the truth lives here
+- :mod:`helpers.studies`   twins against their truth, Monte Carlo, coverage, the design study
+                           (``design``, ``power``)
+- :mod:`helpers.scenarios` policy scenarios on the twin's structural model
+- :mod:`helpers.book`      sentences, tables, figures and provenance for the chapters
 
-``helpers.measure`` and ``helpers.models`` never import ``helpers.simulate``: estimators
-never see the truth.
+The rule: data < measure < models < analysis, and simulate < studies < scenarios (simulate on
+data, measure and models; studies also on analysis); ``book`` imports anything and nothing but
+the chapters imports ``book``. ``helpers.measure`` and ``helpers.models`` never import
+``helpers.simulate``: estimators never see the truth.
 """
 
 __version__ = "0.1.0"

@@ -29,7 +29,7 @@ subsidiary in j); (iii) technology: patent transfers or technology-market contra
 (CNIPA patent-assignment records); plus each city's platform participation share by year (e.g.
 the share of enterprises with e-commerce transactions, Guangdong Statistical Yearbook's
 informatisation tables, or platform merchant counts per firm). None ships with this book; the
-simulated twin emits such flows (:func:`helpers.twin_flows.simulate_flows`).
+simulated twin emits such flows (:func:`helpers.simulate.flows.simulate_flows`).
 
 References
 ----------

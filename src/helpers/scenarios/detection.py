@@ -31,14 +31,14 @@ def detectability(scenarios: dict, n_reps: int = 4, seed: int = _sim.DEFAULT_SEE
 
     For every scenario: its effect on mean synergy in the horizon year (twin defaults), the
     share of it carried by participation (:func:`va_share`), the hypothesis of
-    :func:`helpers.report.hypothesis_verdicts` that tests the chain it works through (H1, the
+    :func:`helpers.analysis.report.hypothesis_verdicts` that tests the chain it works through (H1, the
     total effect of VA on synergy, for levers that move participation; H2, the flows channel,
     for platform integration, in twins whose phi is the policy's), and the share of ``n_reps``
     simulated 21 x 13 twins in which that hypothesis is declared supported
-    (:func:`helpers.experiments.monte_carlo`). Levers that do not move participation (talent,
+    (:func:`helpers.studies.monte_carlo`). Levers that do not move participation (talent,
     GBA) get no hypothesis: every estimator of the book takes VA as the cause.
     """
-    from .. import experiments
+    from .. import studies
 
     ext = extend_twin(seed=seed, horizon=horizon)
     t = ext.st.years.index(horizon)
@@ -52,7 +52,7 @@ def detectability(scenarios: dict, n_reps: int = 4, seed: int = _sim.DEFAULT_SEE
         if hyp is not None:
             key = tuple(sorted(params.items()))
             if key not in mcs:
-                mcs[key] = experiments.monte_carlo(n_reps, params=params or None, first_seed=first_seed,
+                mcs[key] = studies.monte_carlo(n_reps, params=params or None, first_seed=first_seed,
                                                    n_boot=n_boot, threshold_boot=threshold_boot,
                                                    n_jobs=n_jobs, progress=False)
             power = float(mcs[key].detection.at[hyp, "supported"])
@@ -62,13 +62,13 @@ def detectability(scenarios: dict, n_reps: int = 4, seed: int = _sim.DEFAULT_SEE
                      "twin": ", ".join(f"{k}={v:.2f}" for k, v in params.items()) or "defaults",
                      "power": power, "n_reps": n_reps})
     out = pd.DataFrame(rows).set_index("scenario")
-    out.attrs["note"] = "SIMULATED: power from Monte Carlo twins (helpers.experiments)"
+    out.attrs["note"] = "SIMULATED: power from Monte Carlo twins (helpers.studies)"
     return out
 
 
 def detectability_sentences(det: pd.DataFrame, horizon: int = HORIZON) -> list[str]:
     """Sentences generated from :func:`detectability`."""
-    from ..report import HYPOTHESES
+    from ..analysis.report import HYPOTHESES
 
     out = []
     for name, r in det.iterrows():

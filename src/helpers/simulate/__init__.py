@@ -35,7 +35,7 @@ Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
    competitiveness (log exports) X = x_0 + 2.5 dev_i + kappa_S SY + kappa_P P + noise.
 
 Other city sets and spans. ``simulate_panel(cities=..., years=...)`` runs the same equations on any
-set of prefecture-level cities (:func:`helpers.cities.city_set`) and any span of years (the design
+set of prefecture-level cities (:func:`helpers.data.cities.city_set`) and any span of years (the design
 study uses 3 or more; tau counts from the first year). Distances and the inverse-distance-squared weights come from
 the set's seats; cities outside Guangdong (region ``Other``) take the four regions' mean
 development level (:data:`REGION_DEV`) and the non-PRD diffusion; only Guangdong's 21 cities are
@@ -67,13 +67,30 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from ._model import (DEFAULT_SEED, GENERATOR_VERSION, IVA_2020_TOTAL, YEARS, TwinParams, TwinTruth,  # noqa: F401
-                     _FN_CENTRE, _State, _agglomeration, _build_state, _downstream, _flow_position,
-                     _outcomes, _population, _solve_participation, _spatial_weights, _synergy,
-                     _true_effects, logistic, participation_curve)
-from ._model import REGION_DEV  # noqa: F401
-from ._observe import (CALIBRATED, CALIBRATION_NOTE, OBSERVED_COLUMNS, _calibrated, _calibration_logs, _observe,  # noqa: F401
-                       _within, calibration_fit, calibration_targets)
+from .counterfactual import _true_effects  # noqa: F401
+from .model import (  # noqa: F401
+    _FN_CENTRE,
+    DEFAULT_SEED,
+    GENERATOR_VERSION,
+    IVA_2020_TOTAL,
+    REGION_DEV,  # noqa: F401
+    YEARS,
+    TwinParams,
+    TwinTruth,
+    _agglomeration,
+    _build_state,
+    _downstream,
+    _flow_position,
+    _outcomes,
+    _population,
+    _solve_participation,
+    _spatial_weights,
+    _State,
+    _synergy,
+    logistic,
+    participation_curve,
+)
+from .observe import CALIBRATED, CALIBRATION_NOTE, OBSERVED_COLUMNS, _calibrated, _calibration_logs, _observe, _within, calibration_fit, calibration_targets  # noqa: F401
 
 _DECIMALS = {
     "population": 2, "employment": 2, "emp_manufacturing": 2, "emp_producer_services": 2,
@@ -102,9 +119,9 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
         Counterfactual: additive (T, N) shifts of the latent ``"VA"`` (after the participation
         solve), ``"FN"``, ``"AG"``, ``"SY"`` and/or ``"P"``. Every random draw happens in the same order with the
         same shapes, so the counterfactual panel shares all noise with the factual one
-        (:mod:`helpers.estimands` uses it for truths on the measured scale).
+        (:mod:`helpers.simulate.estimands` uses it for truths on the measured scale).
     cities : DataFrame, optional
-        A city set in the format of :func:`helpers.cities.city_set` (index city; ``code``,
+        A city set in the format of :func:`helpers.data.cities.city_set` (index city; ``code``,
         ``name_zh``, ``region``, ``lon``, ``lat``, ``pop_2010``, ``pop_2020``); default Guangdong's
         21 cities (the bundled twin, unchanged). Distances and inverse-distance-squared weights come
         from the set's seats; cities outside Guangdong (region ``Other``) get the four regions' mean

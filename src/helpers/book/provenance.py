@@ -29,7 +29,7 @@ def git_commit(root: str | Path | None = None) -> str:
     (e.g. the downloaded archive) the hash is read from the archive's ``COMMIT`` file; if
     neither exists the answer is ``"unknown"``, never a guess.
     """
-    root = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    root = Path(root) if root is not None else Path(__file__).resolve().parents[3]
     try:
         sha = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=10", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from ._model import IVA_2020_TOTAL, YEARS, TwinParams, _State, logistic
+from .model import IVA_2020_TOTAL, YEARS, TwinParams, _State, logistic
 
 # --------------------------------------------------------------------------- observation layer
 #: Observed levels calibrated to the official city accounts (data/guangdong_city_accounts.csv):

@@ -11,18 +11,15 @@ simulator); :func:`hypothesis_verdicts` turns intervals into verdicts on H1-H5 a
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import models
-from ._results import Result
-from .constructs import standardize
+from .. import _cache, models
+from .._results import Result
+from ..measure.constructs import standardize
 
 #: Standardised variables of the mechanism (construct column names).
 VARIABLES = {"x": "va_index", "m1": "flow_network", "m2": "lq_manufacturing", "y": "synergy"}
@@ -70,7 +67,7 @@ def prepare(constructs: pd.DataFrame) -> pd.DataFrame:
 def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 999,
                   threshold_boot: int = 300, wild_boot: int = 999, boot_seed: int = 0,
                   controls=CONTROLS) -> MechanismResults:
-    """Run the mechanism chapter's models on constructs from :func:`helpers.constructs.build_constructs`.
+    """Run the mechanism chapter's models on constructs from :func:`helpers.measure.constructs.build_constructs`.
 
     Parameters
     ----------
@@ -128,67 +125,37 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
     )
 
 
+#: The helpers packages a mechanism run goes through (the analysis layer and every layer below
+#: it): an edit to their source is a new cache key.
+MECHANISM_SOURCES = ("_results", "data", "measure", "models", "analysis")
+
+
 def default_cache_dir() -> Path | None:
-    """Where :func:`cached_mechanism` keeps its runs: ``$HELPERS_CACHE`` if set, else
-    ``_build/cache`` of the repository that contains the working directory (found by its
-    ``_toc.yml`` and ``pyproject.toml``), else None (no caching)."""
-    env = os.environ.get("HELPERS_CACHE")
-    if env:
-        return Path(env)
-    for d in (Path.cwd(), *Path.cwd().parents):
-        if (d / "_toc.yml").is_file() and (d / "pyproject.toml").is_file():
-            return d / "_build" / "cache"
-    return None
-
-
-def _source_digest() -> str:
-    """Digest of the helpers package's source: a cached run is stale once the code changes."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent
-    for f in sorted(root.rglob("*.py")):
-        h.update(str(f.relative_to(root)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    """Where :func:`cached_mechanism` keeps its runs (:func:`helpers._cache.default_cache_dir`):
+    ``$HELPERS_CACHE`` if set, else ``_build/cache`` of the repository that contains the working
+    directory, else None (no caching)."""
+    return _cache.default_cache_dir()
 
 
 def mechanism_key(constructs: pd.DataFrame, W: pd.DataFrame, **settings) -> str:
     """Hash of everything a mechanism run depends on: the constructs and weights (values, labels,
-    dtypes), the settings, the helpers source and the numerical libraries' versions."""
-    import scipy
-
-    h = hashlib.sha256()
-    for frame in (constructs, W):
-        h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-        h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
-        h.update(repr(list(frame.columns)).encode())
-    h.update(repr(sorted(settings.items())).encode())
-    h.update(f"{np.__version__} {pd.__version__} {scipy.__version__} {_source_digest()}".encode())
-    return h.hexdigest()
+    dtypes), the settings, the numerical libraries' versions and the source of
+    :data:`MECHANISM_SOURCES` (:func:`helpers._cache.cache_key`)."""
+    return _cache.cache_key(constructs, W, settings, sources=MECHANISM_SOURCES)
 
 
 def cached_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, cache_dir=None, **settings) -> MechanismResults:
     """:func:`run_mechanism`, run once and reused: the Mechanism and Findings chapters share it.
 
-    The run is stored as ``mechanism-<key>.pkl`` in ``cache_dir`` (default
-    :func:`default_cache_dir`), keyed by :func:`mechanism_key` of the constructs, the weights,
-    ``settings`` (the keyword arguments of :func:`run_mechanism`) and the helpers source, so a
-    change in any of them recomputes. Without a cache directory the run is simply computed.
-    A loaded run is bit-for-bit the computed one, so re-executed chapters reproduce exactly.
+    The run is stored by :func:`helpers._cache.cached` as ``mechanism-<key>.pkl`` in ``cache_dir``
+    (default :func:`default_cache_dir`), keyed by :func:`mechanism_key` of the constructs, the
+    weights, ``settings`` (the keyword arguments of :func:`run_mechanism`) and the source of the
+    packages it runs through, so a change in any of them recomputes. Without a cache directory the
+    run is simply computed. A loaded run is bit-for-bit the computed one, so re-executed chapters
+    reproduce exactly; an unreadable file is recomputed, a failed write only warns.
     """
-    folder = default_cache_dir() if cache_dir is None else Path(cache_dir)
-    if folder is None:
-        return run_mechanism(constructs, W, **settings)
-    path = folder / f"mechanism-{mechanism_key(constructs, W, **settings)[:32]}.pkl"
-    if path.is_file():
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    res = run_mechanism(constructs, W, **settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        pickle.dump(res, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)  # atomic: a concurrent reader sees the whole file or none
-    return res
+    key = mechanism_key(constructs, W, **settings)
+    return _cache.cached("mechanism", key, lambda: run_mechanism(constructs, W, **settings), cache_dir=cache_dir)
 
 
 def _fe_row(res, name, label):
@@ -201,7 +168,7 @@ def rest_label(regions=None) -> str:
 
     Guangdong's own regions (East, West, North; or ``None``, the book's default set) give
     "East, West and North cities"; a set with cities outside Guangdong (region ``Other``, e.g. a
-    national sample of :func:`helpers.cities.city_set`) gives "cities outside the Pearl River Delta".
+    national sample of :func:`helpers.data.cities.city_set`) gives "cities outside the Pearl River Delta".
 
     >>> rest_label(["East", "North", "West"])
     'East, West and North cities'

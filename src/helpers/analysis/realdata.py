@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import data as _data
-from . import measure, network
-from ._results import Result
-from .constructs import flow_positions, standardize
+from .. import data as _data
+from .. import measure
+from .._results import Result
+from ..measure import network
+from ..measure.constructs import flow_positions, standardize
 from .report import interval_verdict  # the book's one verdict rule, real or simulated
 
 #: Years of the real-data chapter (the PKU index starts in 2011).
@@ -136,7 +137,7 @@ def real_constructs(accounts: pd.DataFrame | None = None, census: pd.DataFrame |
       :math:`U_1, U_2`, secondary and tertiary value added per head, each min-max normalised over
       all city-years (:func:`helpers.measure.normalize_indicators`);
     - ``flow_capital``, ``flow_economic``, ``flow_network``: gravity positions
-      (:func:`helpers.constructs.flow_positions`, distance decay ``b``) of loans and of
+      (:func:`helpers.measure.constructs.flow_positions`, distance decay ``b``) of loans and of
       :math:`\sqrt{GDP \times population}`;
     - ``va_index`` and the PKU sub-indices, when ``pku`` is given.
 
@@ -197,8 +198,8 @@ def network_by_year(constructs: pd.DataFrame, b: float = 2.0, rule: str = "row_m
     """Gravity networks of capital and economic mass per year, binarised, with their metrics.
 
     Returns year, network, density, mean degree, mean betweenness and the city with the highest
-    degree (ties: registry order), from :func:`helpers.network.gravity_flows_panel`,
-    :func:`helpers.network.binarize` (``rule``) and :func:`helpers.network.network_metrics`.
+    degree (ties: registry order), from :func:`helpers.measure.network.gravity_flows_panel`,
+    :func:`helpers.measure.network.binarize` (``rule``) and :func:`helpers.measure.network.network_metrics`.
     """
     dist = _data.distance_matrix()
     masses = {"capital": constructs["loans"],
@@ -257,7 +258,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
     RealMechanism
         ``table`` indexed by test key: hypothesis, test, estimate, ci_low, ci_high, p, verdict.
     """
-    from . import models
+    from .. import models
 
     has_pku = "va_index" in constructs.columns
     cols = ["synergy", "lq_secondary", "flow_network", "log_population"] + (["va_index"] if has_pku else [])
@@ -307,7 +308,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
 def with_twin_power(real: RealMechanism, detection: pd.DataFrame, n_reps: int | None = None) -> pd.DataFrame:
     """The real verdicts beside the twin's power for the same hypothesis.
 
-    ``detection`` is :attr:`helpers.experiments.MonteCarloResult.detection` (hypotheses H1-H5 by
+    ``detection`` is :attr:`helpers.studies.MonteCarloResult.detection` (hypotheses H1-H5 by
     share of twins supported / inconclusive / contradicted). The twin has the same design (21
     cities, 13 years, two-way effects) but its own constructs, so its power says how often a
     study of this size finds an effect of the twin's size, not how large the real effect is.
@@ -370,26 +371,3 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
 
 #: Source line printed under every real-data figure (instead of the simulated-data stamp).
 SOURCE_NOTE = "Source: official city accounts (statistics bureaus) and censuses 2010/2020; REAL data"
-
-
-def plot_over_time(df: pd.DataFrame, ylabel: str = "", title: str | None = None, ax=None,
-                   source: str = SOURCE_NOTE):
-    """Line plot of one or more real series by year (index = year), with the source underneath.
-
-    Real figures carry their source, never the simulated-data stamp of :mod:`helpers.plots`.
-    """
-    import matplotlib.pyplot as plt
-
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 3.8))
-    from .plots import REGION_COLOURS
-
-    for col in df.columns:
-        ax.plot(df.index, df[col], marker="o", ms=3, label=str(col), color=REGION_COLOURS.get(col))
-    ax.set_xlabel("year")
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, fontsize=10)
-    if len(df.columns) > 1:
-        ax.legend(fontsize=8, frameon=False)
-    fig.text(0.5, -0.02, source, ha="center", va="top", fontsize=8, color="#333333", style="italic")
-    return fig

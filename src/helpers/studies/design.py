@@ -22,11 +22,11 @@ Engineering:
 - **One BLAS thread per worker.** Each twin runs under ``threadpoolctl.threadpool_limits(1)``, so
   worker processes do not fight over the cores with multi-threaded linear algebra.
 
-The command line (``python -m helpers.design run ...``, see :func:`main`) runs the book's own
-study (:mod:`helpers.power`).
+The command line (``python -m helpers.studies.power run ...``, see :func:`helpers.studies.power.main`) runs the book's own
+study (:mod:`helpers.studies.power`).
 
 This module never imports :mod:`helpers.simulate` itself: the per-twin function is passed in
-(``helpers.experiments.design_twin`` in the book), so the runner is reusable for any study.
+(``helpers.studies.design_twin`` in the book), so the runner is reusable for any study.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ._results import Result
+from .._results import Result
 
 WORLDS = ("effect", "null")
 
@@ -168,11 +168,18 @@ def reps_of(reps, cell: Cell) -> int:
     return int(r)
 
 
+def analyse_name(analyse: Callable) -> str:
+    """The name of the per-twin function in a cell's fingerprint: its ``fingerprint_name``
+    attribute when it has one (a function that moved between modules keeps the name its stored
+    cells were fingerprinted under), else ``module.qualname``."""
+    return getattr(analyse, "fingerprint_name", None) or f"{analyse.__module__}.{analyse.__qualname__}"
+
+
 def cell_fingerprint(cell: Cell, analyse: Callable, reps, study_seed: int, settings: dict | None,
                      options: dict | None) -> str:
     """Fingerprint of one cell's stored results: everything that defines them."""
     return fingerprint({"settings": settings or {}, "options": dict(options or {}), "reps": reps_of(reps, cell),
-                        "study_seed": study_seed, "analyse": f"{analyse.__module__}.{analyse.__qualname__}"})
+                        "study_seed": study_seed, "analyse": analyse_name(analyse)})
 
 
 def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = 20261122,
@@ -325,55 +332,3 @@ def toy_twin(n_cities: int, n_years: int, world: str, seed: int, effect: float =
     return {"supported": bool(abs(z) > stats.norm.ppf(0.975)),
             "covers": bool(x.mean() - half <= delta <= x.mean() + half), "estimate": float(x.mean())}
 
-
-def _parse_reps(text: str | None):
-    # "200" or "21:200,50:200,336:40"
-    if text is None:
-        return None
-    if ":" not in text:
-        return int(text)
-    return {int(k): int(v) for k, v in (part.split(":") for part in text.split(","))}
-
-
-def main(argv=None) -> int:
-    """``python -m helpers.design run [options]``: run (or resume) the book's design study.
-
-    Options: ``--out DIR`` (default ``data/power`` of the repository), ``--scheduler tcp://...``
-    (default a LocalCluster sized to the machine), ``--workers N`` (LocalCluster workers),
-    ``--reps R`` or ``--reps 21:200,50:200,...`` (default :data:`helpers.power.REPS`),
-    ``--cities 21 50 ...`` and ``--years 8 13 ...`` (default the book's grid), ``--worlds``,
-    ``--no-progress``. Prints the cells computed and reused and the wall time.
-    """
-    import argparse
-
-    from . import power
-
-    ap = argparse.ArgumentParser(prog="python -m helpers.design",
-                                 description="Run (or resume) the book's design study on Dask (SIMULATED twins).")
-    sub = ap.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run or resume the study; finished cells are skipped")
-    r.add_argument("--out", type=Path, default=None, help="folder of the per-cell Parquet files (default data/power)")
-    r.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 "
-                   "(default: a LocalCluster on this machine)")
-    r.add_argument("--workers", type=int, default=None, help="LocalCluster workers (default: one per core)")
-    r.add_argument("--reps", default=None, help="twins per cell: a number, or N:R pairs like 21:200,336:40 "
-                   "(default: helpers.power.REPS)")
-    r.add_argument("--cities", type=int, nargs="+", default=list(power.N_GRID), help="city counts N")
-    r.add_argument("--years", type=int, nargs="+", default=list(power.T_GRID), help="year counts T")
-    r.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=WORLDS)
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = ap.parse_args(argv)
-    if args.scheduler is not None and args.workers is not None:
-        ap.error("--workers sizes the local cluster; with --scheduler the cluster's own workers are used")
-    out = args.out if args.out is not None else power.default_store()
-    t0 = time.perf_counter()
-    study = power.run(out, n_grid=args.cities, t_grid=args.years, worlds=args.worlds, reps=_parse_reps(args.reps),
-                      scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
-    wall = time.perf_counter() - t0
-    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, "
-          f"{len(study.rows)} twins in {out} -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,12 +1,12 @@
 r"""The book's design study: how many cities and years does a test of the chain need?
 
-:mod:`helpers.design` is the generic runner (Dask, seeds, resumable Parquet cells); this module
+:mod:`helpers.studies.design` is the generic runner (Dask, seeds, resumable Parquet cells); this module
 fixes the book's own study and reads its results:
 
 * **Grid.** N in :data:`N_GRID` (Guangdong's 21 cities, 50, 100, 200 and every prefecture-level
   unit with both census counts, 336) times T in :data:`T_GRID` (8, 13, 20 years), in the
   ``effect`` world (the twin's default parameters) and the ``null`` world (virtual
-  agglomeration affects nothing). Each twin is :func:`helpers.experiments.design_twin`.
+  agglomeration affects nothing). Each twin is :func:`helpers.studies.design_twin`.
 * **Replicates.** :data:`REPS` twins per cell, fewer for the costly large designs; a share
   :math:`\hat p` from R twins has Monte Carlo standard error :math:`\sqrt{\hat p(1-\hat p)/R}`,
   at most :math:`0.5/\sqrt R` (:func:`max_mc_se`).
@@ -27,7 +27,6 @@ import os
 import platform
 import re
 import sys
-import textwrap
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,14 +37,14 @@ import pandas as pd
 from . import design as _design
 
 #: City counts of the grid; 336 is every prefecture-level unit of the national registry with both
-#: census counts (:func:`helpers.cities.city_set` ``"national"``).
+#: census counts (:func:`helpers.data.cities.city_set` ``"national"``).
 N_GRID = (21, 50, 100, 200, 336)
 #: Year counts of the grid (2011 onwards).
 T_GRID = (8, 13, 20)
 #: Twins per cell by city count: chosen so that the whole study runs in about 35 minutes on
 #: two cores (tools/bench_design.py measures the per-twin cost by N).
 REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
-#: Analysis options of every twin (bootstrap sizes of :func:`helpers.report.run_mechanism`).
+#: Analysis options of every twin (bootstrap sizes of :func:`helpers.analysis.report.run_mechanism`).
 OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
 STUDY_SEED = 20261122
@@ -56,7 +55,7 @@ TARGET = 0.8
 
 PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers_"}
 
-#: Short names of the estimates (keys of :func:`helpers.report.estimates_table` and of the
+#: Short names of the estimates (keys of :func:`helpers.analysis.report.estimates_table` and of the
 #: per-twin function's extra rows); an unknown key is shown as it is.
 ESTIMATE_LABELS = {
     "total": "total effect c (two-way FE)", "total_iv": "total effect (2SLS)",
@@ -75,7 +74,7 @@ ESTIMATE_LABELS = {
 
 def label(measure: str, short: bool = False) -> str:
     """Readable name of a study column: ``H2`` -> its claim, ``sig_via_flows`` -> the estimate."""
-    from .report import HYPOTHESES
+    from ..analysis.report import HYPOTHESES
 
     if measure in HYPOTHESES:
         return measure if short else f"{measure}: {HYPOTHESES[measure]}"
@@ -85,26 +84,26 @@ def label(measure: str, short: bool = False) -> str:
 
 def analyse():
     """The per-twin function of the book's study (imported here so the runner stays generic)."""
-    from .experiments import design_twin
+    from .twin_cell import design_twin
 
     return design_twin
 
 
 def settings() -> dict:
     """Everything besides options and twins that defines the stored results (fingerprinted)."""
-    from .simulate import GENERATOR_VERSION
+    from ..simulate import GENERATOR_VERSION
 
     return {"generator": GENERATOR_VERSION, "study": STUDY_VERSION}
 
 
 def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=_design.WORLDS) -> list:
-    """The study's grid as :class:`helpers.design.Cell` objects."""
+    """The study's grid as :class:`helpers.studies.design.Cell` objects."""
     return _design.grid(n_grid, t_grid, worlds)
 
 
 def default_store() -> Path:
     """``data/power`` of the repository (or of the working directory outside a checkout)."""
-    from .data import _checkout_root
+    from ..data import _checkout_root
 
     root = _checkout_root()
     return (root if root is not None else Path.cwd()) / "data" / "power"
@@ -177,9 +176,9 @@ def provenance_text(log: dict) -> str:
     reps = ", ".join(f"{n} cities: {r}" for n, r in log["reps"].items())
     lines = [
         "# Design study: stored results (SIMULATED)", "",
-        "Every file here was written by `make power` (`python -m helpers.design run`); do not edit by hand.",
+        "Every file here was written by `make power` (`python -m helpers.studies.power run`); do not edit by hand.",
         "Each `<N>x<T>-<world>.parquet` holds one row per simulated twin of one grid cell",
-        "(`helpers.experiments.design_twin`); its Parquet metadata carries the cell's fingerprint",
+        "(`helpers.studies.design_twin`); its Parquet metadata carries the cell's fingerprint",
         "(generator version, analysis options, twins, study seed), so a rerun skips finished cells and",
         "a changed generator version recomputes them.", "",
         f"- Generator: `helpers.simulate` {log['generator']} (study definition {log['study_version']},"
@@ -300,32 +299,6 @@ def minimum_designs(rows: pd.DataFrame, columns, target: float = TARGET, world: 
     return pd.DataFrame(out).set_index("measure").loc[list(dict.fromkeys(columns))]
 
 
-def design_sentence(name: str, rec: pd.Series, target: float = TARGET, level: float = 0.05) -> str:
-    """One generated sentence: the smallest design reaching ``target`` for measure ``name``, or
-    that the grid does not reach it (with the best share found); where the no-effect world
-    rejects too often at that design, the size-controlled design too (:func:`minimum_designs`)."""
-    if np.isfinite(rec["n_cities"]):
-        s = (f"{name}: {target:.0%} power is first reached with {int(rec['n_cities'])} cities over "
-             f"{int(rec['n_years'])} years ({int(rec['city_years'])} city-years; power "
-             f"{rec['share']:.2f}, Monte Carlo SE {rec['mc_se']:.2f}).")
-        fp, fp_se = rec.get("false_positive", np.nan), rec.get("fp_mc_se", np.nan)
-        if np.isfinite(fp) and fp - 2 * (fp_se if np.isfinite(fp_se) else 0) > level:
-            s += (f" But in the no-effect world the same design declares it in {fp:.0%} of twins (Monte Carlo SE "
-                  f"{fp_se:.2f}; nominal {level:.0%}): there the test does not keep its size, and part of the power "
-                  f"is the bias of the estimate; ")
-            if np.isfinite(rec.get("sized_n_cities", np.nan)):
-                s += (f"with the no-effect rate held within two Monte Carlo SEs of {level:.0%}, the target is first "
-                      f"reached with {int(rec['sized_n_cities'])} cities over {int(rec['sized_n_years'])} years "
-                      f"(power {rec['sized_share']:.2f}).")
-            else:
-                s += f"no design of the grid reaches it with the no-effect rate held near {level:.0%}."
-        return s
-    if not np.isfinite(rec.get("best_share", np.nan)):
-        return f"{name}: no twin of the grid estimated it."
-    return (f"{name}: {target:.0%} power is not reached in the grid; the highest is "
-            f"{rec['best_share']:.2f} with {rec['best_design']}.")
-
-
 def null_columns(rows: pd.DataFrame, columns) -> tuple[list, list]:
     """Split ``columns`` into those whose truth is zero in the no-effect world (a supported
     verdict there is a false positive) and those whose truth is not (e.g. the exposure channel
@@ -344,153 +317,10 @@ def null_columns(rows: pd.DataFrame, columns) -> tuple[list, list]:
     return zero, other
 
 
-def false_positive_sentence(rows: pd.DataFrame, columns, level: float = 0.05) -> str:
-    """Generated sentence on the null world: the largest false-positive rate over the grid's
-    cells and measures whose truth is zero there (:func:`null_columns`), against the nominal
-    level (two Monte Carlo SEs as the yardstick)."""
-    columns, nonzero = null_columns(rows, columns)
-    long = power_long(rows[rows["world"] == "null"], columns).dropna(subset=["share"]) if columns else pd.DataFrame()
-    if long.empty:
-        return "The stored study has no twin of the no-effect world."
-    worst = long.sort_values("share", ascending=False).iloc[0]
-    above = long[long["share"] - 2 * long["mc_se"].fillna(0) > level]
-    head = (f"In the no-effect world the largest false-positive rate over {len(long)} cells and measures is "
-            f"{worst['share']:.3f} ({label(worst['measure'], short=True)}, {int(worst['n_cities'])} cities x "
-            f"{int(worst['n_years'])} "
-            f"years; Monte Carlo SE {worst['mc_se']:.3f}); the mean is {long['share'].mean():.3f}.")
-    tail = ("" if not nonzero else " Not counted, because their truth is not zero in that world either: "
-            + "; ".join(label(c, short=True) for c in nonzero) + ".")
-    if above.empty:
-        return head + f" No cell exceeds the nominal {level:.0%} by more than two Monte Carlo SEs." + tail
-    return (head + f" {len(above)} of {len(long)} exceed the nominal {level:.0%} by more than two Monte "
-            f"Carlo SEs: " + "; ".join(label(m, short=True) for m in dict.fromkeys(above["measure"])) + "." + tail)
-
-
-def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95) -> str:
-    """Generated sentence on the coverage of the 95% intervals in the effect world."""
-    long = power_long(rows[rows["world"] == "effect"], columns).dropna(subset=["share"])
-    if long.empty:
-        return "The stored study reports no coverage."
-    by = long.groupby("measure")["share"].mean().sort_values()
-    low = by[by < nominal - 0.1]
-    s = (f"Averaged over the grid, the 95% intervals cover the truth of their own estimand in "
-         f"{by.min():.2f} ({label(by.index[0])}) to {by.max():.2f} ({label(by.index[-1])}) of twins.")
-    if len(low):
-        s += (f" {len(low)} of {len(by)} estimates fall more than 10 points short of 95%: "
-              + "; ".join(label(k) for k in low.index) + ".")
-    return s
-
-
 def load_benchmark(out=None) -> pd.DataFrame | None:
     """The stored benchmark of ``tools/bench_design.py`` (``benchmark.csv``), or None."""
     path = Path(default_store() if out is None else out) / "benchmark.csv"
     return pd.read_csv(path) if path.exists() else None
-
-
-def cost_sentences(bench: pd.DataFrame, budget: float = 0.5, target_speedup: float = 1.8) -> list:
-    """Generated sentences on the benchmark: cost per twin at 21 cities, growth with N, speed-up."""
-    cost = bench[bench["kind"] == "seconds_per_twin"]
-    out = []
-    at21 = cost[(cost["n_cities"] == 21)].sort_values("n_years")
-    if len(at21):
-        out.append("One twin's full analysis at 21 cities costs "
-                   + ", ".join(f"{s:.2f} s over {int(t)} years" for s, t in zip(at21["seconds"], at21["n_years"]))
-                   + f" on one core (the target was {budget} s).")
-    mid = cost[cost["n_years"] == sorted(cost["n_years"].unique())[len(cost["n_years"].unique()) // 2]]
-    big = mid[mid["n_cities"] >= 50].sort_values("n_cities")
-    if len(big) > 1:
-        slope = float(np.polyfit(np.log(big["n_cities"]), np.log(big["seconds"]), 1)[0])
-        out.append(f"From {int(big['n_cities'].iloc[0])} to {int(big['n_cities'].iloc[-1])} cities "
-                   f"({int(big['n_years'].iloc[0])} years) the cost grows like N^{slope:.2f}: "
-                   f"{big['seconds'].iloc[0]:.2f} s to {big['seconds'].iloc[-1]:.2f} s per twin.")
-    b = bench.set_index("kind")
-    if {"speedup_1_worker_seconds", "speedup_2_workers_seconds"} <= set(b.index):
-        one, two = b.at["speedup_1_worker_seconds", "seconds"], b.at["speedup_2_workers_seconds", "seconds"]
-        n = int(b.at["speedup_1_worker_seconds", "repeat"])
-        load = float(b.at["speedup_1_worker_seconds", "load_average"])
-        cores = int(b.at["speedup_1_worker_seconds", "cores"])
-        out.append(f"Two Dask workers ran {n} twins {one / two:.2f} times as fast as one ({one:.1f} s against "
-                   f"{two:.1f} s; target {target_speedup}). The machine's load average was {load:.1f} on {cores} "
-                   f"cores when measured{'' if load < 1.5 else ': other work shared the cores during the measurement'}.")
-    return out
-
-
-def wall_time_sentence(log: dict) -> str:
-    """How long the stored study took, from its ``study.json``."""
-    runs = log.get("runs", [])
-    if not runs:
-        return "The stored study has no record of its runs."
-    total = sum(r["wall_seconds"] for r in runs)
-    twins = sum(r["twins_computed"] for r in runs)
-    return (f"The stored study holds {len(log['cells'])} cells; its {len(runs)} run(s) computed {twins} twins "
-            f"in {total / 60:.1f} minutes of wall time ({runs[-1]['scheduler']}; {runs[-1]['machine']}).")
-
-
-# --------------------------------------------------------------------------- figures
-def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: str = "effect",
-               target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None, ylim=(-0.02, 1.02)):
-    """Power curves (share against N, log scale; one line per T, +-2 Monte Carlo SEs), one
-    panel per measure. Titled SIMULATED."""
-    import matplotlib.pyplot as plt
-
-    measures = list(measures)
-    labels = labels or {}
-    d = long[long["world"] == world]
-    nrow = int(np.ceil(len(measures) / ncols))
-    fig, axes = plt.subplots(nrow, min(ncols, len(measures)), figsize=(3.6 * min(ncols, len(measures)), 2.9 * nrow),
-                             sharex=True, sharey=True, squeeze=False)
-    years = sorted(d["n_years"].unique())
-    for ax, m in zip(axes.ravel(), measures):
-        dm = d[d["measure"] == m]
-        for t in years:
-            dt = dm[dm["n_years"] == t].sort_values("n_cities")
-            ax.errorbar(dt["n_cities"], dt["share"], yerr=2 * dt["mc_se"].fillna(0), marker="o", ms=3,
-                        capsize=2, label=f"T = {t}")
-        if target is not None:
-            ax.axhline(target, color="grey", lw=0.8, ls="--")
-        ax.set_xscale("log")
-        ticks = sorted(d["n_cities"].unique())
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([str(int(t)) for t in ticks])
-        ax.minorticks_off()
-        ax.set_ylim(*ylim)
-        ax.set_title(textwrap.fill(labels.get(m, m), 38), fontsize=8)
-    for ax in axes.ravel()[len(measures):]:
-        ax.set_visible(False)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel or ("power" if world == "effect" else "false-positive rate"))
-    for ax in axes.ravel()[:len(measures)]:
-        ax.xaxis.set_tick_params(labelbottom=True)   # a panel above an empty slot keeps its axis
-    for ax in axes.ravel()[max(0, len(measures) - axes.shape[1]):len(measures)]:
-        ax.set_xlabel("cities N")
-    axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"SIMULATED design study ({world} world): share of twins, +-2 Monte Carlo SE", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def plot_cost(bench: pd.DataFrame):
-    """Seconds per twin against N (log-log), one line per T, from ``tools/bench_design.py``."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    if "kind" in bench.columns:
-        bench = bench[bench["kind"] == "seconds_per_twin"]
-    for t, d in bench.groupby("n_years"):
-        d = d.sort_values("n_cities")
-        ax.plot(d["n_cities"], d["seconds"], marker="o", label=f"T = {t}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ticks = sorted(bench["n_cities"].unique())
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([str(int(t)) for t in ticks])
-    ax.minorticks_off()
-    ax.set_xlabel("cities N")
-    ax.set_ylabel("seconds per twin (one core)")
-    ax.set_title("Cost of one SIMULATED twin's full analysis (benchmark)", fontsize=10)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def live_run(n_grid, t_grid, worlds=("effect",), reps: int = 4, n_workers: int | None = 2,
@@ -513,3 +343,54 @@ def live_run(n_grid, t_grid, worlds=("effect",), reps: int = 4, n_workers: int |
             return study.rows
     finally:
         log.setLevel(level)
+
+
+def _parse_reps(text: str | None):
+    # "200" or "21:200,50:200,336:40"
+    if text is None:
+        return None
+    if ":" not in text:
+        return int(text)
+    return {int(k): int(v) for k, v in (part.split(":") for part in text.split(","))}
+
+
+def main(argv=None) -> int:
+    """``python -m helpers.studies.power run [options]``: run (or resume) the book's design study.
+
+    Options: ``--out DIR`` (default ``data/power`` of the repository), ``--scheduler tcp://...``
+    (default a LocalCluster sized to the machine), ``--workers N`` (LocalCluster workers),
+    ``--reps R`` or ``--reps 21:200,50:200,...`` (default :data:`helpers.studies.power.REPS`),
+    ``--cities 21 50 ...`` and ``--years 8 13 ...`` (default the book's grid), ``--worlds``,
+    ``--no-progress``. Prints the cells computed and reused and the wall time.
+    """
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m helpers.studies.power",
+                                 description="Run (or resume) the book's design study on Dask (SIMULATED twins).")
+    sub = ap.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run or resume the study; finished cells are skipped")
+    r.add_argument("--out", type=Path, default=None, help="folder of the per-cell Parquet files (default data/power)")
+    r.add_argument("--scheduler", default=None, help="address of a Dask scheduler, e.g. tcp://host:8786 "
+                   "(default: a LocalCluster on this machine)")
+    r.add_argument("--workers", type=int, default=None, help="LocalCluster workers (default: one per core)")
+    r.add_argument("--reps", default=None, help="twins per cell: a number, or N:R pairs like 21:200,336:40 "
+                   "(default: helpers.studies.power.REPS)")
+    r.add_argument("--cities", type=int, nargs="+", default=list(N_GRID), help="city counts N")
+    r.add_argument("--years", type=int, nargs="+", default=list(T_GRID), help="year counts T")
+    r.add_argument("--worlds", nargs="+", default=list(_design.WORLDS), choices=_design.WORLDS)
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    if args.scheduler is not None and args.workers is not None:
+        ap.error("--workers sizes the local cluster; with --scheduler the cluster's own workers are used")
+    out = args.out if args.out is not None else default_store()
+    t0 = time.perf_counter()
+    study = run(out, n_grid=args.cities, t_grid=args.years, worlds=args.worlds, reps=_parse_reps(args.reps),
+                      scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
+    wall = time.perf_counter() - t0
+    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, "
+          f"{len(study.rows)} twins in {out} -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

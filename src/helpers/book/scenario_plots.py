@@ -1,7 +1,7 @@
 """Figures for the policy-scenario chapter: fan charts, gain maps and the budget frontier.
 
-Kept apart from :mod:`helpers.plots` (which draws the other chapters' figures); every figure
-here draws simulated numbers and carries the simulated-data stamp of :func:`helpers.plots.stamp`.
+Kept apart from :mod:`helpers.book.plots` (which draws the other chapters' figures); every figure
+here draws simulated numbers and carries the simulated-data stamp of :func:`helpers.book.plots.stamp`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..scenarios import MEASURE_LABELS, BudgetResult, ScenarioResult
 from . import plots as _plots
-from .scenarios import MEASURE_LABELS, BudgetResult, ScenarioResult
 
 _COLOURS = plt.get_cmap("tab10").colors
 

@@ -5,7 +5,7 @@ mechanism is about: the virtual agglomeration index (entropy weights pooled over
 city-years, and a TOPSIS alternative), industrial agglomeration (location quotient of
 manufacturing), industrial synergy (co-agglomeration of manufacturing and producer services),
 the cities' positions in three gravity factor-flow networks, outcomes and the instrument.
-It uses only :mod:`helpers.measure` and :mod:`helpers.network`; it never sees the truth.
+It uses only :mod:`helpers.measure` and :mod:`helpers.measure.network`; it never sees the truth.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import data as _data
-from . import measure, network
+from .. import data as _data
+from .. import measure
+from . import network
 
 #: Indicators of virtual agglomeration and their direction (all "more is more" here).
 VA_INDICATORS = {
@@ -50,7 +51,7 @@ def panel_distances(panel: pd.DataFrame) -> pd.DataFrame:
 
     Guangdong's 21 cities (every panel city in :func:`helpers.data.city_table`): the registry's
     matrix, as always. Any other set (a twin of other prefecture-level cities): the seats of the
-    national registry (:func:`helpers.cities.city_set` ``"national"``), matched by ``code`` and
+    national registry (:func:`helpers.data.cities.city_set` ``"national"``), matched by ``code`` and
     indexed by the panel's city names.
     """
     gd = _data.distance_matrix()
@@ -58,7 +59,7 @@ def panel_distances(panel: pd.DataFrame) -> pd.DataFrame:
     if set(names) <= set(gd.index):
         keep = [c for c in gd.index if c in set(names)]     # a subset of Guangdong: its own cities only
         return gd.loc[keep, keep]
-    from . import cities as _cities
+    from ..data import cities as _cities
 
     nat = _cities.city_set("national").reset_index().set_index("code")
     codes = panel.drop_duplicates("city").set_index("city")["code"].astype(int)
@@ -75,7 +76,7 @@ def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = No
     """Each city's position in the gravity factor-flow networks, per year.
 
     For each factor k and year t, F^k_ijt = k_ij M_i M_j / d_ij^b with k_ij = M_i / (M_i + M_j)
-    (:func:`helpers.network.gravity_flows`); a city's position is the log of its total
+    (:func:`helpers.measure.network.gravity_flows`); a city's position is the log of its total
     strength, ln sum_j (F_ij + F_ji). ``flow_network`` averages the three standardised positions.
     ``dist`` (city x city, km) defaults to :func:`panel_distances` of the panel's cities.
 

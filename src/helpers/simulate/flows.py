@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import simulate as _sim
+from .. import simulate as _sim
 
 FACTORS = ("talent", "capital", "technology")
 #: Scale of each factor's expected flows, so that flows are counts with a median of about ten

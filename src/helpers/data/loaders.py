@@ -1,6 +1,6 @@
 """Panel loading and validation, the documented schemas, bundled files and real-data adapters.
 
-The city registry, distances, boundaries and spatial weights live in :mod:`helpers.cities` and are
+The city registry, distances, boundaries and spatial weights live in :mod:`helpers.data.cities` and are
 re-exported here, so ``helpers.data.city_table()`` and the rest keep working. Everything here is
 either a typed-in published fact (with its source in :data:`SOURCES`) or reads a file the user
 names. Nothing in this module simulates anything.
@@ -31,7 +31,7 @@ from .cities import (  # noqa: F401  (re-exported: the registry is part of helpe
 
 
 # --------------------------------------------------------------------------- panel schema
-# Validation and reading live in helpers.schema and helpers.readers; re-exported here.
+# Validation and reading live in helpers.data.schema and helpers.data.readers; re-exported here.
 PanelSchemaError = _schema.PanelSchemaError
 
 #: The documented schema of a city-year panel: column -> (kind, unit, description).
@@ -151,7 +151,7 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
     """Check a city-year panel against a schema and return a clean copy.
 
     Every fault is collected and reported together (city, year, column, value and line);
-    the rules, year limits and unit-check factors are documented in :mod:`helpers.schema`.
+    the rules, year limits and unit-check factors are documented in :mod:`helpers.data.schema`.
 
     Parameters
     ----------
@@ -170,14 +170,14 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
         ``column -> (kind, unit, description)``; default :data:`PANEL_SCHEMA`.
     checks : dict, optional
         Per-column unit-check factors overriding the defaults
-        (:func:`helpers.schema.column_checks`), e.g. ``{"patents_granted": {"jump": 20}}``.
+        (:func:`helpers.data.schema.column_checks`), e.g. ``{"patents_granted": {"jump": 20}}``.
     accept_breaks : iterable of (city, year, column)
         Real breaks to accept (e.g. ``[("Dongguan", 2005, "gdp")]``; ``year=None`` accepts the
         city's whole column); they are reported as accepted, not as errors.
     lines : sequence of int, optional
         Original file line of each row, for messages (default: row positions).
     unit_checks : bool
-        Run the unit and outlier checks (:mod:`helpers.units`); False only for generated data.
+        Run the unit and outlier checks (:mod:`helpers.data.units`); False only for generated data.
 
     Returns
     -------
@@ -189,7 +189,7 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
     Raises
     ------
     PanelSchemaError
-        Listing every fault; ``err.report`` is the :class:`helpers.schema.ValidationReport`.
+        Listing every fault; ``err.report`` is the :class:`helpers.data.schema.ValidationReport`.
     """
     clean, report = _schema.validate_table(
         df, PANEL_SCHEMA if schema is None else schema, city_table(), required=required,
@@ -201,7 +201,7 @@ def validate_panel(df: pd.DataFrame, required=None, allow_missing: bool = False,
 
 
 def _read_and_validate(path, schema, *, sheet, skiprows, header, **kw):
-    """Read ``path`` with :func:`helpers.readers.read_table` and validate it; (frame, report)."""
+    """Read ``path`` with :func:`helpers.data.readers.read_table` and validate it; (frame, report)."""
     table = _readers.read_table(path, sheet=sheet, skiprows=skiprows, header=header,
                                 expected=_schema.expected_headers(schema))
     return _schema.validate_table(table.frame, schema, city_table(), source=str(path),
@@ -332,7 +332,7 @@ def check_panel(path, *, show: bool = True, schema=None, sheet=None, skiprows=No
 
     Returns
     -------
-    helpers.schema.ValidationReport
+    helpers.data.schema.ValidationReport
         ``report.ok`` is True when the file would load; ``print(report)`` shows it all.
     """
     schema = PANEL_SCHEMA if schema is None else schema

@@ -7,11 +7,15 @@ for an observed one.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import data as _data
+from .. import data as _data
+from ..analysis.realdata import SOURCE_NOTE
+from ..studies.power import TARGET
 
 SIMULATED_NOTE = "SIMULATED data: the twin of Guangdong (helpers.simulate), not yearbook figures"
 REGION_COLOURS = {"PRD": "#1b7837", "East": "#2166ac", "West": "#b2182b", "North": "#e08214"}
@@ -338,7 +342,7 @@ def lr_profile(result, simulated: bool = True, ax=None, xlabel: str | None = Non
 
     ``result`` is a :class:`helpers.models.ThresholdResult`; one line per threshold.
     """
-    from .models import lr_critical
+    from ..models import lr_critical
 
     crit = lr_critical(alpha)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.6))
@@ -373,7 +377,7 @@ def moran_over_time(moran: pd.DataFrame, simulated: bool = True, ax=None, title:
 def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None):
     """Forest plot: each estimate with its 95% interval beside its true effect.
 
-    ``comparison`` is :func:`helpers.report.compare_to_truth` output (columns ``quantity``,
+    ``comparison`` is :func:`helpers.analysis.report.compare_to_truth` output (columns ``quantity``,
     ``estimate``, ``ci_low``, ``ci_high``, ``true``).
     """
     c = comparison
@@ -387,4 +391,93 @@ def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None
     ax.set_xlabel("SD of outcome per SD of virtual agglomeration")
     ax.legend(loc="lower right", fontsize=MIN_FONT)
     stamp(fig, simulated)
+    return fig
+
+
+# --------------------------------------------------------------------------- figures
+def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: str = "effect",
+               target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None, ylim=(-0.02, 1.02)):
+    """Power curves (share against N, log scale; one line per T, +-2 Monte Carlo SEs), one
+    panel per measure. Titled SIMULATED."""
+    import matplotlib.pyplot as plt
+
+    measures = list(measures)
+    labels = labels or {}
+    d = long[long["world"] == world]
+    nrow = int(np.ceil(len(measures) / ncols))
+    fig, axes = plt.subplots(nrow, min(ncols, len(measures)), figsize=(3.6 * min(ncols, len(measures)), 2.9 * nrow),
+                             sharex=True, sharey=True, squeeze=False)
+    years = sorted(d["n_years"].unique())
+    for ax, m in zip(axes.ravel(), measures):
+        dm = d[d["measure"] == m]
+        for t in years:
+            dt = dm[dm["n_years"] == t].sort_values("n_cities")
+            ax.errorbar(dt["n_cities"], dt["share"], yerr=2 * dt["mc_se"].fillna(0), marker="o", ms=3,
+                        capsize=2, label=f"T = {t}")
+        if target is not None:
+            ax.axhline(target, color="grey", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ticks = sorted(d["n_cities"].unique())
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(int(t)) for t in ticks])
+        ax.minorticks_off()
+        ax.set_ylim(*ylim)
+        ax.set_title(textwrap.fill(labels.get(m, m), 38), fontsize=8)
+    for ax in axes.ravel()[len(measures):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel or ("power" if world == "effect" else "false-positive rate"))
+    for ax in axes.ravel()[:len(measures)]:
+        ax.xaxis.set_tick_params(labelbottom=True)   # a panel above an empty slot keeps its axis
+    for ax in axes.ravel()[max(0, len(measures) - axes.shape[1]):len(measures)]:
+        ax.set_xlabel("cities N")
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"SIMULATED design study ({world} world): share of twins, +-2 Monte Carlo SE", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cost(bench: pd.DataFrame):
+    """Seconds per twin against N (log-log), one line per T, from ``tools/bench_design.py``."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    if "kind" in bench.columns:
+        bench = bench[bench["kind"] == "seconds_per_twin"]
+    for t, d in bench.groupby("n_years"):
+        d = d.sort_values("n_cities")
+        ax.plot(d["n_cities"], d["seconds"], marker="o", label=f"T = {t}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ticks = sorted(bench["n_cities"].unique())
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(int(t)) for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("cities N")
+    ax.set_ylabel("seconds per twin (one core)")
+    ax.set_title("Cost of one SIMULATED twin's full analysis (benchmark)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_over_time(df: pd.DataFrame, ylabel: str = "", title: str | None = None, ax=None,
+                   source: str = SOURCE_NOTE):
+    """Line plot of one or more real series by year (index = year), with the source underneath.
+
+    Real figures carry their source, never the simulated-data stamp of :mod:`helpers.book.plots`.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 3.8))
+
+    for col in df.columns:
+        ax.plot(df.index, df[col], marker="o", ms=3, label=str(col), color=REGION_COLOURS.get(col))
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if len(df.columns) > 1:
+        ax.legend(fontsize=8, frameon=False)
+    fig.text(0.5, -0.02, source, ha="center", va="top", fontsize=8, color="#333333", style="italic")
     return fig

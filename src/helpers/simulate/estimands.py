@@ -18,7 +18,7 @@ equally over city-years, on the scale of the latent states. An estimator rarely 
   fixed-effects estimate by far more: 0.28 against 0.36 on the default twin.) Groups (Pearl
   River Delta / rest, below / above the true threshold) get their own weighted truths.
 * **measured, not latent.** The estimates are slopes between standardised *constructs*
-  (:func:`helpers.constructs.build_constructs`), not latent states. The measured-scale truth
+  (:func:`helpers.measure.constructs.build_constructs`), not latent states. The measured-scale truth
   pushes the counterfactual through the observation layer and the constructs with every noise
   draw held fixed (:func:`helpers.simulate.simulate_panel` with ``bump``): one run per treated
   city, the treated city's change in the outcome construct over its change in the regressor
@@ -26,11 +26,11 @@ equally over city-years, on the scale of the latent states. An estimator rarely 
 
 Indirect effects are products of their paths' truths (a b, a1 d21 b2), as their estimators are
 products of path estimates. Every truth has a ``name`` and a ``scale`` (``"latent"`` or
-``"measured"``); :data:`TRUTH_FOR` maps each row of :func:`helpers.report.estimates_table` (and
+``"measured"``); :data:`TRUTH_FOR` maps each row of :func:`helpers.analysis.report.estimates_table` (and
 the threshold and outcome slopes) to the truth of its estimand.
 
 Threshold slopes: the twin's threshold is in the *direct* slope c(q) of synergy on VA. The
-book's threshold test (:func:`helpers.report.run_mechanism`) therefore holds the flow network
+book's threshold test (:func:`helpers.analysis.report.run_mechanism`) therefore holds the flow network
 and agglomeration fixed (controls), and its regime slopes ``threshold_low`` / ``threshold_high``
 target ``c_prime_below`` / ``c_prime_above``: the direct marginal effect weighted, within each
 regime of the *true* threshold, by the squared residual of the regime's VA column after the
@@ -40,7 +40,7 @@ scale (the VA index is convex in the platform share); ``tools/diagnose_threshold
 numbers.
 
 Any city set and span: ``estimand_truths(cities=..., years=...)`` passes both to
-:func:`helpers.simulate.simulate_panel` (as :func:`helpers.experiments.design_twin` does); a
+:func:`helpers.simulate.simulate_panel` (as :func:`helpers.studies.design_twin` does); a
 truth whose group is empty in the set (no Pearl River Delta city, no city-year above the
 threshold) is NaN. ``measured=False`` is the fast latent-only path for Monte Carlo loops; pass
 the twin's ``truth`` when the caller has simulated it already.
@@ -50,14 +50,15 @@ Only chapters, tests and experiments use this module; estimators never import it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from . import constructs as _constructs
-from ._results import Result
-from . import simulate as _sim
+from .. import simulate as _sim
+from .._results import Result
+from ..measure import constructs as _constructs
+from . import counterfactual as _counterfactual  # noqa: F401  (imported for _sim.counterfactual)
 
 #: Construct columns whose own-city change the measured truths record.
 MEASURED = ("va_index", "va_topsis", "flow_network", "flow_talent", "flow_capital", "flow_technology",
@@ -169,18 +170,6 @@ def weighted(beta: np.ndarray, w: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- latent scale
-def _own(batch: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """Treated city's own change: batch (N, T, N) indexed by treated city -> (T, N)."""
-    N = base.shape[1]
-    return np.stack([batch[i, :, i] - base[:, i] for i in range(N)], axis=1)
-
-
-def _others(batch: np.ndarray, base: np.ndarray) -> np.ndarray:
-    N = base.shape[1]
-    d = batch - base[None]
-    return np.stack([d[i].sum(axis=1) - d[i, :, i] for i in range(N)], axis=1)
-
-
 def latent_marginal(st, p, va, h: float = 1e-5) -> dict:
     """Per-unit own-city marginal effects (T, N) on the latent scale, by forward differences.
 
@@ -193,14 +182,14 @@ def latent_marginal(st, p, va, h: float = 1e-5) -> dict:
     ``pi_A``, ``kappa_S``, ``kappa_P``.
 
     Each VA bump is solved exactly from the flows that involve the treated city (O(N^2 T) for
-    all cities; see :func:`helpers.simulate._model._bump_responses`). Agglomeration, synergy and
+    all cities; see :func:`helpers.simulate.counterfactual._bump_responses`). Agglomeration, synergy and
     the outcomes are affine in the mediators, so a mediator bump of h in city i moves city i's
     synergy by h times the coefficient times :math:`S_{ii}`, :math:`S = (I - \\rho W)^{-1}`.
     """
     if va.max() + h >= 1:
         raise ValueError(f"latent_marginal: bump h={h} would take a share past 1")
     T, N = va.shape
-    ch = _sim._model._va_bump_changes(st, p, va, h, np.arange(N))      # (N, T) each, per bump h
+    ch = _sim.counterfactual._va_bump_changes(st, p, va, h, np.arange(N))      # (N, T) each, per bump h
     out = {
         "c": ch["sy_total"], "spillover": ch["sy_others"], "c_prime": ch["sy_direct"],
         "via_flows": ch["sy_via_fn"], "via_agglomeration": ch["sy_via_ag"], "serial": ch["sy_serial"],
@@ -268,7 +257,7 @@ def measured_within_changes(params, seed: int, target: str, h, cities, city_set=
 
     ``hold(shift)``, optional: extra latent bumps (a dict like ``bump``) added to each run, e.g.
     the counter-moves of the mediators that hold them at their factual values (direct effect).
-    ``city_set`` and ``years``: the twin's cities (a :func:`helpers.cities.city_set` frame) and span.
+    ``city_set`` and ``years``: the twin's cities (a :func:`helpers.data.cities.city_set` frame) and span.
     """
     h = np.broadcast_to(np.asarray(h, float), (len(cities),))
     base = _constructs_of(params, seed, city_set=city_set, years=years)
@@ -311,7 +300,7 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
         cities). ``False``: latent scale only (``measured`` column NaN), the path for Monte
         Carlo loops.
     cities : DataFrame, optional
-        City set (:func:`helpers.cities.city_set` format) passed to
+        City set (:func:`helpers.data.cities.city_set` format) passed to
         :func:`helpers.simulate.simulate_panel`; default Guangdong's 21.
     years : sequence of int
         Span passed to :func:`helpers.simulate.simulate_panel`.

@@ -98,7 +98,7 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
 
     The slopes are the direct slope of synergy on VA (flows and agglomeration held fixed) by
     regime. ``true_below`` / ``true_above``: the truths of those two estimates (simulated twin
-    only; :mod:`helpers.estimands` ``c_prime_below`` / ``c_prime_above``) on ``scale``
+    only; :mod:`helpers.simulate.estimands` ``c_prime_below`` / ``c_prime_above``) on ``scale``
     (``"latent"`` or ``"measured"``; ``None``: the structural slopes in latent units).
     ``latent_below`` / ``latent_above``: with ``scale="measured"``, the same truths on the latent
     scale (the slope on participation itself), quoted beside the measured ones (the slope on the

@@ -19,7 +19,7 @@ the People's Republic predates 1949, and a year beyond 2100 is a typing slip suc
 their codes are checked up to 2025.
 
 Unit and outlier checks (jumps within a city, outliers across cities, with the likely unit slip
-named) are documented in :mod:`helpers.units`; the reports in :mod:`helpers.issues`.
+named) are documented in :mod:`helpers.data.units`; the reports in :mod:`helpers.data.issues`.
 
 **Design: why pandera, and for what.** Cell rules (finite, ranges, missing values, unique
 city-year, year limits) are one :class:`pandera.DataFrameSchema` built from the schema mapping
@@ -318,7 +318,7 @@ def validate_table(df: pd.DataFrame, schema: dict, registry: pd.DataFrame, *, re
     Every fault is collected (see the module notes); the clean frame is ``None`` when there
     are errors. ``lines`` gives the original file line of each row (default: row positions,
     reported as "row N"); ``notes`` are reading notes carried into the report; ``unit_checks=False``
-    skips :func:`helpers.units.unit_issues` (for generated data, which has no typing slips).
+    skips :func:`helpers.data.units.unit_issues` (for generated data, which has no typing slips).
     """
     if balanced not in ("warn", "error", "ignore"):
         raise ValueError("balanced must be 'warn', 'error' or 'ignore'")
