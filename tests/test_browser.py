@@ -253,6 +253,7 @@ def _local_links_broken(page: Path) -> list[str]:
 
 def check_pages(html_dir: Path, pages: list[Path], wait_mathjax: float = 20.0) -> dict[str, list[str]]:
     """Open each page at each width; return {"page @ width": [problems]} for failing pages."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     drv, profile = _driver()
@@ -271,7 +272,7 @@ def check_pages(html_dir: Path, pages: list[Path], wait_mathjax: float = 20.0) -
                         "if (!window.MathJax || !MathJax.Hub) return true;"
                         "if (window.__mjdone) return true;"
                         "MathJax.Hub.Queue(function(){window.__mjdone = true;}); return false;"))
-                except Exception:
+                except TimeoutException:  # still typesetting: the checks then see raw TeX
                     pass
                 problems = list(drv.execute_script(CHECK_JS))
                 if name == "desktop":
