@@ -2,11 +2,9 @@
 
 - **Phone navigation.** ``_static/nav_toggles.js`` makes every menu and "Contents" button open
   its drawer (pydata-sphinx-theme 0.17 wires only the first of two, its issue 2451).
-- **Maths opened from disk, and the API pages.** A page opened as a file (``file://``) cannot
-  load MathJax's web fonts (Chromium blocks fonts from a ``null`` origin and logs a CORS error
-  on every maths page); there MathJax renders to the browser's native MathML, which needs no
-  font files. The formula-heavy API pages do the same, to load fast. Chapters over HTTP keep
-  the HTML-CSS output with the STIX web fonts shipped in the build.
+- **Light API pages.** The formula-heavy API pages (Appendix C) typeset to the browser's native
+  MathML, which needs no web fonts and is fast; the chapters keep MathJax's HTML-CSS output with
+  the STIX web fonts shipped in the build.
 - **Appendix exhibits numbered by letter.** Sphinx numbers the exhibits of unnumbered pages
   1, 2, 3, ... across all appendices; a page whose ``_toc.yml`` title reads "Appendix A. ..."
   numbers its figures and tables A.1, A.2, ... instead, so the text and the exhibit agree.
@@ -21,11 +19,10 @@ from pathlib import Path
 
 # Runs before MathJax reads its configuration (MathJax processes every text/x-mathjax-config
 # block at start-up); the renderer setting moves NativeMML to the front of the output jax.
-# The API pages (Appendix C, ~100 formulas in the measure and models docstrings) use it too:
+# Only the API pages (Appendix C, ~100 formulas in the measure and models docstrings) use it:
 # the browser typesets native MathML at once, where HTML-CSS took 7-8 s per page (measured in
-# headless Chromium on the shared 2-core machine; 1.8-3.2 s with native MathML).
-_NATIVE_MATHJAX = ('if (window.location.protocol === "file:" || /\\/a3_api[^/]*(\\.html)?\\/?$/'
-                   '.test(window.location.pathname)) '
+# headless Chromium on the shared 2-core machine at load 8-9; 1.8-3.2 s with native MathML).
+_NATIVE_MATHJAX = ('if (/\\/a3_api[^/]*(\\.html)?\\/?$/.test(window.location.pathname)) '
                    '{ MathJax.Hub.Config({menuSettings: {renderer: "NativeMML"}}); }')
 
 _APPENDIX_TITLE = re.compile(r"^Appendix ([A-Z])\b")
