@@ -25,7 +25,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast lint env data accounts bench bench-design power lock clean pdf html-ci
+.PHONY: book test test-fast lint env data accounts china io bench bench-design power lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -111,6 +111,16 @@ data: $(STAMP)
 # refuses to write a file that fails its checks (tools/build_accounts.py).
 accounts: $(STAMP)
 	$(BIN)/python tools/build_accounts.py
+
+# Derive the shipped input-output coefficients (data/io_*.csv) from China's national tables in
+# ../shared/realdata/china_input_output; refuses to write when a check fails (tools/build_io.py).
+io: $(STAMP)
+	$(BIN)/python tools/build_io.py
+
+# Rebuild the national city-year panel (data/china_city_panel.csv, its list of kept level breaks
+# and the inter-city connectivity file) from ../shared/realdata; refuses to write when a check fails.
+china: $(STAMP)
+	$(BIN)/python tools/build_china.py
 
 bench: $(STAMP)
 	$(BIN)/python tools/benchmark.py

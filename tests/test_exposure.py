@@ -48,7 +48,7 @@ def test_2sls_estimate_is_near_alpha_E_with_shocks():
     lat["logit_va"] = np.log(lat["VA"] / (1 - lat["VA"]))
     r = exposure.exposure_effect(lat, "logit_va", t.W, shifters=["D", "Z"], x="VA")
     assert r.first_stage_F > 10
-    assert abs(r.alpha_E - 1.5) < 3 * r.se
+    assert abs(r.alpha_E - 1.5) < 3 * r.std_errors[r.exposure]
 
 
 def test_default_twin_has_an_identifiable_exposure_channel_and_recovers_it(twin):
@@ -60,4 +60,5 @@ def test_default_twin_has_an_identifiable_exposure_channel_and_recovers_it(twin)
     lat["logit_va"] = np.log(lat["VA"] / (1 - lat["VA"]))
     r = exposure.exposure_effect(lat, "logit_va", t.W, shifters=["D", "Z"], x="VA")
     assert r.first_stage_F > 10
-    assert r.ci[0] <= p.alpha_E <= r.ci[1] and r.ci[0] > 0     # covers its truth, and is detected
+    lo, hi = r.conf_int(0.95).loc[r.exposure]
+    assert lo <= p.alpha_E <= hi and lo > 0     # covers its truth, and is detected

@@ -84,18 +84,18 @@ def test_wild_cluster_bootstrap_has_close_to_nominal_size():
     for rep in range(120):
         df = _linear_panel(rng)
         df["noise"] = rng.normal(size=len(df)) + np.repeat(rng.normal(size=21), 13)  # clustered, unrelated to y
-        r = models.panel_fe(df, "y", "noise", controls=["x"], wild_bootstrap=199, seed=rep)
+        r = models.panel_fe(df, "y", "noise", controls=["x"], n_boot=199, seed=rep)
         rejections.append(r.wild_p["noise"] < 0.05)
     assert 0.01 <= np.mean(rejections) <= 0.11
 
 
 def test_wild_bootstrap_detects_a_real_effect_and_is_reproducible(z):
-    r1 = models.panel_fe(z, "synergy", "lq_manufacturing", wild_bootstrap=499, seed=3)
-    r2 = models.panel_fe(z, "synergy", "lq_manufacturing", wild_bootstrap=499, seed=3)
+    r1 = models.panel_fe(z, "synergy", "lq_manufacturing", n_boot=499, seed=3)
+    r2 = models.panel_fe(z, "synergy", "lq_manufacturing", n_boot=499, seed=3)
     assert r1.wild_p.equals(r2.wild_p)
     rng = np.random.default_rng(0)
     df = _linear_panel(rng)
-    strong = models.panel_fe(df, "m1", "x", wild_bootstrap=499, seed=1)
+    strong = models.panel_fe(df, "m1", "x", n_boot=499, seed=1)
     assert strong.wild_p["x"] < 0.01
 
 
@@ -258,10 +258,10 @@ def test_hansen_1999_single_threshold(hansen):
     lr = g400.lr["gamma1"]
     lo, hi = g400.lr_ci.loc["gamma1"]
     inside = lr[(lr.index >= lo) & (lr.index <= hi)]
-    assert inside.min() <= models.lr_critical(0.05) and lr[lr.index == lo].iloc[0] <= models.lr_critical(0.05)
+    assert inside.min() <= models.lr_critical(level=0.95) and lr[lr.index == lo].iloc[0] <= models.lr_critical(level=0.95)
     below, above = lr[lr.index < lo], lr[lr.index > hi]
-    assert (below.empty or below.iloc[-1] > models.lr_critical(0.05))
-    assert (above.empty or above.iloc[0] > models.lr_critical(0.05))
+    assert (below.empty or below.iloc[-1] > models.lr_critical(level=0.95))
+    assert (above.empty or above.iloc[0] > models.lr_critical(level=0.95))
 
 
 @pytest.mark.realdata
@@ -420,7 +420,7 @@ def sdm_panel():
 
 def test_spatial_durbin_panel_recovers_parameters(sdm_panel):
     df, W, (rho, beta, theta) = sdm_panel
-    r = models.spatial_durbin_panel(df, "y", "x", W, n_draws=500, seed=0)
+    r = models.spatial_durbin_panel(df, "y", "x", W, n_boot=500, seed=0)
     assert abs(r.rho - rho) < 3 * r.std_errors["rho"] and r.std_errors["rho"] < 0.05
     assert abs(r.beta["x"] - beta) < 3 * r.std_errors["x"]
     assert abs(r.theta["x"] - theta) < 3 * r.std_errors["W*x"]
@@ -453,14 +453,14 @@ def test_columbus_crime_moran_queen():
 
     df = gpd.read_file(libpysal.examples.get_path("columbus.shp"))
     w = libpysal.weights.Queen.from_dataframe(df, use_index=False)
-    r = models.moran(df["CRIME"], w, permutations=999, seed=0)
+    r = models.moran(df["CRIME"], w, n_boot=999, seed=0)
     assert round(float(r["I"].iloc[0]), 4) == 0.5002
     assert r["expected"].iloc[0] == pytest.approx(-1 / 48)
     assert r["p_sim"].iloc[0] == pytest.approx(1 / 1000)  # no permutation comes near
     # the same through a DataFrame of weights, matched by unit name
     w.transform = "b"
     Wdf = pd.DataFrame(w.full()[0], index=df.index, columns=df.index)
-    r2 = models.moran(df["CRIME"], Wdf.iloc[::-1, ::-1], permutations=0)
+    r2 = models.moran(df["CRIME"], Wdf.iloc[::-1, ::-1], n_boot=0)
     assert r2["I"].iloc[0] == pytest.approx(r["I"].iloc[0], rel=1e-12)
 
 
@@ -468,12 +468,12 @@ def test_moran_closed_form_and_reproducible_permutations():
     W = data.inverse_distance_weights(power=2.0)
     rng = np.random.default_rng(1)
     wide = pd.DataFrame(rng.normal(size=(3, 21)), columns=W.index, index=[2021, 2022, 2023])
-    r = models.moran(wide, W, permutations=199, seed=9)
+    r = models.moran(wide, W, n_boot=199, seed=9)
     Wm = W.to_numpy()
     for year, v in wide.iterrows():
         zz = v.to_numpy() - v.mean()
         assert r.I[year] == pytest.approx(21 / Wm.sum() * zz @ Wm @ zz / (zz @ zz), rel=1e-10)
-    assert r.to_frame().equals(models.moran(wide, W, permutations=199, seed=9).to_frame())
+    assert r.to_frame().equals(models.moran(wide, W, n_boot=199, seed=9).to_frame())
     assert isinstance(r, models.MoranResult) and r["p_sim"] is r.p_sim
     assert ((r["p_sim"] > 0) & (r["p_sim"] <= 1)).all()
 
@@ -490,7 +490,7 @@ def test_moran_normality_moments_equal_esda():
     rng = np.random.default_rng(4)
     wide = pd.DataFrame(rng.normal(size=(4, 21)), columns=Wd.index, index=range(4))
     for transformation, W in (("r", Wd), ("b", Wb), ("r", Wb)):
-        r = models.moran(wide, W, permutations=0, transformation=transformation)
+        r = models.moran(wide, W, n_boot=0, transformation=transformation)
         assert np.isfinite(r.z_norm).all()
         w = libpysal.weights.full2W(W.to_numpy(), ids=list(W.index))
         for k, v in wide.iterrows():
@@ -633,7 +633,7 @@ def test_every_coefficient_result_honours_one_contract(z, grunfeld):
         models.mediation(z, "va_index", "lq_manufacturing", "synergy", n_boot=20),
         models.serial_mediation(z, "va_index", "flow_network", "lq_manufacturing", "synergy", n_boot=20),
         models.threshold(zz, "synergy", "va_index", "bb", n_boot=0),
-        models.spatial_durbin_panel(z, "synergy", "va_index", W, n_draws=50),
+        models.spatial_durbin_panel(z, "synergy", "va_index", W, n_boot=50),
     ]
     for r in results:
         name = type(r).__name__

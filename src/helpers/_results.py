@@ -5,6 +5,9 @@ every coefficient estimator in :mod:`helpers.models`: ``params``, ``std_errors``
 ``pvalues``, ``cov``, ``conf_int(level)``, ``to_frame()``, ``summary()`` (text) and an HTML
 repr for notebooks. Intervals that are not Wald intervals (bootstrap, likelihood-ratio sets,
 simulation draws) live under their own names in the subclasses (``boot_ci``, ``lr_ci``, ...).
+
+Two input helpers live here too, in the lowest layer, so that every layer shares them:
+:func:`as_list` (one column name or a list of names) and :class:`MissingColumnError`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,51 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+
+class MissingColumnError(KeyError, ValueError):
+    """A column the caller named is not in the data frame.
+
+    Subclasses both :class:`KeyError` and :class:`ValueError`, so ``except KeyError`` and
+    ``except ValueError`` clauses written against earlier versions still catch it. The message
+    names the function, the missing column(s) and the columns the frame has.
+    """
+
+    def __init__(self, name: str, missing, columns, what: str = "column"):
+        self.missing = list(missing)
+        self.columns = list(columns)
+        shown = self.columns if len(self.columns) <= 30 else [*self.columns[:30], "..."]
+        super().__init__(f"{name}: missing {what}(s) {self.missing}; the data have columns {shown}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def require_columns(df: pd.DataFrame, cols, name: str, what: str = "column") -> None:
+    """Raise :class:`MissingColumnError` naming every column of ``cols`` absent from ``df``."""
+    missing = [c for c in dict.fromkeys(cols) if c not in df.columns]
+    if missing:
+        raise MissingColumnError(name, missing, df.columns, what)
+
+
+def as_list(x, what: str = "columns") -> list[str]:
+    """A column name or a sequence of them as a list (a string is one name, never its letters).
+
+    >>> as_list("va_index"), as_list(("a", "b")), as_list(None)
+    (['va_index'], ['a', 'b'], [])
+    """
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    try:
+        out = list(x)
+    except TypeError:
+        raise TypeError(f"{what} must be a column name or a list of names, got {type(x).__name__}") from None
+    bad = [c for c in out if not isinstance(c, str)]
+    if bad:
+        raise TypeError(f"{what} must be column names (strings), got {bad[0]!r}")
+    return out
 
 
 def fmt_table(df: pd.DataFrame, digits: int = 4) -> str:

@@ -86,9 +86,9 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
     """
     z = prepare(constructs)
     x, m1, m2, y = (VARIABLES[k] for k in ("x", "m1", "m2", "y"))
-    c = [controls] if isinstance(controls, str) else list(controls)
+    c = models.as_list(controls, "controls")
     seeds = np.random.SeedSequence(boot_seed).generate_state(8)
-    base = models.panel_fe(z, y, x, controls=c, wild_bootstrap=wild_boot, seed=int(seeds[0]))
+    base = models.panel_fe(z, y, x, controls=c, n_boot=wild_boot, seed=int(seeds[0]))
     med1 = models.mediation(z, x, m1, y, controls=c, n_boot=n_boot, seed=int(seeds[1]))
     med2 = models.mediation(z, x, m2, y, controls=c, n_boot=n_boot, seed=int(seeds[2]))
     factors = {k: models.mediation(z, x, col, y, controls=c, n_boot=n_boot, seed=int(seeds[7]) + i)
@@ -101,7 +101,7 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
     prd = models.panel_fe(z[z["region"] == "PRD"], y, x, controls=c)
     rest = models.panel_fe(z[z["region"] != "PRD"], y, x, controls=c)
     # pooled model with an interaction: the PRD - rest difference with its own standard error
-    gap = models.panel_fe(z, y, [x, "va_x_prd"], controls=c, wild_bootstrap=wild_boot, seed=int(seeds[0]) + 1)
+    gap = models.panel_fe(z, y, [x, "va_x_prd"], controls=c, n_boot=wild_boot, seed=int(seeds[0]) + 1)
     thr_df = z.assign(broadband_per100=constructs["broadband_per100"])  # threshold in raw units
     # H4 is about the direct slope (the twin's and the seeds' threshold acts on VA's own effect),
     # so the mediators are held fixed; the total effect by regime mixes in the flows channel and
@@ -110,7 +110,7 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
                            seed=int(seeds[4]), progress=False)
     sdm = models.spatial_durbin_panel(z, y, [x] + c, W, seed=int(seeds[5]))
     wide = constructs.pivot(index="year", columns="city", values=y)[W.index]
-    mor = models.moran(wide, W, permutations=999, seed=int(seeds[6]))
+    mor = models.moran(wide, W, n_boot=999, seed=int(seeds[6]))
     outcomes = {
         "productivity": models.panel_fe(z, "productivity", [y, m2], controls=c),
         "competitiveness": models.panel_fe(z, "competitiveness", [y, "productivity"], controls=c),

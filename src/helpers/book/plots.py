@@ -344,7 +344,7 @@ def lr_profile(result, simulated: bool = True, ax=None, xlabel: str | None = Non
     """
     from ..models import lr_critical
 
-    crit = lr_critical(alpha)
+    crit = lr_critical(level=1 - alpha)
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.6))
     for col in result.lr.columns:
         ax.plot(result.lr.index, result.lr[col], label=f"LR({col})")

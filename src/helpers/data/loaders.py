@@ -61,6 +61,16 @@ PANEL_SCHEMA = {
     "national_internet_share": ("share", "share (0-1)", "national internet penetration (instrument part)"),
 }
 
+
+def _checkout_root() -> Path | None:
+    """The repository this package runs from (a folder with ``pyproject.toml`` above the
+    package's ``src``), or None when it is installed from a wheel."""
+    for d in Path(__file__).resolve().parents:
+        if (d / "pyproject.toml").is_file() and (d / "src" / "helpers").is_dir():
+            return d
+    return None
+
+
 def bundled_file(name: str) -> Path:
     """Path of a data file bundled with the package (the repository's ``data/`` folder).
 
@@ -72,6 +82,11 @@ def bundled_file(name: str) -> Path:
     """
     from importlib.resources import as_file, files
 
+    # A checkout reads its own data/ first: an editable install made from another checkout
+    # (a git worktree, a second clone) maps helpers._bundled to that other checkout's data/.
+    root = _checkout_root()
+    if root is not None and (root / "data" / name).is_file():
+        return root / "data" / name
     with as_file(files("helpers._bundled") / name) as path:  # a real file for installed packages
         path = Path(path)
     if not path.is_file():
@@ -81,15 +96,6 @@ def bundled_file(name: str) -> Path:
 
 #: Where the bundled simulated twin lives (``data/guangdong_twin_panel.csv``).
 DEFAULT_PANEL = bundled_file("guangdong_twin_panel.csv")
-
-
-def _checkout_root() -> Path | None:
-    """The repository this package runs from (a folder with ``pyproject.toml`` above the
-    package's ``src``), or None when it is installed from a wheel."""
-    for d in Path(__file__).resolve().parents:
-        if (d / "pyproject.toml").is_file() and (d / "src" / "helpers").is_dir():
-            return d
-    return None
 
 
 #: The schema of the official city accounts (``data/guangdong_city_accounts.csv``, built by

@@ -276,6 +276,9 @@ def _numbers(df, cols, city, year, lines):
     out, num = [], pd.DataFrame(index=df.index)
     for c in cols:
         raw = df[c]
+        if pd.api.types.is_numeric_dtype(raw):  # already parsed (a reader's dtype map): no text
+            num[c] = raw.astype(float)
+            continue
         text = raw.map(lambda v: v.strip() if isinstance(v, str) else v)
         x = pd.to_numeric(text.replace("", np.nan), errors="coerce")
         for i in df.index[x.isna() & text.notna() & (text.astype(str) != "")]:

@@ -12,6 +12,8 @@ The measures live in one module per concern, all re-exported here:
 - :mod:`helpers.measure.agglomeration`  location quotients, co-agglomeration
 - :mod:`helpers.measure.coordination`   coupling coordination, bands, order and synergy degrees
 - :mod:`helpers.measure.inequality`     the Theil index and its decomposition
+- :mod:`helpers.measure.input_output`   technical coefficients, Leontief inverse, linkages
+- :mod:`helpers.measure.chain`          chain synergy of cities from input-output links
 
 This package never imports :mod:`helpers.simulate`: measurement never sees the truth.
 """
@@ -20,9 +22,13 @@ from __future__ import annotations
 
 from . import coordination as _coordination
 from .agglomeration import coagglomeration, location_quotient
+from .chain import (chain_coagglomeration, chain_synergy, employment_long, io_coefficients,
+                    linkage_mix, local_sourcing_potential, table_year_for)
 from .coordination import coordination_band, coupling_coordination, order_degree, synergy_degree
 from .indices import entropy_index, entropy_weights, normalize_indicators, topsis
 from .inequality import TheilResult, theil
+from .input_output import (aggregate_flows, import_proportional_domestic, leontief_inverse,
+                           rasmussen_linkages, technical_coefficients, value_added_shares)
 
 #: The ten coordination bands of the coupling coordination degree D, each 0.1 wide, lowest
 #: first; lower edges are inclusive and D = 1 belongs to the top band (assigned here, not
@@ -43,4 +49,17 @@ __all__ = [
     "synergy_degree",
     "theil",
     "TheilResult",
+    "technical_coefficients",
+    "leontief_inverse",
+    "value_added_shares",
+    "import_proportional_domestic",
+    "aggregate_flows",
+    "rasmussen_linkages",
+    "table_year_for",
+    "io_coefficients",
+    "chain_coagglomeration",
+    "local_sourcing_potential",
+    "linkage_mix",
+    "chain_synergy",
+    "employment_long",
 ]

@@ -16,6 +16,9 @@ One estimator family per module, over shared internals:
   pyfixest) and :func:`transaction_cost_phi` (the transaction-cost parameter from pair flows).
 - :mod:`~helpers.models.exposure` :func:`spatial_exposure` and :func:`exposure_effect` (network
   externality as exposure to connected cities, 2SLS).
+- :mod:`~helpers.models.did` :func:`callaway_santanna` (staggered DiD, diff-diff), :func:`imputation`
+  (two-stage / imputation DiD), :func:`twfe` (static two-way FE, for contrast), :func:`event_study`
+  and :func:`honest_bounds` (Rambachan-Roth relative magnitudes).
 - :func:`within`, the one within transformation every estimator (the SDM included) uses.
 
 **Conventions shared by every estimator.**
@@ -42,9 +45,11 @@ Without clustering every row is its own cluster (HC0 times n/(n-1)). P-values an
 cluster=None)``, whose classical OLS standard errors and p-values are Student-t based (the
 textbook Sobel test); its ``conf_int`` stays normal.
 
-*Results.* Every coefficient estimator returns a :class:`helpers.models.CoefficientResult`:
-``params``, ``std_errors``, ``tstats``, ``pvalues``, ``cov``, ``conf_int(level)``,
-``to_frame()``, ``summary()`` and an HTML repr; fields read as ``r.name`` or ``r["name"]``.
+*Results.* Every estimator (the functions in :data:`ESTIMATORS`, PPML, phi and the exposure
+effect included) returns a :class:`helpers.models.CoefficientResult`: ``params``,
+``std_errors``, ``tstats``, ``pvalues``, ``cov``, ``conf_int(level)``, ``to_frame()``,
+``summary()`` and an HTML repr; fields read as ``r.name`` or ``r["name"]``
+(``tests/test_contract.py`` fits every one of them and checks the numbers).
 Intervals that are not Wald intervals keep their own names: ``boot_ci`` and ``boot_ci_bc``
 (cluster bootstrap, mediation), ``lr_ci`` (likelihood-ratio set, threshold), ``effects_ci``
 (simulation draws, SDM effects). :func:`moran` returns a :class:`MoranResult`.
@@ -56,7 +61,31 @@ Bootstrap loops run with BLAS limited to one thread (threadpoolctl): the work is
 large product per block, and extra threads only oversubscribe a small machine.
 
 *Bad input* (a missing column, NaN, a duplicate city-year, an unbalanced panel where balance
-is required) raises an error that names the column, city and year.
+is required) raises an error that names the column, city and year. A missing column raises
+:class:`MissingColumnError` (both a ``KeyError`` and a ``ValueError``) naming the column and
+the columns the frame has.
+
+**Glossary of options and fields** (the same words in every estimator):
+
+============== ==========================================================================
+``level``      Level of an interval (0.95), never its complement; tests at size 1 - level.
+               Old ``alpha=0.05`` is accepted as ``level=0.95`` with a DeprecationWarning.
+``vcov``       Covariance: ``"CRV1"`` cluster-robust sandwich (G/(G-1)), ``"CRV3"`` cluster
+               jackknife, ``"iid"`` classical; each estimator accepts those it offers.
+               Old ``"CV3"`` and ``cr3=True`` mean ``"CRV3"`` (DeprecationWarning).
+``cluster``    Cluster column; default the entity column, ``None`` no clustering.
+``n_boot``     Number of replications of any resampling: cluster or wild bootstrap,
+               Hansen's bootstrap, permutations (Moran's I), simulation draws (SDM
+               effects). Old ``wild_bootstrap=``, ``n_draws=``, ``permutations=`` warn.
+``seed``       Seed of a local ``numpy.random.Generator`` (no global state is touched).
+``n_jobs``     Worker processes of a parallel run (studies and scenarios; 1 runs serially).
+``params``     Estimates by name; ``std_errors``, ``tstats``, ``pvalues``, ``cov`` alike.
+============== ==========================================================================
+
+Old names keep working for one release with a DeprecationWarning (one decorator,
+``helpers.models._compat.renamed``); so do the old result attributes ``se`` and ``ci``
+(``PhiResult``, ``ExposureResult``) and PPML's old ``to_frame`` columns ``estimate``,
+``lower``, ``upper``.
 
 This package never imports :mod:`helpers.simulate`: estimators never see the truth.
 
@@ -72,7 +101,9 @@ effects. J. Econometrics 154, 165-185.
 Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatial Panels. Springer.
 """
 
-from .._results import CoefficientResult
+from .._results import CoefficientResult, MissingColumnError, as_list
+from .did import (DiDResult, EventStudyResult, callaway_santanna, event_study, honest_bounds,
+                  imputation, twfe)
 from .exposure import ExposureResult, exposure_effect, spatial_exposure
 from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from ._prepare import ENTITY
@@ -83,7 +114,30 @@ from .panel import PanelFEResult, panel_fe
 from .spatial import MoranResult, SDMEffects, SDMResult, moran, sdm_effects, spatial_durbin_panel
 from .threshold import ThresholdResult, lr_critical, threshold
 
+#: Every public estimator: fitted on data, returns a :class:`CoefficientResult` (the contract
+#: test fits each one; a new estimator belongs here).
+ESTIMATORS = ("panel_fe", "mediation", "serial_mediation", "threshold", "spatial_durbin_panel", "iv_2sls",
+              "ppml", "transaction_cost_phi", "exposure_effect", "callaway_santanna", "imputation",
+              "twfe")
+#: Public functions that are not estimators of the contract, and why.
+NOT_ESTIMATORS = {
+    "within": "a data transformation",
+    "lr_critical": "a critical value",
+    "sdm_effects": "effects at given parameters (no data, no sampling error)",
+    "moran": "a test statistic per period (MoranResult)",
+    "gravity_frame": "a data transformation",
+    "spatial_exposure": "a data transformation",
+    "ppml_dummies": "a second implementation for checks (coefficients only)",
+    "as_list": "an input helper",
+    "event_study": "the event-time view of callaway_santanna (its reference period has no SE)",
+    "honest_bounds": "sensitivity bounds of an event study (a table, not a fit)",
+}
+
 __all__ = [
+    "ESTIMATORS",
+    "NOT_ESTIMATORS",
+    "MissingColumnError",
+    "as_list",
     "panel_fe",
     "PanelFEResult",
     "mediation",
@@ -113,4 +167,11 @@ __all__ = [
     "spatial_exposure",
     "exposure_effect",
     "ExposureResult",
+    "callaway_santanna",
+    "imputation",
+    "twfe",
+    "event_study",
+    "honest_bounds",
+    "DiDResult",
+    "EventStudyResult",
 ]

@@ -6,6 +6,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from .._results import MissingColumnError, as_list, require_columns
+
+__all__ = ["ENTITY", "MissingColumnError", "as_list", "cluster_extra", "codes", "indicator", "prepare",
+           "require_balanced", "require_columns", "resolve_cluster"]
+
 
 class _EntityDefault:
     """Default of ``cluster``: the entity column, whatever it is called."""
@@ -16,22 +21,6 @@ class _EntityDefault:
 
 #: ``cluster=ENTITY`` (the default) clusters by the ``entity`` column.
 ENTITY = _EntityDefault()
-
-
-def as_list(x, what: str = "columns") -> list[str]:
-    """A column name or a sequence of them as a list (a string is one name, never its letters)."""
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    try:
-        out = list(x)
-    except TypeError:
-        raise TypeError(f"{what} must be a column name or a list of names, got {type(x).__name__}") from None
-    bad = [c for c in out if not isinstance(c, str)]
-    if bad:
-        raise TypeError(f"{what} must be column names (strings), got {bad[0]!r}")
-    return out
 
 
 def resolve_cluster(cluster, entity):
@@ -70,8 +59,9 @@ def _check_numeric(d: pd.DataFrame, cols, entity, time, name) -> None:
 def prepare(df, cols, entity, time, name, extra=()) -> pd.DataFrame:
     """A checked copy of the columns an estimator uses, sorted by entity (then time).
 
-    Raises a KeyError for an absent column and a ValueError naming the entity, time and
-    column of the first missing, infinite or non-numeric value or duplicate entity-time pair.
+    Raises :class:`MissingColumnError` (a KeyError and a ValueError) for an absent column and a
+    ValueError naming the entity, time and column of the first missing, infinite or
+    non-numeric value or duplicate entity-time pair.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{name}: data must be a pandas DataFrame, got {type(df).__name__}")
@@ -80,9 +70,7 @@ def prepare(df, cols, entity, time, name, extra=()) -> pd.DataFrame:
         raise ValueError(f"{name}: column {dup[0]!r} is used twice (as outcome, regressor or control)")
     keys = [c for c in (entity, time, *extra) if c is not None]
     need = list(dict.fromkeys(keys + list(cols)))
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise KeyError(f"{name}: column(s) {missing} not in the data")
+    require_columns(df, need, name)
     d = df[need].copy()
     for k in keys:
         if d[k].isna().any():

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._results import Result
-from .iv import iv_2sls
+from .._results import CoefficientResult, as_list, fmt_table, require_columns
+from ._compat import deprecated_attribute
+from .iv import IVResult, iv_2sls
 
 
 def spatial_exposure(df: pd.DataFrame, W: pd.DataFrame, column: str, entity: str = "city",
@@ -44,9 +45,7 @@ def spatial_exposure(df: pd.DataFrame, W: pd.DataFrame, column: str, entity: str
 
     ``W`` is city x city with the panel's entity labels (rows need not sum to one; the twin's and
     the book's weights do)."""
-    for c in (entity, time, column):
-        if c not in df.columns:
-            raise ValueError(f"spatial_exposure: missing column {c!r}")
+    require_columns(df, [entity, time, column], "spatial_exposure")
     wide = df.pivot(index=time, columns=entity, values=column)
     missing = [c for c in wide.columns if c not in W.index]
     if missing:
@@ -60,20 +59,32 @@ def spatial_exposure(df: pd.DataFrame, W: pd.DataFrame, column: str, entity: str
     return pd.Series(E.stack().reindex(key).to_numpy(), index=df.index, name=f"W_{column}")
 
 
-@dataclass(repr=False)
-class ExposureResult(Result):
-    """2SLS estimate of the exposure effect (see :func:`exposure_effect`)."""
+@dataclass(repr=False, kw_only=True)
+class ExposureResult(CoefficientResult):
+    """2SLS estimate of the exposure effect (see :func:`exposure_effect`).
 
-    alpha_E: float
-    se: float
-    ci: tuple
+    ``params``, ``std_errors``, ``pvalues``, ``cov``: the 2SLS coefficients (the exposure
+    ``W_<x>`` first, then the shifters and controls), the same objects as ``fit``'s;
+    ``alpha_E`` the exposure coefficient; ``exposure`` its name; ``first_stage_F`` the partial
+    F of the instruments for it; ``fit`` the :class:`helpers.models.IVResult`. ``se`` and
+    ``ci`` (alpha_E's standard error and 95% interval) are deprecated names.
+    """
+
+    exposure: str
     first_stage_F: float
-    fit: object
+    fit: IVResult
 
-    def summary(self) -> str:
-        return (f"exposure effect alpha_E = {self.alpha_E:.4f} (SE {self.se:.4f}; 95% interval "
-                f"{self.ci[0]:.4f} to {self.ci[1]:.4f}); first-stage F = {self.first_stage_F:.1f}\n"
-                + self.fit.summary())
+    alpha_E = property(lambda self: float(self.params[self.exposure]), doc="the exposure coefficient")
+    se = deprecated_attribute("se", "std_errors[exposure]", lambda self: float(self.std_errors[self.exposure]))
+    ci = deprecated_attribute("ci", "conf_int(0.95).loc[exposure]",
+                              lambda self: tuple(float(v) for v in self.conf_int(0.95).loc[self.exposure]))
+
+    def _title(self) -> str:
+        return (f"Exposure effect alpha_E (coefficient of {self.exposure}, 2SLS with fixed effects; "
+                f"first-stage F = {self.first_stage_F:.1f})")
+
+    def _notes(self) -> list[str]:
+        return ["", "first stage", fmt_table(self.fit.first_stage)]
 
 
 def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: str | None = None,
@@ -96,7 +107,7 @@ def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: s
     controls : sequence of str
         Further controls.
     """
-    zs = [shifters] if isinstance(shifters, str) else list(shifters)
+    zs = as_list(shifters, "shifters")
     d = df.copy()
     x = y if x is None else x
     d[f"W_{x}"] = spatial_exposure(d, W, x, entity, time)
@@ -106,6 +117,5 @@ def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: s
         inst.append(f"W_{z}")
     fit = iv_2sls(d, y, f"W_{x}", inst, controls=[*zs, *controls], entity=entity, time=time,
                          cluster=entity)
-    b, s = float(fit.params[f"W_{x}"]), float(fit.std_errors[f"W_{x}"])
-    return ExposureResult(alpha_E=b, se=s, ci=(b - 1.959964 * s, b + 1.959964 * s),
-                          first_stage_F=float(np.atleast_1d(fit.first_stage_F)[0]), fit=fit)
+    return ExposureResult(params=fit.params, std_errors=fit.std_errors, pvalues=fit.pvalues, cov=fit.cov,
+                          exposure=f"W_{x}", first_stage_F=float(np.atleast_1d(fit.first_stage_F)[0]), fit=fit)

@@ -44,62 +44,59 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .._results import Result
+from .._results import CoefficientResult, as_list, require_columns
+from ._compat import check_vcov, deprecated_attribute, renamed, vcov_of_cr3, with_aliases
+from ._inference import coefficient_fields, normal_pvalues
 
 #: Columns :func:`transaction_cost_phi` needs.
 FLOW_COLUMNS = ("origin", "destination", "year", "flow", "distance_km", "share_origin", "share_destination")
 
 
-@dataclass(repr=False)
-class PPMLResult(Result):
-    """Coefficients of a Poisson PML fit with fixed effects."""
+#: PPMLResult.to_frame's column names before the results contract (old -> new).
+_OLD_COLUMNS = {"estimate": "coef", "lower": "ci lower", "upper": "ci upper"}
 
-    params: pd.Series
-    std_errors: pd.Series
-    cov: pd.DataFrame
+
+@dataclass(repr=False, kw_only=True)
+class PPMLResult(CoefficientResult):
+    """Coefficients of a Poisson PML fit with fixed effects (see :func:`ppml`).
+
+    ``params``, ``std_errors``, ``pvalues`` (normal), ``cov`` by regressor (the results
+    contract, :class:`helpers.models.CoefficientResult`); ``vcov`` the covariance used;
+    ``influence`` the per-cluster influence sums (G x k, for joint inference across models);
+    ``jackknife`` the per-cluster leave-one-out shifts (G x k) when ``vcov="CRV3"``.
+    ``to_frame()`` still reads its old column names ``estimate``, ``lower``, ``upper`` (with
+    a DeprecationWarning) as ``coef``, ``ci lower``, ``ci upper``.
+    """
+
     nobs: int
     fixed_effects: tuple
     cluster: str | None
-    influence: pd.DataFrame | None = None  # per-cluster influence sums (G x k), for joint inference
-    jackknife: pd.DataFrame | None = None  # per-cluster leave-one-out shifts (G x k), CV3 (``cr3=True``)
+    vcov: str = "CRV1"
+    influence: pd.DataFrame | None = None
+    jackknife: pd.DataFrame | None = None
 
-    @property
-    def tstats(self) -> pd.Series:
-        return self.params / self.std_errors
+    def to_frame(self, level: float = 0.95) -> pd.DataFrame:
+        return with_aliases(super().to_frame(level), _OLD_COLUMNS)
 
-    @property
-    def pvalues(self) -> pd.Series:
-        return pd.Series(2 * stats.norm.sf(np.abs(self.tstats)), index=self.params.index)
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        z = stats.norm.ppf(0.5 + level / 2)
-        return pd.DataFrame({"lower": self.params - z * self.std_errors, "upper": self.params + z * self.std_errors})
-
-    def to_frame(self) -> pd.DataFrame:
-        ci = self.conf_int()
-        return pd.DataFrame({"estimate": self.params, "std err": self.std_errors, "t": self.tstats,
-                             "p": self.pvalues, "lower": ci["lower"], "upper": ci["upper"]})
-
-    def summary(self) -> str:
+    def _title(self) -> str:
         fe = " + ".join(self.fixed_effects) or "none"
-        return (f"Poisson PML, {self.nobs} obs, fixed effects: {fe}, SE clustered by {self.cluster}\n"
-                + self.to_frame().to_string(float_format=lambda v: f"{v:.4f}"))
+        se = f"clustered by {self.cluster}" if self.cluster else "robust"
+        return (f"Poisson PML, {self.nobs} obs, fixed effects: {fe}, SE {se}"
+                + (" (CRV3 jackknife)" if self.vcov == "CRV3" else ""))
 
 
 def _check(df: pd.DataFrame, cols, name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {missing}")
+    require_columns(df, cols, name)
     for c in cols:
         if df[c].isna().any():
             i = df.index[df[c].isna()][0]
             raise ValueError(f"{name}: column {c!r} is missing in row {i}")
 
 
+@renamed(cr3=("vcov", vcov_of_cr3))
 def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None = None,
-         tol: float = 1e-10, cr3: bool = False) -> PPMLResult:
+         tol: float = 1e-10, vcov: str = "CRV1") -> PPMLResult:
     """Poisson PML with high-dimensional fixed effects (pyfixest ``fepois``).
 
     Parameters
@@ -117,14 +114,21 @@ def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None =
         (``None``: heteroskedasticity-robust).
     tol : float
         IRLS convergence tolerance (tight, so that a second implementation agrees to 1e-6).
-    cr3 : bool
-        Also compute the leave-one-cluster-out shifts of the coefficients (``jackknife``,
-        :func:`_cr3_shifts`: the fixed effects re-estimated, one IRLS step from the full fit),
-        from which :func:`transaction_cost_phi` builds a CV3 (jackknife) covariance.
+    vcov : {"CRV1", "CRV3"}
+        ``"CRV1"``: the cluster-robust sandwich (heteroskedasticity-robust without ``cluster``).
+        ``"CRV3"`` (needs ``cluster``): the cluster jackknife
+        (G - 1)/G sum_g (J_g - Jbar)(J_g - Jbar)' over the leave-one-cluster-out shifts J_g of
+        the coefficients (``jackknife``, :func:`_cr3_shifts`: the fixed effects re-estimated,
+        one IRLS step from the full fit), from which :func:`transaction_cost_phi` also builds
+        phi's covariance. ``cr3=True`` is the deprecated spelling of ``vcov="CRV3"``; before
+        this release it kept the CRV1 covariance and only stored the shifts.
     """
     import pyfixest as pf
 
-    xs = [x] if isinstance(x, str) else list(x)
+    vcov = check_vcov(vcov, ("CRV1", "CRV3"), "ppml")
+    if vcov == "CRV3" and not cluster:
+        raise ValueError("ppml: vcov='CRV3' (cluster jackknife) needs a cluster column")
+    xs = as_list(x, "x")
     fes = list(fixed_effects)
     cols = [y, *xs, *fes] + ([cluster] if cluster else [])
     _check(df, cols, "ppml")
@@ -135,14 +139,14 @@ def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None =
     for f in fes:                                   # fixed effects as integer codes
         d[f] = pd.factorize(d[f])[0]
     fml = f"{y} ~ {' + '.join(xs)}" + (f" | {' + '.join(fes)}" if fes else "")
-    vcov = {"CRV1": cluster} if cluster else "hetero"
+    pf_vcov = {"CRV1": cluster} if cluster else "hetero"
     labels = None
     if cluster:
         codes, labels = pd.factorize(d[cluster])
         d[cluster] = codes
     from pyfixest.demeaners import MapDemeaner
 
-    m = pf.fepois(fml, data=d, vcov=vcov, ssc=pf.ssc(k_adj=False, G_adj=bool(cluster)),
+    m = pf.fepois(fml, data=d, vcov=pf_vcov, ssc=pf.ssc(k_adj=False, G_adj=bool(cluster)),
                   iwls_tol=tol, iwls_maxiter=200, demeaner=MapDemeaner(fixef_tol=1e-12, fixef_maxiter=100_000),
                   fixef_rm="none")
     if int(m._N) != len(d):
@@ -156,13 +160,20 @@ def ppml(df: pd.DataFrame, y: str, x, fixed_effects=(), *, cluster: str | None =
         g = np.asarray(d[cluster])
         infl = pd.DataFrame(per_obs, columns=m._coefnames).groupby(g).sum()[xs]
         infl.index = pd.Index(np.asarray(labels)[infl.index], name=cluster)   # the cluster labels
-        if cr3:
+        if vcov == "CRV3":
             jack = _cr3_shifts(np.asarray(m._X), np.asarray(m._u_hat), np.asarray(m._weights).ravel(),
                                [np.asarray(d[f]) for f in fes], g, list(m._coefnames))[xs]
             jack.index = pd.Index(np.asarray(labels)[jack.index], name=cluster)
-    return PPMLResult(params=params.rename("estimate"), std_errors=np.sqrt(pd.Series(np.diag(cov), index=xs)),
-                      cov=cov, nobs=int(m._N), fixed_effects=tuple(fes), cluster=cluster, influence=infl,
-                      jackknife=jack)
+            cov = _jackknife_cov(jack)
+    return PPMLResult(**coefficient_fields(params.to_numpy(), cov.to_numpy(), xs), nobs=int(m._N),
+                      fixed_effects=tuple(fes), cluster=cluster, vcov=vcov, influence=infl, jackknife=jack)
+
+
+def _jackknife_cov(shifts: pd.DataFrame) -> pd.DataFrame:
+    """CV3 covariance (G - 1)/G sum_g (J_g - Jbar)(J_g - Jbar)' of leave-one-cluster-out shifts."""
+    G = len(shifts)
+    dev = shifts - shifts.mean()
+    return dev.T @ dev * (G - 1) / G
 
 
 def _cr3_shifts(WX, u, w, fe_codes, g, names) -> pd.DataFrame:
@@ -235,7 +246,7 @@ def ppml_dummies(df: pd.DataFrame, y: str, x, fixed_effects=()) -> pd.Series:
     (dense, for small data sets; coefficients only)."""
     import statsmodels.api as sm
 
-    xs = [x] if isinstance(x, str) else list(x)
+    xs = as_list(x, "x")
     _check(df, [y, *xs, *fixed_effects], "ppml_dummies")
     df = _drop_all_zero_groups(df, y, list(fixed_effects))
     parts = [df[xs].astype(float)]
@@ -264,23 +275,36 @@ def _full_rank(X: pd.DataFrame, keep) -> pd.DataFrame:
     return X.iloc[:, cols]
 
 
-@dataclass(repr=False)
-class PhiResult(Result):
-    """Transaction-cost parameter phi from gravity flows (see :func:`transaction_cost_phi`)."""
+@dataclass(repr=False, kw_only=True)
+class PhiResult(CoefficientResult):
+    """Transaction-cost parameter phi from gravity flows (see :func:`transaction_cost_phi`).
 
-    phi: float
-    se: float
-    ci: tuple
-    delta: float
-    b0: float
-    cov: pd.DataFrame
+    ``params`` (phi, delta = b0 phi, b0) with ``std_errors``, ``pvalues`` (normal) and ``cov``:
+    the joint covariance of (delta, b0) from the two PPML fits (pair-clustered, ``vcov``) and
+    phi's row by the delta method; ``conf_int(level)`` the Wald (delta-method) intervals.
+    ``phi``, ``delta``, ``b0`` read the scalars; ``level`` the level of the fit's call; the two
+    fits ``with_pairs`` (delta) and ``without_pairs`` (b0). ``se`` and ``ci`` (phi's standard
+    error and interval at ``level``) are deprecated names.
+    """
+
     with_pairs: PPMLResult
     without_pairs: PPMLResult
+    level: float = 0.95
+    vcov: str = "CRV1"
 
-    def summary(self) -> str:
-        return (f"phi = {self.phi:.4f} (SE {self.se:.4f}; 95% interval {self.ci[0]:.4f} to {self.ci[1]:.4f}); "
-                f"b0 phi = {self.delta:.4f} (pair effects), b0 = {self.b0:.4f} (no pair effects)\n\n"
-                + self.with_pairs.summary() + "\n\n" + self.without_pairs.summary())
+    phi = property(lambda self: float(self.params["phi"]), doc="phi = delta / b0")
+    delta = property(lambda self: float(self.params["delta"]), doc="b0 phi (the model with pair effects)")
+    b0 = property(lambda self: float(self.params["b0"]), doc="distance elasticity b0 (no pair effects)")
+    se = deprecated_attribute("se", 'std_errors["phi"]', lambda self: float(self.std_errors["phi"]))
+    ci = deprecated_attribute("ci", 'conf_int(level).loc["phi"]',
+                              lambda self: tuple(float(v) for v in self.conf_int(self.level).loc["phi"]))
+
+    def _title(self) -> str:
+        return (f"Transaction-cost parameter phi = delta / b0 (PPML gravity, {self.vcov} by "
+                f"{self.with_pairs.cluster}; phi's interval by the delta method)")
+
+    def _notes(self) -> list[str]:
+        return ["", self.with_pairs.summary(), "", self.without_pairs.summary()]
 
 
 def gravity_frame(flows: pd.DataFrame, by=("factor",)) -> pd.DataFrame:
@@ -317,7 +341,7 @@ def gravity_frame(flows: pd.DataFrame, by=("factor",)) -> pd.DataFrame:
     return f
 
 
-def transaction_cost_phi(flows: pd.DataFrame, level: float = 0.95, by=("factor",),
+def transaction_cost_phi(flows: pd.DataFrame, *, level: float = 0.95, by=("factor",),
                          cluster: str = "city_pair", vcov: str = "CRV1") -> PhiResult:
     """Estimate phi in b_ijt = b0 (1 - phi sqrt(s_i s_j)) from directed pair flows (module docstring).
 
@@ -331,43 +355,53 @@ def transaction_cost_phi(flows: pd.DataFrame, level: float = 0.95, by=("factor",
         destination-year effects do not absorb (and pair effects only in part); given the
         masses, ln(M_i + M_j) enters both models as a regressor.
     level : float
-        Level of the delta-method interval.
+        Level of the delta-method interval of the deprecated ``ci`` (``conf_int(level)``
+        gives any level).
     cluster : str
         Clusters of the sandwich: ``"city_pair"`` (default: both directions and every factor
         of a pair of cities, whose flows share the pair's participation J) or ``"pair"``
         (directed pair by factor).
-    vcov : {"CV3", "CRV1"}
+    vcov : {"CRV1", "CRV3"}
         Covariance of (delta, b0). ``"CRV1"`` (default, fast): the cluster-robust sandwich of the
-        stacked influence sums with factor G/(G - 1). ``"CV3"`` (5-30 s on the twin): the cluster jackknife,
+        stacked influence sums with factor G/(G - 1). ``"CRV3"`` (5-30 s on the twin; its old
+        spelling "CV3" is deprecated): the cluster jackknife,
         (G - 1)/G sum_g (J_g - Jbar)(J_g - Jbar)' over the leave-one-cluster-out shifts
         (:func:`_cr3_shifts`, fixed effects re-estimated). A few large city pairs dominate PPML's
         weights, so CRV1 is too small (on the twin its intervals cover the true phi in 78% of
-        100 twins); see ``tools/bench_gravity.py`` for CV3's coverage.
+        100 twins); see ``tools/bench_gravity.py`` for CRV3's coverage.
 
     Returns
     -------
     PhiResult
     """
-    if vcov not in ("CV3", "CRV1"):
-        raise ValueError(f"transaction_cost_phi: vcov must be 'CV3' or 'CRV1', got {vcov!r}")
+    vcov = check_vcov(vcov, ("CRV1", "CRV3"), "transaction_cost_phi")
+    if not 0 < level < 1:
+        raise ValueError(f"transaction_cost_phi: level must lie in (0, 1), got {level}")
     f = gravity_frame(flows, by=by)
     k = ["ln_mass_sum"] if "ln_mass_sum" in f.columns else []
-    cr3 = vcov == "CV3"
-    A = ppml(f, "flow", ["lnd_J", *k], ["oy", "dy", "pair"], cluster=cluster, cr3=cr3)
-    B = ppml(f, "flow", ["lnd", "lnd_J", *k], ["oy", "dy"], cluster=cluster, cr3=cr3)
+    A = ppml(f, "flow", ["lnd_J", *k], ["oy", "dy", "pair"], cluster=cluster, vcov=vcov)
+    B = ppml(f, "flow", ["lnd", "lnd_J", *k], ["oy", "dy"], cluster=cluster, vcov=vcov)
     delta, b0 = float(A.params["lnd_J"]), -float(B.params["lnd"])
-    if cr3:   # jackknife over clusters: both models' leave-one-out shifts, stacked by cluster
+    if vcov == "CRV3":   # jackknife over clusters: both models' leave-one-out shifts, stacked by cluster
         Jk = pd.concat([A.jackknife["lnd_J"].rename("delta"), -B.jackknife["lnd"].rename("b0")], axis=1).fillna(0.0)
-        G = len(Jk)
-        dev = Jk - Jk.mean()
-        cov = dev.T @ dev * (G - 1) / G
+        cov = _jackknife_cov(Jk)
     else:     # joint covariance of (delta, -coef lnd) from the stacked per-pair influence sums
         IF = pd.concat([A.influence["lnd_J"].rename("delta"), -B.influence["lnd"].rename("b0")], axis=1).fillna(0.0)
         G = len(IF)
         cov = IF.T @ IF * G / (G - 1)
+    return PhiResult(**_phi_fields(delta, b0, cov.to_numpy()), with_pairs=A, without_pairs=B, level=float(level),
+                     vcov=vcov)
+
+
+def _phi_fields(delta: float, b0: float, C: np.ndarray) -> dict:
+    """Contract fields of (phi, delta, b0) from the covariance C of (delta, b0): phi = delta / b0
+    with gradient g = (1/b0, -delta/b0^2); cov = J C J' with J = [g; I]."""
     grad = np.array([1 / b0, -delta / b0**2])
-    phi = delta / b0
-    se = float(np.sqrt(grad @ cov.to_numpy() @ grad))
-    z = stats.norm.ppf(0.5 + level / 2)
-    return PhiResult(phi=phi, se=se, ci=(phi - z * se, phi + z * se), delta=delta, b0=b0, cov=cov,
-                     with_pairs=A, without_pairs=B)
+    J = np.vstack([grad, np.eye(2)])
+    V = J @ C @ J.T
+    V[0, 0] = grad @ C @ grad        # phi's variance exactly as computed before the contract
+    names = ["phi", "delta", "b0"]
+    params = pd.Series([delta / b0, delta, b0], index=names, name="coef")
+    se = pd.Series(np.sqrt(np.diag(V)), index=names, name="std err")
+    return {"params": params, "std_errors": se, "pvalues": normal_pvalues(params, se),
+            "cov": pd.DataFrame(V, index=names, columns=names)}

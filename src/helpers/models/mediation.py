@@ -10,6 +10,7 @@ from scipy import stats
 
 from .._results import CoefficientResult, fmt_table
 from ._boot import Moments, cluster_bootstrap, interval_frame
+from ._compat import alpha_of_level, level_of_alpha, renamed
 from ._inference import coefficient_fields, normal_pvalues, ols
 from ._prepare import ENTITY, as_list, codes, prepare, resolve_cluster
 from .panel import panel_fe
@@ -59,47 +60,64 @@ def _path_fields(est: dict, se: dict, pv: dict) -> dict:
     return {"params": params, "std_errors": ses, "pvalues": pd.Series(pv, name="p", dtype=float), "cov": cov}
 
 
+def _path(name: str, field_name: str = "params", doc: str = ""):
+    """Read-only scalar view of one entry of ``params`` (``std_errors``, ``pvalues``): every
+    path is stored once, in the contract's Series."""
+    return property(lambda self: float(getattr(self, field_name)[name]), doc=doc or f"{field_name}[{name!r}]")
+
+
 @dataclass(repr=False, kw_only=True)
 class MediationResult(CoefficientResult):
     r"""Simple mediation X -> M -> Y (see :func:`mediation`).
 
     ``params`` (a, b, c, c_prime) with ``std_errors``, ``pvalues`` and ``cov`` (paths come from
-    separate equations: their covariances are NaN); the same numbers as scalars ``a`` (X -> M),
-    ``b`` (M -> Y given X), ``c`` (total), ``c_prime`` (direct), with ``se_a``..., ``p_a``...;
-    ``ab`` (indirect); Sobel and Aroian z and two-sided p; cluster-bootstrap ``boot_ci``
-    (percentile) and ``boot_ci_bc`` (bias-corrected) of a, b and ab; the Wen & Ye (2014)
-    ``verdict`` and the ``steps`` that led to it.
+    separate equations: their covariances are NaN); the same numbers read as scalars ``a``
+    (X -> M), ``b`` (M -> Y given X), ``c`` (total), ``c_prime`` (direct), with ``se_a``...,
+    ``p_a``... (views of ``params``, ``std_errors``, ``pvalues``, stored once); ``ab``
+    (indirect) and ``proportion_mediated`` (ab / c); Sobel and Aroian z and two-sided p;
+    cluster-bootstrap ``boot_ci`` (percentile) and ``boot_ci_bc`` (bias-corrected) of a, b and
+    ab at ``level``; the Wen & Ye (2014) ``verdict`` and the ``steps`` that led to it.
     """
 
     x: str
     m: str
     y: str
-    a: float
-    b: float
-    c: float
-    c_prime: float
-    ab: float
-    se_a: float
-    se_b: float
-    se_c: float
-    se_c_prime: float
-    p_a: float
-    p_b: float
-    p_c: float
-    p_c_prime: float
     sobel_z: float
     sobel_p: float
     aroian_z: float
     aroian_p: float
     boot_ci: pd.DataFrame
     boot_ci_bc: pd.DataFrame
-    proportion_mediated: float
     verdict: str
     steps: list
     nobs: int
     n_boot: int
     fe: bool
     cluster: str | None
+    level: float = 0.95
+
+    a = _path("a")
+    b = _path("b")
+    c = _path("c")
+    c_prime = _path("c_prime")
+    se_a = _path("a", "std_errors")
+    se_b = _path("b", "std_errors")
+    se_c = _path("c", "std_errors")
+    se_c_prime = _path("c_prime", "std_errors")
+    p_a = _path("a", "pvalues")
+    p_b = _path("b", "pvalues")
+    p_c = _path("c", "pvalues")
+    p_c_prime = _path("c_prime", "pvalues")
+
+    @property
+    def ab(self) -> float:
+        """Indirect effect a * b."""
+        return self.a * self.b
+
+    @property
+    def proportion_mediated(self) -> float:
+        """Share mediated ab / c (NaN when c is 0)."""
+        return self.ab / self.c if self.c != 0 else np.nan
 
     def table(self) -> pd.DataFrame:
         rows = {
@@ -177,9 +195,10 @@ def _boot_paths(d, eqs, spec, fe, entity, time, cluster, n_boot, seed, progress,
     return pd.DataFrame({p: dr[e][:, eqs[e][1].index(v)] for p, (e, v) in spec.items()})
 
 
+@renamed(alpha=("level", level_of_alpha))
 def mediation(df: pd.DataFrame, x: str, m: str, y: str, *, controls=(), fe: bool = True, entity: str = "city",
               time: str | None = "year", cluster=ENTITY, n_boot: int = 1999, seed: int = 0,
-              alpha: float = 0.05, progress=False) -> MediationResult:
+              level: float = 0.95, progress=False) -> MediationResult:
     r"""Mediation X -> M -> Y: stepwise test, Sobel and Aroian tests, cluster bootstrap.
 
     Three regressions (each with the controls and, if ``fe``, city and year effects):
@@ -216,8 +235,9 @@ def mediation(df: pd.DataFrame, x: str, m: str, y: str, *, controls=(), fe: bool
     n_boot : int
         Bootstrap replications (0 skips the bootstrap).
     seed : int
-    alpha : float
-        Significance level of every step and 1 - level of the intervals.
+    level : float
+        Level of the bootstrap intervals; every step of the stepwise test is a test of size
+        1 - level (``alpha=0.05`` is the deprecated spelling of ``level=0.95``).
     progress : bool or None
         Progress bar (None: only on a terminal).
 
@@ -225,6 +245,7 @@ def mediation(df: pd.DataFrame, x: str, m: str, y: str, *, controls=(), fe: bool
     -------
     MediationResult
     """
+    alpha = alpha_of_level(level, "mediation")
     cluster = _mediation_cluster(df, cluster, fe, entity)
     cs = as_list(controls, "controls")
     d = _mediation_data(df, [x, m, y, *cs], fe, entity, time, cluster, "mediation")
@@ -232,7 +253,7 @@ def mediation(df: pd.DataFrame, x: str, m: str, y: str, *, controls=(), fe: bool
     spec = {"a": ("a", x), "b": ("b", m), "c": ("c", x), "c_prime": ("b", x)}
     f = _fit_equations(d, eqs, spec, fe, entity, time, cluster)
     est, se, pv = f["params"], f["std_errors"], f["pvalues"]
-    a, b, c, cp = (float(est[k]) for k in ("a", "b", "c", "c_prime"))
+    a, b, cp = (float(est[k]) for k in ("a", "b", "c_prime"))
     z, pz, za, pza = _sobel(a, b, float(se["a"]), float(se["b"]))
     boot = _boot_paths(d, {k: eqs[k] for k in ("a", "b")}, {k: spec[k] for k in ("a", "b")}, fe, entity, time,
                        cluster, n_boot, seed, progress, "mediation")
@@ -241,11 +262,9 @@ def mediation(df: pd.DataFrame, x: str, m: str, y: str, *, controls=(), fe: bool
     verdict, steps = _wen_ye(float(pv["c"]), float(pv["a"]), float(pv["b"]), float(pv["c_prime"]), a * b, cp,
                              tuple(ci_bc.loc["ab"]), alpha)
     return MediationResult(
-        **f, x=x, m=m, y=y, a=a, b=b, c=c, c_prime=cp, ab=a * b,
-        **{f"se_{k}": float(se[k]) for k in spec}, **{f"p_{k}": float(pv[k]) for k in spec},
-        sobel_z=float(z), sobel_p=float(pz), aroian_z=float(za), aroian_p=float(pza),
-        boot_ci=ci_p, boot_ci_bc=ci_bc, proportion_mediated=a * b / c if c != 0 else np.nan,
-        verdict=verdict, steps=steps, nobs=len(d), n_boot=int(n_boot), fe=fe, cluster=cluster,
+        **f, x=x, m=m, y=y, sobel_z=float(z), sobel_p=float(pz), aroian_z=float(za), aroian_p=float(pza),
+        boot_ci=ci_p, boot_ci_bc=ci_bc, verdict=verdict, steps=steps, nobs=len(d), n_boot=int(n_boot), fe=fe,
+        cluster=cluster, level=float(level),
     )
 
 
@@ -258,23 +277,17 @@ _SERIAL_INDIRECT = ["a1b1", "a2b2", "a1d21b2", "total_indirect"]
 class SerialMediationResult(CoefficientResult):
     r"""Serial mediation X -> M1 -> M2 -> Y (PROCESS model 6; see :func:`serial_mediation`).
 
-    ``params`` (a1, a2, d21, b1, b2, c, c_prime; also readable as ``paths``) with
-    ``std_errors``, ``pvalues`` and ``cov`` (NaN between equations); ``indirect`` (a1b1, a2b2,
-    a1d21b2, total_indirect); ``boot_ci`` and ``boot_ci_bc``: cluster-bootstrap percentile and
-    bias-corrected intervals of every path and indirect effect; ``boot_draws`` the draws.
+    ``params`` (a1, a2, d21, b1, b2, c, c_prime; also readable as ``paths`` and as scalars
+    ``a1``... , views of ``params``) with ``std_errors``, ``pvalues`` and ``cov`` (NaN between
+    equations); ``indirect`` (a1b1, a2b2, a1d21b2, total_indirect); ``boot_ci`` and
+    ``boot_ci_bc``: cluster-bootstrap percentile and bias-corrected intervals of every path and
+    indirect effect at ``level``; ``boot_draws`` the draws.
     """
 
     x: str
     m1: str
     m2: str
     y: str
-    a1: float
-    a2: float
-    d21: float
-    b1: float
-    b2: float
-    c: float
-    c_prime: float
     indirect: pd.Series
     boot_ci: pd.DataFrame
     boot_ci_bc: pd.DataFrame
@@ -282,6 +295,15 @@ class SerialMediationResult(CoefficientResult):
     n_boot: int
     fe: bool
     boot_draws: pd.DataFrame = field(default=None)
+    level: float = 0.95
+
+    a1 = _path("a1")
+    a2 = _path("a2")
+    d21 = _path("d21")
+    b1 = _path("b1")
+    b2 = _path("b2")
+    c = _path("c")
+    c_prime = _path("c_prime")
 
     @property
     def paths(self) -> pd.Series:
@@ -298,9 +320,10 @@ class SerialMediationResult(CoefficientResult):
         return ["", "bootstrap intervals of the paths", fmt_table(paths), "", "indirect effects", fmt_table(ind)]
 
 
+@renamed(alpha=("level", level_of_alpha))
 def serial_mediation(df: pd.DataFrame, x: str, m1: str, m2: str, y: str, *, controls=(), fe: bool = True,
                      entity: str = "city", time: str | None = "year", cluster=ENTITY, n_boot: int = 1999,
-                     seed: int = 0, alpha: float = 0.05, progress=False) -> SerialMediationResult:
+                     seed: int = 0, level: float = 0.95, progress=False) -> SerialMediationResult:
     r"""Serial mediation with two ordered mediators (Hayes' PROCESS model 6).
 
     .. math::
@@ -320,6 +343,7 @@ def serial_mediation(df: pd.DataFrame, x: str, m1: str, m2: str, y: str, *, cont
     -------
     SerialMediationResult
     """
+    alpha = alpha_of_level(level, "serial_mediation")
     cluster = _mediation_cluster(df, cluster, fe, entity)
     cs = as_list(controls, "controls")
     d = _mediation_data(df, [x, m1, m2, y, *cs], fe, entity, time, cluster, "serial_mediation")
@@ -333,8 +357,8 @@ def serial_mediation(df: pd.DataFrame, x: str, m1: str, m2: str, y: str, *, cont
     boot = pd.concat([bp, _serial_indirect(bp)], axis=1)[_SERIAL_PATHS + _SERIAL_INDIRECT]
     ci, ci_bc = interval_frame(boot, pd.concat([paths, indirect]), alpha)
     return SerialMediationResult(
-        **f, x=x, m1=m1, m2=m2, y=y, **{k: float(paths[k]) for k in _SERIAL_PATHS}, indirect=indirect,
-        boot_ci=ci, boot_ci_bc=ci_bc, nobs=len(d), n_boot=int(n_boot), fe=fe, boot_draws=boot,
+        **f, x=x, m1=m1, m2=m2, y=y, indirect=indirect, boot_ci=ci, boot_ci_bc=ci_bc, nobs=len(d),
+        n_boot=int(n_boot), fe=fe, boot_draws=boot, level=float(level),
     )
 
 

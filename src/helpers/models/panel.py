@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._results import CoefficientResult
 from ._boot import chunks, single_threaded
+from ._compat import check_vcov, renamed
 from ._inference import check_rank, coefficient_fields, ols
 from ._prepare import ENTITY, as_list, cluster_extra, codes, indicator, prepare, resolve_cluster
 from ._within import Absorb
@@ -102,8 +103,9 @@ def _jackknife_cov(d: pd.DataFrame, y: str, regs: list, entity: str, time, group
     return (G - 1) / G * dev.T @ dev
 
 
+@renamed(wild_bootstrap="n_boot")
 def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", time: str | None = "year",
-             cluster=ENTITY, wild_bootstrap: int = 0, seed: int = 0, vcov: str = "CRV1") -> PanelFEResult:
+             cluster=ENTITY, n_boot: int = 0, seed: int = 0, vcov: str = "CRV1") -> PanelFEResult:
     r"""Fixed-effects regression with standard errors clustered by entity.
 
     .. math:: y_{it} = x_{it}'\beta + w_{it}'\gamma + \mu_i + \lambda_t + \varepsilon_{it}
@@ -136,14 +138,16 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     cluster : str or None
         Column whose values define clusters. Default: the ``entity`` column (whatever it is
         called). ``None``: heteroskedasticity-robust errors (every row its own cluster).
-    wild_bootstrap : int
+    n_boot : int
         Replications of the restricted wild cluster bootstrap (Rademacher weights) for the
         p-value of each regressor in ``x``; 0 skips it. With about 20 clusters the
         cluster-robust t test over-rejects; the wild bootstrap does not (Cameron et al. 2008).
+        (``wild_bootstrap=`` is its deprecated name.)
     seed : int
         Seed of the bootstrap.
     vcov : {"CRV1", "CRV3"}
-        Cluster-robust covariance (sandwich) or cluster jackknife (G + 1 fits).
+        Cluster-robust covariance (sandwich) or cluster jackknife (G + 1 fits); the old
+        spelling "CV3" is accepted with a DeprecationWarning.
 
     Returns
     -------
@@ -163,8 +167,7 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     """
     cluster = resolve_cluster(cluster, entity)
     # option errors before any work on the data
-    if vcov not in ("CRV1", "CRV3"):
-        raise ValueError(f"panel_fe: vcov must be 'CRV1' or 'CRV3', got {vcov!r}")
+    vcov = check_vcov(vcov, ("CRV1", "CRV3"), "panel_fe")
     if vcov == "CRV3" and cluster is None:
         raise ValueError("panel_fe: vcov='CRV3' (cluster jackknife) needs a cluster column")
     xs, cs = as_list(x, "x"), as_list(controls, "controls")
@@ -178,11 +181,11 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     if vcov == "CRV3":
         cov = _jackknife_cov(d, y, regs, entity, time, groups, beta)
     wild = None
-    if wild_bootstrap:
+    if n_boot:
         if cluster is None:
             raise ValueError("panel_fe: the wild cluster bootstrap needs a cluster column")
         with single_threaded():
-            p = _wild_cluster_p(Xw, yw, groups, range(len(xs)), int(wild_bootstrap), np.random.default_rng(seed))
+            p = _wild_cluster_p(Xw, yw, groups, range(len(xs)), int(n_boot), np.random.default_rng(seed))
         wild = pd.Series(p, index=xs, name="wild p")
     return PanelFEResult(
         **coefficient_fields(beta, cov, regs), nobs=len(d), n_clusters=int(G),

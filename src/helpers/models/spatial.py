@@ -11,6 +11,7 @@ from scipy import optimize, stats
 
 from .._results import CoefficientResult, Result, fmt_table
 from ._boot import percentile
+from ._compat import alpha_of_level, level_of_alpha, renamed
 from ._inference import coefficient_fields
 from ._prepare import as_list, prepare, require_balanced
 from ._within import Absorb
@@ -108,8 +109,9 @@ class SDMResult(CoefficientResult):
     ``params``, ``std_errors``, ``pvalues``, ``cov`` of all coefficients (X, W*X, rho; normal
     reference); ``rho``; ``beta`` (X) and ``theta`` (WX) by regressor; ``effects``
     (:class:`SDMEffects` at the estimates); ``effects_se`` (regressor x part) and
-    ``effects_ci`` (index (part, regressor); lower, upper) from ``n_draws`` draws of the
-    estimates' asymptotic distribution (simulation intervals, not Wald intervals).
+    ``effects_ci`` (index (part, regressor); lower, upper) from ``n_boot`` draws of the
+    estimates' asymptotic distribution (simulation intervals, not Wald intervals); ``n_draws``
+    the number of those draws that were admissible (rho inside its range).
     """
 
     rho: float
@@ -225,9 +227,10 @@ def _effect_draws(params, cov, lam, lo, xs, n_draws, seed, alpha):
     return se, ci, len(draws)
 
 
+@renamed(n_draws="n_boot", alpha=("level", level_of_alpha))
 def spatial_durbin_panel(df: pd.DataFrame, y: str, X, W: pd.DataFrame, *, entity: str = "city",
-                         time: str = "year", n_draws: int = 1000, seed: int = 0,
-                         alpha: float = 0.05) -> SDMResult:
+                         time: str = "year", n_boot: int = 1000, seed: int = 0,
+                         level: float = 0.95) -> SDMResult:
     r"""Panel spatial Durbin model with city and year effects, estimated by maximum likelihood.
 
     .. math:: y_t = \rho W y_t + X_t\beta + W X_t\theta + \mu + \lambda_t \mathbf 1 + \varepsilon_t
@@ -242,7 +245,7 @@ def spatial_durbin_panel(df: pd.DataFrame, y: str, X, W: pd.DataFrame, *, entity
 
     concentrated in :math:`\rho` and maximised over :math:`(1/\lambda_{min}, 1)`. The covariance
     is the inverse of the analytic observed information. Effects come from
-    :func:`sdm_effects`; their intervals from ``n_draws`` draws of
+    :func:`sdm_effects`; their intervals from ``n_boot`` draws of
     :math:`(\beta, \theta, \rho)` from the estimated asymptotic normal distribution
     (LeSage & Pace 2009).
 
@@ -256,16 +259,17 @@ def spatial_durbin_panel(df: pd.DataFrame, y: str, X, W: pd.DataFrame, *, entity
     W : DataFrame
         Row-standardised weights indexed (both ways) by the entity names.
     entity, time : str
-    n_draws : int
-        Draws for the effects' intervals.
+    n_boot : int
+        Draws for the effects' intervals (``n_draws=`` is its deprecated name).
     seed : int
-    alpha : float
-        1 - level of the effects' intervals.
+    level : float
+        Level of the effects' intervals (``alpha=0.05`` is the deprecated spelling of 0.95).
 
     Returns
     -------
     SDMResult
     """
+    alpha = alpha_of_level(level, "spatial_durbin_panel")
     xs = as_list(X, "X")
     d = prepare(df, [y, *xs], entity, time, "spatial_durbin_panel")
     require_balanced(d, entity, time, "spatial_durbin_panel")
@@ -282,7 +286,7 @@ def spatial_durbin_panel(df: pd.DataFrame, y: str, X, W: pd.DataFrame, *, entity
     f = coefficient_fields(np.r_[beta_all, rho], cov, names)
     beta = pd.Series(beta_all[: len(xs)], index=xs)
     theta = pd.Series(beta_all[len(xs):], index=xs)
-    eff_se, eff_ci, kept = _effect_draws(f["params"].to_numpy(), cov, lam, lo, xs, n_draws, seed, alpha)
+    eff_se, eff_ci, kept = _effect_draws(f["params"].to_numpy(), cov, lam, lo, xs, n_boot, seed, alpha)
     return SDMResult(**f, rho=rho, beta=beta, theta=theta, sigma2=sigma2, loglik=loglik,
                      effects=sdm_effects(rho, beta, theta, Wm), effects_se=eff_se, effects_ci=eff_ci,
                      nobs=N * T, n_draws=kept, dependent=y)
@@ -337,7 +341,8 @@ def _moran_weights(frame: pd.DataFrame, W):
     return frame, libpysal.weights.full2W(Wm, ids=ids)
 
 
-def moran(values, W, *, permutations: int = 999, seed: int = 0, transformation: str = "r") -> MoranResult:
+@renamed(permutations="n_boot")
+def moran(values, W, *, n_boot: int = 999, seed: int = 0, transformation: str = "r") -> MoranResult:
     r"""Moran's I of each period's cross-section (esda's statistic and moments), with seeded permutation p-values.
 
     .. math:: I = \frac{n}{S_0}\frac{\sum_i\sum_j w_{ij} z_i z_j}{\sum_i z_i^2},\qquad
@@ -349,8 +354,9 @@ def moran(values, W, *, permutations: int = 999, seed: int = 0, transformation: 
         Periods x units (wide), or one cross-section (a Series indexed by unit).
     W : DataFrame, ndarray or libpysal W
         Spatial weights; a DataFrame is matched to the units by name.
-    permutations : int
-        Random permutations for the pseudo p-value (0 skips them).
+    n_boot : int
+        Random permutations for the pseudo p-value (0 skips them; ``permutations=`` is its
+        deprecated name).
     seed : int
         Seed of the permutations (a local generator: no global random state is touched).
     transformation : str
@@ -360,7 +366,8 @@ def moran(values, W, *, permutations: int = 999, seed: int = 0, transformation: 
     -------
     MoranResult
         Series by period: ``I``, ``expected``, ``z_norm``, ``p_norm`` (two-sided, normality),
-        ``p_sim`` (one-sided pseudo p-value in the direction of I, (count + 1)/(permutations + 1)).
+        ``p_sim`` (one-sided pseudo p-value in the direction of I, (count + 1)/(n_boot + 1));
+        ``permutations`` the number of permutations.
     """
     frame = values.to_frame().T if isinstance(values, pd.Series) else values
     if not isinstance(frame, pd.DataFrame):
@@ -376,6 +383,7 @@ def moran(values, W, *, permutations: int = 999, seed: int = 0, transformation: 
     s2 = np.sum((Wd.sum(axis=1) + Wd.sum(axis=0)) ** 2)
     EI = -1.0 / (n - 1)
     se_norm = np.sqrt((n * n * s1 - n * s2 + 3 * s0 * s0) / ((n - 1) * (n + 1) * s0 * s0) - EI ** 2)
+    permutations = int(n_boot)
     rng = np.random.default_rng(seed)
     rows = []
     for period, yv in frame.iterrows():

@@ -25,19 +25,29 @@ import pandas as pd
 
 from .._results import CoefficientResult, fmt_table
 from ._boot import chunks, progress_bar, single_threaded
+from ._compat import _warn, alpha_of_level, level_of_alpha, renamed
 from ._prepare import ENTITY, as_list, cluster_extra, prepare, require_balanced, resolve_cluster
 from ._within import Absorb
 from .panel import PanelFEResult, panel_fe
 
 
-def lr_critical(alpha: float = 0.05) -> float:
-    """Critical value of Hansen's (1999) LR statistic for a threshold:
-    c(alpha) = -2 ln(1 - sqrt(1 - alpha)), 7.35 at alpha = 0.05.
+@renamed(alpha=("level", level_of_alpha))
+def lr_critical(_alpha: float | None = None, /, *, level: float = 0.95) -> float:
+    """Critical value of Hansen's (1999) LR statistic for a threshold at ``level``:
+    c = -2 ln(1 - sqrt(level)), 7.35 at level = 0.95.
 
-    >>> round(lr_critical(0.05), 2)
+    ``lr_critical(0.05)`` (a positional size alpha) and ``lr_critical(alpha=0.05)`` are the
+    deprecated spellings of ``lr_critical(level=0.95)``.
+
+    >>> round(lr_critical(level=0.95), 2)
     7.35
     """
-    return float(-2 * np.log(1 - np.sqrt(1 - alpha)))
+    if _alpha is not None:
+        _warn(f"lr_critical({_alpha!r}) with a positional alpha is deprecated, use lr_critical(level={1 - _alpha!r})",
+              stacklevel=4)
+        level = level_of_alpha(_alpha)
+    alpha_of_level(level, "lr_critical")   # checks 0 < level < 1
+    return float(-2 * np.log(1 - np.sqrt(level)))
 
 
 @dataclass(repr=False, kw_only=True)
@@ -55,7 +65,7 @@ class ThresholdResult(CoefficientResult):
         Estimated thresholds, ascending (one or two).
     lr_ci : DataFrame
         LR confidence set of each threshold (``lower``, ``upper``): grid points with
-        LR(gamma) <= c(alpha) (7.35 at 95%).
+        LR(gamma) <= c(level) (7.35 at ``level=0.95``).
     F, p_boot : ndarray
         Test statistic of k versus k - 1 thresholds and its bootstrap p-value (NaN when
         ``n_boot=0``), one per threshold.
@@ -333,9 +343,10 @@ def _check_options(n_thresholds: int, trim: float, bootstrap: str) -> None:
         raise ValueError(f"threshold: bootstrap must be 'residual' or 'wild', got {bootstrap!r}")
 
 
+@renamed(alpha=("level", level_of_alpha))
 def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), entity: str = "city",
               time: str | None = "year", n_thresholds: int = 1, n_boot: int = 300, seed: int = 0,
-              grid: int | None = 400, trim: float = 0.01, cluster=ENTITY, alpha: float = 0.05,
+              grid: int | None = 400, trim: float = 0.01, cluster=ENTITY, level: float = 0.95,
               hansen: bool = False, bootstrap: str = "residual", progress=False) -> ThresholdResult:
     r"""Hansen's (1999) fixed-effect panel threshold regression.
 
@@ -356,8 +367,8 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
     flips its sign at random (a wild bootstrap by entity, robust to heteroskedasticity across
     entities): on Hansen's data the p-value of the single threshold moves from about 0.01 to
     about 0.1 under it. The confidence
-    set is :math:`\{\gamma: LR(\gamma) = (S_1(\gamma) - S_1(\hat\gamma))/\hat\sigma^2 \le c(\alpha)\}`,
-    :math:`c(\alpha) = -2\ln(1 - \sqrt{1 - \alpha})` (7.35 at 95%). A second threshold is
+    set is :math:`\{\gamma: LR(\gamma) = (S_1(\gamma) - S_1(\hat\gamma))/\hat\sigma^2 \le c\}`,
+    :math:`c = -2\ln(1 - \sqrt{level})` (7.35 at ``level=0.95``). A second threshold is
     found by sequential search with Hansen's refinement of the first, and tested against one
     threshold by the same bootstrap.
 
@@ -386,8 +397,8 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
         Share of observations each regime must keep (also trims the grid's ends).
     cluster : str or None
         Clusters of the standard errors of the final regression (default: the entity column).
-    alpha : float
-        1 - level of the LR confidence set.
+    level : float
+        Level of the LR confidence set (``alpha=0.05`` is the deprecated spelling of 0.95).
     hansen : bool
         Reproduce Hansen's (1999) code exactly: delete each entity's last period after the
         within transformation (the demeaned rows of an entity sum to zero) and put
@@ -420,7 +431,7 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
         boot.append(_bootstrap_F(s, _stat_two(s, second), r1, F2, n_boot, rng, progress,
                                  "threshold bootstrap (2)", wild))
     lr_df = pd.DataFrame(lr, index=pd.Index(s.cand, name=q))
-    lr_ci = _lr_sets(lr_df, lr_critical(alpha))
+    lr_ci = _lr_sets(lr_df, lr_critical(level=level))
     fit = _regime_fit(s, y, q, cs, gammas, entity, time, cluster)
     return ThresholdResult(
         params=fit.params, std_errors=fit.std_errors, pvalues=fit.pvalues, cov=fit.cov,

@@ -82,9 +82,10 @@ def design_twin(n_cities: int, n_years: int, world: str, seed: int, *, n_boot: i
         ex = exposure_estimate(truth)
         a_true = float(truth.params.alpha_E)
         row["est_alpha_E"] = float(ex.alpha_E)
-        row["sig_alpha_E"] = bool(ex.ci[0] > 0)
+        lo, hi = ex.conf_int(0.95).loc[ex.exposure]
+        row["sig_alpha_E"] = bool(lo > 0)
         row["true_alpha_E"] = a_true
-        row["covers_alpha_E"] = float(ex.ci[0] <= a_true <= ex.ci[1])
+        row["covers_alpha_E"] = float(lo <= a_true <= hi)
     except (ValueError, np.linalg.LinAlgError):   # e.g. too few cities or years for 2SLS
         row.update(est_alpha_E=float("nan"), sig_alpha_E=False, true_alpha_E=float(truth.params.alpha_E),
                    covers_alpha_E=float("nan"))
@@ -136,9 +137,11 @@ def identifiable_channels(twin_seed: int | None = None, *, vcov: str = "CRV1") -
     ex = exposure_estimate(truth)
     flows, ft = simulate_flows(seed=seed)
     ph = transaction_cost_phi(flows, vcov=vcov)
-    rows = {"alpha_E": ("network externality: exposure to nearby participation (logit scale)", ex.alpha_E, *ex.ci,
+    rows = {"alpha_E": ("network externality: exposure to nearby participation (logit scale)", ex.alpha_E,
+                        *ex.conf_int(0.95).loc[ex.exposure],
                         float(truth.params.alpha_E)),
-            "phi": ("transaction costs: cut in the distance elasticity at full joint participation", ph.phi, *ph.ci,
+            "phi": ("transaction costs: cut in the distance elasticity at full joint participation", ph.phi,
+                    *ph.conf_int(ph.level).loc["phi"],
                     float(ft["phi"]))}
     out = pd.DataFrame.from_dict(rows, orient="index", columns=["quantity", "estimate", "ci_low", "ci_high", "true"])
     out["covers"] = (out["ci_low"] <= out["true"]) & (out["true"] <= out["ci_high"])

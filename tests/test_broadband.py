@@ -1,0 +1,147 @@
+"""The Broadband China design (helpers.analysis.broadband): closed form against the package, properties
+of the outcomes, the placebo draws, the neighbour exposure and the sentences."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_did import staggered_panel
+
+from helpers.analysis import broadband as bb
+from helpers.book import broadband_sentences as bs
+from helpers.models import did
+
+
+@pytest.fixture(scope="module")
+def frame():
+    from helpers.data import china
+
+    return bb.design_frame(china.load_china())
+
+
+def _toy_wide(df, y="y"):
+    w = df.pivot(index="city", columns="year", values=y)
+    coh = df.groupby("city")["cohort"].first().reindex(w.index).to_numpy()
+    return w.to_numpy(), coh, w.columns.to_numpy()
+
+
+def test_closed_form_equals_package_on_toy_and_real(frame):
+    df = staggered_panel()
+    assert bb.cs_simple_att(*_toy_wide(df)) == pytest.approx(
+        did.callaway_santanna(df, "y").params["ATT"], abs=1e-12)
+    sub = bb.sample(frame, (2011, 2019))
+    for y in ("broadband_per100", "lq_manufacturing"):
+        assert bb.cs_simple_att(*bb._wide(sub, y)) == pytest.approx(
+            did.callaway_santanna(sub, y, entity="code").params["ATT"], abs=1e-10)
+
+
+def test_location_quotients_average_to_one(frame):
+    # employment-weighted mean of LQ_i = (e_im / e_i) / (E_m / E) over the cities of a year is 1
+    from helpers.data import china
+
+    panel = china.load_china()
+    merged = frame.merge(panel[["code", "year", "employment_nonagri"]], on=["code", "year"])
+    for _, g in merged.dropna(subset=["lq_manufacturing"]).groupby("year"):
+        w = g["employment_nonagri"]
+        assert (g["lq_manufacturing"] * w).sum() / w.sum() == pytest.approx(1.0, abs=1e-10)
+    ok = frame["coagglomeration"].notna()
+    assert frame.loc[ok, "coupling"].between(0, 1).all()
+
+
+def test_city_effects_average_to_the_overall_att(frame):
+    ce = bb.city_effects(frame, "broadband_per100")
+    sub = bb.sample(frame, (2011, 2019))
+    att = bb.cs_simple_att(*bb._wide(sub, "broadband_per100"))
+    years = np.arange(2012, 2020)  # the series starts in 2012
+    w = np.array([(years >= g).sum() for g in ce["cohort"]])  # post periods per city
+    assert np.dot(w, ce["effect"]) / w.sum() == pytest.approx(att, abs=1e-10)
+
+
+def test_randomization_keeps_cohort_sizes_and_is_seeded():
+    df = staggered_panel(n=150, effect=3.0)
+    frame = df.rename(columns={"city": "code"})
+    a = bb.randomization_inference(frame, "y", n_placebo=99, seed=5)
+    b = bb.randomization_inference(frame, "y", n_placebo=99, seed=5)
+    np.testing.assert_array_equal(a["draws"], b["draws"])
+    real = df.groupby("city")["cohort"].first()
+    assert a["cohort_sizes"] == real[real > 0].value_counts().sort_index().to_dict()
+    assert a["p"] == pytest.approx(1 / 100) and a["rank"] == 100  # a large effect beats all
+    null = bb.randomization_inference(frame, "x", n_placebo=99, seed=5)
+    assert null["p"] > 0.05  # x is pure noise
+
+
+def test_neighbour_cohorts_by_hand(frame):
+    from helpers.data.cities import great_circle_km, prefecture_table
+
+    reg = prefecture_table().set_index("code")
+    nb = bb.neighbour_cohorts(frame, (0, 150))
+    coh = frame.groupby("code")["cohort"].first()
+    code = nb.index[nb > 0][0]
+    treated = coh[coh > 0].index.intersection(reg.index)
+    d = great_circle_km(reg.loc[code, "lon"], reg.loc[code, "lat"],
+                        reg.loc[treated, "lon"].to_numpy(), reg.loc[treated, "lat"].to_numpy())
+    assert nb[code] == coh[treated[d < 150]].min()
+    assert (coh.reindex(nb.index) == 0).all()  # only never-designated cities
+
+
+def test_crosswalk_variants_change_the_treated(frame):
+    rob = bb.crosswalk_robustness(frame, "broadband_per100")
+    base = rob.loc["baseline", "treated"]
+    assert rob.loc["drop city clusters", "treated"] < base
+    assert rob.loc["2015 single-source as unknown", "treated"] < base
+    assert rob.loc["baseline", "att"] == pytest.approx(
+        did.callaway_santanna(bb.sample(frame, (2011, 2019)), "broadband_per100",
+                              entity="code").params["ATT"])
+
+
+def test_sentences_follow_the_numbers():
+    row = pd.Series({"outcome": "lq_manufacturing", "sample": "2011-2019", "years": "2011-2019",
+                     "att": -0.02, "lower": -0.05, "upper": 0.01, "treated": 70, "entities": 200,
+                     "pretrend_p": 0.01, "pretrend_df": 4})
+    s = bs.effect_sentence(row)
+    assert "rules out effects below -0.050 and above 0.010" in s and "not a clean effect" in s
+    pos = row.copy()
+    pos[["att", "lower", "upper", "pretrend_p"]] = [0.02, 0.01, 0.03, 0.5]
+    s2 = bs.effect_sentence(pos)
+    assert ": positive." in s2 and "rules out" not in s2 and "does not prove" in s2
+    t = pd.DataFrame([{"link": "first stage", "sample": "s", "outcome": "broadband_per100",
+                       "att": 1.0, "lower": -0.1, "upper": 2.0, "pretrend_p": 0.5}])
+    assert "no first-stage measure moves" in bs.first_stage_sentence(t, "s")
+    t.loc[0, "lower"] = 0.2
+    assert "designation moves broadband" in bs.first_stage_sentence(t, "s")
+
+
+# --- the design on the simulated twin ----------------------------------------------------------
+
+def test_twin_designation_follows_the_threshold_score():
+    from helpers.studies import broadband_twin as bt
+    from helpers.simulate import simulate_panel
+
+    panel, _ = simulate_panel(seed=3, years=tuple(range(2011, 2020)))
+    coh = bt.assign_designation(panel, sizes=(3, 3, 3), noise=0.0)
+    bb13 = panel[panel["year"] == 2013].set_index("code")["broadband_per100"]
+    top = bb13.sort_values(ascending=False).index
+    assert (coh.loc[top[:3]] == 2014).all() and (coh.loc[top[3:6]] == 2015).all()
+    assert coh.value_counts().to_dict() == {0: 12, 2014: 3, 2015: 3, 2016: 3}
+
+
+def test_twin_effect_world_shifts_the_estimate_by_the_truth():
+    # CS is linear in the outcome: adding delta to treated cells moves the ATT by exactly delta
+    from helpers.studies import broadband_twin as bt
+
+    rows = bt.one_twin(4, cities="guangdong", sizes=(3, 3, 3))
+    w = rows.pivot(index="outcome", columns="world", values="att")
+    truth = rows[rows["world"] == "effect"].set_index("outcome")["truth"]
+    np.testing.assert_allclose(w["effect"] - w["no effect"], truth.loc[w.index], atol=1e-10)
+    assert (rows.loc[rows["world"] == "no effect", "truth"] == 0).all()
+
+
+def test_twin_sentence_follows_the_rates():
+    idx = pd.MultiIndex.from_product([["lq_manufacturing"], ["no effect", "effect"]],
+                                     names=["outcome", "world"])
+    base = {"twins": [60, 60], "truth": [0.0, 0.04], "mean estimate": [0.001, 0.041],
+            "bias / se": [0.1, 0.1], "rejection rate": [0.05, 0.9], "coverage": [0.95, 0.95],
+            "pre-trend rejected": [0.05, 0.05]}
+    ok = bs.twin_sentence(pd.DataFrame(base, index=idx))
+    assert ok.startswith("SIMULATED") and "holds its size" in ok and "rough" not in ok
+    biased = pd.DataFrame({**base, "rejection rate": [0.6, 0.9]}, index=idx)
+    assert "no evidence that designation worked" in bs.twin_sentence(biased)
