@@ -168,16 +168,21 @@ def _exhibits_markdown(rows: list[dict]) -> str:
     lines = ["", "```{list-table}", ":header-rows: 1", ":widths: 18 24 14 44", "",
              "* - Exhibit", "  - Chapter", "  - Code cell", "  - `helpers` functions called"]
     for r in rows:
-        calls = ", ".join(f"`helpers.{c}`" for c in r["calls"]) or "(none: pandas/matplotlib only)"
+        calls = ", ".join(f"`helpers.{c}`" for c in r["calls"]) or (
+            "(none: pandas/matplotlib only)" if r["cell"] else "(none: a table typed in Markdown)")
+        where = f"cell {r['cell']} (`{r['id']}`)" if r["cell"] else f"typed in the text (`{r['id']}`)"
         lines += [f"* - {{numref}}`{r['kind']} %s <{r['label']}>`", f"  - {{doc}}`/{r['doc']}`",
-                  f"  - cell {r['cell']} (`{r['id']}`)", f"  - {calls}"]
+                  f"  - {where}", f"  - {calls}"]
     lines.append("```")
     return "\n".join(lines) + "\n"
 
 
 def _fill_exhibits(app, docname, source):
     if docname == EXHIBITS_DOC:
-        source[0] += _exhibits_markdown(scan_exhibits(app.srcdir))
+        # tables typed in a chapter's text (Tables 1.3, 7.1) are exhibits too (reader_extras)
+        from reader_extras import with_typed_tables
+
+        source[0] += _exhibits_markdown(with_typed_tables(scan_exhibits(app.srcdir), app.srcdir))
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):

@@ -63,14 +63,15 @@ REGION_NAMES = {
     "North": "North Guangdong",
 }
 
-#: Published provincial facts cited by the seed papers (Wang & Xiong; Wang & Peng).
+#: Published provincial facts the seed papers start from (Wang & Xiong; Wang & Peng), each with
+#: the source it is cited to: the industrial value added to the official statistical communique.
 PUBLISHED_FACTS = pd.DataFrame(
     [
         ("Industrial enterprises (all sizes)", "nearly 3 million", "enterprises", "recent years",
          "wang_xiong_virtual"),
         ("Industrial enterprises above designated size", "over 55,000", "enterprises", "2020",
          "wang_xiong_virtual"),
-        ("Industrial value added", "3.31", "trillion yuan", "2020", "wang_xiong_virtual"),
+        ("Industrial value added", "3.31", "trillion yuan", "2020", "gd_communique2020"),
         ("Resident population (census)", "126,012,510", "persons", "2020", "census2020"),
     ],
     columns=["fact", "value", "unit", "year", "source"],
