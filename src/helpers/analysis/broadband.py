@@ -71,7 +71,7 @@ def pku_national(path=None) -> tuple[pd.DataFrame | None, str]:
     out = pd.DataFrame({"code": code, "year": raw["year"].astype(int),
                         "pku_index": pd.to_numeric(raw["index_aggregate"], errors="coerce")})
     out = out.dropna().drop_duplicates(["code", "year"])
-    return out.astype({"code": int}), f"PKU index read from {path} ({len(out)} city-years)"
+    return out.astype({"code": int}), f"PKU index read from {path.name} ({len(out)} city-years)"
 
 
 def _employment_outcomes(df: pd.DataFrame) -> pd.DataFrame:
