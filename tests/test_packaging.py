@@ -1,6 +1,7 @@
 """The package installs from a wheel and finds its bundled data without the repository."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,3 +68,10 @@ def test_wheel_carries_every_bundled_csv_and_loads_the_panel_outside_the_reposit
     assert out[0].startswith(str(site)) and out[1].startswith(str(site))
     assert out[2] == "273 True"  # 21 cities x 13 years of the simulated twin
     assert Path(out[3]) == elsewhere.parent / "shared" / "realdata"  # no repository: relative to the cwd
+
+    # the README's reuse example runs as printed, from the wheel, outside the repository
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"## Reusing the helpers.*?```python\n(.*?)```", readme, re.S).group(1)
+    out = _run([venv / "bin" / "python", "-c", example + "\nprint(type(thr).__name__, med.nobs)"],
+               cwd=elsewhere, env=env).splitlines()
+    assert out[-1] == "ThresholdResult 273"
