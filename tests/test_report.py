@@ -316,3 +316,6 @@ def test_mediation_reading_uses_the_findings_rule_and_never_calls_a_zero_interva
         verdict, kind = report.mediation_reading(lo, hi, stepwise)
         assert verdict == report.interval_verdict(lo, hi)
         assert ("mediation" in kind) == (lo > 0 or hi < 0)
+    # the percentile interval excludes zero, the stepwise (bias-corrected) test did not: no contradiction printed
+    verdict, kind = report.mediation_reading(0.02, 0.9, "no indirect effect")
+    assert verdict == "supported" and "no indirect effect" not in kind and "bias-corrected" in kind

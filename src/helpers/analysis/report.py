@@ -228,7 +228,9 @@ def mediation_reading(lo: float, hi: float, stepwise: str) -> tuple[str, str]:
     cluster-bootstrap percentile interval (the rule of the Findings chapter's verdicts), and the
     Wen & Ye (2014) stepwise reading of the kind of mediation only where that interval excludes
     zero (the stepwise procedure can call an effect "full mediation" from significant a and b
-    while the interval of ab includes zero).
+    while the interval of ab includes zero); where the stepwise test found no indirect effect
+    from its bias-corrected interval, the kind is left unclassified rather than contradicting the
+    verdict.
 
     >>> mediation_reading(-0.01, 0.2, "full mediation")
     ('inconclusive', 'none: the interval includes zero')
@@ -236,7 +238,11 @@ def mediation_reading(lo: float, hi: float, stepwise: str) -> tuple[str, str]:
     ('supported', 'partial mediation')
     """
     verdict = interval_verdict(lo, hi)
-    return verdict, (stepwise if verdict != "inconclusive" else "none: the interval includes zero")
+    if verdict == "inconclusive":
+        return verdict, "none: the interval includes zero"
+    if stepwise == "no indirect effect":   # the stepwise test read the bias-corrected interval
+        return verdict, "not classified: the bias-corrected interval includes zero"
+    return verdict, stepwise
 
 
 def mediation_table(r: MechanismResults) -> pd.DataFrame:
