@@ -145,6 +145,10 @@ def test_twin_sentence_follows_the_rates():
     assert ok.startswith("SIMULATED") and "holds its size" in ok and "rough" not in ok
     biased = pd.DataFrame({**base, "rejection rate": [0.6, 0.9]}, index=idx)
     assert "no evidence that designation worked" in bs.twin_sentence(biased)
+    brief = bs.twin_brief(biased)   # the closing form: the same rate, not the same sentence
+    full = bs.twin_sentence(biased)
+    assert "60 national twins" in brief and "location quotient of manufacturing 0.60" in brief
+    assert "rejection rate 0.60" in full and brief not in full
 
 
 # --- chain synergy as an outcome (a constructed panel) -------------------------------------------

@@ -197,3 +197,13 @@ def twin_sentence(summary: pd.DataFrame, level: float = 0.95) -> str:
     rough = f"with {n} twin{'s' if n > 1 else ''} the rates are rough; " if n < 50 else ""
     return (f"SIMULATED. In {n} national twin{'s' if n > 1 else ''} where designation does "
             f"nothing: {'; '.join(parts)}. {rough.capitalize()}{verdict}.")
+
+
+def twin_brief(summary: pd.DataFrame, level: float = 0.95) -> str:
+    """The closing note's form of :func:`twin_sentence`: the rejection rates where designation
+    does nothing (same numbers, same format), without the rest of the reading."""
+    null = summary.xs("no effect", level="world")
+    n = int(null["twins"].iloc[0])
+    rates = "; ".join(f"{OUTCOMES[y][0]} {r['rejection rate']:.2f}" for y, r in null.iterrows())
+    return (f"SIMULATED. Rejection rate at a nominal {1 - level:.2f} in {n} national twin"
+            f"{'s' if n > 1 else ''} where designation does nothing: {rates}.")
