@@ -145,6 +145,10 @@ def test_twin_sentence_follows_the_rates():
     assert ok.startswith("SIMULATED") and "holds its size" in ok and "rough" not in ok
     biased = pd.DataFrame({**base, "rejection rate": [0.6, 0.9]}, index=idx)
     assert "no evidence that designation worked" in bs.twin_sentence(biased)
+    brief = bs.twin_brief(biased)   # the closing form: the same rate, not the same sentence
+    full = bs.twin_sentence(biased)
+    assert "60 national twins" in brief and "location quotient of manufacturing 0.60" in brief
+    assert "rejection rate 0.60" in full and brief not in full
 
 
 # --- chain synergy as an outcome (a constructed panel) -------------------------------------------
@@ -203,3 +207,18 @@ def test_chain_synergy_is_a_synergy_outcome_with_a_finite_att():
                             samples={"2011-2019": (2011, 2019)})[0].iloc[0]
     assert abs(none["att"]) < row["att"] / 10
     assert ("chain_coagg", "2011-2019") in fits
+
+
+def test_closing_note_repeats_no_earlier_sentence_and_quotes_the_same_numbers():
+    effects = pd.DataFrame([
+        {"link": "first stage", "label": "broadband", "sample": "s", "outcome": "broadband_per100",
+         "att": 1.0, "lower": 0.2, "upper": 2.0, "pretrend_p": 0.5},
+        {"link": "first stage", "label": "mobile", "sample": "s", "outcome": "mobile_per100",
+         "att": 0.5, "lower": -0.1, "upper": 1.1, "pretrend_p": 0.4}])
+    ri = [{"outcome": "broadband_per100", "n_placebo": 99, "cohort_sizes": {2014: 3},
+           "att": 1.0, "rank": 2, "p": 0.02}]
+    lines = bs.closing_note(effects, ri, "s")
+    earlier = [bs.first_stage_sentence(effects, "s"), bs.ri_sentence(ri[0])]
+    assert not set(lines) & set(earlier)
+    assert lines[0].startswith("First stage (s): 1 of 2 ")
+    assert "p = 0.020" in lines[-1] and "99 placebo" in lines[-1] and "p = 0.020" in earlier[1]

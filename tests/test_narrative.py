@@ -116,3 +116,28 @@ def test_threshold_sentence_quotes_both_truths_with_their_scales():
     s3 = n.threshold_sentence(40.0, 0.05, 0.09, 0.20, True, true_below=0.07, true_above=0.09, scale="measured",
                               latent_below=0.057, latent_above=0.102)
     assert s3.endswith("measured scale), the direction the estimate shows.")
+
+
+def _numbers(text):
+    import re
+    return set(re.findall(r"-?\d+\.\d+", text))
+
+
+@pytest.mark.parametrize("sim", [True, False])
+def test_brief_forms_quote_the_same_numbers_as_the_full_readings_and_do_not_repeat_them(sim):
+    pairs = [
+        (n.regional_brief(-0.12, 0.31, -0.43, 0.34, where="Table 5"),
+         n.regional_sentence(-0.12, 0.31, -0.43, 0.34, sim)),
+        (n.threshold_brief(31.4, 0.25, 0.08, 0.02, where="Table 6"),
+         n.threshold_sentence(31.4, 0.25, 0.08, 0.02, sim)),
+        (n.spatial_brief(-0.21, 0.05, -0.1, 0.2, where="Table 8"),
+         n.spatial_sentence(-0.21, 0.05, -0.1, 0.2, sim)),
+        (n.brief_estimate("Total effect", 0.2, 0.05, 0.35, where="Table 1"),
+         n.total_effect_sentence(0.2, 0.05, 0.35, sim)),
+    ]
+    for brief, full in pairs:
+        assert _numbers(brief) <= _numbers(full), (brief, full)
+        assert brief not in full and len(brief) < len(full)
+    assert "falls from 0.250 to 0.080" in pairs[1][0]
+    assert pairs[2][0].endswith("indistinguishable from zero (Table 8).")
+    assert "positive (Table 1)" in pairs[3][0]

@@ -87,6 +87,8 @@ def test_false_positive_and_coverage_sentences_read_the_numbers():
     assert "mean is 0.125" in s
     s = study_sentences.coverage_sentence(rows, ["covers_total", "covers_prd"])
     assert "0.75 (total effect, PRD cities) to 1.00 (total effect c (two-way FE))" in s
+    brief = study_sentences.coverage_sentence(rows, ["covers_total", "covers_prd"], where="Table X")
+    assert brief.endswith("0.75 to 1.00 (Table X).") and brief not in s   # the same range, said once
 
 
 def test_a_channel_present_in_both_worlds_is_no_false_positive():

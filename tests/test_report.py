@@ -127,6 +127,20 @@ def test_generated_findings_follow_the_monte_carlo_numbers():
     assert any("close to its nominal rate" in s for s in calm)
 
 
+def test_detectability_and_implications_quote_the_same_2sls_ratio():
+    # the 2SLS estimand's truth differs from the FE one: both sentences divide by the 2SLS truth
+    mc = studies.MonteCarloResult(
+        detection=pd.DataFrame({"supported": [0.8, 0.3, 0.2, 0.05, 0.6], "inconclusive": [0.2, 0.7, 0.8, 0.75, 0.4],
+                                "contradicted": [0, 0, 0, 0.2, 0]}, index=["H1", "H2", "H3", "H4", "H5"]),
+        coverage=pd.Series({"total": 0.7, "total_iv": 0.9, "total_lag": 0.85}),
+        mean_estimate=pd.Series({"total": 0.6, "total_iv": 0.48, "total_lag": 0.3}),
+        mean_true=pd.Series({"total": 0.3, "total_iv": 0.4, "total_lag": 0.3}), n_reps=10)
+    det = study_sentences.detectability_sentences(mc)
+    imp = study_sentences.implication_sentences(mc, mc, n_obs=273)
+    assert "the 2SLS estimate 1.20 times" in det[2]
+    assert any("2SLS 1.20 times" in s for s in imp)
+
+
 def test_cached_mechanism_runs_once_and_returns_the_same_numbers(tmp_path, monkeypatch):
     c = constructs.build_constructs(data.load_panel())
     W = data.inverse_distance_weights(power=2.0)
@@ -163,6 +177,9 @@ def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
     assert {"flow_network", "lq_manufacturing"} <= set(results.threshold.params.index)
     assert cmp.true_gamma == float(truth.threshold["gamma"])
     assert f"{int(cmp.comparison['covers'].sum())} of {len(cmp.comparison)} intervals" in cmp.sentence()
+    brief = cmp.brief("Table X")   # the closing summary's form: the same count, not the same sentence
+    assert f"{int(cmp.comparison['covers'].sum())} of {len(cmp.comparison)} (latent scale; Table X)" in brief
+    assert brief not in cmp.sentence()
 
 def test_gap_sentences_name_only_the_reasons_the_numbers_support():
     idx = ["total", "total_iv", "productivity_synergy", "competitiveness_synergy"]
@@ -291,3 +308,14 @@ def test_spatial_sentences_compare_default_and_correctly_specified_twins():
                            "(bias +0.100) and covers in 41%")
     assert "averages 0.156 against 0.155 (error SD 0.010) and covers in 90%" in s[0] and "on target" in s[0]
     assert s[1].startswith("spillover:") and "not explained by the numbers at hand" in s[1]
+
+
+def test_mediation_reading_uses_the_findings_rule_and_never_calls_a_zero_interval_mediation():
+    for lo, hi, stepwise in [(-0.01, 0.2, "full mediation"), (0.02, 0.2, "partial mediation"),
+                             (-0.3, -0.1, "suppression (inconsistent mediation)")]:
+        verdict, kind = report.mediation_reading(lo, hi, stepwise)
+        assert verdict == report.interval_verdict(lo, hi)
+        assert ("mediation" in kind) == (lo > 0 or hi < 0)
+    # the percentile interval excludes zero, the stepwise (bias-corrected) test did not: no contradiction printed
+    verdict, kind = report.mediation_reading(0.02, 0.9, "no indirect effect")
+    assert verdict == "supported" and "no indirect effect" not in kind and "bias-corrected" in kind

@@ -28,6 +28,9 @@ def test_size_sentences_judge_against_margin():
     assert "14 of 200" in s[0] and "too few twins to tell against 0.050" in s[0]
     assert "size not held" in sds.size_sentences(nulls, margin=1.0)[0]       # lower bound 0.039 > 0.025
     assert "more than two Monte Carlo SEs" in s[1]
+    brief = sds.size_brief(nulls, where="Table X")   # the closing form: the same rate, not the same sentence
+    assert "(CRV1: 0.07) against a nominal 0.025 (Table X)" in brief and "0.07 (95% CP" in s[0]
+    assert brief not in s
 
 
 def test_bottom_line_names_data_and_compares_sizes():

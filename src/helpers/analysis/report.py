@@ -223,14 +223,41 @@ def _simple_mediations(r: MechanismResults) -> dict:
             "med_agglomeration": ("agglomeration", r.mediation_agglomeration)}
 
 
+def mediation_reading(lo: float, hi: float, stepwise: str) -> tuple[str, str]:
+    """One verdict rule for an indirect effect: the verdict of :func:`interval_verdict` on its
+    cluster-bootstrap percentile interval (the rule of the Findings chapter's verdicts), and the
+    Wen & Ye (2014) stepwise reading of the kind of mediation only where that interval excludes
+    zero (the stepwise procedure can call an effect "full mediation" from significant a and b
+    while the interval of ab includes zero); where the stepwise test found no indirect effect
+    from its bias-corrected interval, the kind is left unclassified rather than contradicting the
+    verdict.
+
+    >>> mediation_reading(-0.01, 0.2, "full mediation")
+    ('inconclusive', 'none: the interval includes zero')
+    >>> mediation_reading(0.02, 0.2, "partial mediation")
+    ('supported', 'partial mediation')
+    """
+    verdict = interval_verdict(lo, hi)
+    if verdict == "inconclusive":
+        return verdict, "none: the interval includes zero"
+    if stepwise == "no indirect effect":   # the stepwise test read the bias-corrected interval
+        return verdict, "not classified: the bias-corrected interval includes zero"
+    return verdict, stepwise
+
+
 def mediation_table(r: MechanismResults) -> pd.DataFrame:
     """One row per simple mediation (each flow network, the composite, agglomeration):
-    a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p and the Wen & Ye verdict."""
+    a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p, the verdict from the percentile
+    interval and the Wen & Ye kind of mediation (:func:`mediation_reading`)."""
     meds = dict(_simple_mediations(r).values())
-    rows = {name: {"a": m.a, "b": m.b, "ab": m.ab, "pct low": m.boot_ci.at["ab", "lower"],
-                   "pct high": m.boot_ci.at["ab", "upper"], "bc low": m.boot_ci_bc.at["ab", "lower"],
-                   "bc high": m.boot_ci_bc.at["ab", "upper"], "Sobel p": m.sobel_p, "Aroian p": m.aroian_p,
-                   "verdict": m.verdict} for name, m in meds.items()}
+    rows = {}
+    for name, m in meds.items():
+        lo, hi = m.boot_ci.at["ab", "lower"], m.boot_ci.at["ab", "upper"]
+        verdict, kind = mediation_reading(lo, hi, m.verdict)
+        rows[name] = {"a": m.a, "b": m.b, "ab": m.ab, "pct low": lo, "pct high": hi,
+                      "bc low": m.boot_ci_bc.at["ab", "lower"], "bc high": m.boot_ci_bc.at["ab", "upper"],
+                      "Sobel p": m.sobel_p, "Aroian p": m.aroian_p, "verdict": verdict,
+                      "Wen-Ye kind": kind}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "mediator"
     return out

@@ -148,16 +148,36 @@ def estimator_sentence(comp: pd.DataFrame, label: str) -> str:
             "to two-way FE.")
 
 
+def ri_brief(ri: list[dict]) -> str:
+    """One short line with every randomization p-value (the closing note's form of
+    :func:`ri_sentence`, which the chapter prints in full once)."""
+    if not ri:
+        return "No randomization inference was run."
+    parts = "; ".join(f"{OUTCOMES[r['outcome']][0]} {_p(r['p'])}" for r in ri)
+    return f"Randomization inference ({ri[0]['n_placebo']} placebo designations): {parts}."
+
+
+def first_stage_brief(table: pd.DataFrame, sample_name: str) -> str:
+    """How many first-stage measures move (the closing note's form of
+    :func:`first_stage_sentence`)."""
+    t = table[(table["link"] == "first stage") & (table["sample"] == sample_name)]
+    t = t.dropna(subset=["att"])
+    moved = int(((t["lower"] > 0) | (t["upper"] < 0)).sum())
+    return (f"First stage ({sample_name}): {moved} of {len(t)} digital-infrastructure measures "
+            "move distinguishably from zero.")
+
+
 def closing_note(effects: pd.DataFrame, ri: list[dict], sample_name: str,
                  level: float = 0.95) -> list[str]:
-    """The chapter's closing lines: first stage, every link's effect with its interval and
-    pre-trend test, and the randomization p-values."""
+    """The chapter's closing lines: how many first-stage measures move, every link's effect with
+    its interval and pre-trend test, and the randomization p-values, each in a short form so
+    that no sentence printed earlier in the chapter is printed again."""
     main = effects[effects["sample"] == sample_name].dropna(subset=["att"])
-    lines = [first_stage_sentence(effects, sample_name)]
+    lines = [first_stage_brief(effects, sample_name)]
     lines += [f"{r['link']}, {r['label']}: {_num(r['att'])} ({level:.0%} interval "
               f"{_num(r['lower'])} to {_num(r['upper'])}; pre-trend {_p(r['pretrend_p'])})"
               for _, r in main.iterrows()]
-    return lines + [ri_sentence(r) for r in ri]
+    return lines + [ri_brief(ri)]
 
 
 def twin_sentence(summary: pd.DataFrame, level: float = 0.95) -> str:
@@ -177,3 +197,13 @@ def twin_sentence(summary: pd.DataFrame, level: float = 0.95) -> str:
     rough = f"with {n} twin{'s' if n > 1 else ''} the rates are rough; " if n < 50 else ""
     return (f"SIMULATED. In {n} national twin{'s' if n > 1 else ''} where designation does "
             f"nothing: {'; '.join(parts)}. {rough.capitalize()}{verdict}.")
+
+
+def twin_brief(summary: pd.DataFrame, level: float = 0.95) -> str:
+    """The closing note's form of :func:`twin_sentence`: the rejection rates where designation
+    does nothing (same numbers, same format), without the rest of the reading."""
+    null = summary.xs("no effect", level="world")
+    n = int(null["twins"].iloc[0])
+    rates = "; ".join(f"{OUTCOMES[y][0]} {r['rejection rate']:.2f}" for y, r in null.iterrows())
+    return (f"SIMULATED. Rejection rate at a nominal {1 - level:.2f} in {n} national twin"
+            f"{'s' if n > 1 else ''} where designation does nothing: {rates}.")

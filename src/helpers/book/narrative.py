@@ -174,6 +174,39 @@ def spatial_sentence(rho: float, spillover: float, lo: float, hi: float, simulat
     return head + body + truth
 
 
+# --- short forms for a chapter's closing summary --------------------------------------------
+# A closing summary quotes the key number of each section and points to it; the section prints the
+# full reading once. Each short form formats its numbers exactly as the full sentence does.
+
+def brief_estimate(what: str, estimate: float, lo: float | None = None, hi: float | None = None, *,
+                   where: str, unit: str = "SD") -> str:
+    """'{what}: {estimate} {unit} (95% interval lo to hi), {direction} ({where}).'"""
+    return (f"{what}: {estimate:.3f} {unit}{_interval(lo, hi)}, "
+            f"{direction(estimate, lo, hi)} ({where}).")
+
+
+def regional_brief(prd: float, rest: float, gap: float, gap_p: float, *, where: str) -> str:
+    """The short form of :func:`regional_sentence` (same numbers, same format)."""
+    if not _finite(prd, rest):
+        return f"The regional split could not be estimated ({where})."
+    return (f"Pearl River Delta {prd:.3f} SD against {rest:.3f} SD elsewhere; difference "
+            f"{gap:.3f}, wild cluster bootstrap p = {gap_p:.3f} ({where}).")
+
+
+def threshold_brief(gamma: float, slope_below: float, slope_above: float, p: float, *,
+                    where: str) -> str:
+    """The short form of :func:`threshold_sentence` (same numbers, same format)."""
+    way = "rises" if slope_above > slope_below else "falls"
+    return (f"Threshold {gamma:.1f} broadband subscribers per 100 people (bootstrap p = {p:.3f}): "
+            f"the direct slope {way} from {slope_below:.3f} to {slope_above:.3f} ({where}).")
+
+
+def spatial_brief(rho: float, spillover: float, lo: float, hi: float, *, where: str) -> str:
+    """The short form of :func:`spatial_sentence` (same numbers, same format)."""
+    return brief_estimate(f"Spillover to neighbours (rho = {rho:.3f})", spillover, lo, hi,
+                          where=where)
+
+
 def verdict_count_sentence(verdicts) -> str:
     """'Of the 5 hypotheses, 2 are supported (H1, H2), ...' from a Series of verdicts."""
     groups = {}

@@ -82,6 +82,14 @@ def size_sentences(nulls: pd.DataFrame, margin: float = 2.0) -> list[str]:
     return out
 
 
+def size_brief(nulls: pd.DataFrame, *, where: str) -> str:
+    """The closing summary's form of :func:`size_sentences`: each inference's rejection rate
+    (same numbers, same format) and where the full reading is."""
+    parts = "; ".join(f"{r['inference']}: {r['rejections'] / r['twins']:.2f}" for _, r in nulls.iterrows())
+    return (f"Rejection rate of H1's test where nothing happens ({parts}) against a nominal "
+            f"{float(nulls['nominal'].iloc[0]):.3f} ({where}).")
+
+
 def _short(rec: pd.Series) -> str:
     fall = rec.get("fall")
     return {"inconsistent": "its evidence is not consistent in the confounded world",

@@ -130,6 +130,13 @@ class TruthComparison(Result):
                 f"({self.scale} scale; simulated twin, seed {self.twin_seed}). The true threshold is "
                 f"{self.true_gamma:.1f} broadband subscribers per 100 people; the estimate is {self.estimated_gamma:.1f}.")
 
+    def brief(self, where: str) -> str:
+        """The short form of :meth:`sentence` for a closing summary (same numbers), pointing to
+        ``where`` the comparison is shown."""
+        c = self.comparison
+        return (f"Intervals covering their own estimand's truth: {int(c['covers'].sum())} of {len(c)} "
+                f"({self.scale} scale; {where}).")
+
     def summary(self) -> str:
         return ("TruthComparison (SIMULATED)\n" + self.comparison.to_string(float_format=lambda v: f"{v:.3f}")
                 + "\n" + self.sentence())
