@@ -30,7 +30,8 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def _grid(n: int, ncol: int = 3, size=(3.6, 2.6)):
+def _grid(n: int, ncol: int = 2, size=(4.2, 2.9)):
+    # two panels a row: 8.4 in keeps 9 pt text at 9 px or more in the 660 px text column
     nrow = int(np.ceil(n / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(size[0] * ncol, size[1] * nrow), squeeze=False)
     for ax in axes.flat[n:]:
@@ -90,6 +91,7 @@ def randomization_figure(ri_results: list[dict]):
     for ax, ri in zip(axes, ri_results, strict=False):
         ax.hist(ri["draws"], bins=30, color="#bababa")
         ax.axvline(ri["att"], color=GD, lw=2)
+        ax.set_xlabel("overall effect (ATT)", fontsize=MIN_FONT)
         ax.set_title(f"{_title(OUTCOMES[ri['outcome']][0])}\nrank {ri['rank']} of "
                      f"{ri['n_placebo'] + 1}, {_p(ri['p'])}", fontsize=MIN_FONT)
         ax.tick_params(labelsize=MIN_FONT)
