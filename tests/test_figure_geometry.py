@@ -16,13 +16,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-from helpers import data as _data  # noqa: E402
-from helpers.book import broadband_plots, plots  # noqa: E402
+from helpers import data as _data
+from helpers.book import broadband_plots, plots
 
 MAX_WIDTH_PX = plots.MIN_FONT * 100 / 72 * 660 / 9.0   # 916.7 px: 9 pt text at 9 px
 
@@ -56,12 +56,20 @@ def _label_boxes(fig):
     return {t.get_text(): t.get_bbox_patch().get_window_extent(r) for t in texts}
 
 
-@pytest.mark.parametrize("draw", ["region", "city"])
+@pytest.mark.parametrize("draw", ["region", "city", "stacked"])
 def test_map_labels_do_not_overlap(draw):
     """No two city names collide ("Dongguanizhou" of issue 23): every pair of label boxes is
-    disjoint, on the region map and on a labelled choropleth at its default size."""
+    disjoint, on the region map, on a labelled choropleth at its default size and on the
+    smallest map the book labels (the top one of Chapter 7's three stacked gain maps)."""
     v = pd.Series(np.arange(21.0), index=_data.city_table().index)
-    fig = plots.region_map() if draw == "region" else plots.city_map(v, annotate=True, simulated=False)
+    if draw == "region":
+        fig = plots.region_map()
+    elif draw == "city":
+        fig = plots.city_map(v, annotate=True, simulated=False)
+    else:
+        fig, axes = plt.subplots(3, 1, figsize=(7.5, 13.8))
+        for ax in axes:
+            plots.city_map(v, ax=ax, annotate=True, simulated=False, title="a map")
     boxes = _label_boxes(fig)
     plt.close(fig)
     assert len(boxes) == 21

@@ -29,8 +29,8 @@ DIVERGING = {"RdBu", "RdBu_r", "coolwarm", "bwr", "seismic", "PuOr", "PuOr_r", "
 # Crowded Delta: label offsets (degrees lon, lat) with a leader line back to the city seat.
 LABEL_OFFSETS = {
     "Guangzhou": (0.30, 0.50), "Foshan": (-0.55, 0.0), "Dongguan": (0.35, 0.05),
-    "Shenzhen": (0.55, -0.25), "Zhongshan": (-0.05, -0.50), "Zhuhai": (0.35, -0.55),
-    "Jiangmen": (-0.75, -0.30), "Huizhou": (0.85, 0.05), "Zhaoqing": (-0.50, 0.45),
+    "Shenzhen": (0.55, -0.25), "Zhongshan": (-0.05, -0.60), "Zhuhai": (0.45, -0.75),
+    "Jiangmen": (-0.85, -0.30), "Huizhou": (0.85, 0.05), "Zhaoqing": (-0.50, 0.45),
     "Yunfu": (-0.50, -0.15), "Qingyuan": (0.0, 0.35), "Maoming": (-0.15, 0.30),
     "Yangjiang": (0.15, -0.30), "Shantou": (0.30, -0.30), "Chaozhou": (0.45, 0.30),
     "Jieyang": (-0.50, 0.25), "Heyuan": (0.25, 0.25),

@@ -57,14 +57,11 @@ def gain_maps(budget: BudgetResult, allocations=("uniform", "max_synergy", "max_
     budget, on a common colour scale. SIMULATED."""
     g = budget.gains[list(allocations)]
     vmin, vmax = float(min(0.0, g.min().min())), float(g.max().max())
-    ncol = min(2, len(allocations))   # two maps a row: at most 9 in wide
-    nrow = int(np.ceil(len(allocations) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.4 * ncol, 3.8 * nrow), squeeze=False)
-    for ax in axes.flat[len(allocations):]:
-        ax.set_axis_off()
+    # one labelled map a row: 7.5 in wide (legible at column width) and room for the city names
+    fig, axes = plt.subplots(len(allocations), 1, figsize=(7.5, 4.6 * len(allocations)), squeeze=False)
     for ax, a in zip(axes.flat, allocations):
         _plots.city_map(g[a], ax=ax, cmap="viridis", title=f"{a}: synergy gain {g[a].sum():.2f} in total",
-                        label="change in synergy", simulated=False, vmin=vmin, vmax=vmax)
+                        label="change in synergy", simulated=False, vmin=vmin, vmax=vmax, annotate=True)
     _plots.stamp(fig, True)
     return fig
 
