@@ -39,6 +39,11 @@ def _grid(n: int, ncol: int = 2, size=(4.2, 2.9)):
     return fig, axes.flat
 
 
+def _tight(fig):
+    """Tight layout below the suptitle (0.45 in kept for it, whatever the figure's height)."""
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
+
+
 def event_studies(fits: dict, outcomes, sample_name: str, level: float = 0.95):
     """One panel per outcome: effects by event time with pointwise intervals at ``level``;
     the title carries the joint pre-trend test (chi-square Wald, p)."""
@@ -61,7 +66,7 @@ def event_studies(fits: dict, outcomes, sample_name: str, level: float = 0.95):
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle(f"Event studies, {sample_name} (reference year e = -1; {level:.0%} intervals)",
                  fontsize=MIN_FONT + 2)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -81,7 +86,7 @@ def honest_figure(honest: pd.DataFrame):
     axes[0].legend(fontsize=MIN_FONT, loc="best")
     fig.suptitle("Sensitivity to violations of parallel trends (Rambachan & Roth 2023)",
                  fontsize=MIN_FONT + 2)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -97,7 +102,7 @@ def randomization_figure(ri_results: list[dict]):
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle("Randomization inference: real estimate (red) among placebo designations",
                  fontsize=MIN_FONT + 2)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 

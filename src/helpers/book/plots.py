@@ -465,8 +465,8 @@ def plot_cost(bench: pd.DataFrame):
         ax.plot(d["n_cities"], d["seconds"], marker="o", label=f"T = {t}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    # 1-2-5 ticks in every decade: a range under one decade still gets several labelled ticks
-    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    # 1-1.5-2-3-5-7 ticks in every decade: a range under one decade gets several labelled ticks
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ticks = sorted(bench["n_cities"].unique())
     ax.set_xticks(ticks)
@@ -475,7 +475,7 @@ def plot_cost(bench: pd.DataFrame):
     ax.set_xlabel("cities N")
     ax.set_ylabel("seconds per twin (one core)")
     ax.set_title("Cost of one SIMULATED twin's full analysis (benchmark)", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT)
     fig.tight_layout()
     return fig
 
