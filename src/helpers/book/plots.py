@@ -449,7 +449,7 @@ def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: 
     axes[0, 0].legend(fontsize=MIN_FONT)
     fig.suptitle(textwrap.fill(f"SIMULATED design study ({world} world): share of twins, "
                                "+-2 Monte Carlo SE", 80), fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))   # room for the suptitle
     return fig
 
 
