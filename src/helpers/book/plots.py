@@ -391,7 +391,9 @@ def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None
     ax.scatter(c["true"], yy, marker="x", color="#b2182b", zorder=3, label="true effect")
     ax.set_yticks(yy, c["quantity"])
     ax.axvline(0, color="grey", lw=0.6)
-    ax.set_xlabel("SD of outcome per SD of virtual agglomeration")
+    # not every row is an effect of virtual agglomeration (the chain rows name their regressor)
+    ax.set_xlabel("SD of outcome per SD of the regressor\n"
+                  "(virtual agglomeration unless the row names another)")
     ax.legend(loc="lower right", fontsize=MIN_FONT)
     stamp(fig, simulated)
     return fig
