@@ -28,13 +28,11 @@ DIVERGING = {"RdBu", "RdBu_r", "coolwarm", "bwr", "seismic", "PuOr", "PuOr_r", "
              "PiYG", "PRGn", "RdYlBu", "RdYlBu_r", "RdGy", "Spectral", "vlag", "icefire"}
 # Crowded Delta: label offsets (degrees lon, lat) with a leader line back to the city seat.
 LABEL_OFFSETS = {
-    "Guangzhou": (0.30, 0.50), "Foshan": (-0.55, 0.0), "Dongguan": (0.35, 0.05),
-    "Shenzhen": (0.55, -0.25), "Zhongshan": (-0.05, -0.60), "Zhuhai": (0.45, -0.75),
-    "Jiangmen": (-0.85, -0.30), "Huizhou": (0.85, 0.05), "Zhaoqing": (-0.50, 0.45),
-    "Yunfu": (-0.50, -0.15), "Qingyuan": (0.0, 0.35), "Maoming": (-0.15, 0.30),
-    "Yangjiang": (0.15, -0.30), "Shantou": (0.30, -0.30), "Chaozhou": (0.45, 0.30),
-    "Jieyang": (-0.50, 0.25), "Heyuan": (0.25, 0.25),
-}
+    "Guangzhou": (0.30, 0.50), "Foshan": (-0.55, 0.0), "Dongguan": (0.35, 0.05), "Shenzhen": (0.55, -0.25),
+    "Zhongshan": (-0.05, -0.60), "Zhuhai": (0.45, -0.75), "Jiangmen": (-0.85, -0.30), "Huizhou": (0.85, 0.05),
+    "Zhaoqing": (-0.50, 0.45), "Yunfu": (-0.50, -0.15), "Qingyuan": (0.0, 0.35), "Maoming": (-0.15, 0.30),
+    "Yangjiang": (0.15, -0.30), "Shantou": (0.30, -0.30), "Chaozhou": (0.45, 0.30), "Jieyang": (-0.50, 0.25),
+    "Heyuan": (0.25, 0.25)}
 
 
 def _floored(cmap: str, floor: float = 0.15):
@@ -401,26 +399,21 @@ def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None
 
 # --------------------------------------------------------------------------- figures
 def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: str = "effect",
-               target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None,
-               ylim=(-0.02, 1.02)):
+               target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None, ylim=(-0.02, 1.02)):
     """Power curves (share against N, log scale; one line per T, +-2 Monte Carlo SEs), one
     panel per measure. Titled SIMULATED.
 
     At most three panels a row (8.7 in: 9 pt text stays legible at column width); ``ylim=None``
     sets the y-axis from the data (every share and its +-2 SE bar shown, with ``target``)."""
-    import matplotlib.pyplot as plt
-
-    measures = list(measures)
-    labels = labels or {}
+    measures, labels = list(measures), labels or {}
     d = long[long["world"] == world]
     ncols = min(ncols, 3, len(measures))
     nrow = int(np.ceil(len(measures) / ncols))
     fig, axes = plt.subplots(nrow, ncols, figsize=(2.9 * ncols, 2.6 * nrow),
                              sharex=True, sharey=True, squeeze=False)
-    if ylim is None:
+    if ylim is None:   # every share and its +-2 SE bar, and the target line
         dm = d[d["measure"].isin(measures)]
-        top = float(np.nanmax(dm["share"] + 2 * dm["mc_se"].fillna(0))) if len(dm) else 1.0
-        top = max(top, target or 0.0)
+        top = max(float((dm["share"] + 2 * dm["mc_se"].fillna(0)).max(skipna=True)), target or 0.0)
         ylim = (-0.02, min(1.02, top + 0.05 * max(top, 0.1) + 0.01))
     years = sorted(d["n_years"].unique())
     for ax, m in zip(axes.ravel(), measures):
