@@ -30,12 +30,18 @@ def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def _grid(n: int, ncol: int = 3, size=(3.6, 2.6)):
+def _grid(n: int, ncol: int = 2, size=(4.2, 2.9)):
+    # two panels a row: 8.4 in keeps 9 pt text at 9 px or more in the 660 px text column
     nrow = int(np.ceil(n / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(size[0] * ncol, size[1] * nrow), squeeze=False)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat
+
+
+def _tight(fig):
+    """Tight layout below the suptitle (0.45 in kept for it, whatever the figure's height)."""
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
 
 
 def event_studies(fits: dict, outcomes, sample_name: str, level: float = 0.95):
@@ -60,7 +66,7 @@ def event_studies(fits: dict, outcomes, sample_name: str, level: float = 0.95):
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle(f"Event studies, {sample_name} (reference year e = -1; {level:.0%} intervals)",
                  fontsize=MIN_FONT + 2)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -80,7 +86,7 @@ def honest_figure(honest: pd.DataFrame):
     axes[0].legend(fontsize=MIN_FONT, loc="best")
     fig.suptitle("Sensitivity to violations of parallel trends (Rambachan & Roth 2023)",
                  fontsize=MIN_FONT + 2)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -90,12 +96,13 @@ def randomization_figure(ri_results: list[dict]):
     for ax, ri in zip(axes, ri_results, strict=False):
         ax.hist(ri["draws"], bins=30, color="#bababa")
         ax.axvline(ri["att"], color=GD, lw=2)
+        ax.set_xlabel("overall effect (ATT)", fontsize=MIN_FONT)
         ax.set_title(f"{_title(OUTCOMES[ri['outcome']][0])}\nrank {ri['rank']} of "
                      f"{ri['n_placebo'] + 1}, {_p(ri['p'])}", fontsize=MIN_FONT)
         ax.tick_params(labelsize=MIN_FONT)
     fig.suptitle("Randomization inference: real estimate (red) among placebo designations",
                  fontsize=MIN_FONT + 2)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 

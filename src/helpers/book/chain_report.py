@@ -87,7 +87,7 @@ def plot_against_nation(df: pd.DataFrame, measure: str, mask: pd.Series, *, ax=N
     ax.axvline(df[measure].median(), color="k", ls="--", lw=1, label="national median")
     ax.set_xlabel(label(measure))
     ax.set_ylabel("cities")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=9)   # helpers.book.plots.MIN_FONT: legible at column width
     return ax
 
 

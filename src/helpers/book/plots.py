@@ -12,6 +12,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, LogLocator
 
 from .. import data as _data
 from ..analysis.realdata import SOURCE_NOTE
@@ -27,11 +28,11 @@ DIVERGING = {"RdBu", "RdBu_r", "coolwarm", "bwr", "seismic", "PuOr", "PuOr_r", "
              "PiYG", "PRGn", "RdYlBu", "RdYlBu_r", "RdGy", "Spectral", "vlag", "icefire"}
 # Crowded Delta: label offsets (degrees lon, lat) with a leader line back to the city seat.
 LABEL_OFFSETS = {
-    "Guangzhou": (-0.10, 0.30), "Foshan": (-0.62, 0.05), "Dongguan": (0.55, 0.22),
-    "Shenzhen": (0.55, -0.25), "Zhongshan": (-0.10, -0.45), "Zhuhai": (0.35, -0.55),
-    "Jiangmen": (-0.55, -0.35), "Huizhou": (0.60, 0.15), "Zhaoqing": (-0.35, 0.35),
-    "Shantou": (0.30, -0.30), "Chaozhou": (0.30, 0.28), "Jieyang": (-0.30, -0.30),
-}
+    "Guangzhou": (0.30, 0.50), "Foshan": (-0.55, 0.0), "Dongguan": (0.35, 0.05), "Shenzhen": (0.55, -0.25),
+    "Zhongshan": (-0.05, -0.60), "Zhuhai": (0.45, -0.75), "Jiangmen": (-0.85, -0.30), "Huizhou": (0.85, 0.05),
+    "Zhaoqing": (-0.50, 0.45), "Yunfu": (-0.50, -0.15), "Qingyuan": (0.0, 0.35), "Maoming": (-0.15, 0.30),
+    "Yangjiang": (0.15, -0.30), "Shantou": (0.30, -0.30), "Chaozhou": (0.45, 0.30), "Jieyang": (-0.50, 0.25),
+    "Heyuan": (0.25, 0.25)}
 
 
 def _floored(cmap: str, floor: float = 0.15):
@@ -381,14 +382,16 @@ def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None
     ``estimate``, ``ci_low``, ``ci_high``, ``true``).
     """
     c = comparison
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7.5, 0.38 * len(c) + 1.2))
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.2, 0.38 * len(c) + 1.2))
     yy = np.arange(len(c))[::-1]
     ax.errorbar(c["estimate"], yy, xerr=[c["estimate"] - c["ci_low"], c["ci_high"] - c["estimate"]],
                 fmt="o", color="#2166ac", label="estimate, 95% interval")
     ax.scatter(c["true"], yy, marker="x", color="#b2182b", zorder=3, label="true effect")
     ax.set_yticks(yy, c["quantity"])
     ax.axvline(0, color="grey", lw=0.6)
-    ax.set_xlabel("SD of outcome per SD of virtual agglomeration")
+    # not every row is an effect of virtual agglomeration (the chain rows name their regressor)
+    ax.set_xlabel("SD of outcome per SD of the regressor\n"
+                  "(virtual agglomeration unless the row names another)")
     ax.legend(loc="lower right", fontsize=MIN_FONT)
     stamp(fig, simulated)
     return fig
@@ -398,15 +401,20 @@ def estimates_vs_truth(comparison: pd.DataFrame, simulated: bool = True, ax=None
 def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: str = "effect",
                target: float | None = TARGET, ncols: int = 3, ylabel: str | None = None, ylim=(-0.02, 1.02)):
     """Power curves (share against N, log scale; one line per T, +-2 Monte Carlo SEs), one
-    panel per measure. Titled SIMULATED."""
-    import matplotlib.pyplot as plt
+    panel per measure. Titled SIMULATED.
 
-    measures = list(measures)
-    labels = labels or {}
+    At most three panels a row (8.7 in: 9 pt text stays legible at column width); ``ylim=None``
+    sets the y-axis from the data (every share and its +-2 SE bar shown, with ``target``)."""
+    measures, labels = list(measures), labels or {}
     d = long[long["world"] == world]
+    ncols = min(ncols, 3, len(measures))
     nrow = int(np.ceil(len(measures) / ncols))
-    fig, axes = plt.subplots(nrow, min(ncols, len(measures)), figsize=(3.6 * min(ncols, len(measures)), 2.9 * nrow),
+    fig, axes = plt.subplots(nrow, ncols, figsize=(2.9 * ncols, 2.6 * nrow),
                              sharex=True, sharey=True, squeeze=False)
+    if ylim is None:   # every share and its +-2 SE bar, and the target line
+        dm = d[d["measure"].isin(measures)]
+        top = max(float((dm["share"] + 2 * dm["mc_se"].fillna(0)).max(skipna=True)), target or 0.0)
+        ylim = (-0.02, min(1.02, top + 0.05 * max(top, 0.1) + 0.01))
     years = sorted(d["n_years"].unique())
     for ax, m in zip(axes.ravel(), measures):
         dm = d[d["measure"] == m]
@@ -422,18 +430,21 @@ def plot_power(long: pd.DataFrame, measures, labels: dict | None = None, world: 
         ax.set_xticklabels([str(int(t)) for t in ticks])
         ax.minorticks_off()
         ax.set_ylim(*ylim)
-        ax.set_title(textwrap.fill(labels.get(m, m), 38), fontsize=8)
+        ax.tick_params(labelsize=MIN_FONT)
+        ax.set_title(textwrap.fill(labels.get(m, m), 32), fontsize=MIN_FONT)
     for ax in axes.ravel()[len(measures):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel or ("power" if world == "effect" else "false-positive rate"))
+        ax.set_ylabel(ylabel or ("power" if world == "effect" else "false-positive rate"),
+                      fontsize=MIN_FONT)
     for ax in axes.ravel()[:len(measures)]:
         ax.xaxis.set_tick_params(labelbottom=True)   # a panel above an empty slot keeps its axis
     for ax in axes.ravel()[max(0, len(measures) - axes.shape[1]):len(measures)]:
-        ax.set_xlabel("cities N")
-    axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"SIMULATED design study ({world} world): share of twins, +-2 Monte Carlo SE", fontsize=10)
-    fig.tight_layout()
+        ax.set_xlabel("cities N", fontsize=MIN_FONT)
+    axes[0, 0].legend(fontsize=MIN_FONT)
+    fig.suptitle(textwrap.fill(f"SIMULATED design study ({world} world): share of twins, "
+                               "+-2 Monte Carlo SE", 80), fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))   # room for the suptitle
     return fig
 
 
@@ -449,6 +460,9 @@ def plot_cost(bench: pd.DataFrame):
         ax.plot(d["n_cities"], d["seconds"], marker="o", label=f"T = {t}")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # 1-1.5-2-3-5-7 ticks in every decade: a range under one decade gets several labelled ticks
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ticks = sorted(bench["n_cities"].unique())
     ax.set_xticks(ticks)
     ax.set_xticklabels([str(int(t)) for t in ticks])
@@ -456,7 +470,7 @@ def plot_cost(bench: pd.DataFrame):
     ax.set_xlabel("cities N")
     ax.set_ylabel("seconds per twin (one core)")
     ax.set_title("Cost of one SIMULATED twin's full analysis (benchmark)", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=MIN_FONT)
     fig.tight_layout()
     return fig
 

@@ -24,8 +24,10 @@ def fan_chart(res: ScenarioResult, measures=("mean_SY", "gap_SY", "theil_between
     b = res.bands.reset_index()
     if from_year is not None:
         b = b[b["year"] >= from_year]
-    fig, axes = plt.subplots(1, len(measures), figsize=(4.6 * len(measures), 3.6), squeeze=False)
-    for ax, m in zip(axes[0], measures):
+    ncol = min(2, len(measures))   # two panels a row: at most 9 in wide, legible at column width
+    nrow = int(np.ceil(len(measures) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.3 * ncol, 3.3 * nrow), squeeze=False)
+    for ax, m in zip(axes.flat, measures):
         for k, sc in enumerate(scenarios):
             d = b[(b["scenario"] == sc) & (b["measure"] == m)]
             c = _COLOURS[k % len(_COLOURS)]
@@ -35,7 +37,14 @@ def fan_chart(res: ScenarioResult, measures=("mean_SY", "gap_SY", "theil_between
         ax.axhline(0, color="grey", lw=0.6)
         ax.set_title(f"effect on {MEASURE_LABELS[m]}", fontsize=10)
         ax.set_xlabel("year")
-    axes[0][0].legend(fontsize=7, loc="upper left")
+    spare = list(axes.flat[len(measures):])
+    for ax in spare:
+        ax.set_axis_off()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    if spare:   # the legend in the empty slot, clear of the bands
+        spare[0].legend(handles, names, fontsize=_plots.MIN_FONT, loc="center", title="scenario")
+    else:
+        axes[0][0].legend(fontsize=_plots.MIN_FONT, loc="upper left")
     fig.suptitle(f"Policy scenarios minus baseline: median, 50% and 90% bands over "
                  f"{len(res.parameters)} parameter draws", fontsize=10)
     fig.tight_layout()
@@ -48,10 +57,11 @@ def gain_maps(budget: BudgetResult, allocations=("uniform", "max_synergy", "max_
     budget, on a common colour scale. SIMULATED."""
     g = budget.gains[list(allocations)]
     vmin, vmax = float(min(0.0, g.min().min())), float(g.max().max())
-    fig, axes = plt.subplots(1, len(allocations), figsize=(4.4 * len(allocations), 3.8))
-    for ax, a in zip(np.atleast_1d(axes), allocations):
+    # one labelled map a row: 7.5 in wide (legible at column width) and room for the city names
+    fig, axes = plt.subplots(len(allocations), 1, figsize=(7.5, 4.6 * len(allocations)), squeeze=False)
+    for ax, a in zip(axes.flat, allocations):
         _plots.city_map(g[a], ax=ax, cmap="viridis", title=f"{a}: synergy gain {g[a].sum():.2f} in total",
-                        label="change in synergy", simulated=False, vmin=vmin, vmax=vmax)
+                        label="change in synergy", simulated=False, vmin=vmin, vmax=vmax, annotate=True)
     _plots.stamp(fig, True)
     return fig
 
