@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.national import LABELS
+from .plots import MIN_FONT
 
 SOURCE = ("Source: city accounts, China City Statistical Yearbook (NBS){pku}; REAL data, "
           "prefecture-level cities")
@@ -18,7 +19,7 @@ SOURCE = ("Source: city accounts, China City Statistical Yearbook (NBS){pku}; RE
 
 def source_line(fig, pku: bool = False) -> None:
     fig.text(0.5, -0.01, SOURCE.format(pku=", PKU index" if pku else ""), ha="center", va="top",
-             fontsize=8, color="#333333", style="italic")
+             fontsize=MIN_FONT - 1, color="#333333", style="italic")
 
 
 def spec_curve_plot(table: pd.DataFrame, *, dims=("x", "y", "controls", "sample", "effects"),
@@ -34,8 +35,8 @@ def spec_curve_plot(table: pd.DataFrame, *, dims=("x", "y", "controls", "sample"
 
     t = table.reset_index(drop=True)
     choices = [(d, v) for d in dims for v in pd.unique(t[d])]
-    fig, (ax, bx) = plt.subplots(2, 1, figsize=(8, 3 + 0.18 * len(choices)), sharex=True,
-                                 gridspec_kw={"height_ratios": [2.2, 0.16 * len(choices) + 0.4]})
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(8, 3 + 0.22 * len(choices)), sharex=True,
+                                 gridspec_kw={"height_ratios": [2.2, 0.2 * len(choices) + 0.4]})
     xs = np.arange(len(t))
     sig = t["significant"].to_numpy()
     mech = t["mechanical"].to_numpy()
@@ -48,12 +49,12 @@ def spec_curve_plot(table: pd.DataFrame, *, dims=("x", "y", "controls", "sample"
                    label="shared inputs (mechanical)" if m else "estimate")
     ax.axhline(0, color="#444444", lw=0.8)
     ax.set_ylabel(f"estimate (SD per SD)\nwith {level:.0%} interval")
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.legend(fontsize=MIN_FONT, frameon=False, loc="upper left")
     for row, (d, v) in enumerate(choices):
         on = (t[d] == v).to_numpy()
         bx.scatter(xs[on], np.full(on.sum(), row), s=5, c=colour[on], marker="s")
     bx.set_yticks(range(len(choices)))
-    bx.set_yticklabels([f"{d}: {LABELS.get(v, v)}" for d, v in choices], fontsize=6.5)
+    bx.set_yticklabels([f"{d}: {LABELS.get(v, v)}" for d, v in choices], fontsize=MIN_FONT - 1)
     bx.invert_yaxis()
     bx.set_xlabel("specification (sorted by estimate)")
     fig.tight_layout()
@@ -71,11 +72,11 @@ def ranked_dots(c: pd.DataFrame, column: str, *, year: int, label: str | None = 
     ax.scatter(np.flatnonzero(~gd), y.loc[~gd, column], s=6, color="#bbbbbb", label="other cities")
     ax.scatter(np.flatnonzero(gd), y.loc[gd, column], s=16, color="#d62728", label="Guangdong")
     for i in np.flatnonzero(gd):
-        ax.annotate(y.at[i, "city"], (i, y.at[i, column]), fontsize=5.5, rotation=90,
+        ax.annotate(y.at[i, "city"], (i, y.at[i, column]), fontsize=MIN_FONT - 2, rotation=90,
                     xytext=(0, 4), textcoords="offset points", ha="center", va="bottom")
     ax.set_xlabel(f"cities ranked by value ({len(y)} cities, {year})")
-    ax.set_ylabel(label or LABELS.get(column, column), fontsize=8)
-    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.set_ylabel(label or LABELS.get(column, column), fontsize=MIN_FONT)
+    ax.legend(fontsize=MIN_FONT, frameon=False, loc="upper left")
     fig.tight_layout()
     source_line(fig, pku=column == "pku_index")
     return fig
@@ -87,18 +88,24 @@ def distributions(c: pd.DataFrame, columns, *, year: int | None = None):
     ``year`` None: for each construct, the latest year with Guangdong data (as in
     :func:`helpers.analysis.national.guangdong_ranks`), named in the panel title.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(columns), figsize=(2.6 * len(columns), 2.5))
-    for ax, col in zip(np.atleast_1d(axes), columns):
+    ncol = min(3, len(columns))   # at most three panels a row: the figure stays under 9 in wide
+    nrow = -(-len(columns) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.9 * ncol, 2.7 * nrow), squeeze=False)
+    for ax in axes.flat[len(columns):]:
+        ax.set_visible(False)
+    for ax, col in zip(axes.flat, columns):
         have = c.dropna(subset=[col])
         yr = int(have.loc[have["guangdong"], "year"].max()) if year is None else int(year)
         y = have[have["year"] == yr]
         ax.hist(y[col], bins=30, color="#bbbbbb")
         for v in y.loc[y["guangdong"], col]:
             ax.axvline(v, color="#d62728", lw=0.6, ymax=0.15)
-        ax.set_title(f"{LABELS.get(col, col)}, {yr}", fontsize=7)
-        ax.tick_params(labelsize=6)
+        ax.set_title(textwrap.fill(f"{LABELS.get(col, col)}, {yr}", 30), fontsize=MIN_FONT)
+        ax.tick_params(labelsize=MIN_FONT)
     fig.tight_layout()
     source_line(fig, pku="pku_index" in columns)
     return fig
