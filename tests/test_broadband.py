@@ -222,3 +222,13 @@ def test_closing_note_repeats_no_earlier_sentence_and_quotes_the_same_numbers():
     assert not set(lines) & set(earlier)
     assert lines[0].startswith("First stage (s): 1 of 2 ")
     assert "p = 0.020" in lines[-1] and "99 placebo" in lines[-1] and "p = 0.020" in earlier[1]
+
+
+def test_effect_brief_quotes_the_full_sentences_numbers():
+    row = pd.Series({"outcome": "chain_coagg", "sample": "2011-2019", "years": "2011-2018",
+                     "treated": 92, "entities": 248, "att": 0.0021, "lower": -0.016, "upper": 0.020,
+                     "pretrend_p": 0.296, "pretrend_df": 4})
+    full, brief = bs.effect_sentence(row), bs.effect_brief(row)
+    assert brief not in full and len(brief) < len(full)
+    for number in ("0.002", "-0.016 to 0.020", "p = 0.296"):
+        assert number in full and number in brief

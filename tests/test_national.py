@@ -371,3 +371,51 @@ def test_spec_curve_plot_has_one_point_per_specification():
     assert n_points == len(sc.table)
     dims = ("x", "y", "controls", "sample", "effects")
     assert len(bottom.get_yticks()) == sum(sc.table[d].nunique() for d in dims)
+
+
+def test_closing_briefs_quote_the_full_sentences_numbers_without_repeating_them():
+    # the closing section prints the short forms; the full sentences stand beside their tables
+    row = pd.Series({"hypothesis": "H1", "effects": "city + year", "vcov": "CRV3", "x": "va_entropy",
+                     "y": "coagg_full", "estimate": 0.0163, "ci_low": -0.0171, "ci_high": 0.0493,
+                     "p": 0.336, "n": 2036, "clusters": 275, "mde": 0.0472, "verdict": "inconclusive",
+                     "shared": ""})
+    full, brief = ns.hypothesis_sentence(row), ns.hypothesis_brief(row)
+    for number in ("0.016", "[-0.017, 0.049]", "inconclusive", "0.047"):
+        assert number in full and number in brief
+    assert brief not in full and len(brief) < len(full) / 2
+
+    shares = pd.DataFrame({"specifications": [450, 378], "positive": [0.74, 0.70],
+                           "negative": [0.26, 0.30], "significant positive": [0.26, 0.21],
+                           "significant negative": [0.06, 0.08]}, index=["all", "not mechanical"])
+    curve = type("Curve", (), {"shares": shares, "table": pd.DataFrame(
+        {"mechanical": [False], "x": ["va_entropy"], "y": ["coagg_full"], "estimate": [0.1]}),
+        "skipped": []})()
+    brief = ns.curve_brief(curve)
+    for text in ns.curve_sentences(curve)[:2]:
+        assert text not in brief
+    for number in ("450", "378", "74%", "70%", "26% / 6%", "21% / 8%"):
+        assert number in brief
+
+
+def test_a_test_already_reported_is_named_not_repeated():
+    base = {"effects": "city + year", "vcov": "CRV3", "x": "va_entropy", "p": 0.3, "n": 100,
+            "clusters": 50, "mde": 0.1, "verdict": "inconclusive", "shared": "", "ci_low": -0.1,
+            "ci_high": 0.1}
+    main = pd.DataFrame([{**base, "hypothesis": "H1", "y": "coagg_full", "estimate": 0.01},
+                         {**base, "hypothesis": "O1", "y": "productivity", "estimate": 0.02}])
+    chain = pd.DataFrame([{**base, "hypothesis": "H1", "y": "chain_coagg", "estimate": 0.03},
+                          {**base, "hypothesis": "O1", "y": "productivity", "estimate": 0.02}])
+    lines = ns.hypothesis_sentences(chain, vcov="CRV3", reported=main)
+    assert len(lines) == 2 and lines[0].startswith("H1 (") and lines[1].startswith("O1: the same test")
+    assert not set(lines) & set(ns.hypothesis_sentences(main, vcov="CRV3"))
+
+
+def test_construct_curve_brief_quotes_the_shares_of_the_full_sentences():
+    by = pd.DataFrame({"specifications": [30, 30], "positive": [0.73, 0.73], "negative": [0.27, 0.27],
+                       "significant positive": [0.10, 0.10], "significant negative": [0.0, 0.0]},
+                      index=pd.MultiIndex.from_tuples([("chain_coagg", "all"),
+                                                       ("chain_coagg", "not mechanical")]))
+    full, brief = ns.construct_curve_sentences(by), ns.construct_curve_brief(by)
+    assert len(full) == 1 and full[0] not in brief
+    for number in ("30 specifications", "73% positive", "10% / 0%"):
+        assert number in brief

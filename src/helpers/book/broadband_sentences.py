@@ -50,6 +50,15 @@ def effect_sentence(row: pd.Series, level: float = 0.95) -> str:
     return head + body + pre
 
 
+def effect_brief(row: pd.Series, level: float = 0.95) -> str:
+    """The short form of :func:`effect_sentence` for another chapter's cross-reference: the same
+    effect, interval and pre-trend p."""
+    label = OUTCOMES[row["outcome"]][0]
+    return (f"Broadband China designation's effect on the {label} ({row['sample']}): "
+            f"{_num(row['att'])} ({level:.0%} interval {_num(row['lower'])} to "
+            f"{_num(row['upper'])}; pre-trend {_p(row['pretrend_p'])}).")
+
+
 def first_stage_sentence(table: pd.DataFrame, sample_name: str = "2011-2019") -> str:
     """Did designation move the infrastructure it was about?"""
     t = table[(table["link"] == "first stage") & (table["sample"] == sample_name)]

@@ -51,9 +51,22 @@ def hypothesis_sentence(row) -> str:
     return f"{head}: {row['verdict']}; {null_reading(row)}."
 
 
-def hypothesis_sentences(tests: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
-    """One sentence per hypothesis and fixed-effects variant, for covariance ``vcov``."""
-    return [hypothesis_sentence(r) for _, r in tests[tests["vcov"] == vcov].iterrows()]
+def hypothesis_sentences(tests: pd.DataFrame, *, vcov: str = "CRV3",
+                         reported: pd.DataFrame | None = None) -> list[str]:
+    """One sentence per hypothesis and fixed-effects variant, for covariance ``vcov``.
+
+    ``reported``: tests already written out (e.g. the main table); a row that is the same test
+    (hypothesis, effects, covariance, regressor, outcome and estimate) is named, not repeated.
+    """
+    t = tests[tests["vcov"] == vcov]
+    keys = ["hypothesis", "effects", "vcov", "x", "y", "estimate"]
+    same = (t[keys].merge(reported[keys].drop_duplicates(), how="left", indicator=True)["_merge"]
+            .eq("both").to_numpy() if reported is not None else np.zeros(len(t), bool))
+    out = [hypothesis_sentence(r) for _, r in t[~same].iterrows()]
+    if same.any():
+        out.append(", ".join(t.loc[same, "hypothesis"]) + ": the same test as above (its outcome does "
+                   "not involve the synergy construct), not repeated.")
+    return out
 
 
 def robustness_sentence(tests: pd.DataFrame, hypothesis: str) -> str:
@@ -110,6 +123,15 @@ def construct_curve_sentences(by: pd.DataFrame) -> list[str]:
     return out
 
 
+def construct_curve_brief(by: pd.DataFrame) -> str:
+    """The short form of :func:`construct_curve_sentences` for another chapter's cross-reference:
+    per synergy construct, its specifications and the shares of each sign and of significant ones."""
+    parts = [f"{_label(y)}: {int(r['specifications'])} specifications, {r['positive']:.0%} positive, "
+             f"{r['significant positive']:.0%} / {r['significant negative']:.0%} significantly "
+             "positive / negative" for (y, scope), r in by.iterrows() if scope == "all"]
+    return "In the national specification curve, " + "; ".join(parts) + "."
+
+
 def scope_sentences(wide: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
     """Guangdong-only beside national, per hypothesis (:func:`guangdong_vs_national`)."""
     out = []
@@ -153,6 +175,25 @@ def data_sentence(c: pd.DataFrame, pku_note: str) -> str:
             f"**PKU index:** {pku_note}")
 
 
+def hypothesis_brief(row) -> str:
+    """The short form of :func:`hypothesis_sentence` for a closing section (the full sentence is
+    printed once, beside its table): the same estimate, interval and verdict."""
+    return (f"{row['hypothesis']}, city + {row['effects'].split('+ ')[-1]} effects, {row['vcov']}: "
+            f"{row['estimate']:.3f} SD per SD [{row['ci_low']:.3f}, {row['ci_high']:.3f}], "
+            f"{row['verdict']} (MDE {float(row['mde']):.3f} SD).")
+
+
+def curve_brief(curve) -> str:
+    """The short form of :func:`curve_sentences`: the same shares, in one line."""
+    parts = []
+    for scope, r in curve.shares.iterrows():
+        what = "all" if scope == "all" else "no shared input"
+        parts.append(f"{what}, {int(r['specifications'])}: {r['positive']:.0%} positive, "
+                     f"{r['significant positive']:.0%} / {r['significant negative']:.0%} "
+                     "significantly positive / negative")
+    return "Specification curve (" + "; ".join(parts) + ")."
+
+
 def headline_sentences(tests: pd.DataFrame, curve, wide: pd.DataFrame, *, vcov: str = "CRV3") -> list[str]:
     """The chapter's closing findings: verdict counts, H1, the curve's sign shares, Guangdong's MDE."""
     t = tests[tests["vcov"] == vcov]
@@ -162,8 +203,8 @@ def headline_sentences(tests: pd.DataFrame, curve, wide: pd.DataFrame, *, vcov: 
            + ", ".join(f"{int(n)} {v}" for v, n in counts.items()) + "."]
     h1 = t[(t["hypothesis"] == "H1") & (t["effects"] == "city + year")]
     if len(h1):
-        out.append(hypothesis_sentence(h1.iloc[0]))
-    out += curve_sentences(curve)[:2]
+        out.append(hypothesis_brief(h1.iloc[0]))
+    out.append(curve_brief(curve))
     if ("H1", vcov) in wide.index:
         r = wide.loc[("H1", vcov)]
         out.append(f"The minimum detectable effect of H1 is {r[('mde', 'Guangdong')]:.3f} SD on Guangdong's "
