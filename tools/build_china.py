@@ -34,7 +34,8 @@ import pandas as pd
 
 from helpers.data import default_realdata_dir
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling china_sources.py
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling tools
+from build_accounts import write_csv  # the same byte-stable CSV writer as the accounts extract
 from china_sources import (
     CONNECT_FILE,
     DIGITAL_COLUMNS,
@@ -327,12 +328,6 @@ def _check_guangdong_file(df) -> str:
 
 
 # --------------------------------------------------------------------------- output
-def _num(v) -> str:
-    """Four decimals, trailing zeros dropped: the sources carry at most four (10,000 yuan as 100
-    million yuan, persons as 10k persons); more is float32 noise of the spreadsheets (86.900002)."""
-    return "" if pd.isna(v) else (f"{v:.4f}".rstrip("0").rstrip("."))
-
-
 def level_breaks(panel: pd.DataFrame) -> pd.DataFrame:
     """Within-city jumps beyond x10 that remain after the slips are blanked, with their ratio to
     the previous observed value: shipped for the reader; the loader accepts those beyond its x100
@@ -352,18 +347,6 @@ def level_breaks(panel: pd.DataFrame) -> pd.DataFrame:
     code = panel.drop_duplicates("city").set_index("city")["code"]
     out.insert(0, "code", out["city"].map(code))
     return out.sort_values(["column", "code", "year"]).reset_index(drop=True)
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Fixed formatting (byte-stable), empty for missing, LF line ends, atomic replace."""
-    fmt = df.copy()
-    for c in fmt.columns:
-        if pd.api.types.is_float_dtype(fmt[c]):
-            fmt[c] = fmt[c].map(_num)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fmt.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(path)
 
 
 def main(argv=None) -> int:
