@@ -94,6 +94,30 @@ class TwinParams:
     noise: float = 0.03
     missing_rate: float = 0.0
     spatial_weights: str = "inverse_distance"  # or "contiguity"
+    # calibration by simulated moments (issue 21, item 2): shock scales, persistence and trends
+    # fitted to the real within-city moments of Guangdong (helpers.studies.calibrate; values and
+    # provenance in data/twin_calibration.json, a test keeps the two equal).
+    # (7) outcomes: productivity growth shocks u_it = rho_P u_i,t-1 + e^P_it, cumulated into the
+    # level, scale sigma_P (a city random walk with persistent growth; 0: none); convergence:
+    # productivity grows by -convergence (dev_i - mean dev) a year (beta convergence).
+    rho_P: float = 0.30
+    sigma_P: float = 0.010
+    convergence: float = 0.010
+    # observation: elasticity of observed GDP (each sector) and loans to the model's within-city
+    # log level; iid measurement noise of sector value added; random-walk reallocation between
+    # secondary and tertiary value added (innovation SD); loading of ln tertiary value added on
+    # synergy SY (the real synergy construct, coupling coordination of the two, rises with SY);
+    # noise SD of manufacturing employment, of observed broadband per 100 and of the digital
+    # index, and the digital index's loading on ln GDP per head.
+    gdp_loading: float = 0.30
+    gdp_noise: float = 0.010
+    loans_loading: float = 0.70
+    sigma_realloc: float = 0.05
+    synergy_tertiary: float = 0.05
+    sigma_mfg: float = 0.10
+    broadband_noise: float = 3.0
+    digital_noise: float = 6.0
+    digital_income: float = 20.0
     # misspecification dials (issue 21, item 4); off by default, and off they draw nothing and
     # change nothing. instrument_dev: correlation r of the 1984 endowment ln H_i with development
     # dev_i (ln H_i = ln 1.5 + hist_sd (sqrt(1 - r^2) z_i + r dev_i / sd(dev))); dev_trend: development's own
@@ -115,6 +139,12 @@ class TwinParams:
             raise ValueError(f"TwinParams.missing_rate must lie in [0, 0.5), got {self.missing_rate}")
         if not 0 <= self.instrument_dev < 1:
             raise ValueError(f"TwinParams.instrument_dev must lie in [0, 1), got {self.instrument_dev}")
+        if not -1 < self.rho_P < 1:
+            raise ValueError(f"TwinParams.rho_P must lie in (-1, 1), got {self.rho_P}")
+        for name in ("sigma_P", "gdp_loading", "gdp_noise", "loans_loading", "sigma_realloc",
+                     "synergy_tertiary", "sigma_mfg", "broadband_noise", "digital_noise"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"TwinParams.{name} must be non-negative, got {getattr(self, name)}")
         if self.spatial_weights not in ("inverse_distance", "contiguity"):
             raise ValueError("TwinParams.spatial_weights must be 'inverse_distance' or 'contiguity'")
 
@@ -309,9 +339,23 @@ def _synergy(st: _State, p: TwinParams, va, fn, ag):
     return rhs @ st.S_inv.T                                             # SY_t = S rhs_t
 
 
+def _integrated_ar1(e, rho):
+    r"""Cumulated AR(1) of the draws ``e`` (T x N, along axis 0): L_t = sum_{s<=t} u_s with
+    u_t = rho u_{t-1} + e_t and u_0 = e_0 / sqrt(1 - rho^2) (stationary start). Growth of L is the
+    AR(1) u; no draw is added. A city constant (absorbed by city effects) is all that changes
+    when the series starts earlier."""
+    u = np.empty_like(e, dtype=float)
+    u[0] = e[0] / np.sqrt(1.0 - rho * rho)
+    for t in range(1, len(e)):
+        u[t] = rho * u[t - 1] + e[t]
+    return np.cumsum(u, axis=0)
+
+
 def _outcomes(st: _State, p: TwinParams, sy, ag):
     tau = np.arange(len(st.years))[:, None]
-    P = 0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P
+    P = (0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P
+         + p.sigma_P * _integrated_ar1(st.e_P, p.rho_P)
+         - p.convergence * (st.dev - st.dev.mean()) * tau)
     X = 0.3 + 2.5 * st.dev + p.kappa_S * sy + p.kappa_P * P + p.sigma_out * st.e_X
     return P, X
 

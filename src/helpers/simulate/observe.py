@@ -18,7 +18,8 @@ from .model import IVA_2020_TOTAL, YEARS, TwinParams, _State, logistic
 #: Observed levels calibrated to the official city accounts (data/guangdong_city_accounts.csv):
 #: twin column -> accounts column. Industrial value added follows secondary value added (which
 #: includes construction) rescaled so the 2020 total is the published 3.31 trillion yuan.
-CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "loans"}
+CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "loans",
+              "va_primary": "va_primary", "va_secondary": "va_secondary", "va_tertiary": "va_tertiary"}
 
 
 @functools.lru_cache(maxsize=8)
@@ -128,11 +129,12 @@ def calibration_fit(panel: pd.DataFrame, accounts: pd.DataFrame | None = None) -
 
 #: How the levels of GDP, industrial value added and loans are set, by city set (panel attrs).
 CALIBRATION_NOTE = {
-    True: ("gdp, industrial_value_added and loans calibrated to the official Guangdong city accounts "
-           "(real two-way levels times the model's within variation; 2020 industrial value added = 3.31 trillion)"),
+    True: ("gdp (the sum of the three sectors' value added), industrial_value_added and loans calibrated to "
+           "the official Guangdong city accounts (real two-way levels times the model's within variation; "
+           "2020 industrial value added = 3.31 trillion)"),
     False: ("not Guangdong's 21 cities: no accounts to calibrate to; model levels loans = 2.5 M_capital pull, "
-            "gdp = 2.5 exp(P) employment, industrial_value_added = gdp (0.25 + 0.25 manufacturing share), "
-            "each with multiplicative noise"),
+            "value added of the three sectors = (0.09, 0.44, 0.47) 2.5 exp(P) employment and gdp their sum, "
+            "industrial_value_added = gdp (0.25 + 0.25 manufacturing share), each with multiplicative noise"),
 }
 
 
@@ -166,16 +168,66 @@ OBSERVED_COLUMNS = {
     "loans": ("100 million yuan", "year-end loan balance of financial institutions"),
     "patents_granted": ("count", "invention, utility and design patents granted"),
     "rd_expenditure": ("100 million yuan", "R&D expenditure"),
-    "gdp": ("100 million yuan", "gross domestic product, current prices"),
+    "gdp": ("100 million yuan", "gross domestic product, current prices (sum of the three sectors)"),
+    "va_primary": ("100 million yuan", "value added of the primary industry"),
+    "va_secondary": ("100 million yuan", "value added of the secondary industry"),
+    "va_tertiary": ("100 million yuan", "value added of the tertiary industry"),
     "industrial_value_added": ("100 million yuan", "industrial value added (2020 total calibrated to 3.31 trillion)"),
     "exports": ("100 million yuan", "exports of goods"),
     "broadband_per100": ("subscribers per 100 people", "fixed broadband subscribers per 100 residents"),
+    "mobile_per100": ("subscribers per 100 people", "mobile telephone subscribers per 100 residents"),
     "telecom_per_capita": ("yuan per person", "telecommunication business volume per resident"),
     "ict_emp_share": ("share (0-1)", "share of employment in information transmission, software and IT services"),
     "digital_finance_index": ("index", "digital financial inclusion index (PKU-DFIIC-like scale)"),
     "post_offices_1984": ("per 10k people", "post and telecom offices in 1984 (historical instrument)"),
     "national_internet_share": ("share (0-1)", "national internet penetration (time-varying instrument part)"),
 }
+
+
+def _load(x, loading):
+    """``x`` with its two-way within part (city and year means removed) scaled by ``loading``."""
+    w = _within(x) - x.mean()
+    return x - (1.0 - loading) * w
+
+
+#: Model levels of the three sectors' value added as shares of 2.5 exp(P) employment, for city
+#: sets without accounts (Guangdong's mean shares 2011-2023, rounded).
+SECTOR_SHARES = {"va_primary": 0.09, "va_secondary": 0.44, "va_tertiary": 0.47}
+
+
+def _sectors(p: TwinParams, target, log_model, sy, z) -> dict:
+    r"""Value added of the three sectors (T x N each); GDP is their sum, as in the accounts.
+
+    ln VA^k_it = level^k_it + within(L m_it + x^k_it) + sigma_gdp n^k_it, with m = P + ln
+    employment the model's log output, L = ``gdp_loading``, level^k the real two-way level
+    (Guangdong; rescaled year by year to the real sector sums) or ln(share_k 2.5) + mean part of m
+    (other city sets), and the sector-specific parts
+    x^2 = sbar^3 r, x^3 = lambda_S SY - sbar^2 r, x^1 = 0, where r_it is a random walk of
+    reallocation between industry and services (innovation SD ``sigma_realloc``; sbar^k the sector's
+    mean share of the two, so the reallocation leaves their sum nearly unchanged) and lambda_S =
+    ``synergy_tertiary`` >= 0. Synergy raises tertiary value added and leaves secondary value added
+    alone, so the coupling coordination of the two per head, D = (u_2 u_3)^(1/4) with equal weights
+    (:func:`helpers.measure.coupling_coordination`), is non-decreasing in SY city-year by
+    city-year (for a fixed normalisation): the real synergy construct moves with the twin's synergy.
+    ``z``: four T x N standard normal arrays (reallocation innovations, three sector noises).
+    """
+    r = p.sigma_realloc * np.cumsum(z[0], axis=0)
+    if target is not None:
+        share2 = np.exp(target["va_secondary"]) / (np.exp(target["va_secondary"]) + np.exp(target["va_tertiary"]))
+    else:
+        share2 = np.full_like(log_model, SECTOR_SHARES["va_secondary"] / 0.91)
+    s2 = share2.mean(axis=0, keepdims=True)
+    parts = {"va_primary": 0.0, "va_secondary": (1.0 - s2) * r,
+             "va_tertiary": p.synergy_tertiary * (sy - sy.mean()) - s2 * r}
+    out = {}
+    for k, (name, x) in enumerate(parts.items()):
+        m = p.gdp_loading * log_model + x
+        if target is not None:
+            lvl = _calibrated(target[name], m)
+        else:
+            lvl = SECTOR_SHARES[name] * 2.5 * np.exp(_load(log_model, p.gdp_loading) + x)
+        out[name] = lvl * np.exp(p.gdp_noise * z[k + 1])
+    return out
 
 
 def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFrame:
@@ -188,7 +240,8 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     tau = np.arange(T)[:, None]
     pop = st.pop
     emp_rate = 0.30 + 0.25 * logistic(2 * st.dev)                        # PRD employs more of its residents
-    employment = noisy(pop * emp_rate * (1 + 0.01 * tau))
+    emp_latent = pop * emp_rate * (1 + 0.01 * tau)
+    employment = noisy(emp_latent)
     # manufacturing share rises with agglomeration; producer services match it more closely
     # when synergy is high. Target co-agglomeration quality Q = 1 - tanh(|m|/2) with
     # Q = 0.3 + 0.65 Lambda(0.8 (SY - mean)), so |m| = 2 atanh(1 - Q), m = log(LQ_s / LQ_m).
@@ -209,36 +262,44 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     rd_personnel = np.round(noisy(st.masses[0] * 20 * pull))
     # calibrated levels: real two-way level times the model's own within variation (see CALIBRATED)
     # Guangdong's 21 cities: calibrated to the official accounts. Any other set has no accounts
-    # to follow, so the model's own levels (the pre-calibration formulas, see calibration_note):
-    # loans = 2.5 M^capital pull, gdp = 2.5 exp(P) employment, iva = gdp (0.25 + 0.25 sh_m).
+    # to follow, so the model's own levels (see CALIBRATION_NOTE).
     calibrate = st.calibrated
     target = _calibration_logs(tuple(st.years)) if calibrate else None
-    loans = noisy(_calibrated(target["loans"], np.log(st.masses[1] * pull)) if calibrate
-                  else st.masses[1] * 2.5 * pull)
+    log_loans = _load(np.log(st.masses[1] * pull), p.loans_loading)
+    loans = noisy(_calibrated(target["loans"], log_loans) if calibrate else 2.5 * np.exp(log_loans))
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
-
+    draws = rng.standard_normal((6, T, N))   # the calibration's draws, after the others
+    sectors = _sectors(p, target, P + np.log(emp_latent), sy, draws[:4])
+    gdp = sectors["va_primary"] + sectors["va_secondary"] + sectors["va_tertiary"]
     if calibrate:
-        gdp = noisy(_calibrated(target["gdp"], P + np.log(employment)))
         iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
     else:
-        gdp = noisy(np.exp(P) * employment * 2.5)
         iva_raw = noisy(gdp * (0.25 + 0.25 * sh_m))
     i2020 = st.years.index(2020) if calibrate and 2020 in st.years else None
     iva = iva_raw * (IVA_2020_TOTAL / iva_raw[i2020].sum() if i2020 is not None else 1.0)
     exports = noisy(np.exp(X) * 40)
+    # recording shock common to manufacturing and producer-services employment (urban-unit
+    # coverage): moves the manufacturing share and LQ, leaves their ratio (co-agglomeration) alone
+    record = np.exp(p.sigma_mfg * draws[4])
+    emp_m, emp_s = emp_m * record, emp_s * record
 
-    broadband = st.q
+    # observed broadband: the network size q with reporting noise (q itself is the threshold state)
+    broadband = np.maximum(st.q + p.broadband_noise * draws[5], 0.5)
+    mobile = noisy(45.0 + 75.0 * st.D)
     telecom = noisy(np.exp(5.5 + 1.6 * va + 0.4 * st.D))
     ict = np.clip(0.004 + 0.045 * va + 0.003 * st.D + 0.002 * rng.standard_normal((T, N)), 0.001, 0.2)
-    dfi = 40 + 18 * tau + 120 * va + 6 * rng.standard_normal((T, N))
+    lpc = np.log(gdp / pop)
+    dfi = (40 + 18 * tau + 120 * va + p.digital_income * (lpc - lpc.mean())
+           + p.digital_noise * rng.standard_normal((T, N)))
 
     cols = {
         "population": pop, "employment": employment, "emp_manufacturing": emp_m,
         "emp_producer_services": emp_s, "avg_wage": wage, "rd_personnel": rd_personnel,
         "loans": loans, "patents_granted": patents, "rd_expenditure": rd_exp, "gdp": gdp,
-        "industrial_value_added": iva, "exports": exports, "broadband_per100": broadband,
-        "telecom_per_capita": telecom, "ict_emp_share": ict, "digital_finance_index": dfi,
+        "va_primary": sectors["va_primary"], "va_secondary": sectors["va_secondary"],
+        "va_tertiary": sectors["va_tertiary"], "industrial_value_added": iva, "exports": exports,
+        "broadband_per100": broadband, "mobile_per100": mobile, "telecom_per_capita": telecom, "ict_emp_share": ict, "digital_finance_index": dfi,
     }
     idx = pd.MultiIndex.from_product([st.years, reg.index], names=["year", "city"])
     df = pd.DataFrame({k: v.reshape(-1) for k, v in cols.items()}, index=idx).reset_index()
