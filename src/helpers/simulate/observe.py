@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .model import IVA_2020_TOTAL, YEARS, TwinParams, _State, logistic
+from .model import IVA_2020_TOTAL, YEARS, TwinParams, _city_terms, _State, logistic
 
 # --------------------------------------------------------------------------- observation layer
 #: Observed levels calibrated to the official city accounts (data/guangdong_city_accounts.csv):
@@ -190,44 +190,43 @@ def _load(x, loading):
     return x - (1.0 - loading) * w
 
 
-#: Model levels of the three sectors' value added as shares of 2.5 exp(P) employment, for city
-#: sets without accounts (Guangdong's mean shares 2011-2023, rounded).
+#: Shares of the three sectors in value added for city sets without accounts (Guangdong's mean
+#: shares 2011-2023, rounded; they sum to one).
 SECTOR_SHARES = {"va_primary": 0.09, "va_secondary": 0.44, "va_tertiary": 0.47}
 
 
-def _sectors(p: TwinParams, target, log_model, sy, z) -> dict:
+def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
     r"""Value added of the three sectors (T x N each); GDP is their sum, as in the accounts.
 
-    ln VA^k_it = level^k_it + within(L m_it + x^k_it) + sigma_gdp n^k_it, with m = P + ln
-    employment the model's log output, L = ``gdp_loading``, level^k the real two-way level
-    (Guangdong; rescaled year by year to the real sector sums) or ln(share_k 2.5) + mean part of m
-    (other city sets), and the sector-specific parts
-    x^2 = sbar^3 r, x^3 = lambda_S SY - sbar^2 r, x^1 = 0, where r_it is a random walk of
-    reallocation between industry and services (innovation SD ``sigma_realloc``; sbar^k the sector's
-    mean share of the two, so the reallocation leaves their sum nearly unchanged) and lambda_S =
-    ``synergy_tertiary`` >= 0. Synergy raises tertiary value added and leaves secondary value added
-    alone, so the coupling coordination of the two per head, D = (u_2 u_3)^(1/4) with equal weights
-    (:func:`helpers.measure.coupling_coordination`), is non-decreasing in SY city-year by
+    VA^k_it = Y_it sh^k_it exp(x^k_it + sigma_gdp n^k_it), with Y_it = target_it exp(within(L m_it +
+    c_it)) rescaled to the real provincial GDP of each year (:func:`_calibrated`; other city sets:
+    2.5 exp(m + c) with the within part of m scaled by L), where m = P - c + ln employment is the
+    model's log output without c, the city-wide productivity terms
+    (:func:`helpers.simulate.model._city_terms`: persistent shock and convergence), which move all of
+    a city's output, and L = ``gdp_loading`` the elasticity of observed output to the rest of the
+    model's within-city variation. sh^k: the real two-way levels of the three sectors normalised to
+    sum to one (other city sets: :data:`SECTOR_SHARES`), so with x = 0 GDP is Y. Sector parts:
+    x^2 = (1 - sbar^2) r, x^3 = lambda_S (SY - mean SY) - sbar^2 r, x^1 = 0, with r_it a random walk of
+    reallocation between industry and services (innovation SD ``sigma_realloc``; sbar^2 the city's
+    mean secondary share of the two, so the reallocation leaves their sum nearly unchanged) and
+    lambda_S = ``synergy_tertiary`` >= 0. Synergy raises tertiary value added and leaves secondary
+    value added alone, so the coupling coordination of the two per head, D = (u_2 u_3)^(1/4) with
+    equal weights (:func:`helpers.measure.coupling_coordination`), is non-decreasing in SY city-year by
     city-year (for a fixed normalisation): the real synergy construct moves with the twin's synergy.
     ``z``: four T x N standard normal arrays (reallocation innovations, three sector noises).
     """
-    r = p.sigma_realloc * np.cumsum(z[0], axis=0)
+    names = ("va_primary", "va_secondary", "va_tertiary")
     if target is not None:
-        share2 = np.exp(target["va_secondary"]) / (np.exp(target["va_secondary"]) + np.exp(target["va_tertiary"]))
+        lv = np.stack([np.exp(target[k]) for k in names])
+        share = lv / lv.sum(axis=0, keepdims=True)
+        y = _calibrated(target["gdp"], p.gdp_loading * log_model + city)
     else:
-        share2 = np.full_like(log_model, SECTOR_SHARES["va_secondary"] / 0.91)
-    s2 = share2.mean(axis=0, keepdims=True)
-    parts = {"va_primary": 0.0, "va_secondary": (1.0 - s2) * r,
-             "va_tertiary": p.synergy_tertiary * (sy - sy.mean()) - s2 * r}
-    out = {}
-    for k, (name, x) in enumerate(parts.items()):
-        m = p.gdp_loading * log_model + x
-        if target is not None:
-            lvl = _calibrated(target[name], m)
-        else:
-            lvl = SECTOR_SHARES[name] * 2.5 * np.exp(_load(log_model, p.gdp_loading) + x)
-        out[name] = lvl * np.exp(p.gdp_noise * z[k + 1])
-    return out
+        share = np.stack([np.full_like(log_model, SECTOR_SHARES[k]) for k in names])
+        y = 2.5 * np.exp(_load(log_model, p.gdp_loading) + city)
+    s2 = (share[1] / (share[1] + share[2])).mean(axis=0, keepdims=True)
+    r = p.sigma_realloc * np.cumsum(z[0], axis=0)
+    parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean()) - s2 * r)
+    return {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
 
 
 def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFrame:
@@ -270,7 +269,11 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
     draws = rng.standard_normal((6, T, N))   # the calibration's draws, after the others
-    sectors = _sectors(p, target, P + np.log(emp_latent), sy, draws[:4])
+    # the city-wide productivity terms move the whole city's output (unloaded); the rest of
+    # the model's log output enters with the loading L (see _sectors)
+    persistent = _city_terms(st, p)
+    log_model = P - persistent + np.log(emp_latent)
+    sectors = _sectors(p, target, log_model, persistent, sy, draws[:4])
     gdp = sectors["va_primary"] + sectors["va_secondary"] + sectors["va_tertiary"]
     if calibrate:
         iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
