@@ -259,9 +259,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     fn_dev = fn - fn.mean(axis=1, keepdims=True)
     pull = np.exp(0.3 * fn_dev)
     rd_personnel = np.round(noisy(st.masses[0] * 20 * pull))
-    # calibrated levels: real two-way level times the model's own within variation (see CALIBRATED)
-    # Guangdong's 21 cities: calibrated to the official accounts. Any other set has no accounts
-    # to follow, so the model's own levels (see CALIBRATION_NOTE).
+    # Guangdong: real two-way levels times the model's within variation; other sets: model levels
     calibrate = st.calibrated
     target = _calibration_logs(tuple(st.years)) if calibrate else None
     log_loans = _load(np.log(st.masses[1] * pull), p.loans_loading)

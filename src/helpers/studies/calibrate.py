@@ -63,7 +63,7 @@ FIT_PARAMS = {
     "sigma_realloc": (0.0, 0.2, "sd_secondary_share_within"),
     # a floor: observed GDP keeps a share of the model's productivity variation (the data alone
     # would take the loading to about 0; see the report of the fit)
-    "gdp_loading": (0.1, 1.0, "sd_growth_within"),
+    "gdp_loading": (0.05, 1.0, "sd_growth_within"),
     "rho_P": (-0.6, 0.95, "ar1_growth"),
     "sigma_P": (0.0, 0.1, "sd_log_gdp_within"),
     # a positive floor: tertiary value added always carries synergy (the construct must move with it)
