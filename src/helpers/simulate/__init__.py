@@ -138,10 +138,8 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     seed : int
         Seed of the generator (``numpy.random.default_rng``); same seed, same panel.
     years : sequence of int
-        Consecutive years of the calendar :data:`CALENDAR` (2000-2040; default 2011-2023): a
-        window of one world, the rows of these years of the whole calendar's simulation
-        (ValueError naming the year otherwise). tau = year - 2011 drives the diffusion (1), and the
-        national trend (2) is fixed in calendar years.
+        Consecutive years of :data:`CALENDAR` (2000-2040; default 2011-2023): a window of one
+        simulated world, whose rows for these years it returns (see the module docstring).
     bump : dict, optional
         Counterfactual: additive (T, N) shifts of the latent ``"VA"`` (after the participation
         solve), ``"FN"``, ``"AG"``, ``"SY"`` and/or ``"P"``. Every random draw happens in the same order with the

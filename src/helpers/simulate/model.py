@@ -12,21 +12,20 @@ import pandas as pd
 
 from .. import data as _data
 from .._results import Result
+from .calendar import (  # noqa: F401
+    CALENDAR,
+    NATIONAL_ANCHORS,
+    TAU_ORIGIN,
+    _CalendarRng,
+    calendar_window,
+    logistic,
+    national_path,
+)
 
 GENERATOR_VERSION = "2.0.0"
 DEFAULT_SEED = 20261122
 #: The twin's default design: the years of the real panels.
 YEARS = tuple(range(2011, 2024))
-#: One long calendar (generator 2.0.0). Every time-varying shock and path is drawn for these years,
-#: in a fixed order, and a design's years are a window of it: the same seed gives the same world
-#: whatever the window, so a window's states are the calendar's rows for its years.
-CALENDAR = tuple(range(2000, 2041))
-#: Origin of the calendar's trend clock: tau = year - TAU_ORIGIN (the diffusion midpoints, the
-#: factor masses' growth and the linear trends count years from it).
-TAU_ORIGIN = 2011
-#: Anchor years of the national internet path: ``national_start`` is its value in the first,
-#: ``national_end`` in the second (CNNIC: 38.3% of the population online in 2011, 77.5% in 2023).
-NATIONAL_ANCHORS = (2011, 2023)
 
 #: Published total used for calibration: industrial value added of Guangdong, 2020,
 #: 3.31 trillion yuan = 33,100 (100 million yuan) (Wang & Xiong, seed paper).
@@ -178,84 +177,6 @@ class TwinTruth(Result):
     def summary(self) -> str:
         head = f"TwinTruth (generator {GENERATOR_VERSION}, seed {self.seed}) -- SIMULATED"
         return head + "\n" + self.effects.to_string(float_format=lambda x: f"{x:.4f}")
-
-
-def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def national_path(p: TwinParams, years) -> np.ndarray:
-    r"""National internet penetration n_t of the calendar years ``years``, a logistic in calendar time.
-
-    .. math:: n_t = n_{2011} + (n_{2023} - n_{2011})
-       \frac{\Lambda(0.45 (t - 2017)) - \Lambda(0.45 (2011 - 2017))}
-       {\Lambda(0.45 (2023 - 2017)) - \Lambda(0.45 (2011 - 2017))},
-
-    with :math:`n_{2011}` = ``national_start`` and :math:`n_{2023}` = ``national_end`` (the anchor
-    years :data:`NATIONAL_ANCHORS`; CNNIC reports 38.3% and 77.5%). The path is fixed in calendar
-    time, so any design's years read the same values; it flattens towards 0.35 before 2011 and
-    0.81 after 2023 (stylised: real penetration was about 2% in 2000).
-    """
-    y0, y1 = NATIONAL_ANCHORS
-    mid = 0.5 * (y0 + y1)
-    lo, hi = logistic(0.45 * (y0 - mid)), logistic(0.45 * (y1 - mid))
-    t = np.asarray(years, dtype=float)
-    return p.national_start + (p.national_end - p.national_start) * (logistic(0.45 * (t - mid)) - lo) / (hi - lo)
-
-
-def calendar_window(years) -> slice:
-    """The rows of :data:`CALENDAR` that ``years`` occupy; ``years`` must be consecutive calendar years."""
-    years = tuple(int(y) for y in years)
-    if not years:
-        raise ValueError("the twin needs at least one year, got none")
-    for y in years:
-        if y not in CALENDAR:
-            raise ValueError(f"year {y} is outside the twin's calendar {CALENDAR[0]}-{CALENDAR[-1]}")
-    for a, b in zip(years, years[1:]):
-        if b != a + 1:
-            raise ValueError(f"the twin's years must be consecutive and increasing: year {b} follows {a}")
-    start = CALENDAR.index(years[0])
-    return slice(start, start + len(years))
-
-
-class _CalendarRng:
-    """The generator the observation layer draws from, seen through a window of the calendar.
-
-    A draw whose first axis is the window's years, shape (T, ...), is made for the whole calendar,
-    (len(CALENDAR), ...), and the window's rows are returned; one with T x N year-major rows (the
-    missing-value mask) likewise. Every other draw (per city, e.g. shape (N,)) passes through. So
-    each observation draw takes the same numbers from the stream whatever the window, and a
-    window's noise is the calendar's noise of its years.
-    """
-
-    def __init__(self, rng: np.random.Generator, rows: slice, n_cities: int):
-        self._rng, self._rows, self._n = rng, rows, n_cities
-        self._T = rows.stop - rows.start
-
-    def _draw(self, method, size, *args, **kw):
-        shape = (size,) if np.isscalar(size) else tuple(size) if size is not None else ()
-        f = getattr(self._rng, method)
-        if len(shape) >= 2 and shape[0] == self._T:
-            return f(*args, size=(len(CALENDAR),) + shape[1:], **kw)[self._rows]
-        if len(shape) >= 2 and shape[0] == self._T * self._n:
-            full = f(*args, size=(len(CALENDAR), self._n) + shape[1:], **kw)[self._rows]
-            return full.reshape(shape)
-        return f(*args, size=size, **kw)
-
-    def standard_normal(self, size=None):
-        return self._draw("standard_normal", size)
-
-    def random(self, size=None):
-        return self._draw("random", size)
-
-    def normal(self, loc=0.0, scale=1.0, size=None):
-        return self._draw("normal", size, loc, scale)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return self._draw("uniform", size, low, high)
-
-    def __getattr__(self, name):   # any other method: the generator's own (no window logic)
-        return getattr(self._rng, name)
 
 
 def participation_curve(infrastructure, alpha_N: float, params: TwinParams | None = None,
@@ -419,25 +340,27 @@ def _outcomes(st: _State, p: TwinParams, sy, ag):
 _FN_CENTRE = 10.0
 
 
+def _factor_masses(pop, dev, tau):
+    """Base factor masses (talent, capital, technology), (3, T, N): growing with population and development."""
+    growth = 0.06 * tau
+    return np.stack([pop * np.exp(0.6 * dev + 0.5 * growth), pop * np.exp(1.2 * dev + growth),
+                     pop * np.exp(1.8 * dev + 1.5 * growth)])
+
+
 def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, cities: pd.DataFrame | None = None):
     """Exogenous series, shocks and equilibrium participation of the window ``years``; ``(st, va, rng)``.
 
-    Every time-varying series is built for the whole :data:`CALENDAR` (2000-2040), with its draws
-    in a fixed order, and the participation fixed point (path dependent: each year starts from the
-    last) is solved over the calendar from 2000; the returned state is the rows of ``years``, which
-    must be consecutive calendar years (ValueError naming the year otherwise). A window is thus a
-    slice of one world, and any two windows agree on the years they share. ``rng`` draws the
-    observation noise through the same window (:class:`_CalendarRng`).
+    Every time-varying series is built for the whole :data:`CALENDAR` (2000-2040), draws in a
+    fixed order, and participation (path dependent) is solved from 2000 on; the state returned
+    is the rows of ``years`` (consecutive calendar years, else ValueError naming the year), so
+    a window is a slice of one world. ``rng`` draws observation noise through the same window
+    (:class:`_CalendarRng`). ``cities``: a :func:`helpers.data.cities.city_set` frame (default
+    Guangdong's 21); draws have the same order and shapes for any set, only N changes.
 
-    ``cities``: a city set in the format of :func:`helpers.data.cities.city_set` (default Guangdong's
-    21). Every draw has the same order and shapes for any set; only N changes.
-
-    ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
-    participation index ``index`` (everything inside Lambda in (3) but the network term; the
-    window's rows), the city effects ``u`` and ``init``, the participation of the year before the
-    window (None when the window starts the calendar), from which
-    ``_solve_participation(index, pop, ..., init=init)`` reproduces ``va``; it draws nothing
-    more, so the twin is unchanged.
+    ``return_parts=True`` (:mod:`helpers.scenarios`) appends a dict: the participation index
+    ``index`` (inside Lambda in (3) but the network term; the window's rows), the city effects
+    ``u`` and ``init``, participation the year before the window (None at the calendar's start),
+    from which ``_solve_participation(index, pop, ..., init=init)`` gives ``va``. It draws nothing.
     """
     rows = calendar_window(years)
     years = CALENDAR[rows]
@@ -470,12 +393,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
         hist = 1.5 * np.exp(p.hist_sd * (np.sqrt(1 - r * r) * z_hist + r * (dev - dev.mean()) / dev.std()))
         Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
 
-    # base factor masses (talent, capital, technology), T x N each, growing with population and development
-    growth = 0.06 * tau
-    m_talent = pop * np.exp(0.6 * dev + 0.5 * growth)
-    m_capital = pop * np.exp(1.2 * dev + growth)
-    m_tech = pop * np.exp(1.8 * dev + 1.5 * growth)
-    masses = np.stack([m_talent, m_capital, m_tech])
+    masses = _factor_masses(pop, dev, tau)
 
     dist = _data.distance_matrix(None if cities is None else reg).to_numpy()
     logd = np.log(np.where(dist > 0, dist, 1.0))
