@@ -13,9 +13,8 @@ Engineering:
   sized to the machine by default (one single-threaded worker process per core), or any
   scheduler a user names (``scheduler="tcp://host:8786"``). No home-made pool.
 - **Same seeds, same results.** Each twin's seed is derived from the study seed and the twin's
-  coordinates (N, replicate: every world and year count of a replicate is one world, see
-  :func:`twin_seed`) by :class:`numpy.random.SeedSequence`, never from the order in which workers
-  finish, so 1 or 20 workers give identical tables.
+  coordinates (N, T, world, replicate) by :class:`numpy.random.SeedSequence`, never from the
+  order in which workers finish, so 1 or 20 workers give identical tables.
 - **Resumable.** Each finished cell is one Parquet file ``<N>x<T>-<world>.parquet`` whose
   metadata carries the cell's *fingerprint* (generator version, analysis settings, number of
   twins, study seed). A rerun skips cells whose file has the same fingerprint and recomputes the
@@ -85,15 +84,8 @@ def grid(n_cities: Iterable[int], n_years: Iterable[int], worlds: Iterable[str] 
 
 
 def twin_seed(study_seed: int, cell: Cell, rep: int) -> int:
-    """Seed of replicate ``rep`` in ``cell``: a pure function of the coordinates, not of scheduling.
-
-    Common random numbers (generator 2.0.0): the seed depends on the study seed, the number of
-    cities and the replicate only, so replicate ``rep`` of every world and every number of years
-    is the same simulated world (the twin is one long calendar and a design's years a window of
-    it): the effect and no-effect worlds share every shock and differ only where the effect
-    acts, and a shorter design is the first years of a longer one.
-    """
-    ss = np.random.SeedSequence([study_seed, cell.n_cities, rep])
+    """Seed of replicate ``rep`` in ``cell``: a pure function of the coordinates, not of scheduling."""
+    ss = np.random.SeedSequence([study_seed, cell.n_cities, cell.n_years, WORLDS.index(cell.world), rep])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
