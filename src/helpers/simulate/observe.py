@@ -26,27 +26,28 @@ CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "
 def _calibration_logs(years: tuple) -> dict:
     """Two-way log levels ln y_it = a_i + b_t fitted to the accounts, per calibrated column.
 
-    a_i is the city's mean log level and b_t the year's mean deviation over the accounts' years
-    inside ``years`` (balanced, so the least-squares two-way fit is the two means). Years beyond
-    the accounts extend b_t along its slope over the last (first) five observed years; years wholly
-    outside the accounts use the accounts' last five years. Each year is then
-    shifted so the 21 cities sum to the real provincial sum where that year is observed.
+    Window-invariant (generator 2.0.0): every year's level depends on that year alone, never on
+    the other years asked for, so a design's targets are the long calendar's rows for its years.
+    a_i is the city's mean log level over the reference years :data:`YEARS` (2011-2023, the
+    default design) and b_t = mean_i (ln y_it - a_i) is the year effect for every year the accounts
+    hold (2000-2023; loans from 2003); over the reference years this is the least-squares two-way
+    fit of a balanced panel. Years after (before) the accounts extend b_t along its slope over the
+    last (first) five observed years. Each observed year is then shifted so the 21 cities sum to
+    the real provincial sum.
     """
     acc = _data.load_accounts()
     reg = _data.city_table()
     out = {}
     for col, src in CALIBRATED.items():
         wide = acc.pivot(index="year", columns="city", values=src)[reg.index].dropna()
-        obs = [y for y in years if y in wide.index]
-        if len(obs) < 2:   # years wholly outside the accounts: extend their last five years
-            obs = [int(y) for y in wide.index[-5:]]
-        lw = np.log(wide.loc[obs].to_numpy())
-        a = lw.mean(axis=0)
-        b_obs = pd.Series(lw.mean(axis=1) - lw.mean(), index=obs)
-        tail = b_obs.iloc[-5:]
-        slope = np.polyfit(tail.index, tail.to_numpy(), 1)[0] if len(tail) > 1 else 0.0
-        head = b_obs.iloc[:5]
-        slope0 = np.polyfit(head.index, head.to_numpy(), 1)[0] if len(head) > 1 else 0.0
+        lw_all = np.log(wide.to_numpy())
+        ref = np.isin(wide.index, YEARS)
+        a = lw_all[ref].mean(axis=0)
+        b_obs = pd.Series((lw_all - a[None, :]).mean(axis=1), index=[int(y) for y in wide.index])
+        obs = list(b_obs.index)
+        tail, head = b_obs.iloc[-5:], b_obs.iloc[:5]
+        slope = np.polyfit(tail.index, tail.to_numpy(), 1)[0]
+        slope0 = np.polyfit(head.index, head.to_numpy(), 1)[0]
         b = np.array([b_obs[y] if y in b_obs.index else
                       (b_obs.iloc[-1] + slope * (y - obs[-1]) if y > obs[-1] else b_obs.iloc[0] + slope0 * (y - obs[0]))
                       for y in years])
@@ -55,7 +56,7 @@ def _calibration_logs(years: tuple) -> dict:
             if y in wide.index:   # the province's real path, year by year
                 level[t] += np.log(wide.loc[y].sum() / np.exp(level[t]).sum())
         if col == "industrial_value_added":
-            level += np.log(IVA_2020_TOTAL / wide.loc[2020].sum()) if 2020 in wide.index else 0.0
+            level += np.log(IVA_2020_TOTAL / wide.loc[2020].sum())
         out[col] = level
     return out
 
@@ -213,7 +214,7 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
     value added alone, so the coupling coordination of the two per head, D = (u_2 u_3)^(1/4) with
     equal weights (:func:`helpers.measure.coupling_coordination`), is non-decreasing in SY city-year by
     city-year (for a fixed normalisation): the real synergy construct moves with the twin's synergy.
-    ``z``: four T x N standard normal arrays (reallocation innovations, three sector noises).
+    ``z``: four T x N arrays (the reallocation's standard random walk, three standard normal noises).
     """
     names = ("va_primary", "va_secondary", "va_tertiary")
     if target is not None:
@@ -224,7 +225,7 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
         share = np.stack([np.full_like(log_model, SECTOR_SHARES[k]) for k in names])
         y = 2.5 * np.exp(_load(log_model, p.gdp_loading) + city)
     s2 = (share[1] / (share[1] + share[2])).mean(axis=0, keepdims=True)
-    r = p.sigma_realloc * np.cumsum(z[0], axis=0)
+    r = p.sigma_realloc * z[0]
     parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean()) - s2 * r)
     return {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
 
@@ -236,7 +237,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     def noisy(x, sd=p.noise):
         return x * np.exp(sd * rng.standard_normal(x.shape))
 
-    tau = np.arange(T)[:, None]
+    tau = st.tau   # calendar clock (year - 2011): a window's trends are the calendar's
     pop = st.pop
     emp_rate = 0.30 + 0.25 * logistic(2 * st.dev)                        # PRD employs more of its residents
     emp_latent = pop * emp_rate * (1 + 0.01 * tau)
@@ -266,7 +267,10 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     loans = noisy(_calibrated(target["loans"], log_loans) if calibrate else 2.5 * np.exp(log_loans))
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
-    draws = rng.standard_normal((6, T, N))   # the calibration's draws, after the others
+    # the calibration's draws, after the others, for the whole calendar: the reallocation random
+    # walk runs on the calendar and is then windowed (a window is a slice of one world)
+    draws = rng.full((6, T, N))
+    draws = np.concatenate([np.cumsum(draws[:1], axis=1), draws[1:]])[:, rng.rows]
     # the city-wide productivity terms move the whole city's output (unloaded); the rest of
     # the model's log output enters with the loading L (see _sectors)
     persistent = _city_terms(st, p)

@@ -74,14 +74,15 @@ FIT_PARAMS = {
 
 @dataclass
 class _World:
-    """One seed's fixed part: the state, participation, the latent mediators and the
-    generator state at the start of the observation layer."""
+    """One seed's fixed part: the state, participation, the latent mediators, the calendar's
+    productivity draws e_P and the generator state at the start of the observation layer."""
 
     st: object
     va: np.ndarray
     ag: np.ndarray
     sy: np.ndarray
     fn: np.ndarray
+    e_P: np.ndarray   # the whole calendar's e_P (the AR(1) walk is re-run for each rho_P)
     rng_state: dict
 
 
@@ -95,17 +96,21 @@ def worlds(seeds=CALIBRATION_SEEDS, params: _sim.TwinParams | None = None, years
     out = []
     for s in seeds:
         st, va, rng = _sim._build_state(p, int(s), tuple(years))
+        e_full = _sim._build_state(p, int(s), _sim.CALENDAR)[0].e_P
         fn, ag, sy, _, _ = _sim._downstream(st, p, va)
-        out.append(_World(st, va, ag, sy, fn, copy.deepcopy(rng.bit_generator.state)))
+        out.append(_World(st, va, ag, sy, fn, e_full, copy.deepcopy(rng.generator.bit_generator.state)))
     return out
 
 
 def world_panel(world: _World, params: _sim.TwinParams) -> pd.DataFrame:
     """The observed panel of one world under ``params`` (unrounded; same draws every call)."""
-    P, X = _sim._outcomes(world.st, params, world.sy, world.ag)
-    rng = np.random.default_rng()
-    rng.bit_generator.state = copy.deepcopy(world.rng_state)
-    return _sim._observe(world.st, params, world.va, world.fn, world.ag, world.sy, P, X, rng)
+    rows = _sim.calendar_window(world.st.years)
+    st = replace(world.st, e_P_walk=_sim._integrated_ar1(world.e_P, params.rho_P)[rows])
+    P, X = _sim._outcomes(st, params, world.sy, world.ag)
+    gen = np.random.default_rng()
+    gen.bit_generator.state = copy.deepcopy(world.rng_state)
+    rng = _sim._CalendarRng(gen, rows, st.W.shape[0])
+    return _sim._observe(st, params, world.va, world.fn, world.ag, world.sy, P, X, rng)
 
 
 def theil_trend_fast(df: pd.DataFrame) -> float:
