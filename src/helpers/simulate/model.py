@@ -128,7 +128,7 @@ class TwinParams:
     # secondary and tertiary value added (innovation SD); loading of ln tertiary value added on
     # synergy SY (the real synergy construct, coupling coordination of the two, rises with SY);
     # noise SD of manufacturing employment, of observed broadband per 100 and of the digital
-    # index, and the digital index's loading on ln GDP per head.
+    # index, and the digital index's loading on development dev_i (richer cities use more digital finance).
     gdp_loading: float = 0.1
     gdp_noise: float = 0.0024318164062832543
     loans_loading: float = 0.6585551574865233

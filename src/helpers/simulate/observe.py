@@ -294,8 +294,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     mobile = noisy(45.0 + 75.0 * st.D)
     telecom = noisy(np.exp(5.5 + 1.6 * va + 0.4 * st.D))
     ict = np.clip(0.004 + 0.045 * va + 0.003 * st.D + 0.002 * rng.standard_normal((T, N)), 0.001, 0.2)
-    lpc = np.log(gdp / pop)
-    dfi = (40 + 18 * tau + 120 * va + p.digital_income * (lpc - lpc.mean())
+    dfi = (40 + 18 * tau + 120 * va + p.digital_income * (st.dev - st.dev.mean())
            + p.digital_noise * rng.standard_normal((T, N)))
 
     cols = {
