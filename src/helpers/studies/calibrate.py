@@ -86,8 +86,10 @@ class _World:
     rng_state: dict
 
 
-def worlds(seeds=CALIBRATION_SEEDS, params: _sim.TwinParams | None = None, years=_sim.YEARS) -> list:
-    """Solve the parts of each seed's twin that the calibration parameters do not move.
+def worlds(seeds=CALIBRATION_SEEDS, params: _sim.TwinParams | None = None, years=_sim.YEARS,
+           cities: pd.DataFrame | None = None) -> list:
+    """Solve the parts of each seed's twin that the calibration parameters do not move
+    (``cities``: a :func:`helpers.data.cities.city_set`, default Guangdong's 21).
 
     Valid while the fitted parameters enter only :func:`helpers.simulate._outcomes` and
     :func:`helpers.simulate._observe` (a test compares with :func:`helpers.simulate.simulate_panel`).
@@ -95,8 +97,8 @@ def worlds(seeds=CALIBRATION_SEEDS, params: _sim.TwinParams | None = None, years
     p = params or _sim.TwinParams()
     out = []
     for s in seeds:
-        st, va, rng = _sim._build_state(p, int(s), tuple(years))
-        e_full = _sim._build_state(p, int(s), _sim.CALENDAR)[0].e_P
+        st, va, rng = _sim._build_state(p, int(s), tuple(years), cities=cities)
+        e_full = _sim._build_state(p, int(s), _sim.CALENDAR, cities=cities)[0].e_P
         fn, ag, sy, _, _ = _sim._downstream(st, p, va)
         out.append(_World(st, va, ag, sy, fn, e_full, copy.deepcopy(rng.generator.bit_generator.state)))
     return out
@@ -288,3 +290,30 @@ def defaults() -> dict:
     """The current :class:`helpers.simulate.TwinParams` defaults of the fitted parameters."""
     d = asdict(_sim.TwinParams())
     return {n: d[n] for n in FIT_PARAMS}
+
+
+def national_check(real: _m.MomentTable, *, seeds=(1, 2), params: _sim.TwinParams | None = None,
+                   cities: pd.DataFrame | None = None, years=_sim.YEARS) -> pd.DataFrame:
+    """The national twin (SIMULATED; every prefecture-level unit of
+    :func:`helpers.data.cities.city_set` ``"national"``, the model's own levels, no accounts) beside
+    the national panel's moments (``real``, e.g. of :func:`helpers.analysis.moments.national_frame`):
+    ``real``, ``se``, ``twin (SIMULATED)`` (mean over ``seeds``), ``gap (SEs)``. Groups for the
+    Theil index are provinces (the first two digits of the code), as in the national frame. The
+    twin is calibrated to Guangdong only; this is an out-of-sample comparison."""
+    from ..data.cities import city_set
+
+    p = params or _sim.TwinParams()
+    cs = city_set("national") if cities is None else cities
+    ws = worlds(seeds, p, years, cities=cs)
+    t = real.table[real.table["value"].notna()]
+    names = [n for n in t.index if n in _m.MOMENTS]
+    cols = {}
+    for k, w in enumerate(ws):
+        fr = twin_frame(world_panel(w, p))
+        fr["group"] = fr["code"].astype(str).str[:2]
+        cols[k] = pd.Series({n: _FAST.get(n, _m.MOMENTS[n][1])(fr) for n in names}, dtype=float)
+    tw = pd.DataFrame(cols).mean(axis=1)
+    tab = pd.DataFrame({"label": t.loc[names, "label"], "targeted": t.loc[names, "targeted"].astype(bool),
+                        "real": t.loc[names, "value"], "se": t.loc[names, "se"], "twin (SIMULATED)": tw})
+    tab["gap (SEs)"] = (tab["twin (SIMULATED)"] - tab["real"]) / tab["se"].where(tab["se"] > 0)
+    return tab
