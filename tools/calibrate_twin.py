@@ -30,16 +30,19 @@ def main(argv=None) -> int:
     ap.add_argument("--maxfev", type=int, default=300)
     ap.add_argument("--n-bisect", type=int, default=10)
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "twin_calibration.json")
+    ap.add_argument("--only", nargs="*", default=None,
+                    help="fit only these parameters (the others stay at the current defaults)")
+    ap.add_argument("--note", default="", help="a provenance note recorded in the file")
     args = ap.parse_args(argv)
     t0 = time.time()
     pku, _ = pku_index(None)
     source = "the real Guangdong, 2011-2023" + (" (with the PKU index)" if pku is not None else "")
     real = m.moments(m.guangdong_frame(pku=pku), n_boot=args.n_boot, seed=args.boot_seed, source=source)
     print(f"real moments: {time.time() - t0:.1f} s")
-    res = cal.fit(real, maxfev=args.maxfev, n_bisect=args.n_bisect)
+    res = cal.fit(real, maxfev=args.maxfev, n_bisect=args.n_bisect, names=args.only)
     print(res.summary())
     cal.write_fit(res, args.out, source=source, n_boot=args.n_boot, boot_seed=args.boot_seed,
-                  date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%MZ"))
+                  date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%MZ"), note=args.note)
     print(f"wrote {args.out} ({time.time() - t0:.0f} s). TwinParams defaults to set:")
     for k, v in res.params.items():
         print(f"    {k}: float = {v:.6g}")

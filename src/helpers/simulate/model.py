@@ -21,6 +21,7 @@ from .calendar import (  # noqa: F401
     logistic,
     national_path,
 )
+from .shocks import _city_terms, _integrated_ar1
 
 GENERATOR_VERSION = "2.0.0"
 DEFAULT_SEED = 20261122
@@ -127,7 +128,7 @@ class TwinParams:
     # log level; iid measurement noise of sector value added; random-walk reallocation between
     # secondary and tertiary value added (innovation SD); loading of ln tertiary value added on
     # synergy SY (the real synergy construct, coupling coordination of the two, rises with SY);
-    # noise SD of manufacturing employment, of observed broadband per 100 and of the digital
+    # noise SD of manufacturing employment, of ln observed broadband per 100 and of the digital
     # index, and the digital index's loading on development dev_i (richer cities use more digital finance).
     gdp_loading: float = 0.05
     gdp_noise: float = 0.0013022020823410536
@@ -135,7 +136,7 @@ class TwinParams:
     sigma_realloc: float = 0.09855679158859061
     synergy_tertiary: float = 0.02
     sigma_mfg: float = 0.14072280309297847
-    broadband_noise: float = 9.803006181017071
+    broadband_noise: float = 0.209228515625
     digital_noise: float = 6.0
     digital_income: float = 36.87571508626179
     # misspecification dials (issue 21, item 4); off by default, and off they draw nothing and
@@ -360,26 +361,6 @@ def _synergy(st: _State, p: TwinParams, va, fn, ag):
     rhs = (slope * va + p.theta * wva + p.b_FN * (fn - _FN_CENTRE) + p.b_AG * ag
            + st.mu_S + st.lam_S + p.confounding * st.eps + p.sigma_S * st.w_S)
     return rhs @ st.S_inv.T                                             # SY_t = S rhs_t
-
-
-def _integrated_ar1(e, rho):
-    r"""Cumulated AR(1) of the draws ``e`` (T x N, along axis 0): L_t = sum_{s<=t} u_s with
-    u_t = rho u_{t-1} + e_t and u_0 = e_0 / sqrt(1 - rho^2) (stationary start). Growth of L is the
-    AR(1) u; no draw is added. A city constant (absorbed by city effects) is all that changes
-    when the series starts earlier."""
-    u = np.empty_like(e, dtype=float)
-    u[0] = e[0] / np.sqrt(1.0 - rho * rho)
-    for t in range(1, len(e)):
-        u[t] = rho * u[t - 1] + e[t]
-    return np.cumsum(u, axis=0)
-
-
-def _city_terms(st: _State, p: TwinParams):
-    """City-wide productivity terms of the calibration: the persistent shock sigma_P times the
-    cumulated AR(1) of e_P (``st.e_P_walk``, run on the whole calendar, then windowed) and the
-    convergence trend -convergence (dev_i - mean dev) tau (calendar clock). They move
-    all of a city's observed output (:mod:`helpers.simulate.observe`), unlike the rest of P."""
-    return p.sigma_P * st.e_P_walk - p.convergence * (st.dev - st.dev.mean()) * st.tau
 
 
 def _outcomes(st: _State, p: TwinParams, sy, ag):

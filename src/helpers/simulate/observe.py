@@ -267,9 +267,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     loans = noisy(_calibrated(target["loans"], log_loans) if calibrate else 2.5 * np.exp(log_loans))
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
-    # the calibration's draws, after the others, for the whole calendar: the reallocation random
-    # walk runs on the calendar and is then windowed (a window is a slice of one world)
-    draws = rng.full((6, T, N))
+    draws = rng.full((6, T, N))   # after the others; the reallocation walk runs on the calendar
     draws = np.concatenate([np.cumsum(draws[:1], axis=1), draws[1:]])[:, rng.rows]
     # the city-wide productivity terms move the whole city's output (unloaded); the rest of
     # the model's log output enters with the loading L (see _sectors)
@@ -289,8 +287,8 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     record = np.exp(p.sigma_mfg * draws[4])
     emp_m, emp_s = emp_m * record, emp_s * record
 
-    # observed broadband: the network size q with reporting noise (q itself is the threshold state)
-    broadband = np.maximum(st.q + p.broadband_noise * draws[5], 0.5)
+    # observed broadband: the network size q with log reporting noise (q is the threshold state)
+    broadband = st.q * np.exp(p.broadband_noise * draws[5])
     mobile = noisy(45.0 + 75.0 * st.D)
     telecom = noisy(np.exp(5.5 + 1.6 * va + 0.4 * st.D))
     ict = np.clip(0.004 + 0.045 * va + 0.003 * st.D + 0.002 * rng.standard_normal((T, N)), 0.001, 0.2)

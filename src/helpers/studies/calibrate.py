@@ -58,7 +58,7 @@ FIT_PARAMS = {
     "convergence": (-0.02, 0.06, "theil_trend"),
     "loans_loading": (0.0, 1.5, "sd_log_loans_within"),
     "sigma_mfg": (0.0, 0.5, "sd_mfg_lq_within"),
-    "broadband_noise": (0.0, 15.0, "sd_broadband_within"),
+    "broadband_noise": (0.0, 1.0, "sd_broadband_within"),
     "digital_income": (-50.0, 300.0, "corr_digital_gdppc"),
     "sigma_realloc": (0.0, 0.2, "sd_secondary_share_within"),
     # a floor: observed GDP keeps a share of the model's productivity variation (the data alone
@@ -187,7 +187,8 @@ def _bisect(params, name, ws, tgt, *, n_iter: int):
 class CalibrationFit(Result):
     """A simulated-moments fit: ``params`` (fitted values), ``start`` (values before the fit),
     ``objective`` (Q at the fit), ``table`` (targeted and held-back moments: ``real``, ``se``,
-    ``twin (SIMULATED)``, ``gap (SEs)``, ``targeted``), ``seeds``, ``n_evals``."""
+    ``twin (SIMULATED)``, ``gap (SEs)``, ``targeted``), ``seeds``, ``n_evals``, ``fitted`` (the
+    parameters this fit moved; ``params`` holds every calibration parameter)."""
 
     params: dict
     start: dict
@@ -195,6 +196,7 @@ class CalibrationFit(Result):
     table: pd.DataFrame
     seeds: tuple
     n_evals: int
+    fitted: tuple = ()
 
     def summary(self) -> str:
         par = "\n".join(f"  {k} = {v:.6g} (start {self.start[k]:.6g})" for k, v in self.params.items())
@@ -244,8 +246,8 @@ def fit(real: _m.MomentTable, *, seeds=CALIBRATION_SEEDS, names=None, start: _si
         n_ev += int(res.nfev)
         if res.fun < q(z0):
             p = _with(p, names, lo + span * np.clip(res.x, 0, 1))
-    fitted = {n: float(getattr(p, n)) for n in names}
-    return CalibrationFit(params=fitted, start={n: float(getattr(p0, n)) for n in names},
+    fitted = {n: float(getattr(p, n)) for n in FIT_PARAMS}   # all of them; ``names`` were moved
+    return CalibrationFit(params=fitted, start={n: float(getattr(p0, n)) for n in FIT_PARAMS}, fitted=tuple(names),
                           objective=float((gaps(p, ws, tgt) ** 2).sum()), table=moment_table(real, p, ws),
                           seeds=tuple(int(s) for s in seeds), n_evals=n_ev)
 
@@ -261,15 +263,16 @@ def moment_table(real: _m.MomentTable, params: _sim.TwinParams, ws: list) -> pd.
     return tab
 
 
-def write_fit(result: CalibrationFit, path, *, source: str, n_boot: int, boot_seed: int, date: str) -> dict:
+def write_fit(result: CalibrationFit, path, *, source: str, n_boot: int, boot_seed: int, date: str,
+              note: str = "") -> dict:
     """Write the fitted values and their provenance (seeds, moments, date, objective) as JSON."""
     rec = {
         "generator_version": _sim.GENERATOR_VERSION,
         "date": date,
         "method": "simulated moments: sequential bisection, then Nelder-Mead on sum of squared gaps in SEs",
-        "real_source": source, "n_boot": int(n_boot), "boot_seed": int(boot_seed),
+        "real_source": source, "n_boot": int(n_boot), "boot_seed": int(boot_seed), "note": note,
         "seeds": list(result.seeds), "objective": result.objective, "n_evals": result.n_evals,
-        "params": result.params,
+        "params": result.params, "fitted_in_this_run": list(result.fitted),
         "moments": {k: {c: (None if pd.isna(v) else (bool(v) if c == "targeted" else float(v)))
                         for c, v in row.items() if c != "label"}
                     for k, row in result.table.iterrows()},
