@@ -82,7 +82,8 @@ def test_the_fit_recovers_known_parameters_twin_against_twin():
     real = m.MomentTable(table=tab, source="twin", n_boot=0, seed=0)
     start = replace(simulate.TwinParams(), convergence=0.0, sigma_mfg=0.05, loans_loading=1.0)
     res = cal.fit(real, names=names, start=start, ws=ws, n_bisect=14, maxfev=60)
-    assert res.params == pytest.approx({n: getattr(truth, n) for n in names}, rel=0.02)
+    assert {n: res.params[n] for n in names} == pytest.approx({n: getattr(truth, n) for n in names}, rel=0.02)
+    assert res.fitted == tuple(names)
     assert res.objective < 1e-3
 
 

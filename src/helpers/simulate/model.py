@@ -133,10 +133,10 @@ class TwinParams:
     gdp_loading: float = 0.05
     gdp_noise: float = 0.0013022020823410536
     loans_loading: float = 0.701143460576883
-    sigma_realloc: float = 0.09855679158859061
+    sigma_realloc: float = 0.1009765625
     synergy_tertiary: float = 0.02
     sigma_mfg: float = 0.14072280309297847
-    broadband_noise: float = 0.209228515625
+    broadband_noise: float = 0.208984375
     digital_noise: float = 6.0
     digital_income: float = 36.87571508626179
     # misspecification dials (issue 21, item 4); off by default, and off they draw nothing and

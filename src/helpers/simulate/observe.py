@@ -214,7 +214,9 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
     value added alone, so the coupling coordination of the two per head, D = (u_2 u_3)^(1/4) with
     equal weights (:func:`helpers.measure.coupling_coordination`), is non-decreasing in SY city-year by
     city-year (for a fixed normalisation): the real synergy construct moves with the twin's synergy.
-    ``z``: four T x N arrays (the reallocation's standard random walk, three standard normal noises).
+    ``z``: four T x N arrays (the reallocation's standard random walk, centred on the window's
+    mean of each city, and three standard normal noises). Each year all sectors are rescaled by one
+    factor so that the cities' GDP adds up to Y's (a year effect).
     """
     names = ("va_primary", "va_secondary", "va_tertiary")
     if target is not None:
@@ -225,9 +227,12 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
         share = np.stack([np.full_like(log_model, SECTOR_SHARES[k]) for k in names])
         y = 2.5 * np.exp(_load(log_model, p.gdp_loading) + city)
     s2 = (share[1] / (share[1] + share[2])).mean(axis=0, keepdims=True)
-    r = p.sigma_realloc * z[0]
+    r = p.sigma_realloc * (z[0] - z[0].mean(axis=0, keepdims=True))   # centred: shares stay near the real ones
     parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean()) - s2 * r)
-    return {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
+    out = {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
+    # a year effect: the cities' GDP adds up to Y's (the real provincial GDP, for Guangdong)
+    scale = y.sum(axis=1, keepdims=True) / sum(out.values()).sum(axis=1, keepdims=True)
+    return {k: v * scale for k, v in out.items()}
 
 
 def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFrame:
