@@ -135,7 +135,7 @@ class TwinParams:
     loans_loading: float = 0.701143460576883
     sigma_realloc: float = 0.1009765625
     synergy_tertiary: float = 0.02
-    sigma_mfg: float = 0.14072280309297847
+    sigma_mfg: float = 0.12158203125
     broadband_noise: float = 0.208984375
     digital_noise: float = 6.0
     digital_income: float = 36.87571508626179

@@ -187,8 +187,7 @@ OBSERVED_COLUMNS = {
 
 def _load(x, loading):
     """``x`` with its two-way within part (city and year means removed) scaled by ``loading``."""
-    w = _within(x) - x.mean()
-    return x - (1.0 - loading) * w
+    return x - (1.0 - loading) * _within(x)   # _within has mean zero
 
 
 #: Shares of the three sectors in value added for city sets without accounts (Guangdong's mean
@@ -216,7 +215,7 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
     city-year (for a fixed normalisation): the real synergy construct moves with the twin's synergy.
     ``z``: four T x N arrays (the reallocation's standard random walk, centred on the window's
     mean of each city, and three standard normal noises). Each year all sectors are rescaled by one
-    factor so that the cities' GDP adds up to Y's (a year effect).
+    factor so that the cities' GDP without the synergy term adds up to Y's (a year effect).
     """
     names = ("va_primary", "va_secondary", "va_tertiary")
     if target is not None:
@@ -230,8 +229,10 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
     r = p.sigma_realloc * (z[0] - z[0].mean(axis=0, keepdims=True))   # centred: shares stay near the real ones
     parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean()) - s2 * r)
     out = {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
-    # a year effect: the cities' GDP adds up to Y's (the real provincial GDP, for Guangdong)
-    scale = y.sum(axis=1, keepdims=True) / sum(out.values()).sum(axis=1, keepdims=True)
+    # a year effect: without the synergy term the cities' GDP adds up to Y's (the real provincial
+    # GDP, for Guangdong); synergy then adds tertiary value added and moves nothing else
+    base = sum(out.values()) - out["va_tertiary"] * (1.0 - np.exp(-parts[2] - s2 * r))
+    scale = y.sum(axis=1, keepdims=True) / base.sum(axis=1, keepdims=True)
     return {k: v * scale for k, v in out.items()}
 
 
@@ -290,6 +291,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     # recording shock common to manufacturing and producer-services employment (urban-unit
     # coverage): moves the manufacturing share and LQ, leaves their ratio (co-agglomeration) alone
     record = np.exp(p.sigma_mfg * draws[4])
+    record = np.minimum(record, 0.95 * employment / (emp_m + emp_s))   # the two never exceed employment
     emp_m, emp_s = emp_m * record, emp_s * record
 
     # observed broadband: the network size q with log reporting noise (q is the threshold state)
