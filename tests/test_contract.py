@@ -99,6 +99,8 @@ def _fit(name, grunfeld, bundled, pois, flows, mpdta=None, **kw):
         "callaway_santanna": lambda: models.callaway_santanna(mpdta, "lemp", **_DID, **kw),
         "imputation": lambda: models.imputation(mpdta, "lemp", method="bjs", **_DID, **kw),
         "twfe": lambda: models.twfe(mpdta, "lemp", **_DID, **kw),
+        "conley_fe": lambda: models.conley_fe(z, "gdp", "broadband_per100", controls="loans",
+                                              distances=data.distance_matrix(), cutoff_km=150, **kw),
     }
     return fits[name]() if name in fits else None
 
@@ -356,6 +358,8 @@ def test_a_missing_column_raises_one_error_naming_it(grunfeld, bundled, pois, fl
         "callaway_santanna": lambda: models.callaway_santanna(mpdta.drop(columns="lemp"), "lemp", **_DID),
         "imputation": lambda: models.imputation(mpdta.drop(columns="lemp"), "lemp", **_DID),
         "twfe": lambda: models.twfe(mpdta.drop(columns="lemp"), "lemp", **_DID),
+        "conley_fe": lambda: models.conley_fe(z.drop(columns="loans"), "gdp", "broadband_per100", controls="loans",
+                                              distances=data.distance_matrix(), cutoff_km=150),
     }
     missing = {"panel_fe": "capital", "mediation": "capital", "threshold": "capital", "iv_2sls": "capital",
                "ppml": "X2", "transaction_cost_phi": "distance_km", "callaway_santanna": "lemp",

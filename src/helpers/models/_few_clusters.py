@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 
 from ._compat import check_vcov
-from ._prepare import indicator
 
 #: ``vcov="auto"`` uses CRV3 with t(G - 1) below this many clusters, CRV1 (normal) from it on.
 FEW_CLUSTERS = 50
@@ -94,12 +93,22 @@ def nested(d: pd.DataFrame, entity: str, cluster: str) -> bool:
     return cluster == entity or bool((d.groupby(entity, sort=False)[cluster].nunique() <= 1).all())
 
 
-def design(absorb, raw: np.ndarray) -> np.ndarray:
-    """The columns of ``raw`` (n x p) followed by the time dummies of ``absorb`` (the
-    :class:`helpers.models._within.Absorb` of the fit, first period dropped), all demeaned by
+def design(d: pd.DataFrame, cols, entity: str, time: str | None) -> np.ndarray:
+    """``cols`` of ``d`` followed by the time dummies (first period dropped), all demeaned by
     entity: the two-way model's design for the closed-form jackknife (Frisch-Waugh-Lovell)."""
-    M = raw if absorb.Dt is None else np.column_stack([raw, absorb.Dt.toarray()[:, 1:]])
-    return M - absorb.De @ ((absorb.De.T @ M) / absorb.ce[:, None])
+    ent = pd.factorize(d[entity], sort=True)[0]
+    M = d[list(cols)].to_numpy(dtype=float)
+    if time is not None:
+        t = pd.factorize(d[time], sort=True)[0]
+        M = np.column_stack([M, (t[:, None] == np.arange(1, t.max() + 1)[None, :]).astype(float)])
+    return M - _group_sums(ent, M)[ent] / np.bincount(ent)[ent, None]
+
+
+def _group_sums(g: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """Row sums of M (n x ...) within each group code 0..G-1, shape (G, ...)."""
+    order = np.argsort(g, kind="stable")
+    starts = np.r_[0, np.cumsum(np.bincount(g))[:-1]]
+    return np.add.reduceat(M[order], starts, axis=0)
 
 
 class CRV3Undefined(ValueError):
@@ -110,10 +119,7 @@ def _downdated(M: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """Cross-products of M (n x p): the full sample's (p, p) and, stacked (G, p, p), the
     sample's without each cluster g (the full one minus cluster g's)."""
     S = M.T @ M
-    D = indicator(groups, int(groups.max()) + 1)
-    n, p = M.shape
-    per = np.asarray(D.T @ (M[:, :, None] * M[:, None, :]).reshape(n, p * p)).reshape(-1, p, p)
-    return S, S[None] - per
+    return S, S[None] - _group_sums(groups, M[:, :, None] * M[:, None, :])
 
 
 def _partial(S: np.ndarray, nc: int) -> np.ndarray:
