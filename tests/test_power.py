@@ -110,8 +110,9 @@ def test_labels():
 
 def test_grid_uses_every_national_unit():
     assert max(power.N_GRID) == len(cities.city_set("national"))
-    assert set(power.REPS) == set(power.N_GRID)
-    assert len(power.cells()) == len(power.N_GRID) * len(power.T_GRID) * 2
+    assert {k for k in power.REPS if not isinstance(k, tuple)} == set(power.N_GRID)
+    assert power.WORLDS == ("effect", "null", "null_unconfounded")
+    assert len(power.cells()) == len(power.N_GRID) * len(power.T_GRID) * 3
 
 
 @pytest.mark.slow  # a Dask LocalCluster: about 30 s

@@ -66,7 +66,7 @@ MEASURED = ("va_index", "va_topsis", "flow_network", "flow_talent", "flow_capita
             "lq_manufacturing", "synergy", "productivity", "competitiveness")
 
 #: Estimate key -> (truth name, note), from the estimate registry (:mod:`helpers.registry`). ``total_lag``
-#: has no causal estimand in the static twin: it is compared with the contemporaneous slope as a proxy.
+#: has no causal estimand in the static twin and no truth here (it is not scored).
 TRUTH_FOR = _registry.truths_for()
 
 
@@ -416,6 +416,16 @@ def _measured_runs(params, seed, va, st, cities, h, city_set=None, years=_sim.YE
 
     w, _ = measured_within_changes(params, seed, "VA", h_va, cities, city_set=city_set, years=years, hold=hold)
     d["VA_direct"] = {c: v / sd[c] for c, v in w.items()}
+    # a2 (VA -> agglomeration holding flows) and b1 (flows -> synergy holding agglomeration) get
+    # their own counterfactuals, as c' does: VA bumped with latent flows held; flows bumped with
+    # latent agglomeration held (it follows flows through a_FN)
+    w, _ = measured_within_changes(params, seed, "VA", h_va, cities, city_set=city_set, years=years,
+                                   hold=lambda shift: {"FN": -(_sim._flow_position(va + shift, st.masses, st.logd,
+                                                                                   params.b0, params.phi) - fn0)})
+    d["VA_hold_FN"] = {c: v / sd[c] for c, v in w.items()}
+    w, _ = measured_within_changes(params, seed, "FN", h, cities, city_set=city_set, years=years,
+                                   hold=lambda shift: {"AG": -params.a_FN * shift})
+    d["FN_hold_AG"] = {c: v / sd[c] for c, v in w.items()}
     for t in runs:
         d[t]["_others_synergy"] = runs[t]["_others_synergy"] / sd["synergy"]
         d[t]["_own_synergy_city"] = runs[t]["synergy"] / sd["synergy"]
@@ -480,12 +490,14 @@ def _measured_slopes(d, z, base, logpop, cities, prd, below) -> dict:
         wr = fwl_residual(xr, [xo, z["flow_network"], z["lq_manufacturing"], logpop]) ** 2 * inside
         den = np.sum(wr * Vd["va_index"])
         m[name] = float(np.sum(wr * Vd["synergy"]) / den) if den != 0 else float("nan")
-    # paths of the serial model: a1 (flows on VA), a2 (agglomeration on VA holding flows), c',
-    # b1 (flows holding VA and agglomeration). A VA bump moves flows and agglomeration too, so
-    # c' and a2 subtract the mediators' moves at their measured slopes (linear decomposition).
-    m["a2"] = m["a_agglomeration"] - m["d21"] * m["a1"]
-    m["b1"] = m["b_flows"] - m["d21"] * m["b2"]
-    m["c_prime"] = m["c"] - m["a1"] * m["b1"] - m["a2"] * m["b2"] - m["a1"] * m["d21"] * m["b2"]
+    # paths of the serial model, each from its own counterfactual (not from the regression
+    # decomposition c = c' + a1 b1 + a2 b2 + a1 d21 b2, which the OLS estimates satisfy by
+    # construction, so a truth derived from it would share the estimator's errors): a2 from VA
+    # bumped with flows held, b1 from flows bumped with agglomeration held, c' from VA bumped
+    # with both mediators held; each weighted like its estimator (the FWL residual of its regressor)
+    m["a2"] = ratio("VA_hold_FN", "lq_manufacturing", "va_index", ["flow_network"])
+    m["b1"] = ratio("FN_hold_AG", "synergy", "flow_network", ["va_index", "lq_manufacturing"])
+    m["c_prime"] = ratio("VA_direct", "synergy", "va_index", ["flow_network", "lq_manufacturing"])
     for fac in ("talent", "capital", "technology"):
         col = f"flow_{fac}"
         a = ratio("VA", col, "va_index", [])

@@ -60,6 +60,8 @@ from .quiet import close_local, quiet_distributed
 #: agglomeration, the local confounder kept: for bias) and ``null_unconfounded`` (the same without
 #: the confounder: for size; :func:`helpers.studies.nulls.world_params`).
 WORLDS = ("effect", "null", "null_unconfounded")
+#: Worlds of :func:`grid` when none are named (the runner's original two).
+GRID_WORLDS = ("effect", "null")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class Cell:
         return f"{self.n_cities}x{self.n_years}-{self.world}"
 
 
-def grid(n_cities: Iterable[int], n_years: Iterable[int], worlds: Iterable[str] = WORLDS) -> list[Cell]:
+def grid(n_cities: Iterable[int], n_years: Iterable[int], worlds: Iterable[str] = GRID_WORLDS) -> list[Cell]:
     """Every combination of city counts, year counts and worlds, smallest designs first."""
     return [Cell(n, t, w) for n in sorted(set(n_cities)) for t in sorted(set(n_years)) for w in worlds]
 

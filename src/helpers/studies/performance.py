@@ -32,6 +32,7 @@ __all__ = [
     "COVERAGE_CLAIM_MCSE",
     "ONE_SIDED_NOMINAL",
     "clopper_pearson",
+    "coverage_mcse_for_claim",
     "estimator_performance",
     "minimum_design",
     "mcnemar_exact",
@@ -272,6 +273,15 @@ def performance_by_cell(rows: pd.DataFrame, keys, *, world: str = "effect", leve
     return pd.DataFrame(out)
 
 
+def coverage_mcse_for_claim(coverage: float, n: int, nominal: float = 0.95) -> float:
+    r"""The Monte Carlo SE a coverage claim is judged by: the larger of the observed
+    :math:`\sqrt{\hat c(1-\hat c)/n}` and the SE at the nominal level
+    :math:`\sqrt{0.95 \cdot 0.05 / n}`, so a coverage of 1 (or 0) from few twins, whose observed SE
+    is 0, is no claim (Morris, White & Crowther 2019 plan the number of repetitions with the
+    nominal coverage)."""
+    return float(max(np.sqrt(coverage * (1 - coverage) / n), np.sqrt(nominal * (1 - nominal) / n)))
+
+
 def mcnemar_exact(a, b) -> dict:
     r"""Exact McNemar test of two paired yes/no verdicts (e.g. the same twins under two tests, or
     twins that share their seed across two worlds).
@@ -359,7 +369,8 @@ def performance_table(rows: pd.DataFrame, *, effect: str = "effect", null: str =
       and Clopper-Pearson interval (:func:`estimator_performance`), in the effect world, against
       each twin's truth of the estimate's own estimand; NaN for keys in ``unscored`` (no truth
       the estimate is consistent for) and for hypotheses. ``coverage_claim``: the coverage's MC
-      SE is at most :data:`COVERAGE_CLAIM_MCSE`;
+      SE (:func:`coverage_mcse_for_claim`: at least the SE at 0.95) is at most
+      :data:`COVERAGE_CLAIM_MCSE`;
     * ``power``: the share of effect-world twins with the estimate's 95% interval above zero
       (``sig_<key>``) or the hypothesis supported, with its CP interval;
     * ``null_rate``: the same share in the ``null`` world (default the unconfounded no-effect
@@ -393,7 +404,8 @@ def performance_table(rows: pd.DataFrame, *, effect: str = "effect", null: str =
                     cov = pd.to_numeric(g[f"covers_{key}"], errors="coerce") if f"covers_{key}" in g else None
                     p = estimator_performance(est, tru, cov, level=level).drop("n")
                     rec.update(p.to_dict())
-                    rec["coverage_claim"] = bool(rec["coverage_mcse"] <= COVERAGE_CLAIM_MCSE)
+                    m = int(np.isfinite(cov).sum()) if cov is not None else 0
+                    rec["coverage_claim"] = bool(m and coverage_mcse_for_claim(rec["coverage"], m) <= COVERAGE_CLAIM_MCSE)
             pw = _rate(g, col, level)
             rec.update(power=pw["rate"], power_low=pw["low"], power_high=pw["high"])
             ok = kind == "hypothesis" or _truth_zero(z, key)
