@@ -185,3 +185,17 @@ def test_provenance_is_generated_from_the_log(tmp_path):
                         "wall_seconds": 60, "scheduler": "s", "machine": "m"})
     power.write_log(tmp_path, log)
     assert "`nulls_21x13.csv`: replaced" in (tmp_path / "PROVENANCE.md").read_text()
+
+
+@pytest.mark.slow  # a Dask LocalCluster and six real (small) twins
+def test_tiny_live_grid_writes_paired_worlds_and_its_performance_table(tmp_path):
+    study = power.run(tmp_path, n_grid=[21], t_grid=[8], reps=2, n_workers=1, progress=False)
+    assert sorted(study.computed) == ["21x8-effect", "21x8-null", "21x8-null_unconfounded"]
+    rows = power.load(tmp_path)
+    assert (rows.groupby("rep")["seed"].nunique() == 1).all()          # one seed per replicate
+    stored = power.load_performance(tmp_path)
+    pd.testing.assert_frame_equal(stored, power.performance(rows), check_dtype=False, rtol=1e-9, atol=1e-12)
+    h1 = stored.set_index("key").loc["H1"]
+    assert h1["null_twins"] == 2 and h1["confounded_twins"] == 2
+    text = (tmp_path / "PROVENANCE.md").read_text()
+    assert "Worlds: effect, null, null_unconfounded; seeds shared across worlds" in text
