@@ -300,7 +300,7 @@ def performance_rows(perf: pd.DataFrame, keys, designs, labels: dict) -> pd.Data
             r = d.loc[k]
             cov = ("–" if not np.isfinite(r["coverage"]) else
                    f"{r['coverage']:.3f} ({r['coverage_mcse']:.3f})" + ("" if r["coverage_claim"] else "*"))
-            out.append({"design": f"{n} x {t}", "estimate": labels.get(k, k),
+            out.append({"estimate": labels.get(k, k), "design": f"{n} x {t}",
                         "bias (MC SE)": "–" if not np.isfinite(r["bias"]) else f"{r['bias']:+.3f} ({r['bias_mcse']:.3f})",
                         "RMSE (MC SE)": "–" if not np.isfinite(r["rmse"]) else f"{r['rmse']:.3f} ({r['rmse_mcse']:.3f})",
                         "coverage (MC SE)": cov,
@@ -309,7 +309,7 @@ def performance_rows(perf: pd.DataFrame, keys, designs, labels: dict) -> pd.Data
                                                        _ci(r["null_rate"], r["null_low"], r["null_high"])),
                         "size-adjusted power": num(r["size_adjusted_power"], ".2f"),
                         "twins": int(r["twins"])})
-    return pd.DataFrame(out).set_index(["design", "estimate"])
+    return pd.DataFrame(out).set_index("estimate")
 
 
 def coverage_claim_sentence(perf: pd.DataFrame, keys, labels: dict, threshold: float = 0.01) -> str:
