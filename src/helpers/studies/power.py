@@ -5,8 +5,10 @@ fixes the book's own study and reads its results:
 
 * **Grid.** N in :data:`N_GRID` (Guangdong's 21 cities, 50, 100, 200 and every prefecture-level
   unit with both census counts, 336) times T in :data:`T_GRID` (8, 13, 20 years), in the
-  ``effect`` world (the twin's default parameters) and the ``null`` world (virtual
-  agglomeration affects nothing). Each twin is :func:`helpers.studies.design_twin`.
+  ``effect`` world (the twin's default parameters), the ``null`` world (virtual agglomeration
+  affects nothing; the local confounder stays: for bias) and the ``null_unconfounded`` world
+  (the same without the confounder: for size). Replicate r of a design has one seed in every
+  world (common random numbers, :data:`PAIRED`). Each twin is :func:`helpers.studies.design_twin`.
 * **Replicates.** :data:`REPS` twins per cell, fewer for the costly large designs; a share
   :math:`\hat p` from R twins has Monte Carlo standard error :math:`\sqrt{\hat p(1-\hat p)/R}`,
   at most :math:`0.5/\sqrt R` (:func:`max_mc_se`).
@@ -14,6 +16,8 @@ fixes the book's own study and reads its results:
   version, analysis options, twins, study seed), and ``study.json`` / ``PROVENANCE.md`` with the
   runs that produced them (:func:`run`). ``make power`` runs the study; a rerun skips finished
   cells, a changed generator version recomputes them.
+* **Performance.** :func:`performance` (``performance.csv``, written by :func:`run`): bias,
+  RMSE, coverage, power and the no-effect worlds' rejection rates per design and estimate.
 * **Reading.** :func:`outcome_columns` picks the hypotheses (``H*``), per-estimate significance
   (``sig_*``) and coverage (``covers_*``) columns generically, whatever the per-twin function
   reports; :func:`power_long`, :func:`minimum_designs` and the sentence functions turn them into
