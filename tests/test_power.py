@@ -145,6 +145,7 @@ def test_command_line_runs_records_and_resumes(tmp_path, capsys):
     assert "| 1 | 2 |" in (out / "PROVENANCE.md").read_text()
     rows = power.load(out)
     assert len(rows) == 2 and {"H1", "H5"} <= set(rows.columns) and (rows["world"] == "null").all()
+    assert power.load_performance(out).empty       # no effect world: a performance table without rows
     # a rerun skips the finished cell and records no new run
     assert power.main(args) == 0
     assert "0 cells computed, 1 reused" in capsys.readouterr().out

@@ -380,8 +380,10 @@ def performance(rows: pd.DataFrame) -> pd.DataFrame:
     Monte Carlo errors, power, the rejection rates of the unconfounded and the confounded
     no-effect worlds with Clopper-Pearson intervals, and size-adjusted power; the estimates of
     :data:`NOT_SCORED` get no bias, RMSE or coverage. SIMULATED twins."""
-    from .performance import performance_table
+    from .performance import PERFORMANCE_COLUMNS, performance_table
 
+    if not (rows["world"] == "effect").any():    # e.g. a run of the no-effect worlds alone: no rows
+        return pd.DataFrame(columns=PERFORMANCE_COLUMNS)
     return performance_table(rows, unscored=tuple(NOT_SCORED))
 
 
