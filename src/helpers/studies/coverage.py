@@ -22,12 +22,12 @@ CORRECTLY_SPECIFIED = {"confounding": 0.0, "c_low": 0.5, "c_high": 0.5, "theta":
 
 #: Intervals of :func:`correct_spec_coverage`: (estimator, interval) -> description.
 CORRECT_INTERVALS = {
-    ("FE total", "CRV1, normal"): "two-way FE, cluster-robust (G/(G-1)) errors, normal critical values (the book's)",
+    ("FE total", "CRV1, normal"): "two-way FE, cluster-robust (G/(G-1)) errors, normal critical values (vcov='CRV1')",
     ("FE total", "CRV1, t(G-1)"): "the same errors with Student t(G - 1) critical values",
-    ("FE total", "CRV3, t(G-1)"): "cluster-jackknife errors (panel_fe(vcov='CRV3')) with t(G - 1)",
-    ("2SLS", "CRV1, normal"): "2SLS, cluster-robust errors, normal critical values (the book's)",
+    ("FE total", "CRV3, t(G-1)"): "cluster-jackknife errors with t(G - 1) (the book's: panel_fe's default below 50 clusters)",
+    ("2SLS", "CRV1, normal"): "2SLS, cluster-robust errors, normal critical values (vcov='CRV1')",
     ("2SLS", "CRV1, t(G-1)"): "the same errors with Student t(G - 1) critical values",
-    ("2SLS", "CRV3, t(G-1)"): "cluster-jackknife errors (iv_2sls(vcov='CRV3'), first stage re-estimated) with t(G - 1)",
+    ("2SLS", "CRV3, t(G-1)"): "cluster-jackknife errors, first stage re-estimated, with t(G - 1) (the book's: iv_2sls's default below 50 clusters)",
     ("direct c'", "bootstrap percentile"): "serial mediation's direct effect, cluster-bootstrap percentile (the book's)",
 }
 
