@@ -653,8 +653,10 @@ def test_one_citys_year_labels_rotated_by_one_are_flagged(tmp_path, good, city, 
 def test_one_citys_year_labels_shifted_by_one_are_named(tmp_path, good):
     bad = good.copy()
     bad.loc[bad["city"] == "Zhuhai", "year"] += 1
-    report = data.check_panel(csv(bad, tmp_path), balanced="warn", show=False)
-    assert _sha(tmp_path / "panel.csv")  # read only
+    path = csv(bad, tmp_path)
+    before = _sha(path)
+    report = data.check_panel(path, balanced="warn", show=False)
+    assert _sha(path) == before
     named = [i for i in report.errors if i.check == "year labels" and i.city == "Zhuhai"]
     assert named and "shifted by +1" in named[0].message
 

@@ -225,3 +225,36 @@ def plausibility_issues(d: pd.DataFrame, registry: pd.DataFrame | None = None, l
     if registry is not None:
         out += census_issues(d, registry, lines, accept)
     return out + slip_issues(d, lines, accept) + median_issues(d) + coherence_issues(d, lines, accept)
+
+
+def rules_table() -> pd.DataFrame:
+    """The plausibility rules of this module, :mod:`helpers.data.coherence` and
+    :mod:`helpers.data.national_rules`, with their tolerances (read from the constants), for the
+    data appendix; the measured spreads behind each tolerance are in those modules' notes."""
+    from . import coherence as co
+    from . import national_rules as nr
+
+    parts = ", ".join(f"{p} <= {w}" + ("" if f == 1 else f" x {f:g}") for p, w, f in PARTS)
+    rows = [
+        ("logged columns strictly positive", ", ".join(LOGGED), "> 0", "the chapters take logarithms"),
+        ("parts no larger than wholes", parts, "none", "definitions"),
+        ("sectors add up to GDP (accounts)", " + ".join(SECTORS), f"within {SECTOR_TOLERANCE:.0%}",
+         "largest deviation of the shipped accounts (revisions)"),
+        ("population against the census", "population", f"factor {CENSUS_TOLERANCE:g}, "
+         f"years {CENSUS_YEARS[0]}-{CENSUS_YEARS[1]}", "2010 and 2020 censuses (registry)"),
+        ("one city's slip (Guangdong)", ", ".join(SLIP_COLUMNS), f"factor {SLIP_FACTOR:g}",
+         "spread of the twin's cities"),
+        ("one city's slip per GDP (accounts)", ", ".join(f"{c} ({f:g})" for c, f in GDP_SLIPS.items()),
+         "factor in brackets", "spread of the shipped accounts' cities"),
+        ("whole column in another unit", ", ".join(c for c, *_ in MEDIAN_RANGES),
+         "; ".join(f"{lo:g}-{hi:g} {u}" for _, _, _, lo, hi, u in MEDIAN_RANGES), "every prefecture city since 2000"),
+        ("manufacturing / producer-service headers swapped", "emp_producer_services / emp_manufacturing",
+         f"median city <= {co.EMP_RATIO_MAX:g}", "manufacturing employs more (yearbook)"),
+        ("secondary / tertiary swapped (accounts)", "va_secondary, va_tertiary",
+         f"shares' trends from {co.SECTOR_TREND_FROM}", "tertiary share rising since 2012"),
+        ("year labels rotated or shifted", "every column", f"x{co.SHIFT_FACTOR:g} in the median of "
+         f">= {co.SHIFT_MIN_COLUMNS} columns", "largest moves of the twin and the accounts"),
+        ("one city's slip (national panel)", ", ".join(nr.NATIONAL_SLIPS),
+         f"factor {nr.NATIONAL_FACTOR:g} against the province", "spread of the shipped national panel"),
+    ]
+    return pd.DataFrame(rows, columns=["rule", "columns", "tolerance", "basis of the tolerance"])
