@@ -735,3 +735,16 @@ def test_accounts_secondary_and_tertiary_swapped_are_named(tmp_path):
     swapped = [i for i in report.errors if i.check == "swapped columns"]
     assert len(swapped) == 1 and "va_secondary and va_tertiary swapped" in swapped[0].message
     assert not report.errors[1:]  # the sums still add up: nothing else is wrong
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_every_national_name_in_gbk_is_neither_mixed_nor_big5(encoding):
+    # the encoding rules must not refuse a genuine simplified-Chinese file: every prefecture's
+    # and province's Chinese name, one line per city and year as in the national panel
+    from helpers.data import china, readers
+
+    reg = china.china_registry()
+    lines = [f"{c},{p},{y},1.5" for c, p in zip(reg["name_zh"], reg["province_zh"]) for y in range(2005, 2024)]
+    raw = ("name_zh,province_zh,year,gdp\n" + "\n".join(lines)).encode(encoding)
+    assert readers.detect_encoding(raw) == "gb18030"
+    assert readers.encoding_fault(raw, "gb18030") is None

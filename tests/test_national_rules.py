@@ -52,3 +52,15 @@ def test_the_shipped_panel_passes_with_a_margin(shipped):
     # the measured spread (0.26-6.86 x the peers' median): every city within x7, inside the factor 10
     assert national_rules.national_slip_issues(clean, province, factor=7.0) == []
     assert national_rules.national_slip_issues(clean, province, factor=6.5) != []  # Karamay's GDP, 6.86
+
+
+def test_the_appendix_rule_table_reads_the_constants(monkeypatch):
+    from helpers.data import coherence, plausibility
+
+    table = plausibility.rules_table()
+    assert len(table) == 11 and table["rule"].is_unique
+    monkeypatch.setattr(coherence, "SHIFT_FACTOR", 2.5)
+    monkeypatch.setattr(national_rules, "NATIONAL_FACTOR", 8.0)
+    tol = plausibility.rules_table().set_index("rule")["tolerance"]
+    assert tol["year labels rotated or shifted"].startswith("x2.5 ")
+    assert tol["one city's slip (national panel)"] == "factor 8 against the province"

@@ -50,6 +50,9 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: Share of Chinese characters outside GB2312 above which a GB18030-decodable text is taken as
 #: Big5 mis-decoded (simplified-Chinese city names use GB2312 characters only).
 RARE_SHARE = 0.3
+#: Share of the lines with non-ASCII bytes that must be valid UTF-8 (in a file that as a whole
+#: is not) for the file to count as mixed.
+MIXED_SHARE = 0.05
 
 
 class TableReadError(ValueError):
@@ -144,19 +147,21 @@ def encoding_fault(raw: bytes, enc: str) -> str | None:
     """Why ``raw`` decoded as ``enc`` is not trustworthy (mixed encodings, Big5), or None."""
     if enc in ("utf-8", "utf-8-sig") or enc.startswith("utf-16") or enc == "ascii":
         return None
-    lines = [ln for ln in raw.splitlines() if any(b > 127 for b in ln)]
-    utf8 = []
+    lines, utf8 = 0, []
     for n, ln in enumerate(raw.splitlines(), start=1):
         if any(b > 127 for b in ln):
+            lines += 1
             try:
                 ln.decode("utf-8")
                 utf8.append(n)
             except UnicodeDecodeError:
                 pass
-    if utf8 and len(utf8) < len(lines):
+    # a short GBK line can, rarely, be valid UTF-8 by chance (a few per 10,000 lines of three-character
+    # names, estimated): mixed means UTF-8 lines, at least 2 and 5% of the lines with Chinese text
+    if max(2, MIXED_SHARE * lines) <= len(utf8) < lines:
         shown = ", ".join(map(str, utf8[:5])) + (" ..." if len(utf8) > 5 else "")
         return (f"mixed text encodings: {len(utf8)} line(s) with Chinese text are UTF-8 (lines {shown}) and "
-                f"{len(lines) - len(utf8)} are not ({enc}?); save the whole file in one encoding (UTF-8)")
+                f"{lines - len(utf8)} are not ({enc}?); save the whole file in one encoding (UTF-8)")
     cjk = _cjk(raw.decode(enc, errors="replace"))
     rare = [ch for ch in cjk if _rare(ch)]
     if cjk and len(rare) > RARE_SHARE * len(cjk):
