@@ -27,7 +27,8 @@ year it flags. Whole-file rules (the swaps) cannot be accepted; the year rule ac
   :math:`E_{it} = \mathrm{med}_k\, e_{itk}` over at least :data:`SHIFT_MIN_COLUMNS` columns.
   A rotated block of labels moves every column at once by the growth of the whole span, so
   :math:`|E_{it}| > \log` :data:`SHIFT_FACTOR` (1.8) is flagged. Measured: the largest
-  :math:`|E|` is x1.25 on the twin and x1.57 in the shipped accounts (Dongguan, 2001); one city's
+  :math:`|E|` is x1.25 on the twin (at most x1.32 on the twins of seeds 1-12 and 42) and x1.57 in
+  the shipped accounts (Dongguan, 2001); one city's
   labels rotated by one year (either way) give x7.2-x18 in the accounts (24 years: all 42
   rotations caught) and x1.62-x4.8 on the twin (13 years: 38 of 42 caught; the four misses,
   x1.62-x1.68, Jieyang the least). A city whose years are the others' years shifted
