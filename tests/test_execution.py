@@ -134,6 +134,16 @@ LOKY_CELL = ("import os, subprocess, sys, time, pathlib\n"
              "pathlib.Path(marker).write_text(' '.join(map(str, [child.pid, *workers])))\n"
              "time.sleep(600)")
 
+# and with Dask worker processes (a LocalCluster as the Monte Carlo chapters start one)
+DASK_CELL = ("import os, subprocess, sys, time, pathlib\n"
+             "from distributed import Client, LocalCluster\n"
+             "cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)\n"
+             "client = Client(cluster)\n"
+             "workers = set(client.run(os.getpid).values())\n"
+             "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+             "pathlib.Path(marker).write_text(' '.join(map(str, [child.pid, *workers])))\n"
+             "time.sleep(600)")
+
 
 def _gone(pids, limit: float = 60.0) -> list:
     """The pids still alive once all are gone or ``limit`` seconds passed (a state, not a time)."""
@@ -144,15 +154,16 @@ def _gone(pids, limit: float = 60.0) -> list:
 
 
 @pytest.mark.slow  # ~35 s on a loaded 2-core machine: two kernels
-def test_sigkill_mid_run_reaps_every_worker_and_leaves_nothing_up_to_date(tmp_path):
+@pytest.mark.parametrize("cell", [LOKY_CELL, DASK_CELL], ids=["loky", "dask"])
+def test_sigkill_mid_run_reaps_every_worker_and_leaves_nothing_up_to_date(tmp_path, cell):
     out = tmp_path / "out"
     out.mkdir()
     (out / "99_tiny.ipynb").write_text("an older executed chapter, stale once a run starts")
-    nb = _notebook(tmp_path / "99_tiny.ipynb", LOKY_CELL)
+    nb = _notebook(tmp_path / "99_tiny.ipynb", cell)
     proc = _start(tmp_path, nb, out)
     _wait_for(tmp_path / "marker", proc)
     pids = [int(p) for p in (tmp_path / "marker").read_text().split()]
-    assert len(pids) >= 2 and all(_alive(p) for p in pids)  # the child and at least one loky worker
+    assert len(pids) >= 2 and all(_alive(p) for p in pids)  # the child and at least one worker
     proc.kill()  # SIGKILL: no handler runs; the watchdog notices the closed pipe
     proc.wait()
     try:
