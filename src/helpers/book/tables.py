@@ -50,6 +50,16 @@ def _fmt_number(x, digits: int) -> str:
     return str(x)
 
 
+def number(x, digits: int = 3) -> str:
+    """The book's one number format, shared by tables and sentences: ``digits`` decimals,
+    thousands separators, small numbers to ``digits`` significant figures, a dash for missing.
+
+    >>> number(0.61234), number(-0.000402), number(12345.6, 1), number(float("nan"))
+    ('0.612', '-0.000402', '12,345.6', '–')
+    """
+    return _fmt_number(x, digits)
+
+
 #: Column names read as identifiers: integers printed without thousands separators (440100, 2020).
 _ID_COLUMN = re.compile(r"(^|[\s_])(code|year|id)$")
 
@@ -169,14 +179,31 @@ def exhibit(df: pd.DataFrame | pd.Series, caption: str, label: str, digits: int 
     return Exhibit(md, label, cap, formatted)
 
 
-#: Words for the panel's variable names, used by :func:`readable_index`.
+#: The book's one label registry: words for the variable and result names, used by
+#: :func:`readable_index`, :func:`label` and :mod:`helpers.book.regression_tables` (extend it
+#: here, never with a table's own dictionary).
 VARIABLE_LABELS = {
     "va_index": "virtual agglomeration", "va_index_lag": "virtual agglomeration, lagged",
     "va_topsis": "virtual agglomeration (TOPSIS)", "va_x_prd": "virtual agglomeration x PRD",
     "log_population": "log population", "synergy": "industrial synergy",
     "lq_manufacturing": "LQ manufacturing", "flow_network": "factor-flow position",
     "productivity": "log labour productivity", "broadband_per100": "broadband subscribers per 100 people",
+    "competitiveness": "log competitiveness",
+    "total": "total effect", "total_prd": "total effect, Pearl River Delta",
+    "total_rest": "total effect, rest of the province",
+    "uniform": "uniform", "max_synergy": "most synergy", "max_gap_cut": "largest gap cut",
 }
+
+
+def label(name: str, labels: dict | None = None) -> str:
+    """The reader's words for a variable or result name (the name itself, underscores as spaces,
+    when the registry has none).
+
+    >>> label("broadband_per100"), label("max_gap_cut"), label("some_new_name")
+    ('broadband subscribers per 100 people', 'largest gap cut', 'some new name')
+    """
+    labels = VARIABLE_LABELS if labels is None else labels
+    return labels.get(name, str(name).replace("_", " "))
 
 
 def readable_index(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
