@@ -199,14 +199,23 @@ VARIABLE_LABELS = {
 
 
 def label(name: str, labels: dict | None = None) -> str:
-    """The reader's words for a variable or result name (the name itself, underscores as spaces,
-    when the registry has none).
+    """The reader's words for a variable or result name. A name the registry lacks has every
+    registered name inside it replaced (longest first: ``"broadband_per100 <= 52.71"``), and
+    otherwise its underscores printed as spaces.
 
     >>> label("broadband_per100"), label("max_gap_cut"), label("some_new_name")
     ('broadband subscribers per 100 people', 'largest gap cut', 'some new name')
+    >>> label("broadband_per100 <= 52.71"), label("max_synergy share")
+    ('broadband subscribers per 100 people <= 52.71', 'most synergy share')
     """
     labels = VARIABLE_LABELS if labels is None else labels
-    return labels.get(name, str(name).replace("_", " "))
+    text = str(name)
+    if text in labels:
+        return labels[text]
+    # one pass, longest names first, so a label is never itself relabelled
+    pattern = "|".join(re.escape(k) for k in sorted(labels, key=len, reverse=True))
+    out = re.sub(pattern, lambda m: labels[m.group(0)], text) if pattern else text
+    return out if out != text else text.replace("_", " ")
 
 
 def readable_index(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
