@@ -7,6 +7,9 @@ One estimator family per module, over shared internals:
 - :mod:`~helpers.models.mediation` :func:`mediation`, the stepwise test of Wen & Ye (2014) with
   Sobel and Aroian tests and cluster-bootstrap intervals; :func:`serial_mediation`, two ordered
   mediators (PROCESS model 6).
+- :mod:`~helpers.models.mediation_sensitivity` :func:`mediation_effects` (total, direct and
+  indirect effects with cluster-bootstrap intervals) and :func:`mediation_sensitivity` (the
+  Imai-Keele-Tingley error correlation at which the indirect effect is zero).
 - :mod:`~helpers.models.threshold` :func:`threshold`, Hansen's (1999) fixed-effect threshold
   regression (single or double), and :func:`lr_critical`.
 - :mod:`~helpers.models.spatial` :func:`spatial_durbin_panel` (ML with two-way effects, Lee & Yu
