@@ -60,6 +60,16 @@ def number(x, digits: int = 3) -> str:
     return _fmt_number(x, digits)
 
 
+def p_equals(p: float, digits: int = 3) -> str:
+    """A p-value as a sentence quotes it, in the tables' format: ``"= 0.327"`` or ``"< 0.001"``.
+
+    >>> "p " + p_equals(0.32712), "p " + p_equals(2.3e-8)
+    ('p = 0.327', 'p < 0.001')
+    """
+    text = _fmt_p(p, digits)
+    return text if text.startswith("<") else f"= {text}"
+
+
 #: Column names read as identifiers: integers printed without thousands separators (440100, 2020).
 _ID_COLUMN = re.compile(r"(^|[\s_])(code|year|id)$")
 
