@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._prepare import codes, indicator
+from ._prepare import codes, group_sums
 from ._within import Absorb
 
 BOOT_CHUNK = 256  # replicates per block: bounds memory (n x chunk) on large panels
@@ -113,7 +113,7 @@ class Moments:
         if self.mode == "unbalanced":
             return
         outer = (E[:, :, None] * E[:, None, :]).reshape(len(d), -1)
-        self.P = np.asarray(indicator(g, self.G).T @ outer)  # (G, k*k)
+        self.P = group_sums(g, outer, self.G)  # (G, k*k), = indicator(g, G).T @ outer bit for bit
         if self.mode == "twoway":
             S = np.zeros((self.G, self.T, self.k))
             np.add.at(S, (g, self._tim), E)
