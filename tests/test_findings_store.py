@@ -111,3 +111,16 @@ def test_book_profile_reads_the_stored_settings():
     params = book["chapters"]["05_findings"]
     assert {k: params[k] for k in findings.BOOK} == findings.BOOK
     assert params.get("mc_source", "store") == "store"
+
+
+def test_changed_analysis_code_is_a_note_and_recomputes(stored, tmp_path, monkeypatch):
+    src, _ = stored
+    out = tmp_path / "copy"
+    out.mkdir()
+    for p in src.iterdir():
+        (out / p.name).write_bytes(p.read_bytes())
+    monkeypatch.setattr(findings, "_digest", lambda: "0" * 16)
+    st = findings.load(out, TINY)
+    assert st.notes == [f"{p}: the analysis code changed since it was stored; `make findings` recomputes it"
+                        for p in findings.PARTS]
+    assert "SIMULATED" in st.provenance() and "data/findings" in st.provenance()

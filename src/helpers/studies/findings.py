@@ -193,7 +193,7 @@ def load(out=None, settings: dict | None = None) -> FindingsStudy:
     manifest, digest = _store.read_manifest(out), _digest()
     parts, notes = {}, []
     for part, tables in PARTS.items():
-        fp, rows = _fingerprint(part, settings), {}
+        fp, rows, changed = _fingerprint(part, settings), {}, False
         for table in tables:
             path = _cell(out, part, table)
             if not path.exists():
@@ -204,8 +204,9 @@ def load(out=None, settings: dict | None = None) -> FindingsStudy:
                              f"({part_settings(part, settings)})", minutes)
             if path.name not in manifest:
                 notes.append(f"{path.name}: no content hash recorded; read unverified")
-            if meta.get("analysis_digest") != digest and f"{part}: analysis" not in " ".join(notes):
-                notes.append(f"{part}: the analysis code changed since it was stored; `{COMMAND}` recomputes it")
+            changed = changed or meta.get("analysis_digest") != digest
+        if changed:   # read with a note: the settings match, only the code's digest differs
+            notes.append(f"{part}: the analysis code changed since it was stored; `{COMMAND}` recomputes it")
         parts[part] = summarise_part(part, rows, settings)
     return _assemble(parts, settings, str(out), notes, log)
 
