@@ -20,7 +20,8 @@ import pytest
 from scipy import sparse, stats
 
 import helpers.models as models_pkg
-from helpers.models import _inference, _prepare, _within
+from helpers._results import CoefficientResult
+from helpers.models import _boot, _inference, _prepare, _within
 
 
 # ------------------------------------------------------------------ reference implementations
@@ -107,6 +108,30 @@ class RefAbsorb(_within.Absorb):
 
 def ref_normal_pvalues(params, std_errors):
     return pd.Series(2 * stats.norm.sf(np.abs(params / std_errors)), index=params.index, name="p")
+
+
+def ref_coefficient_fields(beta, cov, names):
+    params = pd.Series(beta, index=names, name="coef")
+    se = pd.Series(np.sqrt(np.diag(cov)), index=names, name="std err")
+    return {"params": params, "std_errors": se, "pvalues": ref_normal_pvalues(params, se),
+            "cov": pd.DataFrame(cov, index=names, columns=names)}
+
+
+def ref_bias_corrected(draws, estimate, alpha):
+    draws = draws[np.isfinite(draws)]
+    B = len(draws)
+    if B == 0:
+        return (np.nan, np.nan)
+    prop = (np.sum(draws < estimate) + 0.5 * np.sum(draws == estimate)) / B
+    prop = min(max(prop, 0.5 / B), 1 - 0.5 / B)
+    z0 = stats.norm.ppf(prop)
+    zl = stats.norm.ppf(alpha / 2)
+    lo, hi = stats.norm.cdf(2 * z0 + zl), stats.norm.cdf(2 * z0 - zl)
+    return float(np.quantile(draws, lo)), float(np.quantile(draws, hi))
+
+
+def ref_quantile(self, q):
+    return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
 
 
 # ------------------------------------------------------------------------------ unit checks
@@ -196,6 +221,25 @@ def test_absorb_bit_identical(balanced):
         assert np.array_equal(fast(X[:, 1]), ref(X[:, 1]))
 
 
+def test_coefficient_fields_and_intervals_bit_identical():
+    rng = np.random.default_rng(8)
+    beta = rng.standard_normal(6) * 3
+    a = rng.standard_normal((6, 6))
+    cov = a @ a.T
+    names = list("abcdef")
+    fast, ref = _inference.coefficient_fields(beta, cov, names), ref_coefficient_fields(beta, cov, names)
+    for k in ref:
+        (pd.testing.assert_frame_equal if k == "cov" else pd.testing.assert_series_equal)(fast[k], ref[k],
+                                                                                          check_exact=True)
+    res = CoefficientResult(**fast)
+    for level in (0.9, 0.95, 0.99):
+        assert res._quantile(0.5 + level / 2) == ref_quantile(res, 0.5 + level / 2)
+    for _ in range(20):
+        d = rng.standard_normal(rng.integers(5, 400))
+        est = float(rng.choice([d.mean(), d.min() - 1, d.max() + 1]))
+        assert _boot.bias_corrected(d, est, 0.05) == ref_bias_corrected(d, est, 0.05)
+
+
 def test_normal_pvalues_bit_identical():
     z = pd.Series(np.r_[np.random.default_rng(7).standard_normal(500) * 6, 0.0, 40.0])
     se = pd.Series(np.ones(len(z)))
@@ -207,7 +251,10 @@ def _patch_reference(monkeypatch):
     """Put every reference implementation where the estimators look their names up."""
     refs = {"prepare": (_prepare.prepare, ref_prepare), "Absorb": (_within.Absorb, RefAbsorb),
             "group_sums": (_prepare.group_sums, ref_group_sums), "codes": (_prepare.codes, ref_codes),
-            "normal_pvalues": (_inference.normal_pvalues, ref_normal_pvalues)}
+            "normal_pvalues": (_inference.normal_pvalues, ref_normal_pvalues),
+            "coefficient_fields": (_inference.coefficient_fields, ref_coefficient_fields),
+            "bias_corrected": (_boot.bias_corrected, ref_bias_corrected)}
+    monkeypatch.setattr(CoefficientResult, "_quantile", ref_quantile)
     for info in pkgutil.iter_modules(models_pkg.__path__):
         mod = importlib.import_module(f"helpers.models.{info.name}")
         for name, (fast, ref) in refs.items():

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ._prepare import codes, group_sums
 from ._within import Absorb
@@ -67,9 +67,10 @@ def bias_corrected(draws: np.ndarray, estimate: float, alpha: float) -> tuple[fl
         return (np.nan, np.nan)
     prop = (np.sum(draws < estimate) + 0.5 * np.sum(draws == estimate)) / B
     prop = min(max(prop, 0.5 / B), 1 - 0.5 / B)  # keep z0 finite when every draw lies on one side
-    z0 = stats.norm.ppf(prop)
-    zl = stats.norm.ppf(alpha / 2)
-    lo, hi = stats.norm.cdf(2 * z0 + zl), stats.norm.cdf(2 * z0 - zl)
+    # special.ndtri / ndtr are what stats.norm.ppf / cdf compute, without their argument handling
+    z0 = special.ndtri(prop)
+    zl = special.ndtri(alpha / 2)
+    lo, hi = special.ndtr(2 * z0 + zl), special.ndtr(2 * z0 - zl)
     return float(np.quantile(draws, lo)), float(np.quantile(draws, hi))
 
 

@@ -61,9 +61,12 @@ def normal_pvalues(params: pd.Series, std_errors: pd.Series) -> pd.Series:
 
 def coefficient_fields(beta: np.ndarray, cov: np.ndarray, names: list[str]) -> dict:
     """``params``, ``std_errors``, ``pvalues`` (normal) and ``cov`` labelled by ``names``."""
+    se_ = np.sqrt(np.diag(cov))
     params = pd.Series(beta, index=names, name="coef")
-    se = pd.Series(np.sqrt(np.diag(cov)), index=names, name="std err")
-    return {"params": params, "std_errors": se, "pvalues": normal_pvalues(params, se),
+    se = pd.Series(se_, index=names, name="std err")
+    # normal_pvalues(params, se) on the arrays (same index: the same numbers, less pandas)
+    p = pd.Series(2 * special.ndtr(-np.abs(np.asarray(beta, dtype=float) / se_)), index=names, name="p")
+    return {"params": params, "std_errors": se, "pvalues": p,
             "cov": pd.DataFrame(cov, index=names, columns=names)}
 
 

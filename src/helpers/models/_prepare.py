@@ -58,6 +58,24 @@ def _check_numeric(d: pd.DataFrame, cols, entity, time, name) -> dict:
     return out
 
 
+def _sorted_unique(keys: list) -> bool:
+    """True when rows are in ascending order of the keys (strictly in the last one within ties
+    of the first) by direct comparison of neighbours: no hashing. False (undecided) for
+    categorical keys, whose order is their categories', and for values that do not compare."""
+    if any(isinstance(k.dtype, pd.CategoricalDtype) for k in keys):
+        return False
+    v = [k.to_numpy() for k in keys]
+    if len(v[0]) < 2:
+        return True
+    try:
+        if len(v) == 1:
+            return bool(np.all(v[0][1:] >= v[0][:-1]))
+        e, t = v
+        return bool(np.all((e[1:] > e[:-1]) | ((e[1:] == e[:-1]) & (t[1:] > t[:-1]))))
+    except TypeError:
+        return False
+
+
 def _sort_order(d: pd.DataFrame, order: list) -> tuple[np.ndarray | None, bool]:
     """Positions that sort ``d`` by ``order`` (None when it is sorted already), and whether two
     rows share every key of ``order``.
@@ -67,6 +85,8 @@ def _sort_order(d: pd.DataFrame, order: list) -> tuple[np.ndarray | None, bool]:
     sorted lexicographically by the stable :func:`numpy.lexsort`. Most estimators receive data
     sorted by entity and time already; then no row is moved.
     """
+    if _sorted_unique([d[c] for c in order]):
+        return None, False
     ranks = [pd.factorize(d[c], sort=True)[0].astype(np.int64) for c in order]
     if len(ranks) == 1:   # one key: ties are rows of one entity, kept in their order
         r = ranks[0]
