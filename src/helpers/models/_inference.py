@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import stats
 
 from ._prepare import group_sums
 
@@ -55,18 +55,14 @@ def ols(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None):
 
 def normal_pvalues(params: pd.Series, std_errors: pd.Series) -> pd.Series:
     """Two-sided p-values against the standard normal."""
-    # special.ndtr(-z) is what stats.norm.sf(z) computes, without its argument checks (bit for bit)
-    return pd.Series(2 * special.ndtr(-np.abs(params / std_errors)), index=params.index, name="p")
+    return pd.Series(2 * stats.norm.sf(np.abs(params / std_errors)), index=params.index, name="p")
 
 
 def coefficient_fields(beta: np.ndarray, cov: np.ndarray, names: list[str]) -> dict:
     """``params``, ``std_errors``, ``pvalues`` (normal) and ``cov`` labelled by ``names``."""
-    se_ = np.sqrt(np.diag(cov))
     params = pd.Series(beta, index=names, name="coef")
-    se = pd.Series(se_, index=names, name="std err")
-    # normal_pvalues(params, se) on the arrays (same index: the same numbers, less pandas)
-    p = pd.Series(2 * special.ndtr(-np.abs(np.asarray(beta, dtype=float) / se_)), index=names, name="p")
-    return {"params": params, "std_errors": se, "pvalues": p,
+    se = pd.Series(np.sqrt(np.diag(cov)), index=names, name="std err")
+    return {"params": params, "std_errors": se, "pvalues": normal_pvalues(params, se),
             "cov": pd.DataFrame(cov, index=names, columns=names)}
 
 
