@@ -150,7 +150,9 @@ def test_prepare_matches_reference(entity_dtype, shuffle, keys):
     ref = ref_prepare(d, ["y", "x"], entity, time, "t", extra=extra)
     pd.testing.assert_frame_equal(fast, ref, check_exact=True)
     assert fast.attrs == {}
-    assert d["x"].dtype.kind == "i"   # the caller's frame is untouched
+    assert d["x"].dtype.kind == "i"   # the caller's frame is untouched ...
+    for c in fast.columns:   # ... and shares no memory with the copy
+        assert not np.shares_memory(np.asarray(fast[c].array), np.asarray(d[c].array)), c
 
 
 def test_prepare_errors_match_reference():

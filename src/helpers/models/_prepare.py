@@ -115,10 +115,13 @@ def prepare(df, cols, entity, time, name, extra=()) -> pd.DataFrame:
     keys = [c for c in (entity, time, *extra) if c is not None]
     need = list(dict.fromkeys(keys + list(cols)))
     require_columns(df, need, name)
-    d = pd.DataFrame(df, copy=False)[need]   # a copy, without attrs
+    view = pd.DataFrame(df, copy=False)   # the caller's data without attrs (nothing copied yet)
+    # one column at a time when names are unique (no copy of the whole selection)
+    d = view[need] if view.columns.has_duplicates else view
     for k in keys:
-        if d[k].isna().any():
-            raise ValueError(f"{name}: row {d.index[np.flatnonzero(d[k].isna())[0]]} has no {k}")
+        miss = pd.isna(d[k].to_numpy())
+        if miss.any():
+            raise ValueError(f"{name}: row {d.index[np.flatnonzero(miss)[0]]} has no {k}")
     values = _check_numeric(d, cols, entity, time, name)
     d = pd.DataFrame({c: values[c] if c in values else d[c] for c in need}, index=d.index)
     order = [c for c in (entity, time) if c is not None]
