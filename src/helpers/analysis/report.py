@@ -86,6 +86,12 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
         Control variables (standardised) included in every regression.
     """
     z = prepare(constructs)
+    # pandas deep-copies ``attrs`` on every operation; none of the models reads them, and a
+    # twin's constructs carry nested metadata that made copying it a tenth of a twin's analysis
+    z.attrs = {}
+    # every estimator sorts its copy by city and year; sorted once here, each finds it sorted
+    # (the same rows with the same labels reach every estimator)
+    z = z.sort_values(["city", "year"], kind="stable")
     x, m1, m2, y = (VARIABLES[k] for k in ("x", "m1", "m2", "y"))
     c = models.as_list(controls, "controls")
     seeds = np.random.SeedSequence(boot_seed).generate_state(8)
