@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 
 class MissingColumnError(KeyError, ValueError):
@@ -150,7 +150,8 @@ class CoefficientResult(Result):
         return (self.params / self.std_errors).rename("t")
 
     def _quantile(self, q: float) -> float:
-        return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
+        # special.ndtri is what stats.norm.ppf computes, without its argument handling (bit for bit)
+        return float(special.ndtri(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald interval at ``level`` (columns ``lower``, ``upper``)."""

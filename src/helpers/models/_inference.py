@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._prepare import indicator
+from ._prepare import group_sums
 
 
 def robust_cov(H: np.ndarray, u: np.ndarray, groups: np.ndarray | None, bread: np.ndarray) -> tuple[np.ndarray, int]:
@@ -30,7 +30,7 @@ def robust_cov(H: np.ndarray, u: np.ndarray, groups: np.ndarray | None, bread: n
         G = len(u)
     else:
         G = int(groups.max()) + 1
-        scores = np.asarray(indicator(groups, G).T @ scores)
+        scores = group_sums(groups, scores, G)   # = indicator(groups, G).T @ scores, bit for bit
     if G < 2:
         raise ValueError("clustered standard errors need at least two clusters")
     meat = scores.T @ scores

@@ -161,12 +161,28 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
     -------
     CorrectSpecCoverage
     """
+    p = correct_spec_params(params, spatial=spatial)
+    d = correct_spec_rows(n_reps, p, first_seed=first_seed, n_boot=n_boot, n_jobs=n_jobs, spatial=spatial)
+    return summarise_correct_spec(d, n_reps, p, spatial=spatial)
+
+
+def correct_spec_params(params=None, *, spatial: bool = False) -> dict:
+    """The twin parameters of :func:`correct_spec_coverage`: :data:`CORRECTLY_SPECIFIED` updated by
+    ``params``; with ``spatial``, the default knowledge spillovers (theta, rho) unless given."""
     p = {**CORRECTLY_SPECIFIED, **dict(params or {})}
     if spatial:
         from ..simulate import TwinParams
 
         p.update(theta=TwinParams().theta, rho=TwinParams().rho, **{k: v for k, v in dict(params or {}).items()
                                                                    if k in ("theta", "rho")})
+    return p
+
+
+def correct_spec_rows(n_reps: int, p: dict, *, first_seed: int = 1, n_boot: int = 99, n_jobs: int = 1,
+                      spatial: bool = False) -> pd.DataFrame:
+    """Every twin's intervals of :func:`correct_spec_coverage` as one long frame (what a store keeps):
+    columns estimator, interval, estimate, ci_low, ci_high, se, true, covers, twin, clusters.
+    ``p``: the parameters of :func:`correct_spec_params`."""
     seeds = list(range(first_seed, first_seed + n_reps))
     if n_jobs == 1:
         runs = [_correct_twin(s, p, n_boot, spatial) for s in seeds]
@@ -174,7 +190,13 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
         from joblib import Parallel, delayed
 
         runs = Parallel(n_jobs=n_jobs)(delayed(_correct_twin)(s, p, n_boot, spatial) for s in seeds)
-    d = pd.concat(runs)
+    return pd.concat(runs).reset_index()
+
+
+def summarise_correct_spec(rows: pd.DataFrame, n_reps: int, p: dict, *, spatial: bool = False) -> CorrectSpecCoverage:
+    """The :class:`CorrectSpecCoverage` of the rows of :func:`correct_spec_rows` (computed now or
+    read from a store: the same numbers either way)."""
+    d = rows.set_index(["estimator", "interval"])
     g = d.groupby(level=["estimator", "interval"], sort=False)
     d = d.sort_index(kind="stable")   # lexsorted for .loc by (estimator, interval)
     err = (d["estimate"] - d["true"]).groupby(level=["estimator", "interval"], sort=False)
