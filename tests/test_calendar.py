@@ -141,3 +141,22 @@ def test_the_unconfounded_null_shares_the_shocks_too():
     for f in ("D", "Z", "q", "eps", "masses", "v_A", "w_S", "e_P", "e_X"):
         np.testing.assert_array_equal(getattr(sn, f), getattr(su, f), err_msg=f)
     assert not np.allclose(vn, vu)   # the confounder's loading moves participation, nothing else drawn
+
+
+def test_observation_draws_are_windowed_whatever_their_leading_axes():
+    from helpers.simulate.calendar import CALENDAR, _CalendarRng, calendar_window
+
+    def rng(years):
+        return _CalendarRng(np.random.default_rng(1), calendar_window(years), 4)
+
+    a, b = rng(range(2011, 2019)), rng(range(2005, 2031))
+    rows = slice(2011 - 2005, 2019 - 2005)
+    np.testing.assert_array_equal(a.standard_normal((3, 8, 4)), b.standard_normal((3, 26, 4))[:, rows])
+    np.testing.assert_array_equal(a.random((8, 4)), b.random((26, 4))[rows])
+    np.testing.assert_array_equal(a.random(4), b.random(4))          # per-city draws pass through
+    np.testing.assert_array_equal(a.random((8 * 4, 2)), b.random((26 * 4, 2))[4 * rows.start:4 * rows.stop])
+    fa, fb = a.full((8, 4)), b.full((26, 4))
+    assert fa.shape == fb.shape == (len(CALENDAR), 4)
+    np.testing.assert_array_equal(np.cumsum(fa, axis=0)[a.rows], np.cumsum(fb, axis=0)[b.rows][rows])
+    with pytest.raises(ValueError, match="city-year noise"):
+        a.full((5, 4))

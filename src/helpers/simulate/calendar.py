@@ -62,26 +62,42 @@ def calendar_window(years) -> slice:
 class _CalendarRng:
     """The generator the observation layer draws from, seen through a window of the calendar.
 
-    A draw whose first axis is the window's years, shape (T, ...), is made for the whole calendar,
-    (len(CALENDAR), ...), and the window's rows are returned; one with T x N year-major rows (the
-    missing-value mask) likewise. Every other draw (per city, e.g. shape (N,)) passes through. So
-    each observation draw takes the same numbers from the stream whatever the window, and a
-    window's noise is the calendar's noise of its years.
+    A draw of city-year noise, shape (..., T, N) (the window's T years, N cities), is made for
+    the whole calendar, (..., len(CALENDAR), N), and the window's years are returned; one with
+    T x N year-major rows (the missing-value mask, (T N, k)) likewise. Every other draw (per
+    city, e.g. (N,)) passes through. So each draw takes the same numbers from the stream whatever
+    the window, and a window's noise is the calendar's noise of its years. A dynamic filter of
+    the noise (a random walk, an AR(1)) must run on the calendar and then be windowed:
+    ``full(size)`` returns the calendar's draw (..., len(CALENDAR), N), taking the same numbers
+    as ``standard_normal(size)``, and ``rows`` the window's rows of it. (With T == N, draw
+    (N, N) pair noise through the generator itself, ``rng.generator``.)
     """
 
     def __init__(self, rng: np.random.Generator, rows: slice, n_cities: int):
-        self._rng, self._rows, self._n = rng, rows, n_cities
+        self.generator, self.rows, self._n = rng, rows, n_cities
         self._T = rows.stop - rows.start
+
+    def _calendar_shape(self, shape):
+        if len(shape) >= 2 and shape[-2:] == (self._T, self._n):
+            return shape[:-2] + (len(CALENDAR), self._n)
+        return None
 
     def _draw(self, method, size, *args, **kw):
         shape = (size,) if np.isscalar(size) else tuple(size) if size is not None else ()
-        f = getattr(self._rng, method)
-        if len(shape) >= 2 and shape[0] == self._T:
-            return f(*args, size=(len(CALENDAR),) + shape[1:], **kw)[self._rows]
+        f = getattr(self.generator, method)
+        full = self._calendar_shape(shape)
+        if full is not None:
+            return f(*args, size=full, **kw)[..., self.rows, :]
         if len(shape) >= 2 and shape[0] == self._T * self._n:
-            full = f(*args, size=(len(CALENDAR), self._n) + shape[1:], **kw)[self._rows]
-            return full.reshape(shape)
+            return f(*args, size=(len(CALENDAR), self._n) + shape[1:], **kw)[self.rows].reshape(shape)
         return f(*args, size=size, **kw)
+
+    def full(self, size):
+        """Standard normal city-year noise of shape (..., T, N) drawn for the whole calendar."""
+        full = self._calendar_shape(tuple(size))
+        if full is None:
+            raise ValueError(f"full() draws city-year noise of shape (..., {self._T}, {self._n}), got {tuple(size)}")
+        return self.generator.standard_normal(full)
 
     def standard_normal(self, size=None):
         return self._draw("standard_normal", size)
@@ -96,4 +112,4 @@ class _CalendarRng:
         return self._draw("uniform", size, low, high)
 
     def __getattr__(self, name):   # any other method: the generator's own (no window logic)
-        return getattr(self._rng, name)
+        return getattr(self.generator, name)
