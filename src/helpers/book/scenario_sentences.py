@@ -24,8 +24,16 @@ MEASURE_LABELS = {
 
 
 def _g(v: float) -> str:
-    """Three significant digits with a sign (effects span 1e-4 to 1)."""
-    return "0" if v == 0 else f"{v:+.3g}"
+    """Three significant digits with a sign, in fixed notation (effects span 1e-5 to 10; a table
+    prints -0.0000151, never -1.51e-05).
+
+    >>> _g(-1.51e-05), _g(0.0163), _g(1.712), _g(123.4), _g(0.0)
+    ('-0.0000151', '+0.0163', '+1.71', '+123', '0')
+    """
+    if v == 0 or not np.isfinite(v):
+        return "0" if v == 0 else str(v)
+    decimals = max(0, 2 - int(np.floor(np.log10(abs(v)))))
+    return f"{v:+.{decimals}f}"
 
 
 def outcome_table(res: ScenarioResult, measures=("mean_VA", "mean_FN", "mean_SY", "mean_P",
