@@ -119,8 +119,10 @@ def test_changed_analysis_code_is_a_note_and_recomputes(stored, tmp_path, monkey
     out.mkdir()
     for p in src.iterdir():
         (out / p.name).write_bytes(p.read_bytes())
+    assert "analysis code has changed" not in findings.load(out, TINY).provenance()
     monkeypatch.setattr(findings, "_digest", lambda: "0" * 16)
     st = findings.load(out, TINY)
     assert st.notes == [f"{p}: the analysis code changed since it was stored; `make findings` recomputes it"
                         for p in findings.PARTS]
     assert "SIMULATED" in st.provenance() and "data/findings" in st.provenance()
+    assert "analysis code has changed since the parts mc-effect, mc-null, correct, correct-spatial" in st.provenance()

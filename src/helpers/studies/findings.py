@@ -149,8 +149,11 @@ class FindingsStudy(Result):
         runs = self.log.get("runs", [])
         made = (f", computed by `{COMMAND}` in {runs[-1]['wall_seconds'] / 60:.1f} minutes on "
                 f"{runs[-1]['finished_utc'][:10]}" if runs else "")
+        changed = [n.split(":")[0] for n in self.notes if "analysis code changed" in n]
+        stale = (f" The analysis code has changed since the parts {', '.join(changed)} were stored; "
+                 f"`{COMMAND}` recomputes them." if changed else "")
         return (f"These SIMULATED studies are read from the stored study in `data/findings`{made}: {size}; "
-                "each file's hash and settings were checked when it was read.")
+                "each file's hash and settings were checked when it was read." + stale)
 
     def summary(self) -> str:
         where = "computed live" if self.source == "live" else f"read from the store {self.source}"
