@@ -57,7 +57,9 @@ PARAM_RANGES = pd.DataFrame(
 ).set_index("parameter")
 
 #: Central values of the scenario-only parameters (the TwinParams defaults cover the rest).
-EXTRA_DEFAULTS = {"border_sq": 3.0, "gba_dev": 1.2}
+#: ``persistence``: partial adjustment of participation after the twin's years
+#: (:mod:`helpers.scenarios.dynamics`); 0 is the static twin. A stylised option, not drawn.
+EXTRA_DEFAULTS = {"border_sq": 3.0, "gba_dev": 1.2, "persistence": 0.0}
 
 
 # ----------------------------------------------------------------------------- scenarios

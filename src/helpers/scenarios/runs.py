@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import data as _data
 from .. import simulate as _sim
+from .dynamics import solve_participation
 from .levers import _Q_INTERCEPT, _Q_NOISE, _Q_SLOPE, EXTRA_DEFAULTS, GBA_NODES, HORIZON, Scenario
 
 
@@ -66,7 +67,9 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
     Parameters
     ----------
     params : dict, optional
-        Overrides of :class:`helpers.simulate.TwinParams` and of :data:`EXTRA_DEFAULTS`.
+        Overrides of :class:`helpers.simulate.TwinParams` and of :data:`EXTRA_DEFAULTS`
+        (``persistence``: adoption with persistence after the twin's years,
+        :mod:`helpers.scenarios.dynamics`; 0, the default, is the static twin).
     seed : int
         The twin's seed; future shocks come from ``numpy.random.default_rng([seed, 2024])``.
     horizon : int
@@ -117,6 +120,10 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
                      + p.confounding * eps + p.sigma_va * eta)
         index = cat([parts["index"], new_index])
     va_full = _sim._solve_participation(index, st_full.pop, p.alpha_N, alpha_E=p.alpha_E, W_E=st_full.W)
+    if extra["persistence"] and Tn:
+        # adoption with persistence from the first year after the twin's calendar (history static)
+        va_full[T0:] = solve_participation(index[T0:], st_full.pop[T0:], p.alpha_N, alpha_E=p.alpha_E,
+                                           W=st_full.W, persistence=extra["persistence"], init=va_full[T0 - 1])
     return Extended(params=p, extra=extra, seed=seed, st=st_full, index=index, va=va_full,
                     n_hist=T0, kappa=kappa, gba=_gba_network(st_full, extra))
 
@@ -217,9 +224,9 @@ def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Pa
         # from the twin's state of the year before (bit for bit what a full solve gives)
         k = tau_s
         va = ext.va.copy()
-        va[k:] = _sim._solve_participation(index[k:], st.pop[k:], p.alpha_N,
-                                           init=None if k == 0 else ext.va[k - 1],
-                                           alpha_E=p.alpha_E, W_E=st.W)
+        lam = np.where(np.arange(T) >= ext.n_hist, ext.extra["persistence"], 0.0)
+        va[k:] = solve_participation(index[k:], st.pop[k:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
+                                     persistence=lam[k:], init=None if k == 0 else ext.va[k - 1])
 
     # (4) flows: phi, talent and R&D masses, Greater Bay Area
     phi = p.phi
