@@ -65,6 +65,8 @@ Modules
 :mod:`helpers.book.scenario_sentences` (tables and generated sentences, in the book layer),
 :mod:`~helpers.scenarios.budget` (a fixed subsidy budget) and
 :mod:`~helpers.scenarios.detection` (would a study see the policy),
+:mod:`~helpers.scenarios.distributions` (the budget ratio over seeds and draws),
+:mod:`~helpers.scenarios.real_units` (yuan and the coupling construct),
 :mod:`~helpers.scenarios.contraction` (when participation can tip) and
 :mod:`~helpers.scenarios.dynamics` (adoption with persistence); every public name is
 re-exported here.
@@ -76,6 +78,7 @@ from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.T
 from .budget import BudgetResult, budget_allocation
 from .contraction import ContractionResult, contraction_modulus, global_modulus
 from .detection import detectability
+from .distributions import WEIGHTINGS, BudgetDistribution, budget_distribution, budget_ratio
 from .dynamics import after_effect, decay_rate
 from .levers import (
                      EXTRA_DEFAULTS,
@@ -83,11 +86,13 @@ from .levers import (
                      HORIZON,
                      LEVER_MEANING,
                      PARAM_RANGES,
+                     REAL_INSTRUMENTS,
                      VARIABLES,
                      Scenario,
                      default_scenarios,
                      lever_table,
 )
+from .real_units import REAL_MEASURES, gdp_levels, real_measures
 from .runs import Extended, Paths, extend_twin, run_scenario, va_share
 from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
 
@@ -97,4 +102,6 @@ __all__ = [
     "run_scenario", "va_share", "disparity", "draw_parameters", "ScenarioResult", "run_uncertainty",
     "BudgetResult", "budget_allocation", "detectability",
     "ContractionResult", "contraction_modulus", "global_modulus", "after_effect", "decay_rate",
+    "WEIGHTINGS", "BudgetDistribution", "budget_distribution", "budget_ratio", "REAL_INSTRUMENTS",
+    "REAL_MEASURES", "gdp_levels", "real_measures",
 ]
