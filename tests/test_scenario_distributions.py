@@ -116,7 +116,11 @@ def test_real_units_baseline_is_the_calibrated_level_and_sectors_add_up(ext):
     paths = {k: sc.run_scenario(ext, s) for k, s in sc.default_scenarios().items()
              if k in ("baseline", "subsidy", "gba")}
     real = sc.real_measures(ext, paths)
-    targets = simulate.calibration_targets(tuple(ext.st.years)).groupby("year")["gdp"].sum()
+    t = simulate.calibration_targets(tuple(ext.st.years))
+    sectors = [c for c in ("va_primary", "va_secondary", "va_tertiary") if c in t.columns]
+    # the baseline is the calibrated level: GDP, or the sum of the sectors where the twin has them
+    cols = sectors if len(sectors) == 3 and hasattr(ext.params, "synergy_tertiary") else ["gdp"]
+    targets = t.groupby("year")[cols].sum().sum(axis=1)
     assert np.allclose(real["baseline"]["gdp_yuan"].to_numpy(), targets.to_numpy(), rtol=1e-12)
     for r in real.values():
         assert np.allclose(r["va_secondary_yuan"] + r["va_tertiary_yuan"], r["gdp_yuan"], rtol=1e-12)
@@ -136,9 +140,56 @@ def test_coupling_construct_is_the_real_datas(ext):
 
     base = sc.run_scenario(ext, sc.Scenario("baseline"))
     real = sc.real_measures(ext, {"baseline": base})["baseline"]
-    v = real_units.sector_values(base.arrays, base.arrays, sc.gdp_levels(ext))
+    v = real_units.sector_values(base.arrays, base.arrays, real_units.level_paths(ext), ext.params)
     T, N = ext.st.pop.shape
     df = pd.DataFrame({"year": np.repeat(ext.st.years, N), "va_secondary": v["secondary"].ravel(),
                        "va_tertiary": v["tertiary"].ravel(), "population": ext.st.pop.ravel()})
     D = moments.coupling(df).groupby(df["year"]).mean()
     assert np.allclose(real["coupling_D"].to_numpy(), D.to_numpy(), rtol=1e-12)
+
+
+def test_vectorised_theil_is_measure_theil(ext):
+    from helpers import data, measure
+    from helpers.scenarios import uncertainty
+
+    reg = data.city_table()
+    P = sc.run_scenario(ext, sc.Scenario("baseline")).arrays["P"]
+    y, pop = np.exp(P), ext.st.pop
+    v = uncertainty.theil_by_year(y, pop, reg["region"].astype(str))
+    for t in (0, 7, len(y) - 1):
+        r = measure.theil(pd.Series(y[t], index=reg.index), reg["region"], pd.Series(pop[t], index=reg.index))
+        assert v["theil"][t] == pytest.approx(r.total, rel=1e-10)
+        assert v["theil_between"][t] == pytest.approx(r.between, rel=1e-10)
+        assert v["theil_within"][t] == pytest.approx(r.within, rel=1e-9, abs=1e-14)
+
+
+# ----------------------------------------------------------------------------- generated sentences
+def test_sentences_are_generated_from_the_numbers():
+    from helpers.book import scenario_sentences as ss
+
+    runs = pd.DataFrame([{"seed": s, "draw": k, "weighting": w, "ratio": 1.2 + 0.1 * s + 0.01 * k,
+                          "gap_cut": -0.1 if s == 2 else 0.1, "prd_share": 0.4}
+                         for s in (1, 2) for k in (-1, 0, 1) for w in sc.WEIGHTINGS])
+    d = sc.BudgetDistribution(runs=runs, parameters=pd.DataFrame(index=range(2)), seeds=(1, 2))
+    text = " ".join(ss.budget_distribution_sentences(d))
+    med = runs.loc[(runs["weighting"] == "unweighted") & (runs["draw"] >= 0), "ratio"].median()
+    assert f"median {med:.2f} times" in text and "widens the Delta-rest synergy gap in 50%" in text
+    table = pd.DataFrame({"persistence": [0.0] * 3 + [0.5] * 3, "year": [2025, 2026, 2027] * 2,
+                          "effect": [0.1, 0.0, 0.0, 0.05, 0.04, 0.02]})
+    table.attrs.update(end=2025, decay={0.0: 0.0, 0.5: 0.55})
+    a, b = ss.after_effect_sentences(table)
+    assert "leaves nothing in 2027" in a
+    assert "+0.02 remains in 2027 (40% of the peak)" in b and "0.55 a year" in b
+
+
+def test_tipping_sentence_states_the_condition_with_the_models_moduli(ext):
+    from helpers.book import scenario_sentences as ss
+
+    scen = {k: v for k, v in sc.default_scenarios().items() if k in ("baseline", "subsidy_3y")}
+    r = sc.run_uncertainty(scen, n_draws=2)
+    c = sc.contraction_modulus(ext)
+    s = ss.tipping_sentence(r, c)
+    worst = max((a + 1.0) / 4 for a in r.parameters["alpha_N"])
+    assert "No tipping is possible when (alpha_N + alpha_E) / 4 < 1" in s
+    assert f"the modulus is {c.modulus:.2f}" in s and f"at most {worst:.2f}" in s
+    assert "leaves nothing in 2030" in s

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .. import measure as _measure
 from .. import simulate as _sim
 from .._results import Result
 from .levers import HORIZON, PARAM_RANGES, default_scenarios
@@ -23,30 +22,44 @@ from .runs import Paths, extend_twin, run_scenario
 
 
 # ----------------------------------------------------------------------------- outcomes
+def theil_by_year(y: np.ndarray, pop: np.ndarray, groups) -> dict:
+    r"""Population-weighted Theil T of ``y`` (T, N) per year, with its between/within split.
+
+    The formula of :func:`helpers.measure.theil`, vectorised over years (tested against it):
+    :math:`s_i = w_i y_i / \sum_k w_k y_k`, :math:`p_i = w_i / \sum_k w_k`,
+    :math:`T = \sum_i s_i \ln(s_i / p_i)`, between :math:`\sum_g S_g \ln(S_g / P_g)`,
+    within :math:`T - \text{between}`.
+    """
+    codes, _ = pd.factorize(np.asarray(groups))
+    G = np.eye(codes.max() + 1)[codes]                                  # (N, groups) indicator
+    s = pop * y / (pop * y).sum(axis=1, keepdims=True)
+    p = pop / pop.sum(axis=1, keepdims=True)
+    total = (s * np.log(s / p)).sum(axis=1)
+    S, P = s @ G, p @ G
+    between = (S * np.log(S / P)).sum(axis=1)
+    return {"theil": total, "theil_within": total - between, "theil_between": between}
+
+
 def disparity(paths: Paths, pop: np.ndarray) -> pd.DataFrame:
     """Disparity measures by year: Delta-rest gaps and Theil of productivity (SIMULATED).
 
     Columns ``gap_SY`` and ``gap_P`` (mean over Delta cities minus mean over the rest),
     ``theil`` (population-weighted Theil T of labour productivity exp(P)), ``theil_within``
-    and ``theil_between`` (four regions), and province means ``mean_<var>`` (population-weighted
-    for VA, unweighted city means for the others, as in the twin's own summaries).
+    and ``theil_between`` (four regions; :func:`theil_by_year`), and province means
+    ``mean_<var>`` (population-weighted for VA, unweighted city means for the others, as in the
+    twin's own summaries).
     """
     reg = _data.city_table()
     prd = (reg["region"] == "PRD").to_numpy()
     a = paths.arrays
-    rows = {}
-    for t, year in enumerate(paths.years):
-        th = _measure.theil(pd.Series(np.exp(a["P"][t]), index=reg.index), reg["region"],
-                            pd.Series(pop[t], index=reg.index))
-        rows[year] = {"gap_SY": a["SY"][t, prd].mean() - a["SY"][t, ~prd].mean(),
-                      "gap_P": a["P"][t, prd].mean() - a["P"][t, ~prd].mean(),
-                      "theil": th.total, "theil_within": th.within, "theil_between": th.between}
-    out = pd.DataFrame.from_dict(rows, orient="index")
+    out = pd.DataFrame({"gap_SY": a["SY"][:, prd].mean(axis=1) - a["SY"][:, ~prd].mean(axis=1),
+                        "gap_P": a["P"][:, prd].mean(axis=1) - a["P"][:, ~prd].mean(axis=1),
+                        **theil_by_year(np.exp(a["P"]), pop, reg["region"].astype(str))},
+                       index=pd.Index(paths.years, name="year"))
     w = pop / pop.sum(axis=1, keepdims=True)
     out["mean_VA"] = (a["VA"] * w).sum(axis=1)
     for v in ("FN", "AG", "SY", "P", "X"):
         out[f"mean_{v}"] = a[v].mean(axis=1)
-    out.index.name = "year"
     return out
 
 
