@@ -120,3 +120,15 @@ def test_externality_multiplies_the_memory_as_the_decay_matrix_says(ext):
     pred = dynamics.decay_matrix(e, 2028, lam) @ gap[k - 1]
     assert np.allclose(gap[k], pred, rtol=0.05, atol=1e-4)
     assert dynamics.decay_rate(e, 2028, lam) > lam          # the externality slows the decay
+
+
+def test_tipping_search_finds_nothing_inside_the_contraction_region_and_a_tip_outside():
+    s3 = sc.default_scenarios()["subsidy_3y"]
+    d = sc.tipping_search(s3, alpha_N_values=(1.0, 9.0), alpha_0_values=(-3.6, -7.0))
+    assert np.allclose(d["modulus"], (d["alpha_N"] + 1.0) / 4)
+    inside = d[d["modulus"] < 1]
+    assert len(inside) == 2 and (inside["effect_horizon"].abs() < 1e-12).all()
+    assert (inside["effect_end"] > 0).all()                  # the subsidy works while paid
+    # outside the region the same subsidy can move the province to the upper equilibrium for good
+    tip = d[(d["alpha_N"] == 9.0) & (d["alpha_0"] == -7.0)].iloc[0]
+    assert tip["baseline_horizon"] < 0.2 and tip["effect_horizon"] > 0.5

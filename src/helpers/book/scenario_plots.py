@@ -88,7 +88,7 @@ def frontier_plot(budget: BudgetResult, ax=None):
 def budget_ratio_plot(dist: BudgetDistribution, ax=None):
     """Budget ratio (targeted / uniform synergy gain) of every run, per objective weighting, with
     the median and 90% band over seeds x parameter draws. SIMULATED."""
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.6, 3.6))
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 3.4))
     r = dist.runs
     weightings = list(r["weighting"].unique())
     rng = np.random.default_rng(0)   # jitter only
@@ -105,7 +105,8 @@ def budget_ratio_plot(dist: BudgetDistribution, ax=None):
     ax.set_xlabel("targeted gain / uniform gain")
     ax.set_title(f"Budget ratio over {len(dist.seeds)} twin seeds x (defaults + {len(dist.parameters)} draws); "
                  "bar: 90% band", fontsize=9)
-    ax.legend(fontsize=_plots.MIN_FONT, loc="lower right")
+    ax.set_ylim(-0.5, len(weightings) - 0.1)
+    ax.legend(fontsize=_plots.MIN_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="run")
     fig.tight_layout()
     _plots.stamp(fig, True)
     return fig

@@ -129,6 +129,27 @@ def tipping_sentence(res: ScenarioResult, contraction: ContractionResult, tempor
             + f" in {res.horizon}: in the static twin each year's participation forgets the last.")
 
 
+def tipping_search_sentence(search: pd.DataFrame, lasting: float = 1e-3) -> str:
+    """What the tipping search found inside and outside the contraction region (generated)."""
+    inside, outside = search[search["modulus"] < 1], search[search["modulus"] >= 1]
+    h, end = search.attrs["horizon"], search.attrs["end"]
+    s = (f"A search over alpha_N in {sorted(set(search['alpha_N']))} and alpha_0 in {sorted(set(search['alpha_0']))} "
+         f"({len(inside)} points inside the contraction region, {len(outside)} outside): inside, the largest "
+         f"effect left in {h} is {inside['effect_horizon'].abs().max():.2g}" if len(inside) else
+         f"A search over {len(search)} points, all outside the contraction region")
+    tipped = outside[outside["effect_horizon"].abs() > lasting]
+    if len(tipped):
+        r = tipped.loc[tipped["effect_horizon"].abs().idxmax()]
+        s += (f"; outside, the subsidy leaves a lasting effect above {lasting:g} at {len(tipped)} of {len(outside)} "
+              f"points, the largest at alpha_N = {r['alpha_N']:g}, alpha_0 = {r['alpha_0']:g} (modulus "
+              f"{r['modulus']:.2f}): participation is {_g(r['effect_end'])} higher in {end} and still "
+              f"{_g(r['effect_horizon'])} higher in {h}, a tip to the upper equilibrium.")
+    else:
+        s += (f"; outside, no point keeps an effect above {lasting:g} to {h} (the baseline sits on the only "
+              "equilibrium or already on the upper branch there).")
+    return s
+
+
 def after_effect_sentences(table: pd.DataFrame) -> list[str]:
     """What a temporary subsidy leaves under adoption with persistence (from
     :func:`helpers.scenarios.after_effect`)."""

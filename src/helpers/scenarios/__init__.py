@@ -76,7 +76,7 @@ from __future__ import annotations
 
 from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
 from .budget import BudgetResult, budget_allocation
-from .contraction import ContractionResult, contraction_modulus, global_modulus
+from .contraction import ContractionResult, contraction_modulus, global_modulus, tipping_search
 from .detection import detectability
 from .distributions import WEIGHTINGS, BudgetDistribution, budget_distribution, budget_ratio
 from .dynamics import after_effect, decay_rate
@@ -101,7 +101,7 @@ __all__ = [
     "Scenario", "default_scenarios", "lever_table", "Extended", "extend_twin", "Paths",
     "run_scenario", "va_share", "disparity", "draw_parameters", "ScenarioResult", "run_uncertainty",
     "BudgetResult", "budget_allocation", "detectability",
-    "ContractionResult", "contraction_modulus", "global_modulus", "after_effect", "decay_rate",
+    "ContractionResult", "contraction_modulus", "global_modulus", "tipping_search", "after_effect", "decay_rate",
     "WEIGHTINGS", "BudgetDistribution", "budget_distribution", "budget_ratio", "REAL_INSTRUMENTS",
     "REAL_MEASURES", "gdp_levels", "real_measures",
 ]
