@@ -67,8 +67,9 @@ Modules
 :mod:`~helpers.scenarios.detection` (would a study see the policy),
 :mod:`~helpers.scenarios.distributions` (the budget ratio over seeds and draws),
 :mod:`~helpers.scenarios.real_units` (yuan and the coupling construct),
-:mod:`~helpers.scenarios.contraction` (when participation can tip) and
-:mod:`~helpers.scenarios.dynamics` (adoption with persistence); every public name is
+:mod:`~helpers.scenarios.contraction` (when participation can tip),
+:mod:`~helpers.scenarios.dynamics` (adoption with persistence) and
+:mod:`~helpers.scenarios.temporary` (what a temporary subsidy leaves); every public name is
 re-exported here.
 """
 
@@ -76,10 +77,10 @@ from __future__ import annotations
 
 from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
 from .budget import BudgetResult, budget_allocation
-from .contraction import ContractionResult, contraction_modulus, global_modulus, tipping_search
+from .contraction import ContractionResult, contraction_modulus, global_modulus
 from .detection import detectability
 from .distributions import WEIGHTINGS, BudgetDistribution, budget_distribution, budget_ratio
-from .dynamics import after_effect, decay_rate
+from .dynamics import decay_rate
 from .levers import (
                      EXTRA_DEFAULTS,
                      GBA_NODES,
@@ -94,6 +95,7 @@ from .levers import (
 )
 from .real_units import REAL_MEASURES, gdp_levels, real_measures
 from .runs import Extended, Paths, extend_twin, run_scenario, va_share
+from .temporary import after_effect, tipping_search
 from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
 
 __all__ = [

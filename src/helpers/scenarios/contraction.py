@@ -153,36 +153,3 @@ def contraction_modulus(ext, persistence: float | None = None, years=None) -> Co
     local.index.name = "year"
     return ContractionResult(modulus=global_modulus(p.alpha_N, p.alpha_E, st.W, lam), local=local,
                              alpha_N=p.alpha_N, alpha_E=p.alpha_E, persistence=lam)
-
-
-def tipping_search(scenario, alpha_N_values=(1.0, 3.0, 5.0, 7.0, 9.0), alpha_0_values=(-3.6, -5.0, -6.0, -7.0),
-                   seed: int = _sim.DEFAULT_SEED, horizon: int | None = None, params=None) -> pd.DataFrame:
-    """Search for tipping inside and outside the contraction region.
-
-    For each (alpha_N, alpha_0) of the grid (other parameters at the twin's defaults or
-    ``params``), the effect of ``scenario`` (a temporary subsidy) on population-weighted mean
-    participation in its last paid year and in the horizon year, with the global modulus L.
-    Inside the region (L < 1) the horizon effect is exactly zero by the contraction argument; a
-    lasting effect outside it is tipping to another equilibrium. SIMULATED.
-    """
-    from .levers import HORIZON, Scenario
-    from .runs import extend_twin, run_scenario
-
-    horizon = HORIZON if horizon is None else horizon
-    end = scenario.start + scenario.subsidy_years - 1
-    rows = []
-    for a_n in alpha_N_values:
-        for a_0 in alpha_0_values:
-            ext = extend_twin({**dict(params or {}), "alpha_N": float(a_n), "alpha_0": float(a_0)}, seed=seed,
-                              horizon=horizon)
-            w = ext.st.pop / ext.st.pop.sum(axis=1, keepdims=True)
-            base = (run_scenario(ext, Scenario("baseline", start=scenario.start)).arrays["VA"] * w).sum(axis=1)
-            pol = (run_scenario(ext, scenario).arrays["VA"] * w).sum(axis=1)
-            t_end, t_h = ext.st.years.index(min(end, horizon)), ext.st.years.index(horizon)
-            rows.append({"alpha_N": float(a_n), "alpha_0": float(a_0),
-                         "modulus": global_modulus(a_n, ext.params.alpha_E, ext.st.W),
-                         "baseline_horizon": base[t_h], "effect_end": pol[t_end] - base[t_end],
-                         "effect_horizon": pol[t_h] - base[t_h]})
-    out = pd.DataFrame(rows)
-    out.attrs.update(end=end, horizon=horizon)
-    return out

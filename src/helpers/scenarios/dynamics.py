@@ -36,7 +36,6 @@ Nerlove, M. (1958). Distributed lags and demand analysis. USDA Agriculture Handb
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .. import simulate as _sim
 from .contraction import jacobian
@@ -100,32 +99,3 @@ def decay_rate(ext, year: int, persistence: float) -> float:
     if persistence == 0:
         return 0.0
     return float(np.max(np.abs(np.linalg.eigvals(decay_matrix(ext, year, persistence)))))
-
-
-def after_effect(persistence_values, scenario, params=None, seed: int = _sim.DEFAULT_SEED,
-                 horizon: int | None = None) -> pd.DataFrame:
-    """Effect of a (temporary) scenario on population-weighted mean participation, by year and
-    persistence, with the first-order decay rate (:func:`decay_rate`) at the subsidy's last year.
-
-    Returns a long table: persistence, year, effect (scenario minus baseline, same persistence),
-    and the attributes ``decay`` (persistence -> rate). SIMULATED.
-    """
-    from .levers import HORIZON, Scenario
-    from .runs import extend_twin, run_scenario
-
-    horizon = HORIZON if horizon is None else horizon
-    rows, decay = [], {}
-    end = scenario.start + scenario.subsidy_years - 1
-    for lam in persistence_values:
-        ext = extend_twin({**dict(params or {}), "persistence": float(lam)}, seed=seed, horizon=horizon)
-        w = ext.st.pop / ext.st.pop.sum(axis=1, keepdims=True)
-        base = (run_scenario(ext, Scenario("baseline", start=scenario.start)).arrays["VA"] * w).sum(axis=1)
-        pol = (run_scenario(ext, scenario).arrays["VA"] * w).sum(axis=1)
-        for y, d in zip(ext.st.years, pol - base):
-            if y >= scenario.start - 1:
-                rows.append({"persistence": float(lam), "year": y, "effect": float(d)})
-        decay[float(lam)] = decay_rate(ext, min(end, horizon), float(lam))
-    out = pd.DataFrame(rows)
-    out.attrs["decay"] = decay
-    out.attrs["end"] = end
-    return out
