@@ -121,7 +121,7 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
         index = cat([parts["index"], new_index])
     va_full = _sim._solve_participation(index, st_full.pop, p.alpha_N, alpha_E=p.alpha_E, W_E=st_full.W)
     if extra["persistence"] and Tn:
-        # adoption with persistence from the first year after the twin's calendar (history static)
+        # adoption with persistence after the twin's observed years (2011-2023 stay the twin's)
         va_full[T0:] = solve_participation(index[T0:], st_full.pop[T0:], p.alpha_N, alpha_E=p.alpha_E,
                                            W=st_full.W, persistence=extra["persistence"], init=va_full[T0 - 1])
     return Extended(params=p, extra=extra, seed=seed, st=st_full, index=index, va=va_full,
