@@ -4,7 +4,8 @@ The twin solves participation year by year as a fixed point that does not depend
 (:func:`helpers.simulate._solve_participation`; see :mod:`helpers.scenarios.contraction`), so
 a subsidy paid for three years leaves exactly nothing once it ends. Adoption is sticky in
 practice (switching costs, learning, sunk platform investments), so the scenarios can add
-**partial adjustment** (Nerlove 1958) from the first year after the twin's observed years (2011-2023), so history stays the twin's:
+**partial adjustment** (Nerlove 1958) from the first year after the twin's observed years
+(2011-2023 stay the twin's):
 
 .. math::
 
