@@ -8,7 +8,7 @@ import pytest
 
 from helpers import data, simulate
 from helpers import scenarios as sc
-from helpers.scenarios import detection, levers, runs
+from helpers.scenarios import detection, levers
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "realdata"
@@ -57,7 +57,7 @@ def test_the_state_with_parts_is_the_state():
     # the returned index is what participation was solved from
     p = simulate.TwinParams()
     assert np.array_equal(simulate._solve_participation(parts["index"], st.pop, p.alpha_N, alpha_E=p.alpha_E,
-                                                        W_E=st.W), va)
+                                                        W_E=st.W, init=parts["init"]), va)
 
 
 def test_extension_continues_the_twins_equations(ext):
@@ -68,8 +68,10 @@ def test_extension_continues_the_twins_equations(ext):
     assert abs(resid.mean()) < 0.2 and 0.85 < resid.std() < 1.15
     resid_f = (st.q[T0:] - levers._Q_INTERCEPT - levers._Q_SLOPE * st.D[T0:]) / levers._Q_NOISE
     assert abs(resid_f.mean()) < 0.3 and 0.8 < resid_f.std() < 1.2
-    # the national trend formula reproduces the twin's history
-    assert np.allclose(runs._national(ext.params, np.arange(T0), T0), st.national[:T0], atol=1e-14)
+    # the national trend is the calendar's path, through national_start in 2011 and national_end in 2023
+    assert np.allclose(simulate.national_path(ext.params, st.years), st.national, atol=1e-14)
+    assert st.national[0] == pytest.approx(ext.params.national_start) and st.national[T0 - 1] == pytest.approx(
+        ext.params.national_end)
     # diffusion continues each city's logistic: logit D rises by kappa_r every year
     logit = np.log(st.D / (1 - st.D))
     assert np.allclose(np.diff(logit, axis=0), ext.kappa[None, :], atol=1e-6)

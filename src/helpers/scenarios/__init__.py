@@ -28,12 +28,12 @@ A scenario (:class:`Scenario`) is a named set of lever changes with a start year
   falls from ``border_sq`` (the status quo, a drawn parameter) to ``gba_border``.
 
 **Shocks and history.**
-The twin's own years (2011-2023) are built by :func:`helpers.simulate._build_state`, so the
-baseline reproduces :func:`helpers.simulate.simulate_panel` exactly. Years after 2023 continue
-every equation of the twin (logistic diffusion with each city's own midpoint, the national
-trend, log-linear growth of the factor masses, linear year effects, the census population
-path) with new shocks drawn from a generator seeded by ``(seed, 2024)``; every scenario and
-every parameter draw uses the same future shocks.
+The twin is one world on a long calendar (2000-2040, :data:`helpers.simulate.CALENDAR`), and
+the extended twin is its window 2011 to the horizon, built by :func:`helpers.simulate._build_state`:
+the twin's own years (2011-2023) reproduce :func:`helpers.simulate.simulate_panel` exactly, and the
+years after 2023 are the same world's (logistic diffusion with each city's own midpoint, the
+national trend, growth of the factor masses, linear year effects, the census population path,
+with the calendar's own shocks); every scenario and every parameter draw uses the same shocks.
 
 **Greater Bay Area.**
 The twin is calibrated without Hong Kong and Macao, so its baseline flows already contain

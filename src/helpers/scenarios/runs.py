@@ -13,7 +13,7 @@ import pandas as pd
 from .. import data as _data
 from .. import simulate as _sim
 from .dynamics import solve_participation
-from .levers import _Q_INTERCEPT, _Q_NOISE, _Q_SLOPE, EXTRA_DEFAULTS, GBA_NODES, HORIZON, Scenario
+from .levers import _Q_SLOPE, EXTRA_DEFAULTS, GBA_NODES, HORIZON, Scenario
 
 
 # ----------------------------------------------------------------------------- the extended twin
@@ -30,6 +30,7 @@ class Extended:
     n_hist: int
     kappa: np.ndarray  # diffusion speed per city (N,)
     gba: dict  # Hong Kong and Macao: masses (K, T, 2), log distances (23, 23), cross mask
+    init: np.ndarray | None = None  # participation the year before the first year (the calendar's)
 
 
 def _logit(x):
@@ -62,7 +63,11 @@ def _make_params(params) -> tuple[_sim.TwinParams, dict]:
 
 
 def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZON) -> Extended:
-    """Build the twin's state for 2011-2023 exactly and continue it to ``horizon``.
+    """The twin's state for 2011 to ``horizon``: a window of its long calendar.
+
+    The twin is one world on :data:`helpers.simulate.CALENDAR` (2000-2040), so the years after
+    2023 are that world's own: every equation continues with the calendar's shocks, and 2011-2023
+    are exactly the twin's (:func:`helpers.simulate.simulate_panel`).
 
     Parameters
     ----------
@@ -71,68 +76,28 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
         (``persistence``: adoption with persistence after the twin's years,
         :mod:`helpers.scenarios.dynamics`; 0, the default, is the static twin).
     seed : int
-        The twin's seed; future shocks come from ``numpy.random.default_rng([seed, 2024])``.
+        The twin's seed.
     horizon : int
-        Last year (at least 2023).
+        Last year (2023 to the calendar's last year, 2040).
     """
     p, extra = _make_params(params)
     hist_years = _sim.YEARS
     if horizon < hist_years[-1]:
         raise ValueError(f"horizon {horizon} is before the twin's last year {hist_years[-1]}")
-    st, va, _, parts = _sim._build_state(p, seed, hist_years, return_parts=True)
-    T0, N = va.shape
+    if horizon > _sim.CALENDAR[-1]:
+        raise ValueError(f"horizon {horizon} is after the twin's calendar ends ({_sim.CALENDAR[-1]})")
     years = tuple(range(hist_years[0], horizon + 1))
-    Tn = len(years) - T0
-    reg = st.reg
-    prd = (reg["region"] == "PRD").to_numpy()
+    st, va, _, parts = _sim._build_state(p, seed, years, return_parts=True)
+    prd = (st.reg["region"] == "PRD").to_numpy()
     kappa = np.where(prd, p.kappa_prd, p.kappa_rest)
-    if Tn == 0:
-        st_full, index = st, parts["index"]
-    else:
-        rng = np.random.default_rng([seed, 2024])
-        eps, eta, qe, vA, wS, eP, eX = (rng.standard_normal((Tn, N)) for _ in range(7))
-        tau = np.arange(T0, T0 + Tn)[:, None]
-        tau0 = -_logit(st.D[0]) / kappa                                  # each city's midpoint
-        D = _sim.logistic(kappa * (tau - tau0))
-        national = _national(p, tau[:, 0], T0)
-        zh = np.log(st.hist) - np.log(st.hist).mean()
-        Z = zh[None, :] * national[:, None]
-        q = _Q_INTERCEPT + _Q_SLOPE * D + _Q_NOISE * qe
-        pop = _sim._population(reg, years)
-        # masses grow log-linearly relative to population at the twin's own rate
-        L = np.log(st.masses / st.pop[None])
-        rate = (L[:, -1] - L[:, 0]) / (T0 - 1)
-        step = (tau - (T0 - 1))[None]
-        masses = pop[None, T0:] * np.exp(L[:, -1:] + rate[:, None] * step)
-
-        def trend(x):
-            return x[-1] + (x[-1] - x[-2]) * (tau - (T0 - 1))
-
-        cat = np.concatenate
-        st_full = replace(
-            st, years=years, pop=pop, D=cat([st.D, D]), Z=cat([st.Z, Z]), q=cat([st.q, q]),
-            eps=cat([st.eps, eps]), masses=cat([st.masses, masses], axis=1),
-            national=cat([st.national, national]), lam_A=cat([st.lam_A, trend(st.lam_A)]),
-            v_A=cat([st.v_A, vA]), lam_S=cat([st.lam_S, trend(st.lam_S)]), w_S=cat([st.w_S, wS]),
-            e_P=cat([st.e_P, eP]), e_X=cat([st.e_X, eX]),
-        )
-        new_index = (p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + parts["u"][None, :]
-                     + p.confounding * eps + p.sigma_va * eta)
-        index = cat([parts["index"], new_index])
-    va_full = _sim._solve_participation(index, st_full.pop, p.alpha_N, alpha_E=p.alpha_E, W_E=st_full.W)
-    if extra["persistence"] and Tn:
+    T0 = len(hist_years)
+    if extra["persistence"] and len(years) > T0:
         # adoption with persistence after the twin's observed years (2011-2023 stay the twin's)
-        va_full[T0:] = solve_participation(index[T0:], st_full.pop[T0:], p.alpha_N, alpha_E=p.alpha_E,
-                                           W=st_full.W, persistence=extra["persistence"], init=va_full[T0 - 1])
-    return Extended(params=p, extra=extra, seed=seed, st=st_full, index=index, va=va_full,
-                    n_hist=T0, kappa=kappa, gba=_gba_network(st_full, extra))
-
-
-def _national(p, tau, T0):
-    """National internet penetration (the instrument's trend) as in the twin: a logistic in
-    tau normalised to ``national_end`` in the twin's last year; continued past it."""
-    return p.national_start + (p.national_end - p.national_start) \
-        * _sim.logistic(0.45 * (tau - 6)) / _sim.logistic(0.45 * (T0 - 1 - 6))
+        va = va.copy()
+        va[T0:] = solve_participation(parts["index"][T0:], st.pop[T0:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
+                                      persistence=extra["persistence"], init=va[T0 - 1])
+    return Extended(params=p, extra=extra, seed=seed, st=st, index=parts["index"], va=va,
+                    n_hist=T0, kappa=kappa, gba=_gba_network(st, extra), init=parts["init"])
 
 
 def _gba_network(st, extra) -> dict:
@@ -226,7 +191,7 @@ def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Pa
         va = ext.va.copy()
         lam = np.where(np.arange(T) >= ext.n_hist, ext.extra["persistence"], 0.0)
         va[k:] = solve_participation(index[k:], st.pop[k:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
-                                     persistence=lam[k:], init=None if k == 0 else ext.va[k - 1])
+                                     persistence=lam[k:], init=ext.init if k == 0 else ext.va[k - 1])
 
     # (4) flows: phi, talent and R&D masses, Greater Bay Area
     phi = p.phi

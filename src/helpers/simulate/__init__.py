@@ -8,12 +8,14 @@ structural model, runs it on Guangdong's real geography (21 cities, their seats,
 regions and census populations) and emits a yearbook-like panel of *observed* indicators with
 noise, together with the *true* causal effects, obtained by counterfactual simulation.
 
-Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
+Equations (city i, calendar year t, tau = t - 2011; Lambda is the logistic function)
 
 1. Digital infrastructure diffuses logistically, faster and earlier in the Pearl River Delta:
    D_it = Lambda(kappa_r (tau - tau0_i)).
 2. Instrument: a historical telecom endowment H_i (1984 post offices per 10k people) times the
    national internet-penetration trend n_t: Z_it = (ln H_i - mean) n_t. It shifts only (3).
+   n_t is a logistic in calendar time through ``national_start`` in 2011 and ``national_end`` in
+   2023 (:func:`national_path`), the same for every design.
 3. Virtual agglomeration with network externalities (share of firms on digital platforms):
    s_it = Lambda(alpha_0 + alpha_D D_it + alpha_Z Z_it + alpha_N Sbar_t + u_i + e_it),
    Sbar_t = sum_j pop_j s_jt / sum_j pop_j (participation anywhere raises the value of joining),
@@ -34,9 +36,17 @@ Equations (city i, year t, tau = t - 2011; Lambda is the logistic function)
 7. Outcomes: log labour productivity P = p_0 + dev_i + g tau + pi_S SY + pi_A AG + noise;
    competitiveness (log exports) X = x_0 + 2.5 dev_i + kappa_S SY + kappa_P P + noise.
 
+One long calendar (generator 2.0.0). The twin is one world on the calendar :data:`CALENDAR`
+(2000-2040): every time-varying shock and path is drawn for all of it in a fixed order, the
+participation path is solved from 2000 on, and a span of years is a window of that world
+(consecutive calendar years). The same seed gives the same states, truths per city-year and
+observation noise for a year whatever the window; what a window changes are its own summaries:
+the one-SD effects (SDs over the window), the two-way within variation the calibrated columns
+carry, and the observation layer's centring on window means.
+
 Other city sets and spans. ``simulate_panel(cities=..., years=...)`` runs the same equations on any
-set of prefecture-level cities (:func:`helpers.data.cities.city_set`) and any span of years (the design
-study uses 3 or more; tau counts from the first year). Distances and the inverse-distance-squared weights come from
+set of prefecture-level cities (:func:`helpers.data.cities.city_set`) and any window of the
+calendar (the design study uses 3 or more years). Distances and the inverse-distance-squared weights come from
 the set's seats; cities outside Guangdong (region ``Other``) take the four regions' mean
 development level (:data:`REGION_DEV`) and the non-PRD diffusion; only Guangdong's 21 cities are
 calibrated to the official accounts (``panel.attrs["calibration"]``).
@@ -70,10 +80,13 @@ from .. import data as _data
 from .counterfactual import _true_effects
 from .model import (  # noqa: F401
     _FN_CENTRE,
+    CALENDAR,
     DEFAULT_SEED,
     GENERATOR_VERSION,
     IVA_2020_TOTAL,
+    NATIONAL_ANCHORS,
     REGION_DEV,
+    TAU_ORIGIN,
     YEARS,
     TwinParams,
     TwinTruth,
@@ -87,7 +100,9 @@ from .model import (  # noqa: F401
     _spatial_weights,
     _State,
     _synergy,
+    calendar_window,
     logistic,
+    national_path,
     participation_curve,
 )
 from .observe import (  # noqa: F401
@@ -123,8 +138,8 @@ def simulate_panel(params: TwinParams | dict | None = None, seed: int = DEFAULT_
     seed : int
         Seed of the generator (``numpy.random.default_rng``); same seed, same panel.
     years : sequence of int
-        Calendar years (default 2011-2023); tau = year - first year
-        drives the diffusion (1) and the national trend (2).
+        Consecutive years of :data:`CALENDAR` (2000-2040; default 2011-2023): a window of one
+        simulated world, whose rows for these years it returns (see the module docstring).
     bump : dict, optional
         Counterfactual: additive (T, N) shifts of the latent ``"VA"`` (after the participation
         solve), ``"FN"``, ``"AG"``, ``"SY"`` and/or ``"P"``. Every random draw happens in the same order with the

@@ -12,9 +12,19 @@ import pandas as pd
 
 from .. import data as _data
 from .._results import Result
+from .calendar import (  # noqa: F401
+    CALENDAR,
+    NATIONAL_ANCHORS,
+    TAU_ORIGIN,
+    _CalendarRng,
+    calendar_window,
+    logistic,
+    national_path,
+)
 
-GENERATOR_VERSION = "1.2.0"
+GENERATOR_VERSION = "2.0.0"
 DEFAULT_SEED = 20261122
+#: The twin's default design: the years of the real panels.
 YEARS = tuple(range(2011, 2024))
 
 #: Published total used for calibration: industrial value added of Guangdong, 2020,
@@ -25,6 +35,13 @@ IVA_2020_TOTAL = 33_100.0
 @dataclass(frozen=True)
 class TwinParams:
     """Structural parameters of the twin; every one has a documented default.
+
+    Calendar (generator 2.0.0). Every time-varying draw and path is made for the whole
+    :data:`CALENDAR` (2000-2040) and a design's years are a window of it: the diffusion midpoints
+    ``tau0_*`` count years from :data:`TAU_ORIGIN` (2011), and ``national_start`` and
+    ``national_end`` are the national internet path's values in the calendar years 2011 and 2023
+    (:func:`national_path`), not in a design's first and last year as up to 1.2.0, when 2018 was
+    0.78 in an 8-year design and 0.64 in a 13-year one.
 
     Setting a pathway parameter to zero switches that pathway off (tests rely on it):
     ``phi=0`` (no transaction-cost channel: VA no longer moves factor flows),
@@ -47,13 +64,15 @@ class TwinParams:
     scale); set ``alpha_N=2, alpha_E=0`` for the 1.1.0 participation law.
     """
 
-    # (1) infrastructure diffusion: speed and midpoint (years after 2011) by region
+    # (1) infrastructure diffusion: speed and midpoint (years after TAU_ORIGIN = 2011) by region
     kappa_prd: float = 0.60
     kappa_rest: float = 0.40
     tau0_prd: float = 3.0
     tau0_rest: float = 7.0
     tau0_sd: float = 1.0
-    # (2) instrument: national penetration trend and historical endowment dispersion
+    # (2) instrument: national penetration trend and historical endowment dispersion.
+    # national_start / national_end: the path's values in the calendar years NATIONAL_ANCHORS
+    # (2011 and 2023), whatever the design's years (see national_path)
     national_start: float = 0.38
     national_end: float = 0.78
     hist_sd: float = 0.6
@@ -158,10 +177,6 @@ class TwinTruth(Result):
     def summary(self) -> str:
         head = f"TwinTruth (generator {GENERATOR_VERSION}, seed {self.seed}) -- SIMULATED"
         return head + "\n" + self.effects.to_string(float_format=lambda x: f"{x:.4f}")
-
-
-def logistic(x):
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def participation_curve(infrastructure, alpha_N: float, params: TwinParams | None = None,
@@ -296,6 +311,11 @@ class _State:
     e_X: np.ndarray
     calibrated: bool = True  # Guangdong's 21 cities: observed levels follow the official accounts
 
+    @property
+    def tau(self) -> np.ndarray:
+        """The calendar clock of the state's years, year - TAU_ORIGIN, shape (T, 1)."""
+        return np.asarray(self.years)[:, None] - TAU_ORIGIN
+
 
 def _agglomeration(st: _State, p: TwinParams, va, fn):
     return st.mu_A + p.a_FN * (fn - _FN_CENTRE) + p.a_VA * va + st.lam_A + p.sigma_A * st.v_A
@@ -310,7 +330,7 @@ def _synergy(st: _State, p: TwinParams, va, fn, ag):
 
 
 def _outcomes(st: _State, p: TwinParams, sy, ag):
-    tau = np.arange(len(st.years))[:, None]
+    tau = st.tau   # calendar clock: a window's outcomes are the calendar's
     P = 0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P
     X = 0.3 + 2.5 * st.dev + p.kappa_S * sy + p.kappa_P * P + p.sigma_out * st.e_X
     return P, X
@@ -320,33 +340,44 @@ def _outcomes(st: _State, p: TwinParams, sy, ag):
 _FN_CENTRE = 10.0
 
 
+def _factor_masses(pop, dev, tau):
+    """Base factor masses (talent, capital, technology), (3, T, N): growing with population and development."""
+    growth = 0.06 * tau
+    return np.stack([pop * np.exp(0.6 * dev + 0.5 * growth), pop * np.exp(1.2 * dev + growth),
+                     pop * np.exp(1.8 * dev + 1.5 * growth)])
+
+
 def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, cities: pd.DataFrame | None = None):
-    """Exogenous series, shocks and equilibrium participation; ``(st, va, rng)``.
+    """Exogenous series, shocks and equilibrium participation of the window ``years``; ``(st, va, rng)``.
 
-    ``cities``: a city set in the format of :func:`helpers.data.cities.city_set` (default Guangdong's
-    21). Every draw has the same order and shapes for any set; only N changes.
+    Every time-varying series is built for the whole :data:`CALENDAR` (2000-2040), draws in a
+    fixed order, and participation (path dependent) is solved from 2000 on; the state returned
+    is the rows of ``years`` (consecutive calendar years, else ValueError naming the year), so
+    a window is a slice of one world. ``rng`` draws observation noise through the same window
+    (:class:`_CalendarRng`). ``cities``: a :func:`helpers.data.cities.city_set` frame (default
+    Guangdong's 21); draws have the same order and shapes for any set, only N changes.
 
-    ``return_parts=True`` (used by :mod:`helpers.scenarios`) appends a dict with the
-    participation index ``index`` (everything inside Lambda in (3) but the network term)
-    and the city effects ``u``; it draws nothing more, so the twin is unchanged.
+    ``return_parts=True`` (:mod:`helpers.scenarios`) appends a dict: the participation index
+    ``index`` (inside Lambda in (3) but the network term; the window's rows), the city effects
+    ``u`` and ``init``, participation the year before the window (None at the calendar's start),
+    from which ``_solve_participation(index, pop, ..., init=init)`` gives ``va``. It draws nothing.
     """
+    rows = calendar_window(years)
+    years = CALENDAR[rows]
     rng = np.random.default_rng(seed)
     if cities is not None and _is_guangdong(cities):
         cities = None   # Guangdong given explicitly: the default path, byte for byte
     reg = _data.city_table() if cities is None else _check_cities(cities)
-    N, T = len(reg), len(years)
-    if T < 1:
-        raise ValueError("the twin needs at least one year, got none")
-    tau = np.arange(T)[:, None]
+    N, T = len(reg), len(CALENDAR)
+    tau = np.asarray(CALENDAR)[:, None] - TAU_ORIGIN                    # calendar clock, (T, 1)
     prd = (reg["region"] == "PRD").to_numpy()
 
-    pop = _population(reg, years)
+    pop = _population(reg, CALENDAR)
     kappa = np.where(prd, p.kappa_prd, p.kappa_rest)
     tau0 = np.where(prd, p.tau0_prd, p.tau0_rest) + p.tau0_sd * rng.standard_normal(N)
     D = logistic(kappa * (tau - tau0))
 
-    national = p.national_start + (p.national_end - p.national_start) * logistic(0.45 * (tau[:, 0] - 6)) \
-        / logistic(0.45 * (T - 1 - 6))
+    national = national_path(p, CALENDAR)
     z_hist = rng.standard_normal(N)
     hist = 1.5 * np.exp(p.hist_sd * z_hist)                             # post offices per 10k, 1984
     Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
@@ -362,12 +393,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
         hist = 1.5 * np.exp(p.hist_sd * (np.sqrt(1 - r * r) * z_hist + r * (dev - dev.mean()) / dev.std()))
         Z = (np.log(hist) - np.log(hist).mean())[None, :] * national[:, None]
 
-    # base factor masses (talent, capital, technology), T x N each, growing with population and development
-    growth = 0.06 * tau
-    m_talent = pop * np.exp(0.6 * dev + 0.5 * growth)
-    m_capital = pop * np.exp(1.2 * dev + growth)
-    m_tech = pop * np.exp(1.8 * dev + 1.5 * growth)
-    masses = np.stack([m_talent, m_capital, m_tech])
+    masses = _factor_masses(pop, dev, tau)
 
     dist = _data.distance_matrix(None if cities is None else reg).to_numpy()
     logd = np.log(np.where(dist > 0, dist, 1.0))
@@ -375,25 +401,29 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
     W = Wdf.to_numpy()
     S_inv = np.linalg.inv(np.eye(N) - p.rho * W)
 
-    st = _State(
-        years=tuple(years), reg=reg, pop=pop, D=D, Z=Z, q=q, eps=eps, masses=masses, logd=logd,
-        W=W, S_inv=S_inv, hist=hist, national=national,
-        mu_A=0.3 * dev[None, :] + 0.1 * rng.standard_normal(N)[None, :],
-        lam_A=0.02 * tau, v_A=rng.standard_normal((T, N)),
-        mu_S=0.2 * rng.standard_normal(N)[None, :],
-        lam_S=0.01 * tau + p.dev_trend * (dev - dev.mean())[None, :] * national[:, None] if p.dev_trend
-        else 0.01 * tau,
-        w_S=rng.standard_normal((T, N)), dev=dev[None, :],
-        e_P=rng.standard_normal((T, N)), e_X=rng.standard_normal((T, N)),
-        calibrated=cities is None,
-    )
+    mu_A = 0.3 * dev[None, :] + 0.1 * rng.standard_normal(N)[None, :]
+    v_A = rng.standard_normal((T, N))
+    mu_S = 0.2 * rng.standard_normal(N)[None, :]
+    lam_S = 0.01 * tau + (p.dev_trend * (dev - dev.mean())[None, :] * national[:, None] if p.dev_trend else 0.0)
+    w_S = rng.standard_normal((T, N))
+    e_P, e_X = rng.standard_normal((T, N)), rng.standard_normal((T, N))
     u = p.u_sd * rng.standard_normal(N)
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
     base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
-    va = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
+    va_all = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
+    va = va_all[rows]
+
+    st = _State(
+        years=years, reg=reg, pop=pop[rows], D=D[rows], Z=Z[rows], q=q[rows], eps=eps[rows],
+        masses=masses[:, rows], logd=logd, W=W, S_inv=S_inv, hist=hist, national=national[rows],
+        mu_A=mu_A, lam_A=0.02 * tau[rows], v_A=v_A[rows], mu_S=mu_S, lam_S=lam_S[rows], w_S=w_S[rows],
+        dev=dev[None, :], e_P=e_P[rows], e_X=e_X[rows], calibrated=cities is None,
+    )
+    obs_rng = _CalendarRng(rng, rows, N)
     if return_parts:
-        return st, va, rng, {"index": base, "u": u}
-    return st, va, rng
+        init = va_all[rows.start - 1] if rows.start > 0 else None
+        return st, va, obs_rng, {"index": base[rows], "u": u, "init": init}
+    return st, va, obs_rng
 
 
 _CITY_COLUMNS = ("code", "region", "lon", "lat", "pop_2010", "pop_2020")

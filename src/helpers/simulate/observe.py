@@ -25,27 +25,28 @@ CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "
 def _calibration_logs(years: tuple) -> dict:
     """Two-way log levels ln y_it = a_i + b_t fitted to the accounts, per calibrated column.
 
-    a_i is the city's mean log level and b_t the year's mean deviation over the accounts' years
-    inside ``years`` (balanced, so the least-squares two-way fit is the two means). Years beyond
-    the accounts extend b_t along its slope over the last (first) five observed years; years wholly
-    outside the accounts use the accounts' last five years. Each year is then
-    shifted so the 21 cities sum to the real provincial sum where that year is observed.
+    Window-invariant (generator 2.0.0): every year's level depends on that year alone, never on
+    the other years asked for, so a design's targets are the long calendar's rows for its years.
+    a_i is the city's mean log level over the reference years :data:`YEARS` (2011-2023, the
+    default design) and b_t = mean_i (ln y_it - a_i) is the year effect for every year the accounts
+    hold (2000-2023; loans from 2003); over the reference years this is the least-squares two-way
+    fit of a balanced panel. Years after (before) the accounts extend b_t along its slope over the
+    last (first) five observed years. Each observed year is then shifted so the 21 cities sum to
+    the real provincial sum.
     """
     acc = _data.load_accounts()
     reg = _data.city_table()
     out = {}
     for col, src in CALIBRATED.items():
         wide = acc.pivot(index="year", columns="city", values=src)[reg.index].dropna()
-        obs = [y for y in years if y in wide.index]
-        if len(obs) < 2:   # years wholly outside the accounts: extend their last five years
-            obs = [int(y) for y in wide.index[-5:]]
-        lw = np.log(wide.loc[obs].to_numpy())
-        a = lw.mean(axis=0)
-        b_obs = pd.Series(lw.mean(axis=1) - lw.mean(), index=obs)
-        tail = b_obs.iloc[-5:]
-        slope = np.polyfit(tail.index, tail.to_numpy(), 1)[0] if len(tail) > 1 else 0.0
-        head = b_obs.iloc[:5]
-        slope0 = np.polyfit(head.index, head.to_numpy(), 1)[0] if len(head) > 1 else 0.0
+        lw_all = np.log(wide.to_numpy())
+        ref = np.isin(wide.index, YEARS)
+        a = lw_all[ref].mean(axis=0)
+        b_obs = pd.Series((lw_all - a[None, :]).mean(axis=1), index=[int(y) for y in wide.index])
+        obs = list(b_obs.index)
+        tail, head = b_obs.iloc[-5:], b_obs.iloc[:5]
+        slope = np.polyfit(tail.index, tail.to_numpy(), 1)[0]
+        slope0 = np.polyfit(head.index, head.to_numpy(), 1)[0]
         b = np.array([b_obs[y] if y in b_obs.index else
                       (b_obs.iloc[-1] + slope * (y - obs[-1]) if y > obs[-1] else b_obs.iloc[0] + slope0 * (y - obs[0]))
                       for y in years])
@@ -54,7 +55,7 @@ def _calibration_logs(years: tuple) -> dict:
             if y in wide.index:   # the province's real path, year by year
                 level[t] += np.log(wide.loc[y].sum() / np.exp(level[t]).sum())
         if col == "industrial_value_added":
-            level += np.log(IVA_2020_TOTAL / wide.loc[2020].sum()) if 2020 in wide.index else 0.0
+            level += np.log(IVA_2020_TOTAL / wide.loc[2020].sum())
         out[col] = level
     return out
 
@@ -185,7 +186,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     def noisy(x, sd=p.noise):
         return x * np.exp(sd * rng.standard_normal(x.shape))
 
-    tau = np.arange(T)[:, None]
+    tau = st.tau   # calendar clock (year - 2011): a window's trends are the calendar's
     pop = st.pop
     emp_rate = 0.30 + 0.25 * logistic(2 * st.dev)                        # PRD employs more of its residents
     employment = noisy(pop * emp_rate * (1 + 0.01 * tau))
