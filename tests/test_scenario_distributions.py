@@ -193,3 +193,14 @@ def test_tipping_sentence_states_the_condition_with_the_models_moduli(ext):
     assert "No tipping is possible when (alpha_N + alpha_E) / 4 < 1" in s
     assert f"the modulus is {c.modulus:.2f}" in s and f"at most {worst:.2f}" in s
     assert "leaves nothing in 2030" in s
+
+
+def test_every_lever_says_whether_it_maps_to_a_real_instrument():
+    levers = {lv for s in sc.default_scenarios().values() for lv in s.levers}
+    t = sc.REAL_INSTRUMENTS
+    assert levers == set(t.index)
+    assert set(t["maps to a real instrument"]) <= {"yes, in kind", "partly", "stylised"}
+    # a lever that maps to a real instrument names the document; none quotes a number from it
+    mapped = t[t["maps to a real instrument"] != "stylised"]
+    assert (mapped["official document"].str.len() > 0).all()
+    assert not t["how the lever relates"].str.contains(r"\d+ (?:billion|million|yuan)").any()
