@@ -34,8 +34,12 @@ def _g(v: float) -> str:
 
 
 def outcome_table(res: ScenarioResult, measures=("mean_VA", "mean_FN", "mean_SY", "mean_P",
-                                                 "gap_SY", "theil_between")) -> pd.DataFrame:
-    """Scenarios x outcomes in the horizon year: median effect [90% band] (strings). SIMULATED."""
+                                                 "gap_SY", "theil")) -> pd.DataFrame:
+    """Scenarios x outcomes in the horizon year: median effect [90% band] (strings). SIMULATED.
+
+    The default measures hold every number :func:`robustness_sentences` and
+    :func:`tradeoff_sentences` quote, printed by the same function (``_g``), so each sentence
+    can be checked against the table it cites."""
     b = res.bands.xs(res.horizon, level="year")
     rows = {}
     for sc in res.scenarios:
@@ -48,8 +52,11 @@ def outcome_table(res: ScenarioResult, measures=("mean_VA", "mean_FN", "mean_SY"
     return t
 
 
-def robustness_sentences(res: ScenarioResult, measures=("mean_SY", "gap_SY", "theil")) -> list[str]:
-    """Which conclusions hold in every draw and which flip, generated from the draws."""
+def robustness_sentences(res: ScenarioResult, measures=("mean_SY", "gap_SY", "theil"), *,
+                         where: str = "") -> list[str]:
+    """Which conclusions hold in every run (twin seed x parameter draw) and which flip.
+
+    ``where`` (e.g. a cross-reference to the :func:`outcome_table` exhibit) ends each sentence."""
     n = res.n_runs
     runs = f"{n} runs ({len(res.parameters)} parameter draws x {len(res.seeds)} twin seeds)"
     out = []
@@ -70,13 +77,14 @@ def robustness_sentences(res: ScenarioResult, measures=("mean_SY", "gap_SY", "th
                                   f"{r['negative']:.0%} of runs")
         s = f"In {res.horizon}, the {sc} scenario "
         s += ("; ".join(parts_hold) + f" in all {runs}" if parts_hold else "has no effect that holds in every run")
-        s += "." if not parts_flip else f"; it flips on the rest: {'; '.join(parts_flip)}."
+        s += where + ("." if not parts_flip else f"; it flips on the rest: {'; '.join(parts_flip)}.")
         out.append(s)
     return out
 
 
-def tradeoff_sentences(res: ScenarioResult) -> list[str]:
-    """Scenarios that raise synergy while widening the Delta-rest gap, or narrow it (generated)."""
+def tradeoff_sentences(res: ScenarioResult, *, where: str = "") -> list[str]:
+    """Scenarios that raise synergy while widening the Delta-rest gap, or narrow it (generated);
+    ``where`` ends each sentence."""
     b = res.bands.xs(res.horizon, level="year")["median"]
     out = []
     for sc in res.scenarios:
@@ -85,13 +93,13 @@ def tradeoff_sentences(res: ScenarioResult) -> list[str]:
         dsy, dgap = b[(sc, "mean_SY")], b[(sc, "gap_SY")]
         if dsy > 0 and dgap > 0:
             out.append(f"{sc}: raises mean synergy ({_g(dsy)}) but widens the Delta-rest gap ({_g(dgap)}) "
-                       "in the median draw.")
+                       f"in the median run{where}.")
         elif dsy > 0 and dgap < 0:
             out.append(f"{sc}: raises mean synergy ({_g(dsy)}) and narrows the Delta-rest gap ({_g(dgap)}) "
-                       "in the median draw.")
+                       f"in the median run{where}.")
         else:
             out.append(f"{sc}: changes mean synergy by {_g(dsy)} and the Delta-rest gap by {_g(dgap)} "
-                       "in the median draw.")
+                       f"in the median run{where}.")
     return out
 
 
