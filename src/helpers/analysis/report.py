@@ -246,18 +246,19 @@ def mediation_reading(lo: float, hi: float, stepwise: str) -> tuple[str, str]:
 
 
 def mediation_table(r: MechanismResults) -> pd.DataFrame:
-    """One row per simple mediation (each flow network, the composite, agglomeration):
-    a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p, the verdict from the percentile
-    interval and the Wen & Ye kind of mediation (:func:`mediation_reading`)."""
+    """One row per simple mediation (each flow network, the composite, agglomeration), as
+    current practice reports it (Imai, Keele & Tingley 2010; Jiang 2022): paths a and b with
+    their p-values, the total effect c, the direct effect c', the indirect effect ab with its
+    cluster-bootstrap percentile interval, the verdict from that interval and the Wen & Ye kind
+    of mediation (:func:`mediation_reading`). Sobel and Aroian tests stay on the results."""
     meds = dict(_simple_mediations(r).values())
     rows = {}
     for name, m in meds.items():
         lo, hi = m.boot_ci.at["ab", "lower"], m.boot_ci.at["ab", "upper"]
         verdict, kind = mediation_reading(lo, hi, m.verdict)
-        rows[name] = {"a": m.a, "b": m.b, "ab": m.ab, "pct low": lo, "pct high": hi,
-                      "bc low": m.boot_ci_bc.at["ab", "lower"], "bc high": m.boot_ci_bc.at["ab", "upper"],
-                      "Sobel p": m.sobel_p, "Aroian p": m.aroian_p, "verdict": verdict,
-                      "Wen-Ye kind": kind}
+        rows[name] = {"a": m.a, "a p": m.p_a, "b": m.b, "b p": m.p_b, "c (total)": m.c,
+                      "c' (direct)": m.c_prime, "ab (indirect)": m.ab, "ab 95% low": lo, "ab 95% high": hi,
+                      "verdict": verdict, "Wen-Ye kind": kind}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "mediator"
     return out

@@ -7,6 +7,9 @@ One estimator family per module, over shared internals:
 - :mod:`~helpers.models.mediation` :func:`mediation`, the stepwise test of Wen & Ye (2014) with
   Sobel and Aroian tests and cluster-bootstrap intervals; :func:`serial_mediation`, two ordered
   mediators (PROCESS model 6).
+- :mod:`~helpers.models.mediation_sensitivity` :func:`mediation_effects` (total, direct and
+  indirect effects with cluster-bootstrap intervals) and :func:`mediation_sensitivity` (the
+  Imai-Keele-Tingley error correlation at which the indirect effect is zero).
 - :mod:`~helpers.models.threshold` :func:`threshold`, Hansen's (1999) fixed-effect threshold
   regression (single or double), and :func:`lr_critical`.
 - :mod:`~helpers.models.spatial` :func:`spatial_durbin_panel` (ML with two-way effects, Lee & Yu
@@ -117,6 +120,12 @@ from .exposure import ExposureResult, exposure_effect, spatial_exposure
 from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from .iv import IVResult, iv_2sls
 from .mediation import MediationResult, SerialMediationResult, mediation, serial_mediation
+from .mediation_sensitivity import (
+                  MediationSensitivity,
+                  acme_curve,
+                  mediation_effects,
+                  mediation_sensitivity,
+)
 from .panel import PanelFEResult, panel_fe
 from .spatial import MoranResult, SDMEffects, SDMResult, moran, sdm_effects, spatial_durbin_panel
 from .threshold import ThresholdResult, lr_critical, threshold
@@ -138,6 +147,9 @@ NOT_ESTIMATORS = {
     "as_list": "an input helper",
     "event_study": "the event-time view of callaway_santanna (its reference period has no SE)",
     "honest_bounds": "sensitivity bounds of an event study (a table, not a fit)",
+    "mediation_effects": "total, direct and indirect effects of mediation with intervals (a table)",
+    "mediation_sensitivity": "ACME as a function of an assumed error correlation (a curve, not a fit)",
+    "acme_curve": "a closed form at given parameters (no data)",
 }
 
 __all__ = [
@@ -149,6 +161,10 @@ __all__ = [
     "PanelFEResult",
     "mediation",
     "MediationResult",
+    "mediation_effects",
+    "mediation_sensitivity",
+    "MediationSensitivity",
+    "acme_curve",
     "serial_mediation",
     "SerialMediationResult",
     "threshold",
