@@ -156,7 +156,7 @@ def test_reps_overrides_and_record():
     assert design.reps_of(power.REPS, design.Cell(21, 8, "effect")) == 200
     base, extra = power.reps_record(power.REPS, grid)
     assert base == {"21": 200, "50": 150}
-    assert extra == {"21x13-effect": 1000, "21x13-null_unconfounded": 1000}
+    assert extra == {"21x13-effect": 1000}
 
 
 def test_stored_performance_table_equals_its_recomputation():

@@ -50,12 +50,14 @@ N_GRID = (21, 50, 100, 200, 336)
 #: Year counts of the grid (2011 onwards).
 T_GRID = (8, 13, 20)
 #: Twins per cell by city count (chosen so that the whole study runs in about an hour on two
-#: cores; tools/bench_design.py measures the per-twin cost by N), and two cells with more: at
+#: cores; tools/bench_design.py measures the per-twin cost by N), and one cell with more: at
 #: Guangdong's 21 cities x 13 years the effect world (so a coverage near 0.9 or above has a Monte
-#: Carlo SE of at most 0.01, :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`) and the
-#: unconfounded no-effect world (the size of the one-sided test, nominal 0.025).
-REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60,
-        (21, 13, "effect"): 1000, (21, 13, "null_unconfounded"): 1000}
+#: Carlo SE of at most 0.01, :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`). The size
+#: of the FE test at 21 x 13 has its own 200-twin run with a 999-draw wild bootstrap
+#: (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
+REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13, "effect"): 1000}
+#: Year counts at which the unconfounded no-effect world is run (:func:`cells`).
+UNCONFOUNDED_YEARS = (13,)
 #: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias) and ``null_unconfounded``
 #: (size); replicate r of a design shares its seed across the worlds (common random numbers).
 WORLDS = _design.WORLDS
@@ -66,8 +68,8 @@ OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
 STUDY_SEED = DEFAULT_SEED
 #: Version of the study's definition (grid, options, scoring, seeds): part of every cell's
-#: fingerprint. 2: three worlds, seeds shared across worlds, 1000 twins at 21 x 13 (effect and
-#: unconfounded null).
+#: fingerprint. 2: three worlds (the unconfounded null at 13 years), seeds shared across worlds,
+#: 1000 twins at 21 x 13 in the effect world.
 STUDY_VERSION = "2"
 #: Earlier definitions whose stored cells :func:`load` still reads (with a note) until the study
 #: is recomputed: version -> (paired seeds, worlds). Their cells hold as many twins as they hold.
@@ -110,8 +112,13 @@ def settings(version: str = STUDY_VERSION) -> dict:
 
 
 def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS) -> list:
-    """The study's grid as :class:`helpers.studies.design.Cell` objects."""
-    return _design.grid(n_grid, t_grid, worlds)
+    """The study's grid as :class:`helpers.studies.design.Cell` objects.
+
+    The unconfounded no-effect world is run at :data:`UNCONFOUNDED_YEARS` only: its purpose is
+    the size of the tests by city count, and a third world over every year count would add
+    about half the study's cost (:data:`REPS`)."""
+    return [c for c in _design.grid(n_grid, t_grid, worlds)
+            if c.world != "null_unconfounded" or c.n_years in UNCONFOUNDED_YEARS]
 
 
 def default_store() -> Path:
