@@ -11,7 +11,8 @@ must be found in an exhibit of the same page: a table (cells and caption), a fig
 a text output of a cell. A quoted number agrees with a printed one when the printed one, rounded
 to the quoted number's decimals, is the quoted number (0.612 agrees with 0.6124; -0.00041 does
 not agree with -0.000402); a percentage agrees with a share (70.0% with 0.700); a sign may be
-dropped in words ("falls by 0.371" agrees with -0.371).
+dropped in words ("falls by 0.371" agrees with -0.371); a ratio ("1.26 times the truth") agrees
+with two printed numbers whose quotient it is.
 
 Only decimals are checked: integers are years, counts and cross-reference numbers. Known
 disagreements are listed in ``tests/known_page_defects.yml`` (key ``numbers``) with their issue,
@@ -122,9 +123,24 @@ def claims(article) -> list[dict]:
         # cross-reference numbers ("Table 4.1", "(2.4)", "Chapter 7") are not quotes
         for a in el.find_all("a"):
             text = text.replace(_text(a), " ")
-        out.append({"text": _text(el), "numbers": numbers(_XREF.sub(" ", text)),
+        text = _XREF.sub(" ", text)
+        out.append({"text": _text(el), "numbers": numbers(text),
+                    "ratios": set(re.findall(r"([-−+]?\d+\.\d+)\s+times\b", text)),
                     "pages": sorted({h.split("#")[0] for h in links if not h.startswith("#")})})
     return out
+
+
+def ratio_agrees(quoted: Decimal, printed: list[Decimal]) -> bool:
+    """Whether ``quoted`` ("1.26 times") is the ratio of two printed numbers, rounded as quoted.
+
+    >>> ratio_agrees(Decimal("1.26"), [Decimal("0.461"), Decimal("0.365")])
+    True
+    >>> ratio_agrees(Decimal("1.50"), [Decimal("0.461"), Decimal("0.365")])
+    False
+    """
+    q = Decimal(1).scaleb(-_decimals(quoted))
+    values = sorted({abs(p) for p in printed if p != 0})
+    return any((a / b).quantize(q) == abs(quoted) for a in values for b in values if a != b)
 
 
 def disagreements(raw: str, page: Path | None = None) -> list[str]:
@@ -141,6 +157,8 @@ def disagreements(raw: str, page: Path | None = None) -> list[str]:
                 printed += printed_numbers(_article(target.read_text(encoding="utf-8", errors="replace")))
         for quoted, value, percent in c["numbers"]:
             if agrees(value, percent, printed):
+                continue
+            if quoted in c["ratios"] and ratio_agrees(value, printed):   # "1.26 times the truth"
                 continue
             bad.append(f"{quoted}: {c['text'][:200]}")
     return bad
@@ -162,9 +180,10 @@ def test_planted_page_fails_the_number_check(tmp_path):
 <p>The interpretation: a slope of 0.437, as <a href="#tbl-7-gains">Table 7.4</a> shows.</p>
 <div class="cell_output"><p>Generated: the gap falls by -0.000431 (<a href="#tbl-7-gains">Table 7.4</a>).</p></div>
 <div class="cell_output"><p>Generated, citing nothing: a cost of 5.34 units.</p></div>
+<p>Mean 1.224 is 2.00 times 0.612 and 9.99 times nothing (<a href="#tbl-7-gains">Table 7.4</a>).</p>
 <p>A paragraph citing nothing may quote 9.99 without an exhibit.</p>""")
     bad = disagreements(page.read_text(), page)
-    assert [b.split(":")[0] for b in bad] == ["-0.00041", "0.437", "-0.000431"], bad
+    assert [b.split(":")[0] for b in bad] == ["-0.00041", "0.437", "-0.000431", "9.99"], bad
 
 
 def test_agreeing_page_passes_the_number_check(tmp_path):

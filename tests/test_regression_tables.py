@@ -49,3 +49,22 @@ def test_labels_come_from_the_one_registry():
 def test_no_models_is_an_error():
     with pytest.raises(ValueError, match="no models"):
         regression_tables.regression_table({})
+
+
+def test_sdm_table_prints_each_effect_with_its_se_and_interval_and_rho_once():
+    from types import SimpleNamespace
+
+    xs = ["va_index", "log_population"]
+    eff = SimpleNamespace(direct=pd.Series([0.5, -0.7], index=xs), indirect=pd.Series([0.18, 1.4], index=xs),
+                          total=pd.Series([0.68, 0.7], index=xs))
+    se = pd.DataFrame({"direct": [0.08, 0.29], "indirect": [0.15, 0.53], "total": [0.15, 0.37]}, index=xs)
+    ci = pd.DataFrame({"lower": np.arange(6) / 10, "upper": np.arange(6) / 10 + 1},
+                      index=pd.MultiIndex.from_product([["direct", "indirect", "total"], xs]))
+    sdm = SimpleNamespace(effects=eff, effects_se=se, effects_ci=ci, rho=-0.31,
+                          std_errors=pd.Series({"rho": 0.125}), nobs=273)
+    t = regression_tables.sdm_table(sdm)
+    rows = list(t.index)
+    i = rows.index("virtual agglomeration")
+    assert t.iloc[i, 1] == "0.180" and t.iloc[i + 1, 1] == "(0.150)" and t.iloc[i + 2, 1] == "[0.200, 1.200]"
+    assert rows.count("spatial coefficient rho") == 1
+    assert t.at["spatial coefficient rho", "direct"] == "-0.310" and t.at["Observations", "direct"] == "273"

@@ -320,3 +320,16 @@ def test_mediation_reading_uses_the_findings_rule_and_never_calls_a_zero_interva
     # the percentile interval excludes zero, the stepwise (bias-corrected) test did not: no contradiction printed
     verdict, kind = report.mediation_reading(0.02, 0.9, "no indirect effect")
     assert verdict == "supported" and "no indirect effect" not in kind and "bias-corrected" in kind
+
+
+def test_mediation_effects_with_the_run_seed_print_the_mediation_tables_interval(results):
+    # the chapter shows total/direct/indirect effects beside the mediation table: same draws
+    from helpers import models
+
+    z = report.prepare(constructs.build_constructs(data.load_panel()))
+    x, m1, y = (report.VARIABLES[k] for k in ("x", "m1", "y"))
+    eff = models.mediation_effects(z, x, m1, y, controls=report.CONTROLS, n_boot=199,
+                                   seed=report.bootstrap_seeds(1)["mediation_flows"])
+    ab = results.mediation_flows.boot_ci.loc["ab"]
+    assert eff.loc["indirect", ["ci_low", "ci_high"]].tolist() == pytest.approx([ab["lower"], ab["upper"]])
+    assert eff.at["indirect", "estimate"] == pytest.approx(results.mediation_flows.ab)

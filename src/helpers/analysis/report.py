@@ -65,6 +65,17 @@ def prepare(constructs: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def bootstrap_seeds(boot_seed: int) -> dict:
+    """The seed :func:`run_mechanism` gives each of its resampling runs, derived from
+    ``boot_seed`` (``numpy.random.SeedSequence``). A chapter that re-draws one of them (e.g. the
+    effects of :func:`helpers.models.mediation_effects` beside the mediation table) passes the
+    same seed, so the two tables print the same interval.
+    """
+    s = np.random.SeedSequence(boot_seed).generate_state(8)
+    return {"baseline": int(s[0]), "mediation_flows": int(s[1]), "mediation_agglomeration": int(s[2]),
+            "serial": int(s[3])}
+
+
 def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 999,
                   threshold_boot: int = 300, wild_boot: int = 999, boot_seed: int = 0,
                   controls=CONTROLS) -> MechanismResults:

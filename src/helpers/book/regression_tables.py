@@ -90,23 +90,29 @@ def regression_table(models: dict, *, keep=None, controls=("log_population",),
 
 def sdm_table(sdm, digits: int = 3) -> pd.DataFrame:
     """The spatial Durbin model's direct, indirect and total effects, each over its simulation
-    standard error, and the spatial coefficient rho (with its SE) once, below the effects."""
+    standard error and its 95% simulation interval in brackets, and the spatial coefficient rho
+    (with its SE) once, below the effects."""
     eff = sdm.effects
     parts = {"direct": eff.direct, "indirect (spillover)": eff.indirect, "total": eff.total}
-    se = sdm.effects_se
+    se, ci = sdm.effects_se, sdm.effects_ci
     cols = {}
     for head, est in parts.items():
         key = head.split(" ")[0]
-        col = coef_se_rows(est, se[key] if key in se.columns else se.loc[key], list(est.index), digits)
-        cols[head] = col
+        col = coef_se_rows(est, se[key], list(est.index), digits)
+        rows = {}
+        for name in est.index:   # coefficient, (SE), [interval] per regressor
+            rows[label(name)] = col[label(name)]
+            rows[f"{label(name)} (SE)"] = col[f"{label(name)} (SE)"]
+            lo, hi = (ci.at[(key, name), b] if (key, name) in ci.index else float("nan") for b in ("lower", "upper"))
+            rows[f"{label(name)} (CI)"] = f"[{_fmt_number(lo, digits)}, {_fmt_number(hi, digits)}]"
+        cols[head] = rows
     out = pd.DataFrame(cols)
-    rho_row = {"direct": _fmt_number(sdm.rho, digits)}
     rho_se = sdm.std_errors.get("rho", float("nan"))
-    extra = pd.DataFrame([{"direct": rho_row["direct"]},
+    extra = pd.DataFrame([{"direct": _fmt_number(sdm.rho, digits)},
                           {"direct": MISSING if pd.isna(rho_se) else f"({_fmt_number(rho_se, digits)})"},
                           {"direct": f"{int(sdm.nobs):,}"}],
                          index=["spatial coefficient rho", "rho (SE)", "Observations"])
     out = pd.concat([out, extra]).fillna("")
-    out.index = [("" if str(i).endswith(" (SE)") else i) for i in out.index]
+    out.index = [("" if str(i).endswith((" (SE)", " (CI)")) else i) for i in out.index]
     out.index.name = "regressor"
     return out
