@@ -150,7 +150,7 @@ power: $(STAMP)
 
 # The Findings chapter's Monte Carlo and coverage studies (SIMULATED; helpers.studies.findings):
 # 280 twins with the book's settings into data/findings, fingerprinted and hashed; parts whose
-# settings and analysis code are unchanged are kept. About 3 minutes on 2 quiet cores.
+# settings and analysis code are unchanged are kept. Measured: 332 s on 2 cores at load ~10.
 findings: $(STAMP)
 	$(BIN)/python -m helpers.studies.findings run --out data/findings $(FINDINGS_ARGS)
 
