@@ -40,7 +40,8 @@ def test_a_partial_or_unreadable_file_is_a_miss_and_is_overwritten(tmp_path):
     assert _cache.cached("thing", KEY, compute, cache_dir=tmp_path) == {"value": 1}
     path.write_bytes(b"not a pickle at all")
     assert _cache.cached("thing", KEY, compute, cache_dir=tmp_path) == {"value": 2}
-    assert pickle.loads(path.read_bytes()) == {"value": 2} and len(calls) == 2
+    assert _cache.load(tmp_path, "thing", KEY) == {"value": 2} and len(calls) == 2
+    assert path.read_bytes().startswith(_cache.MAGIC)
 
 
 def test_pickles_are_read_only_from_the_caches_own_folder(tmp_path):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import pickle
 
+import pytest
+
 from helpers import _cache
 
 KEY = "cd" * 16
@@ -17,6 +19,7 @@ def _stored(tmp_path):
     return path, value
 
 
+@pytest.mark.filterwarnings("ignore::helpers._cache.CacheWarning")
 def test_every_truncation_is_a_miss_not_an_error(tmp_path):
     path, value = _stored(tmp_path)
     whole = path.read_bytes()
@@ -27,7 +30,8 @@ def test_every_truncation_is_a_miss_not_an_error(tmp_path):
     assert _cache.load(tmp_path, "thing", KEY) == value
 
 
-def test_bit_flips_never_raise(tmp_path):
+@pytest.mark.filterwarnings("ignore::helpers._cache.CacheWarning")
+def test_every_single_bit_flip_is_a_miss_never_a_wrong_value(tmp_path):
     path, _ = _stored(tmp_path)
     whole = path.read_bytes()
     for i in range(len(whole)):
@@ -35,7 +39,8 @@ def test_bit_flips_never_raise(tmp_path):
             data = bytearray(whole)
             data[i] ^= bit
             path.write_bytes(bytes(data))
-            _cache.load(tmp_path, "thing", KEY)  # a value, a wrong value or None -- but no exception
+            # the checksum is verified before unpickling: no exception and no wrong value
+            assert _cache.load(tmp_path, "thing", KEY) is None, (i, bit)
 
 
 class _Trap:
@@ -71,3 +76,57 @@ def test_pickles_above_the_working_directory_are_never_loaded(tmp_path, monkeypa
     calls = []
     _cache.cached("thing", KEY, lambda: calls.append(1) or 1)
     assert not sentinel.exists() and calls == [1]
+
+
+def _flip_inside_the_pickle(path, value):
+    """Flip one bit of a stored float so that the pickle still loads, to a different value."""
+    blob = bytearray(path.read_bytes())
+    body = bytes(blob[len(_cache.MAGIC) + 65:])
+    import struct
+
+    at = len(_cache.MAGIC) + 65 + body.index(struct.pack(">d", value["alpha"]))  # the float's bytes
+    blob[at + 7] ^= 0x01
+    damaged = bytes(blob)
+    assert pickle.loads(damaged[len(_cache.MAGIC) + 65:])["alpha"] != value["alpha"]  # valid framing
+    return damaged
+
+
+def test_a_damaged_pickle_with_valid_framing_fails_its_checksum_and_is_recomputed(tmp_path):
+    path, value = _stored(tmp_path)
+    path.write_bytes(_flip_inside_the_pickle(path, value))
+    with pytest.warns(_cache.CacheWarning, match=rf"{path.name} is damaged \(checksum"):
+        assert _cache.load(tmp_path, "thing", KEY) is None
+    calls = []
+    with pytest.warns(_cache.CacheWarning, match=path.name):
+        again = _cache.cached("thing", KEY, lambda: calls.append(1) or value, cache_dir=tmp_path)
+    assert again == value and calls == [1]
+    assert _cache.load(tmp_path, "thing", KEY) == value  # overwritten with a sound file
+
+
+def test_a_damaged_truths_pickle_is_recomputed_naming_the_file(tmp_path, monkeypatch):
+    from helpers.simulate import estimands
+    from helpers.studies import twin_cell
+
+    calls = []
+    truths = {"alpha": 0.25, "scale": 1.5}
+    monkeypatch.setattr(estimands, "estimand_truths", lambda **kw: calls.append(kw) or dict(truths))
+    assert twin_cell.cached_truths(3, measured=False, cache_dir=tmp_path) == truths
+    (path,) = tmp_path.glob("truths-*.pkl")
+    path.write_bytes(_flip_inside_the_pickle(path, truths))
+    with pytest.warns(_cache.CacheWarning, match=rf"{path.name} is damaged"):
+        assert twin_cell.cached_truths(3, measured=False, cache_dir=tmp_path) == truths
+    assert len(calls) == 2
+    path.write_bytes(path.read_bytes()[:-3])  # truncated: named too, recomputed, never fatal
+    with pytest.warns(_cache.CacheWarning, match=path.name):
+        assert twin_cell.cached_truths(3, measured=False, cache_dir=tmp_path) == truths
+    assert len(calls) == 3
+
+
+def test_an_old_format_pickle_is_a_silent_miss(tmp_path):
+    import warnings
+
+    path, value = _stored(tmp_path)
+    path.write_bytes(pickle.dumps(value))  # the format before checksums: never unpickled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _cache.load(tmp_path, "thing", KEY) is None

@@ -3,8 +3,10 @@
 Every public estimator (``helpers.models.ESTIMATORS``) is fitted on small real or bundled data
 (Grunfeld's investment panel, the bundled twin panel, pyfixest's Poisson example, the twin's
 pair flows) and its result is checked against the contract's formulas: tstats = params /
-std_errors, pvalues from the normal, cov's diagonal = std_errors**2, conf_int(level) =
-params -/+ norm.ppf((1 + level) / 2) std_errors. A public function of helpers.models that is in
+std_errors, pvalues from the reference distribution (the normal, or Student t(df_resid)), cov's
+diagonal = std_errors**2, conf_int(level) = params -/+ q((1 + level) / 2) std_errors with q that
+distribution's quantile. The few-cluster default (fewer than 50 clusters: CRV3 read against
+t(G - 1)) is checked for the fixed-effects, 2SLS, exposure and threshold fits. A public function of helpers.models that is in
 neither ``ESTIMATORS`` nor ``NOT_ESTIMATORS``, or an estimator without a fit here, fails.
 Old option and attribute names must still work, with a DeprecationWarning, and give the same
 numbers as the new ones.
@@ -85,7 +87,8 @@ def _fit(name, grunfeld, bundled, pois, flows, mpdta=None, **kw):
         "mediation": lambda: models.mediation(grunfeld, "value", "capital", "invest", n_boot=49, seed=1, **g, **kw),
         "serial_mediation": lambda: models.serial_mediation(z, "broadband_per100", "telecom_per_capita", "loans",
                                                             "gdp", n_boot=49, seed=1, **kw),
-        "threshold": lambda: models.threshold(grunfeld, "invest", "value", "capital", n_boot=0, grid=50, **g, **kw),
+        "threshold": lambda: models.threshold(grunfeld, "invest", "value", "capital", n_boot=0, grid=50, trim=0.1,
+                                              **g, **kw),
         "spatial_durbin_panel": lambda: models.spatial_durbin_panel(z, "gdp", ["broadband_per100", "loans"], W,
                                                                     n_boot=200, seed=1, **kw),
         "iv_2sls": lambda: models.iv_2sls(grunfeld, "invest", "value", "capital", **g, **kw),
@@ -96,6 +99,8 @@ def _fit(name, grunfeld, bundled, pois, flows, mpdta=None, **kw):
         "callaway_santanna": lambda: models.callaway_santanna(mpdta, "lemp", **_DID, **kw),
         "imputation": lambda: models.imputation(mpdta, "lemp", method="bjs", **_DID, **kw),
         "twfe": lambda: models.twfe(mpdta, "lemp", **_DID, **kw),
+        "conley_fe": lambda: models.conley_fe(z, "gdp", "broadband_per100", controls="loans",
+                                              distances=data.distance_matrix(), cutoff_km=150, **kw),
     }
     return fits[name]() if name in fits else None
 
@@ -133,10 +138,10 @@ def test_contract_fields_and_their_numbers(fitted, name):
     assert np.all(np.isfinite(p)) and np.all(se > 0)
     np.testing.assert_allclose(np.diag(cov.to_numpy()), se.to_numpy() ** 2, rtol=1e-10)
     np.testing.assert_array_equal(r.tstats.to_numpy(), (p / se).to_numpy())
-    assert r.df_resid is None   # every estimator here is clustered or robust: normal reference
-    np.testing.assert_allclose(pv.to_numpy(), 2 * stats.norm.sf(np.abs((p / se).to_numpy())), rtol=1e-10, atol=1e-300)
+    dist = stats.norm if r.df_resid is None else stats.t(r.df_resid)   # scipy is the second implementation
+    np.testing.assert_allclose(pv.to_numpy(), 2 * dist.sf(np.abs((p / se).to_numpy())), rtol=1e-10, atol=1e-300)
     for level in (0.95, 0.9):
-        q = stats.norm.ppf(0.5 + level / 2)
+        q = dist.ppf(0.5 + level / 2)
         ci = r.conf_int(level)
         assert list(ci.columns) == ["lower", "upper"]
         np.testing.assert_allclose(ci["lower"].to_numpy(), (p - q * se).to_numpy(), rtol=1e-12)
@@ -145,11 +150,53 @@ def test_contract_fields_and_their_numbers(fitted, name):
     assert list(t.columns[:6]) == ["coef", "std err", "t", "p", "ci lower", "ci upper"]
     np.testing.assert_array_equal(t["coef"].to_numpy(), p.to_numpy())
     np.testing.assert_array_equal(t["ci upper"].to_numpy(), r.conf_int(0.95)["upper"].to_numpy())
+    if r.inference:
+        assert (t["inference"] == r.inference).all()
     text = r.summary()
     assert isinstance(text, str) and all(str(k) in text for k in p.index)
+    assert r.inference in text
     assert r["params"] is p and "<table" in r._repr_html_()
     with pytest.raises(ValueError, match="level"):
         r.conf_int(95)
+
+
+#: Estimators whose default inference follows the few-cluster rule, and their clusters in ``_fit``.
+FEW_CLUSTER_DEFAULT = {"panel_fe": ("firm", 10), "iv_2sls": ("firm", 10), "threshold": ("firm", 10),
+                       "exposure_effect": ("city", 21)}
+
+
+@pytest.mark.parametrize("name", sorted(FEW_CLUSTER_DEFAULT))
+def test_few_clusters_default_is_crv3_with_t_of_g_minus_1(fitted, name):
+    r = fitted[name]
+    cluster, G = FEW_CLUSTER_DEFAULT[name]
+    assert r.df_resid == G - 1
+    assert r.inference == f"CRV3 by {cluster} ({G} clusters), t({G - 1})"
+    # the p-value of the first coefficient against scipy's t(G - 1), written out
+    b, s = r.params.iloc[0], r.std_errors.iloc[0]
+    assert r.pvalues.iloc[0] == pytest.approx(2 * (1 - stats.t.cdf(abs(b / s), G - 1)), rel=1e-9)
+    assert r.conf_int(0.95).iloc[0, 1] == pytest.approx(b + stats.t.ppf(0.975, G - 1) * s, rel=1e-12)
+
+
+def test_where_the_jackknife_does_not_exist_auto_says_so_and_crv3_raises(grunfeld):
+    # trim 0.01: the upper regime of capital lives in one firm, so leaving that firm out leaves
+    # its slope unidentified; "auto" keeps CRV1 with t(G - 1) and says why, "CRV3" raises
+    kw = dict(entity="firm", time="year", n_boot=0, grid=50, trim=0.01)
+    r = models.threshold(grunfeld, "invest", "value", "capital", **kw)
+    assert r.df_resid == 9 and r.inference.startswith("CRV1 by firm (10 clusters) (CRV3 undefined")
+    np.testing.assert_allclose(r.std_errors, models.threshold(grunfeld, "invest", "value", "capital", vcov="CRV1",
+                                                              **kw).std_errors, rtol=1e-12)
+    with pytest.raises(ValueError, match="not identified"):
+        models.threshold(grunfeld, "invest", "value", "capital", vcov="CRV3", **kw)
+
+
+def test_many_clusters_keep_crv1_and_the_normal(grunfeld):
+    # 50 clusters or more: "auto" is CRV1 read against the normal; an explicit CRV1 always is
+    big = pd.concat([grunfeld.assign(firm=grunfeld["firm"] + f"_{k}") for k in range(5)], ignore_index=True)
+    r = models.panel_fe(big, "invest", "value", controls="capital", entity="firm")
+    assert r.n_clusters == 50 and r.df_resid is None and r.inference == "CRV1 by firm (50 clusters), normal"
+    small = models.panel_fe(grunfeld, "invest", "value", entity="firm", vcov="CRV1")
+    assert small.df_resid is None and small.inference.endswith("normal")
+    np.testing.assert_allclose(small.pvalues, 2 * stats.norm.sf(np.abs(small.tstats)), rtol=1e-12)
 
 
 def test_panel_fe_reproduces_the_grunfeld_within_estimates():
@@ -281,9 +328,10 @@ def test_old_result_attributes_warn_and_read_the_new_fields(fitted):
         assert ex.se == ex.std_errors[ex.exposure]
     with pytest.warns(DeprecationWarning):
         lo, hi = ex.ci
-    # the old interval used the hard-coded 1.959964; norm.ppf(0.975) differs by 1.5e-8
+    # the old attribute reads conf_int(0.95): t(20) under the 21-city default
     b, s = ex.alpha_E, ex.std_errors[ex.exposure]
-    assert lo == pytest.approx(b - 1.959964 * s, abs=1e-7 * s) and hi == pytest.approx(b + 1.959964 * s, abs=1e-7 * s)
+    q = stats.t.ppf(0.975, 20)
+    assert lo == pytest.approx(b - q * s, rel=1e-12) and hi == pytest.approx(b + q * s, rel=1e-12)
     t = pp.to_frame()
     with pytest.warns(DeprecationWarning, match="'estimate' is deprecated"):
         assert t["estimate"].equals(t["coef"])
@@ -310,6 +358,8 @@ def test_a_missing_column_raises_one_error_naming_it(grunfeld, bundled, pois, fl
         "callaway_santanna": lambda: models.callaway_santanna(mpdta.drop(columns="lemp"), "lemp", **_DID),
         "imputation": lambda: models.imputation(mpdta.drop(columns="lemp"), "lemp", **_DID),
         "twfe": lambda: models.twfe(mpdta.drop(columns="lemp"), "lemp", **_DID),
+        "conley_fe": lambda: models.conley_fe(z.drop(columns="loans"), "gdp", "broadband_per100", controls="loans",
+                                              distances=data.distance_matrix(), cutoff_km=150),
     }
     missing = {"panel_fe": "capital", "mediation": "capital", "threshold": "capital", "iv_2sls": "capital",
                "ppml": "X2", "transaction_cost_phi": "distance_km", "callaway_santanna": "lemp",

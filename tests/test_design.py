@@ -16,8 +16,12 @@ def _closed_form_power(delta, n):
 def test_seeds_depend_on_coordinates_only():
     c = design.Cell(21, 13, "effect")
     assert design.twin_seed(1, c, 0) == design.twin_seed(1, design.Cell(21, 13, "effect"), 0)
-    seeds = {design.twin_seed(1, cc, r) for cc in design.grid([21, 50], [8, 13]) for r in range(50)}
-    assert len(seeds) == 8 * 50                       # no two twins of the study share a seed
+    grid = design.grid([21, 50], [8, 13])
+    seeds = {design.twin_seed(1, cc, r) for cc in grid for r in range(50)}
+    assert len(seeds) == len(grid) * 50               # no two twins of the study share a seed
+    # paired: one seed per design and replicate, whatever the world
+    paired = {design.twin_seed(1, cc, r, paired=True) for cc in grid for r in range(50)}
+    assert len(paired) == len(grid) // len({c.world for c in grid}) * 50
 
 
 def test_cells_reject_bad_input():

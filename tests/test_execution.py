@@ -126,27 +126,64 @@ def test_a_failed_run_removes_an_older_output(tmp_path):
     assert not any(p.suffix == ".ipynb" for p in out.iterdir())
 
 
+# the same with real loky workers of the kernel (joblib's default backend; they idle for minutes)
+LOKY_CELL = ("import os, subprocess, sys, time, pathlib\n"
+             "from joblib import Parallel, delayed\n"
+             "workers = set(Parallel(n_jobs=2, backend='loky')(delayed(os.getpid)() for _ in range(8)))\n"
+             "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+             "pathlib.Path(marker).write_text(' '.join(map(str, [child.pid, *workers])))\n"
+             "time.sleep(600)")
+
+# and with Dask worker processes (a LocalCluster as the Monte Carlo chapters start one)
+DASK_CELL = ("import os, subprocess, sys, time, pathlib\n"
+             "from distributed import Client, LocalCluster\n"
+             "cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)\n"
+             "client = Client(cluster)\n"
+             "workers = set(client.run(os.getpid).values())\n"
+             "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+             "pathlib.Path(marker).write_text(' '.join(map(str, [child.pid, *workers])))\n"
+             "time.sleep(600)")
+
+
+def _gone(pids, limit: float = 60.0) -> list:
+    """The pids still alive once all are gone or ``limit`` seconds passed (a state, not a time)."""
+    deadline = time.monotonic() + limit
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [p for p in pids if _alive(p)]
+
+
 @pytest.mark.slow  # ~35 s on a loaded 2-core machine: two kernels
-def test_sigkill_mid_run_leaves_nothing_up_to_date_and_the_next_run_cleans_up(tmp_path):
-    nb = _notebook(tmp_path / "99_tiny.ipynb", SLOW_CELL)
+@pytest.mark.parametrize("cell", [LOKY_CELL, DASK_CELL], ids=["loky", "dask"])
+def test_sigkill_mid_run_reaps_every_worker_and_leaves_nothing_up_to_date(tmp_path, cell):
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "99_tiny.ipynb").write_text("an older executed chapter, stale once a run starts")
+    nb = _notebook(tmp_path / "99_tiny.ipynb", cell)
     proc = _start(tmp_path, nb, out)
     _wait_for(tmp_path / "marker", proc)
-    child = int((tmp_path / "marker").read_text())
-    proc.kill()  # SIGKILL: no handler runs
+    pids = [int(p) for p in (tmp_path / "marker").read_text().split()]
+    assert len(pids) >= 2 and all(_alive(p) for p in pids)  # the child and at least one worker
+    proc.kill()  # SIGKILL: no handler runs; the watchdog notices the closed pipe
     proc.wait()
-    assert not (out / "99_tiny.ipynb").exists()
-    partials = list(out.glob(".99_tiny.*.partial.ipynb"))
-    assert len(partials) == 1  # hidden, and not the target make looks for
-    # the next run of the chapter (now quick) removes the stale partial and writes the output
+    try:
+        assert _gone(pids) == [], "a worker process outlived the SIGKILLed run"
+        assert not (out / "99_tiny.ipynb").exists()       # nothing make takes as up to date
+        deadline = time.monotonic() + 60  # the watchdog removes the partial file after the reaping
+        while list(out.glob(".99_tiny.*.partial.ipynb")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not list(out.glob(".99_tiny.*.partial.ipynb"))
+    finally:
+        for p in pids:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+    # a partial file left by a run killed before its watchdog could act: the next run removes it
+    (out / ".99_tiny.stale.partial.ipynb").write_text("{}")
     (tmp_path / "marker").unlink()
     _notebook(nb, "x = 1")
     r = _run(tmp_path, nb, out)
     assert r.returncode == 0, r.stderr[-2000:]
     assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["99_tiny.ipynb"]
-    # after a SIGKILL nothing of the killed run can reap its kernel's children: end the stand-in here
-    if _alive(child):
-        os.kill(child, signal.SIGKILL)
 
 
 def test_sigterm_reaps_the_kernel_and_its_workers_and_writes_nothing(tmp_path):

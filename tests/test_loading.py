@@ -615,3 +615,136 @@ def test_a_hidden_first_sheet_is_ignored_and_reported(tmp_path, good):
     p_old = load(path, sheet="2019 edition")
     assert np.allclose(p_old["gdp"], good["gdp"] * 0.9)
     assert any("is hidden in the workbook" in n for n in p_old.attrs["read_notes"])
+
+
+# ------------------------------------------------------------------ issue 24: classes still open
+def _accounts_check(frame, tmp_path, name="acc.csv"):
+    path = csv(frame, tmp_path, name)
+    before = _sha(path)
+    report = data.check_panel(path, schema=data.ACCOUNTS_SCHEMA, allow_missing=True, show=False)
+    assert _sha(path) == before
+    return report
+
+
+def test_swapped_manufacturing_and_producer_service_headers_are_named(tmp_path, good):
+    from helpers.data import coherence
+
+    bad = good.rename(columns={"emp_manufacturing": "emp_producer_services",
+                               "emp_producer_services": "emp_manufacturing"})
+    msg = rejected(csv(bad, tmp_path), r"headers emp_manufacturing and emp_producer_services swapped")
+    ratio = (good["emp_manufacturing"] / good["emp_producer_services"]).groupby(good["city"]).median().median()
+    assert ratio > coherence.EMP_RATIO_MAX and f"{ratio:.3g} x emp_manufacturing" in msg
+
+
+@pytest.mark.parametrize("city,shift", [("Guangzhou", 1), ("Shenzhen", -1), ("Maoming", 1)])
+def test_one_citys_year_labels_rotated_by_one_are_flagged(tmp_path, good, city, shift):
+    bad = good.copy()
+    rows = bad["city"] == city
+    bad.loc[rows, "year"] = np.roll(bad.loc[rows, "year"].to_numpy(), shift)
+    wrap = 2023 if shift == 1 else 2012   # the labels whose values are 12 years apart
+    msg = rejected(csv(bad, tmp_path), rf"city {city}, year {wrap}: from {wrap - 1} to {wrap} the city's columns "
+                   r"move x0\.\d+ against the other cities'.*year labels rotated")
+    assert msg.count("year labels rotated") == 1  # only the wrap, no other city or year
+    # accepted as a real break (a boundary change) when the user says so
+    report = data.check_panel(csv(bad, tmp_path, "b.csv"), accept_breaks=[(city, wrap, "year")], show=False)
+    assert not _errors(report, "year labels") and [i.year for i in report.accepted] == [wrap]
+
+
+def test_one_citys_year_labels_shifted_by_one_are_named(tmp_path, good):
+    bad = good.copy()
+    bad.loc[bad["city"] == "Zhuhai", "year"] += 1
+    path = csv(bad, tmp_path)
+    before = _sha(path)
+    report = data.check_panel(path, balanced="warn", show=False)
+    assert _sha(path) == before
+    named = [i for i in report.errors if i.check == "year labels" and i.city == "Zhuhai"]
+    assert named and "shifted by +1" in named[0].message
+
+
+def test_big5_is_named_as_an_encoding_problem_not_an_unknown_city(tmp_path, good):
+    trad = str.maketrans("广东门阳庆远云头关", "廣東門陽慶遠雲頭關")
+    d = zh(good).assign(city=lambda f: f["city"].str.translate(trad))
+    msg = rejected(csv(d, tmp_path, encoding="big5"), r"looks Big5-encoded \(traditional Chinese")
+    assert "unknown city" not in msg and "廣州市" in msg
+
+
+def test_mixed_encodings_are_named_as_such(tmp_path, good):
+    path = tmp_path / "panel.csv"
+    text = zh(good).to_csv(index=False).splitlines(keepends=True)
+    half = len(text) // 2
+    path.write_bytes("".join(text[:half]).encode("utf-8") + "".join(text[half:]).encode("gbk"))
+    msg = rejected(path, r"mixed text encodings: \d+ line\(s\) with Chinese text are UTF-8")
+    assert "unknown city" not in msg
+
+
+def _workbook(frame, path, edit=None):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(frame.columns))
+    for rec in frame.itertuples(index=False):
+        ws.append(list(rec))
+    if edit:
+        edit(ws)
+    wb.save(path)
+    return path
+
+
+def test_excel_formulas_without_stored_results_are_named(tmp_path, good):
+    col = list(good.columns).index("gdp") + 1
+
+    def formulas(ws):   # openpyxl writes formulas without results, as many scripts do
+        for r in (2, 3):
+            ws.cell(row=r, column=col).value = f"=O{r}*1.1"
+
+    path = _workbook(good, tmp_path / "f.xlsx", formulas)
+    msg = rejected(path, r"2 cell\(s\) hold a formula without a stored result")
+    assert "Sheet!N2 =O2*1.1" in msg and "missing" not in msg
+
+
+def test_date_formatted_numbers_are_named_as_dates(tmp_path, good):
+    col = list(good.columns).index("avg_wage") + 1
+
+    def date_format(ws):
+        ws.cell(row=5, column=col).number_format = "yyyy-mm-dd"   # line 5: Guangzhou 2014
+
+    path = _workbook(good, tmp_path / "d.xlsx", date_format)
+    value = good.loc[3, "avg_wage"]
+    msg = rejected(path, r"line 5: city Guangzhou, year 2014: column 'avg_wage' holds a date \(")
+    assert f"holds the number {value:.10g}" in msg and "e+18" not in msg and "negative" not in msg
+
+
+# the lowest FDI per GDP (0.13 x the median: x100 gives 12.6, named as a slip of about x10) and
+# the highest (2.79 x: x100 gives 279)
+@pytest.mark.parametrize("city,hint", [("Maoming", "x10 slip (too large)"), ("Zhaoqing", "x100 slip (too large)")])
+def test_accounts_fdi_x100_in_one_city_is_caught(tmp_path, city, hint):
+    acc = data.load_accounts()
+    bad = acc.copy()
+    bad.loc[bad["city"] == city, "fdi_usd_million"] *= 100
+    report = _accounts_check(bad, tmp_path)
+    slips = [i for i in report.errors if i.check == "city slip"]
+    assert [(i.city, i.column) for i in slips] == [(city, "fdi_usd_million")]
+    assert hint in slips[0].message
+
+
+def test_accounts_secondary_and_tertiary_swapped_are_named(tmp_path):
+    acc = data.load_accounts()
+    bad = acc.rename(columns={"va_secondary": "va_tertiary", "va_tertiary": "va_secondary"})
+    report = _accounts_check(bad, tmp_path)
+    swapped = [i for i in report.errors if i.check == "swapped columns"]
+    assert len(swapped) == 1 and "va_secondary and va_tertiary swapped" in swapped[0].message
+    assert not report.errors[1:]  # the sums still add up: nothing else is wrong
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_every_national_name_in_gbk_is_neither_mixed_nor_big5(encoding):
+    # the encoding rules must not refuse a genuine simplified-Chinese file: every prefecture's
+    # and province's Chinese name, one line per city and year as in the national panel
+    from helpers.data import china, readers
+
+    reg = china.china_registry()
+    lines = [f"{c},{p},{y},1.5" for c, p in zip(reg["name_zh"], reg["province_zh"]) for y in range(2005, 2024)]
+    raw = ("name_zh,province_zh,year,gdp\n" + "\n".join(lines)).encode(encoding)
+    assert readers.detect_encoding(raw) == "gb18030"
+    assert readers.encoding_fault(raw, "gb18030") is None

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from helpers import data, models
 from helpers.analysis import report
@@ -251,7 +252,7 @@ def test_hansen_1999_single_threshold(hansen):
     assert round(float(ex.gamma[0]), 4) == 0.0157
     # the usual 400-quantile grid moves gamma in the third decimal only
     g400 = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
-                            cluster="id", grid=400, n_boot=50, seed=1)
+                            cluster="id", grid=400, n_boot=50, seed=1, bootstrap="residual")   # Hansen's own
     assert abs(float(g400.gamma[0]) - 0.0157) < 0.001
     assert g400.p_boot[0] < 0.05 and g400.F[0] > g400.crit.iloc[0, 1]
     # the LR set is the range of grid points with LR <= c(0.05); its neighbours outside exceed it
@@ -279,9 +280,10 @@ def test_hansen_conventions_reproduce_his_thresholds(hansen):
     # the residual bootstrap assumes homoskedasticity; the wild bootstrap by entity does not,
     # and on Hansen's data its p-value is far larger
     res = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
-                           n_boot=99, seed=1)
+                           n_boot=99, seed=1, bootstrap="residual")
     wild = models.threshold(hansen, "i", "c1", "d1", controls=HANSEN_CONTROLS, entity="id", time=None,
-                            n_boot=99, seed=1, bootstrap="wild")
+                            n_boot=99, seed=1)   # the default: wild, clustered by entity
+    assert wild.bootstrap == "wild by id (rademacher)" and res.bootstrap == "residual by id (iid)"
     assert res.p_boot[0] < 0.05 < wild.p_boot[0]
     assert wild.F[0] == pytest.approx(res.F[0], rel=1e-12)   # the statistic itself is unchanged
     with pytest.raises(ValueError, match="bootstrap must be"):
@@ -558,7 +560,7 @@ def test_bad_input_names_city_year_and_column(z):
 def test_user_examples_cluster_by_the_named_entity_and_accept_a_string(grunfeld):
     # Grunfeld with a firm column: clustered by firm (10 clusters), controls given as a string
     r = models.panel_fe(grunfeld, "invest", "value", controls="capital", entity="firm")
-    assert r.n_clusters == 10 and r.cov_type == "clustered by firm"
+    assert r.n_clusters == 10 and r.cov_type == "clustered by firm (CRV3 jackknife)"   # 10 < 50 clusters
     assert list(r.params.index) == ["value", "capital"]
     # a `city` column the user never named is not used for clustering
     g = grunfeld.assign(city=grunfeld["firm"].str[:1])
@@ -593,7 +595,8 @@ def _lm_panel(df, y, regs, entity, time, cluster):
 
 @pytest.mark.parametrize("cluster", ["city", None])
 def test_clustered_errors_equal_linearmodels_under_the_same_convention(z, cluster):
-    r = models.panel_fe(z, "synergy", ["va_index", "lq_manufacturing"], controls="log_population", cluster=cluster)
+    r = models.panel_fe(z, "synergy", ["va_index", "lq_manufacturing"], controls="log_population", cluster=cluster,
+                        vcov="CRV1")
     ref = _lm_panel(z, "synergy", ["va_index", "lq_manufacturing", "log_population"], "city", "year", cluster)
     np.testing.assert_allclose(r.std_errors, ref[r.std_errors.index], rtol=1e-8)
     # closed form of the convention: G/(G-1) times the sandwich of the within data
@@ -610,7 +613,7 @@ def test_clustered_errors_equal_linearmodels_under_the_same_convention(z, cluste
 def test_iv_errors_and_first_stage_F_equal_linearmodels_under_the_same_convention(z):
     from linearmodels.iv import IV2SLS
 
-    r = models.iv_2sls(z, "synergy", "va_index", "instrument", controls="log_population")
+    r = models.iv_2sls(z, "synergy", "va_index", "instrument", controls="log_population", vcov="CRV1")
     w = models.within(z, ["synergy", "va_index", "instrument", "log_population"])
     groups = pd.factorize(z["city"], sort=True)[0]
     lm = IV2SLS(w["synergy"], w[["log_population"]], w[["va_index"]], w[["instrument"]]).fit(
@@ -628,7 +631,7 @@ def test_every_coefficient_result_honours_one_contract(z, grunfeld):
     zz = z.assign(bb=constructs.build_constructs(data.load_panel())["broadband_per100"])
     W = data.inverse_distance_weights(power=2.0)
     results = [
-        models.panel_fe(grunfeld, "invest", ["value", "capital"], entity="firm", time=None),
+        models.panel_fe(grunfeld, "invest", ["value", "capital"], entity="firm", time=None, vcov="CRV1"),
         models.iv_2sls(z, "synergy", "va_index", "instrument"),
         models.mediation(z, "va_index", "lq_manufacturing", "synergy", n_boot=20),
         models.serial_mediation(z, "va_index", "flow_network", "lq_manufacturing", "synergy", n_boot=20),
@@ -640,15 +643,15 @@ def test_every_coefficient_result_honours_one_contract(z, grunfeld):
         se, t = r.std_errors, r.tstats
         np.testing.assert_allclose(t, r.params / se, err_msg=name)
         ci = r.conf_int(0.90)
-        np.testing.assert_allclose(ci["upper"] - r.params, 1.6448536269514722 * se, rtol=1e-9, err_msg=name)
+        q = 1.6448536269514722 if r.df_resid is None else stats.t.ppf(0.95, r.df_resid)
+        np.testing.assert_allclose(ci["upper"] - r.params, q * se, rtol=1e-9, err_msg=name)
         diag = np.diag(r.cov.to_numpy())
         np.testing.assert_allclose(np.sqrt(diag), se.to_numpy(), rtol=1e-12, err_msg=name)
         frame = r.to_frame()
         assert list(frame.columns[:6]) == ["coef", "std err", "t", "p", "ci lower", "ci upper"], name
         assert r["params"] is r.params and r["tstats"].equals(t)
         assert "<table" in r._repr_html_() and html.escape(r.summary().splitlines()[0]) in r._repr_html_()
-    # normal reference: p = 2 (1 - Phi(|t|))
-    from scipy import stats
+    # normal reference of an explicit CRV1: p = 2 (1 - Phi(|t|))
     r = results[0]
     np.testing.assert_allclose(r.pvalues, 2 * stats.norm.sf(np.abs(r.tstats)), rtol=1e-12)
 
@@ -679,14 +682,14 @@ def test_panel_fe_crv3_matches_pyfixest_jackknife(time):
     np.testing.assert_allclose(r.cov.to_numpy(), (G - 1) / G * np.asarray(p._vcov), rtol=1e-8, atol=0)
     np.testing.assert_allclose(r.params.to_numpy(), p.coef().to_numpy(), rtol=1e-10)
     # the jackknife is larger than CRV1 here, as it should be with 10 clusters
-    r1 = models.panel_fe(g, "invest", "value", controls="capital", entity="firm", time=time)
+    r1 = models.panel_fe(g, "invest", "value", controls="capital", entity="firm", time=time, vcov="CRV1")
     assert (r.std_errors > r1.std_errors).all()
     assert "CRV3" in r.cov_type
 
 
 def test_panel_fe_vcov_rejects_unknown_and_needs_clusters():
     g = sm.datasets.grunfeld.load_pandas().data
-    with pytest.raises(ValueError, match="CRV1' or 'CRV3"):
+    with pytest.raises(ValueError, match="'CRV1', 'CRV3' or 'iid'"):
         models.panel_fe(g, "invest", "value", entity="firm", vcov="HC1")
     with pytest.raises(ValueError, match="needs a cluster column"):
         models.panel_fe(g, "invest", "value", entity="firm", cluster=None, vcov="CRV3")

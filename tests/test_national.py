@@ -147,7 +147,8 @@ def test_fe_test_equals_panel_fe_and_uses_t_for_crv3():
     c = _panel()
     r1 = ni.fe_test(c, "coagg_full", "va_entropy", controls=["log_population"], effects="city + province-year")
     z = ni.estimation_sample(c, ["coagg_full", "va_entropy", "log_population"])
-    ref = models.panel_fe(z, "coagg_full", "va_entropy", controls="log_population", time="province_year")
+    ref = models.panel_fe(z, "coagg_full", "va_entropy", controls="log_population", time="province_year",
+                          vcov="CRV1")   # fe_test's CRV1 (the panel has fewer than 50 cities: "auto" is CRV3)
     assert r1["estimate"] == pytest.approx(float(ref.params["va_entropy"]), rel=1e-12)
     assert r1["se"] == pytest.approx(float(ref.std_errors["va_entropy"]), rel=1e-12)
     assert r1["ci_high"] - r1["estimate"] == pytest.approx(stats.norm.ppf(0.975) * r1["se"])

@@ -110,8 +110,13 @@ def test_labels():
 
 def test_grid_uses_every_national_unit():
     assert max(power.N_GRID) == len(cities.city_set("national"))
-    assert set(power.REPS) == set(power.N_GRID)
-    assert len(power.cells()) == len(power.N_GRID) * len(power.T_GRID) * 2
+    assert {k for k in power.REPS if not isinstance(k, tuple)} == set(power.N_GRID)
+    assert power.WORLDS == ("effect", "null", "null_unconfounded")
+    cells = power.cells()
+    unconfounded = [c for c in cells if c.world == "null_unconfounded"]
+    assert len(cells) == len(power.N_GRID) * (2 * len(power.T_GRID) + len(power.UNCONFOUNDED_YEARS))
+    assert {(c.n_cities, c.n_years) for c in unconfounded} == {
+        (n, t) for n in power.N_GRID for t in power.UNCONFOUNDED_YEARS}
 
 
 @pytest.mark.slow  # a Dask LocalCluster: about 30 s
@@ -144,6 +149,7 @@ def test_command_line_runs_records_and_resumes(tmp_path, capsys):
     assert "| 1 | 2 |" in (out / "PROVENANCE.md").read_text()
     rows = power.load(out)
     assert len(rows) == 2 and {"H1", "H5"} <= set(rows.columns) and (rows["world"] == "null").all()
+    assert power.load_performance(out).empty       # no effect world: a performance table without rows
     # a rerun skips the finished cell and records no new run
     assert power.main(args) == 0
     assert "0 cells computed, 1 reused" in capsys.readouterr().out

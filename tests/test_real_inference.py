@@ -69,3 +69,31 @@ def test_regression_table_rows_and_cells():
     assert t.at["x", "(1)"] == f"{f1.params['x']:.3f}" and t.at["x (SE)", "(2)"] == f"({f2.std_errors['x']:.3f})"
     assert t.at["w", "(1)"] == "" and t.at["N", "(1)"] == "30" and t.at["clusters", "(2)"] == "6"
     assert t.at["year effects", "(1)"] == "yes" and t.at["year effects", "(2)"] == "no"
+    assert t.at["inference", "(1)"] == "CRV3 by city (6 clusters), t(5)" == f1.inference
+
+
+def test_with_mde_reads_t_intervals_with_their_own_quantile():
+    # a fixed-effects row under the few-cluster default: its interval is b -/+ t(20) SE, so the
+    # SE behind it (and the MDE) must be recovered with the t(20) quantile, not the normal's
+    se = 0.25
+    t = pd.DataFrame({"estimate": [0.3, 0.3], "verdict": ["inconclusive"] * 2}, index=["H1", "H5"])
+    q = {"H1": stats.t.ppf(0.975, 20), "H5": stats.norm.ppf(0.975)}
+    t["ci_low"] = [0.3 - q[k] * se for k in t.index]
+    t["ci_high"] = [0.3 + q[k] * se for k in t.index]
+    t.attrs["reference_df"] = {"H1": 20.0}
+    out = real_inference.with_mde(t)
+    expect = (stats.t.ppf(0.975, 20) + stats.t.ppf(0.8, 20)) * se
+    assert out.at["H1", "mde"] == pytest.approx(expect, rel=1e-12)
+    assert out.at["H5", "mde"] == pytest.approx(expect, rel=1e-12)   # normal interval, same SE
+
+
+def test_real_mechanism_records_the_reference_of_each_fixed_effects_row():
+    c = realdata.real_constructs()
+    mech = realdata.real_mechanism(c, __import__("helpers").data.inverse_distance_weights(power=2.0), n_boot=9,
+                                   threshold_boot=0)
+    ref = mech.table.attrs["reference_df"]
+    assert ref == {"b_agglomeration": 20.0, "b_flows": 20.0}   # no PKU column: the two direct tests
+    fit = mech.fits["b_flows"]
+    lo, hi = fit.conf_int().loc["flow_network"]
+    assert mech.table.at["b_flows", "ci_low"] == lo and hi - lo == pytest.approx(
+        2 * stats.t.ppf(0.975, 20) * fit.std_errors["flow_network"])

@@ -167,7 +167,8 @@ def test_truth_comparison_sets_each_estimate_beside_its_own_truth(results):
     et = estimands.estimand_truths(measured=False)
     t = studies.estimates_with_slopes(results)
     assert {"threshold_low", "threshold_high", "productivity_synergy", "competitiveness_productivity"} <= set(t.index)
-    for key in t.index:
+    assert "total_lag" not in cmp.comparison.index      # no estimand in the static twin: not scored
+    for key in t.index.drop("total_lag"):
         assert cmp.comparison.at[key, "true"] == et.table.at[key, "latent"]
         assert cmp.comparison.at[key, "truth"] == estimands.TRUTH_FOR[key][0]
         assert cmp.comparison.at[key, "estimate"] == t.at[key, "estimate"]
@@ -319,3 +320,16 @@ def test_mediation_reading_uses_the_findings_rule_and_never_calls_a_zero_interva
     # the percentile interval excludes zero, the stepwise (bias-corrected) test did not: no contradiction printed
     verdict, kind = report.mediation_reading(0.02, 0.9, "no indirect effect")
     assert verdict == "supported" and "no indirect effect" not in kind and "bias-corrected" in kind
+
+
+def test_mediation_effects_with_the_run_seed_print_the_mediation_tables_interval(results):
+    # the chapter shows total/direct/indirect effects beside the mediation table: same draws
+    from helpers import models
+
+    z = report.prepare(constructs.build_constructs(data.load_panel()))
+    x, m1, y = (report.VARIABLES[k] for k in ("x", "m1", "y"))
+    eff = models.mediation_effects(z, x, m1, y, controls=report.CONTROLS, n_boot=199,
+                                   seed=report.bootstrap_seeds(1)["mediation_flows"])
+    ab = results.mediation_flows.boot_ci.loc["ab"]
+    assert eff.loc["indirect", ["ci_low", "ci_high"]].tolist() == pytest.approx([ab["lower"], ab["upper"]])
+    assert eff.at["indirect", "estimate"] == pytest.approx(results.mediation_flows.ab)

@@ -215,7 +215,11 @@ def test_the_books_store_loads_verified_against_the_current_settings():
     if not STORED.is_file():
         pytest.skip("no stored design study")
     manifest = store.read_manifest(STORED.parent)
-    assert len(manifest) == 30   # every stored cell has a recorded content hash
+    assert len(manifest) == len(list(STORED.parent.glob("*.parquet")))   # every cell's hash is recorded
     rows = power.load()
-    assert len(rows) == sum(design.reps_of(power.REPS, c) for c in power.cells())
-    assert rows.attrs["store_notes"] == []  # every cell verified and computed with the current settings
+    if rows.attrs["study_version"] == power.STUDY_VERSION:
+        assert len(rows) == sum(design.reps_of(power.REPS, c) for c in power.cells())
+        assert rows.attrs["store_notes"] == []  # every cell verified and computed with the current settings
+    else:   # an earlier definition, read with one note saying so until `make power` recomputes it
+        assert rows.attrs["study_version"] in power.LEGACY_VERSIONS
+        assert len(rows.attrs["store_notes"]) == 1 and "make power" in rows.attrs["store_notes"][0]

@@ -42,3 +42,47 @@ def test_bottom_line_names_data_and_compares_sizes():
     assert "at least as large as the sufficient design of 2SLS" in s
     small = {**data, "national": {"label": "the national panel", "cities": 100, "years": 13}}
     assert "smaller than the sufficient design" in sds.bottom_line("H1", "c", _rec("inconsistent"), alt, small)
+
+
+def _perf(coverage_mcse=0.02, claim=False, null_twins=0):
+    import numpy as np
+
+    return pd.DataFrame([{
+        "n_cities": 21, "n_years": 13, "key": "total", "kind": "estimate", "twins": 200, "bias": 0.15,
+        "bias_mcse": 0.014, "rmse": 0.25, "rmse_mcse": 0.011, "coverage": 0.725, "coverage_mcse": coverage_mcse,
+        "coverage_claim": claim, "power": 0.785, "power_low": 0.72, "power_high": 0.84,
+        "null_twins": null_twins, "null_rejections": 14 if null_twins else np.nan,
+        "null_rate": 14 / null_twins if null_twins else np.nan, "null_low": 0.039 if null_twins else np.nan,
+        "null_high": 0.115 if null_twins else np.nan, "size_adjusted_power": np.nan}])
+
+
+def test_performance_rows_mark_coverages_that_are_no_claims():
+    t = sds.performance_rows(_perf(), ["total"], [(21, 13)], {"total": "FE"})
+    r = t.loc["FE"]
+    assert r["design"] == "21 x 13" and r["coverage (MC SE)"] == "0.725 (0.020)*"
+    assert r["bias (MC SE)"] == "+0.150 (0.014)" and r["unconfounded null (95% CP)"] == "–"
+    t = sds.performance_rows(_perf(0.008, True, 200), ["total"], [(21, 13)], {})
+    assert t.loc["total", "coverage (MC SE)"] == "0.725 (0.008)"
+    assert t.loc["total", "unconfounded null (95% CP)"] == "0.07 (95% CP 0.04-0.12)"
+
+
+def test_coverage_claim_and_null_grid_sentences():
+    s = sds.coverage_claim_sentence(_perf(), ["total"], {"total": "FE"})
+    assert "at most 200 twins per cell" in s and "0.015" in s and "not a coverage claim" in s
+    s = sds.coverage_claim_sentence(_perf(0.008, True), ["total"], {"total": "FE"})
+    assert s.startswith("Coverage claims (Monte Carlo SE at most 0.01): FE at 21 x 13: 0.725 (MC SE 0.008, 200 twins)")
+    assert sds.null_grid_sentence(_perf(), ["total"]) is None
+    hyp = _perf(null_twins=200).assign(key="H1", kind="hypothesis")
+    s = sds.null_grid_sentence(hyp, ["H1"])
+    assert "held in 0, exceeded in 0 and undetermined in 1" in s and "H1 at 21 x 13: 0.07" in s
+
+
+def test_paired_sentence_quotes_counts_and_p():
+    from helpers.studies.performance import mcnemar_exact
+
+    m = mcnemar_exact([1, 1, 1, 1, 1, 0, 0], [0, 0, 0, 0, 1, 1, 0])
+    s = sds.paired_sentence("H4", m, "effect", "null", "21 x 13")
+    assert "7 twins sharing their seed: supported in 5 in the effect world and 2 in the null world" in s
+    assert "discordant pairs 4 (effect only) against 1 (null only), exact McNemar p = 0.375" in s
+    assert "do not show" in s
+    assert "no paired test is possible" in sds.paired_sentence("H4", None, "effect", "null", "21 x 13")

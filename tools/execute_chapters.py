@@ -26,6 +26,12 @@ Robust under faults and concurrency:
 - **Worker processes reaped.** The kernel runs in its own process group (jupyter_client starts
   it in a new session), and so do its loky and Dask workers; after each chapter, on failure and
   on SIGTERM/SIGHUP/SIGINT, the script terminates every such group it started.
+- **Even after SIGKILL.** No handler runs on SIGKILL, so the script starts a small watchdog
+  process (``--watchdog``, in a session of its own, so a kill of the runner's process group
+  spares it) and tells it over a pipe which kernel groups and partial files exist. When the
+  pipe closes without the word ``exit`` (the runner died, however), the watchdog terminates
+  those groups (SIGTERM, then SIGKILL) and removes those files. A run also removes the chapter's
+  old output before it starts, so a killed run leaves nothing that ``make`` takes as up to date.
 - **Quiet Dask.** Kernels inherit ``DASK_DISTRIBUTED__LOGGING__DISTRIBUTED=error`` (and spawned
   Dask workers from them), so no time-stamped log line reaches a cell's output.
 """
@@ -60,6 +66,58 @@ QUIET_ENV = {"DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
 #: Process groups of the kernels this process started (each kernel leads its own group, and its
 #: loky/Dask workers stay in it even after the kernel exits).
 KERNEL_GROUPS: set[int] = set()
+
+#: Pipe to the watchdog (None when it could not be started: the signal handler still reaps).
+_WATCHDOG: list = []
+
+
+def _tell_watchdog(word: str, arg: object) -> None:
+    """One line ``<word> <arg>`` to the watchdog: ``group``/``ungroup`` a kernel's process group,
+    ``file``/``unfile`` a partial output, ``exit`` on a normal end."""
+    for pipe in _WATCHDOG:
+        with contextlib.suppress(OSError, ValueError):
+            pipe.write(f"{word} {arg}\n".encode())
+            pipe.flush()
+
+
+def start_watchdog() -> None:
+    """Start the watchdog (see the module notes) and keep the write end of its pipe."""
+    import subprocess
+
+    try:
+        proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--watchdog"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                start_new_session=True, close_fds=True)
+    except OSError as err:
+        print(f"warning: no watchdog ({err}); a SIGKILL may leave kernel workers running", file=sys.stderr)
+        return
+    _WATCHDOG[:] = [proc.stdin]
+
+
+def watchdog(stream) -> int:
+    """Read the runner's lines from ``stream`` until it closes; if the runner did not say
+    ``exit``, terminate the process groups and remove the files it left registered."""
+    groups, files, clean = set(), set(), False
+    for raw in stream:
+        word, _, arg = raw.decode(errors="replace").rstrip("\n").partition(" ")
+        if word == "group":
+            groups.add(int(arg))
+        elif word == "ungroup":
+            groups.discard(int(arg))
+        elif word == "file":
+            files.add(arg)
+        elif word == "unfile":
+            files.discard(arg)
+        elif word == "exit":
+            clean = True
+    if clean:
+        return 0
+    KERNEL_GROUPS.update(groups)
+    reap_kernel_groups(grace=2.0)
+    for f in files:
+        with contextlib.suppress(OSError):
+            os.unlink(f)
+    return 0
 
 
 def parameter_names(nb_path: Path) -> set[str]:
@@ -124,6 +182,7 @@ def _kernel_manager_class():
             pgid = getattr(self.provisioner, "pgid", None)
             if pgid and pgid != os.getpgrp():
                 KERNEL_GROUPS.add(int(pgid))
+                _tell_watchdog("group", int(pgid))
 
     return GroupRecordingKernelManager
 
@@ -151,6 +210,8 @@ def reap_kernel_groups(grace: float = 5.0) -> None:
         groups = [g for g in groups if _group_alive(g)]
         if not groups:
             break
+    for g in KERNEL_GROUPS:
+        _tell_watchdog("ungroup", g)
     KERNEL_GROUPS.clear()
 
 
@@ -209,10 +270,12 @@ def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int, lock_wait
     t0 = time.perf_counter()
     with output_lock(out, timeout if lock_wait is None else lock_wait):
         _remove_stale_partials(out)
+        out.unlink(missing_ok=True)  # stale from here on: a killed run must leave no output behind
         fd, name = tempfile.mkstemp(dir=out_dir, prefix=f".{out.stem}.", suffix=".partial.ipynb")
         os.close(fd)
         tmp = Path(name)
         _CURRENT_TMP[:] = [tmp]
+        _tell_watchdog("file", tmp.resolve())
         try:
             _run_papermill(nb_path, tmp, params, timeout)
             tag_for_page(tmp)
@@ -225,6 +288,7 @@ def execute(nb_path: Path, out_dir: Path, profile: dict, timeout: int, lock_wait
             raise
         finally:
             tmp.unlink(missing_ok=True)
+            _tell_watchdog("unfile", tmp.resolve())
             _CURRENT_TMP.clear()
             reap_kernel_groups()
     return time.perf_counter() - t0
@@ -256,6 +320,11 @@ def _on_signal(signum, frame):
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--watchdog"]:
+        for sig in (signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        return watchdog(sys.stdin.buffer)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
@@ -270,9 +339,11 @@ def main(argv=None) -> int:
         os.environ.setdefault(key, value)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, _on_signal)
+    start_watchdog()
     for nb in args.notebooks:
         secs = execute(nb, args.out, profile, timeout, args.lock_wait)
         print(f"executed {nb} with {args.profile.name} in {secs:.1f} s -> {args.out / nb.name}")
+    _tell_watchdog("exit", 0)
     return 0
 
 

@@ -2,8 +2,10 @@
 
     PYTHONPATH=src python tools/run_nulls.py --twins 200 [--boot 199]
 
-Writes the CSV of :func:`helpers.studies.nulls.null_rejections` and appends a provenance line
-(generator version, seed, twins, bootstrap draws, CPU time, date) to data/power/PROVENANCE.md.
+Writes the CSV of :func:`helpers.studies.nulls.null_rejections` and records a provenance line
+(generator version, seed, twins, bootstrap draws, CPU time, date) in data/power/study.json, from
+which data/power/PROVENANCE.md is regenerated (:func:`helpers.studies.power.record_null_run`), so
+a later design run keeps it.
 SIMULATED twins.
 """
 
@@ -14,7 +16,7 @@ import time
 from datetime import UTC, datetime
 
 from helpers.simulate import GENERATOR_VERSION
-from helpers.studies import nulls
+from helpers.studies import nulls, power
 
 
 def main(argv=None) -> int:
@@ -37,10 +39,7 @@ def main(argv=None) -> int:
             f"{args.twins} twins, wild bootstrap {args.boot} draws, seed {a['seed']}, generator "
             f"`helpers.simulate` {GENERATOR_VERSION}; {cpu / 60:.1f} min CPU, {wall / 60:.1f} min wall; "
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n")
-    prov = path.parent / "PROVENANCE.md"
-    text = prov.read_text()
-    head = "\n## Unconfounded null (size of the FE test)\n\n"
-    prov.write_text(text + ("" if head.strip() in text else head) + line)
+    power.record_null_run(path.parent, path.name, line.rstrip("\n"))
     print(res.to_string())
     print(line)
     return 0
@@ -58,8 +57,7 @@ def _curve(args) -> int:
             f"{a['n_cities']} cities x {a['n_years']} years, {args.twins} twins per strength (same seeds), wild "
             f"bootstrap {args.boot} draws, seed {a['seed']}, generator `helpers.simulate` {GENERATOR_VERSION}; "
             f"{cpu / 60:.1f} min CPU, {wall / 60:.1f} min wall; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.\n")
-    prov = path.parent / "PROVENANCE.md"
-    prov.write_text(prov.read_text() + line)
+    power.record_null_run(path.parent, path.name, line.rstrip("\n"))
     print(res.to_string())
     print(line)
     return 0

@@ -17,6 +17,12 @@ package lives in (never a folder found from the working directory: a downloaded 
 it could plant pickles, and unpickling runs code), else there is no cache and every call computes.
 Any fault while loading (truncation, a flipped bit that makes the unpickler ask for 10^18 bytes,
 a class that moved) is a miss.
+
+**Checksums.** A file is :data:`MAGIC`, the SHA-256 of the pickle (64 hex digits and a newline),
+then the pickle. The digest is verified *before* unpickling, so a damaged file whose pickle
+framing is still valid (a flipped bit inside a float gives a different number, not an error) is
+detected: it is a miss with a :class:`CacheWarning` naming the file, recomputed and overwritten.
+A file without the header (an older format, or not ours) is a silent miss.
 """
 
 from __future__ import annotations
@@ -37,12 +43,15 @@ T = TypeVar("T")
 CACHE_ENV = "HELPERS_CACHE"
 #: File that marks a folder as this cache's own; pickles are read only from such a folder.
 MARKER = "HELPERS_CACHE.TAG"
+#: First bytes of every cache file (format version 1), followed by the pickle's SHA-256.
+MAGIC = b"HELPERS-CACHE-1\n"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _PACKAGE = Path(__file__).resolve().parent
 
 
 class CacheWarning(UserWarning):
-    """A cached result could not be written (the computed result is used all the same)."""
+    """A cached result could not be written, or a stored one failed its checksum (the result is
+    computed and used all the same)."""
 
 
 def default_cache_dir() -> Path | None:
@@ -112,15 +121,30 @@ def _path(folder: Path, name: str, key: str) -> Path:
     return folder / f"{name}-{key[:32]}.pkl"
 
 
+def _unpack(path: Path, blob: bytes):
+    """The pickle of a cache file after its checksum is verified; None (and a warning naming the
+    file when it has our header) when it is damaged or of another format."""
+    if not blob.startswith(MAGIC):
+        return None  # an older format or a foreign file: a miss, nothing to report
+    head = len(MAGIC) + 65
+    digest, body = blob[len(MAGIC):head - 1], blob[head:]
+    if len(blob) < head or blob[head - 1:head] != b"\n" or hashlib.sha256(body).hexdigest().encode() != digest:
+        warnings.warn(f"cache: {path} is damaged (checksum mismatch or truncated); recomputing it",
+                      CacheWarning, stacklevel=4)
+        return None
+    return body
+
+
 def load(folder: Path, name: str, key: str):
-    """The stored result, or None on a miss (no file, not our folder, unreadable or partial)."""
+    """The stored result, or None on a miss (no file, not our folder, unreadable, partial, or
+    failing its checksum: see the module notes)."""
     path = _path(Path(folder), name, key)
     try:
         own = (Path(folder) / MARKER).is_file() and path.resolve().parent == Path(folder).resolve()
         if not own or not path.is_file():
             return None
-        with path.open("rb") as fh:
-            return pickle.load(fh)
+        body = _unpack(path, path.read_bytes())
+        return None if body is None else pickle.loads(body)
     except Exception:  # noqa: BLE001 -- any damage (a flipped bit can raise MemoryError) is a miss
         return None  # a partial, damaged or stale pickle (e.g. of a class that moved) is a miss
 
@@ -135,7 +159,8 @@ def store(folder: Path, name: str, key: str, value) -> Path | None:
         (folder / MARKER).touch()
         with tempfile.NamedTemporaryFile("wb", dir=folder, prefix=f".{name}-", suffix=".tmp", delete=False) as fh:
             tmp = Path(fh.name)
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         os.replace(tmp, path)
         return path
     except (OSError, pickle.PicklingError, TypeError, AttributeError) as err:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 
 class MissingColumnError(KeyError, ValueError):
@@ -124,8 +124,14 @@ class CoefficientResult(Result):
         Estimated covariance of ``params`` (NaN where it is not estimated, e.g. between
         coefficients of separately fitted equations).
     df_resid : float or None
-        Degrees of freedom of a Student-t reference distribution; ``None`` (the default of
-        every clustered or robust estimator) uses the standard normal.
+        Degrees of freedom of a Student-t reference distribution; ``None`` uses the standard
+        normal. With few clusters (G < 50) the default inference of the fixed-effects, 2SLS and
+        exposure estimators is CRV3 read against t(G - 1): ``df_resid = G - 1``.
+    inference : str
+        Which inference produced ``std_errors``, ``pvalues`` and ``conf_int`` (covariance and
+        reference distribution, e.g. "CRV3 by city (21 clusters), t(20)"); printed by
+        ``summary()`` and carried by ``to_frame()`` as its column ``inference``. Empty when
+        an estimator does not record it.
 
     ``tstats`` is ``params / std_errors``; ``conf_int(level)`` the Wald interval
     ``params ± q * std_errors``, with ``q`` the (1 + level)/2 quantile of the reference
@@ -137,13 +143,15 @@ class CoefficientResult(Result):
     pvalues: pd.Series
     cov: pd.DataFrame
     df_resid: float | None = None
+    inference: str = ""
 
     @property
     def tstats(self) -> pd.Series:
         return (self.params / self.std_errors).rename("t")
 
     def _quantile(self, q: float) -> float:
-        return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
+        # special.ndtri is what stats.norm.ppf computes, without its argument handling (bit for bit)
+        return float(special.ndtri(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald interval at ``level`` (columns ``lower``, ``upper``)."""
@@ -154,10 +162,18 @@ class CoefficientResult(Result):
                              "upper": self.params + z * self.std_errors})
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per coefficient: coef, std err, t, p and the Wald interval at ``level``."""
+        """One row per coefficient: coef, std err, t, p and the Wald interval at ``level`` (and
+        the ``inference`` used, when recorded)."""
         ci = self.conf_int(level)
-        return pd.DataFrame({"coef": self.params, "std err": self.std_errors, "t": self.tstats,
-                             "p": self.pvalues, "ci lower": ci["lower"], "ci upper": ci["upper"]})
+        t = pd.DataFrame({"coef": self.params, "std err": self.std_errors, "t": self.tstats,
+                          "p": self.pvalues, "ci lower": ci["lower"], "ci upper": ci["upper"]})
+        if self.inference:
+            t["inference"] = self.inference
+        return t
+
+    def _table(self) -> pd.DataFrame:
+        """The numeric part of :meth:`to_frame` (the inference is printed once, below it)."""
+        return self.to_frame().drop(columns="inference", errors="ignore")
 
     def _title(self) -> str:
         return type(self).__name__
@@ -166,11 +182,14 @@ class CoefficientResult(Result):
         """Lines printed under the coefficient table (subclasses add their extras)."""
         return []
 
+    def _inference_line(self) -> list[str]:
+        return [f"inference: {self.inference}"] if self.inference else []
+
     def summary(self) -> str:
-        return "\n".join([self._title(), fmt_table(self.to_frame()), *self._notes()])
+        return "\n".join([self._title(), fmt_table(self._table()), *self._inference_line(), *self._notes()])
 
     def _repr_html_(self) -> str:
-        notes = "\n".join(self._notes())
+        notes = "\n".join([*self._inference_line(), *self._notes()])
         return (f"<p><b>{html.escape(self._title())}</b></p>"
-                + self.to_frame().to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
+                + self._table().to_html(float_format=lambda v: f"{v:.4f}", na_rep="")
                 + (f"<pre>{html.escape(notes)}</pre>" if notes else ""))

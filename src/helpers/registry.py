@@ -40,8 +40,9 @@ class Estimate:
 _ROWS = [
     Estimate("total", "total effect c (two-way FE)", "total effect c (two-way FE)", effect="total", truth="c",
              truth_note="FE slope of synergy on VA: variance-weighted own-city marginal effect", hypothesis="H1"),
-    Estimate("total_lag", "total effect, lagged VA", "total effect, lagged VA", effect="total", truth="c",
-             truth_note="proxy: lagged index stands in for current VA (no causal estimand of its own)"),
+    # no truth: the twin is static, so lagged VA has no causal estimand of its own (scoring it
+    # against the contemporaneous c, as before, measured nothing it estimates; issue 22)
+    Estimate("total_lag", "total effect, lagged VA", "total effect, lagged VA", effect="total"),
     Estimate("total_topsis", "total effect, TOPSIS index", "total effect, TOPSIS index", effect="total",
              truth="c_topsis", truth_note="as c, regressor the TOPSIS index"),
     Estimate("total_iv", "total effect (2SLS, instrument)", "total effect (2SLS)", effect="total", truth="c_iv",

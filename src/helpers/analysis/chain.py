@@ -198,7 +198,8 @@ def within_city_associations(df: pd.DataFrame, outcomes, proxies, *, city="city"
     with outcome and proxy standardised over the estimation sample (complete city-years of the
     pair), so :math:`\beta` is the within-city change in standard deviations of the outcome per
     standard deviation of the proxy. One regression per pair, by
-    :func:`helpers.models.panel_fe` (CRV1, normal intervals).
+    :func:`helpers.models.panel_fe` (its default inference: CRV1 with normal intervals on 50
+    cities or more, the cluster jackknife CRV3 with t(G - 1) on fewer).
 
     Returns
     -------

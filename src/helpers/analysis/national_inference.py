@@ -166,7 +166,7 @@ def fe_test(c: pd.DataFrame, y: str, x: str, *, controls=(), effects: str = "cit
         d[name] = f(d)
     regs = [x, *extra, *controls]
     time = EFFECTS[effects]
-    res = models.panel_fe(d, y, [x, *extra], controls=controls, time=time)
+    res = models.panel_fe(d, y, [x, *extra], controls=controls, time=time, vcov="CRV1")   # CRV3 below
     coef = x if coef is None else coef
     se = float(res.std_errors[coef])
     if vcov == "CRV3":

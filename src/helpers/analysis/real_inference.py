@@ -67,7 +67,9 @@ def with_mde(table: pd.DataFrame, *, level: float = 0.95, power: float = 0.8, n_
     """Chapter 6's mechanism table with an MDE column and mechanical labels.
 
     The MDE uses the standard error implied by each interval's width, SE = (high - low) / (2 q),
-    q the normal quantile of ``level`` (for a bootstrap interval an approximation), and t(G-1)
+    q the quantile of ``level`` of the interval's reference distribution (t(G - 1) for a row whose
+    degrees of freedom ``table.attrs["reference_df"]`` records, as the CRV3 default of the
+    fixed-effects rows; else the normal, for a bootstrap interval an approximation), and t(G-1)
     quantiles for the MDE; tests without an interval get none. ``pairs``: test key -> the
     constructs it relates (default the book's: H1 PKU -> synergy; H2 via the flow network; H3 via
     the LQ of secondary value added; b_* the direct regressions).
@@ -80,7 +82,10 @@ def with_mde(table: pd.DataFrame, *, level: float = 0.95, power: float = 0.8, n_
              "b_agglomeration": ("lq_secondary", "synergy"), "b_flows": ("flow_network", "synergy")} \
         if pairs is None else pairs
     t = table.copy()
-    se = (t["ci_high"] - t["ci_low"]) / (2 * stats.norm.ppf(0.5 + level / 2))
+    ref = table.attrs.get("reference_df", {})
+    q = [stats.norm.ppf(0.5 + level / 2) if ref.get(k) is None else stats.t.ppf(0.5 + level / 2, ref[k])
+         for k in t.index]
+    se = (t["ci_high"] - t["ci_low"]) / (2 * np.asarray(q))
     t["mde"] = mde(se.to_numpy(dtype=float), power=power, df=n_clusters - 1)
     shared = []
     for key in t.index:
@@ -112,7 +117,8 @@ def describe(c: pd.DataFrame, columns, labels: dict | None = None) -> pd.DataFra
 
 def regression_table(fits: dict, *, digits: int = 3, labels: dict | None = None) -> pd.DataFrame:
     """Fixed-effects fits side by side, journal style: each coefficient with its standard error in
-    parentheses below, then N, clusters, within R-squared and the fixed-effect rows.
+    parentheses below, then N, clusters, within R-squared, the fixed-effect rows and the inference
+    of each fit (covariance and reference distribution, ``PanelFEResult.inference``).
 
     ``fits``: column name -> :class:`helpers.models.PanelFEResult`. Cells are text (a blank where
     a model has no such coefficient), so the table prints as it reads.
@@ -120,7 +126,7 @@ def regression_table(fits: dict, *, digits: int = 3, labels: dict | None = None)
     labels = labels or {}
     names = list(dict.fromkeys(k for r in fits.values() for k in r.params.index))
     rows = [r for k in names for r in (labels.get(k, k), f"{labels.get(k, k)} (SE)")]
-    rows += ["N", "clusters", "within R2", "city effects", "year effects", "standard errors"]
+    rows += ["N", "clusters", "within R2", "city effects", "year effects", "standard errors", "inference"]
     out = pd.DataFrame("", index=rows, columns=list(fits))
     for col, r in fits.items():
         for k in r.params.index:
@@ -132,4 +138,5 @@ def regression_table(fits: dict, *, digits: int = 3, labels: dict | None = None)
         out.at["city effects", col] = "yes"
         out.at["year effects", col] = "yes" if "time" in r.effects else "no"
         out.at["standard errors", col] = r.cov_type
+        out.at["inference", col] = r.inference
     return out

@@ -305,9 +305,10 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
     z = standardize(constructs, cols)
     c = ["log_population"]
     seeds = np.random.SeedSequence(seed).generate_state(6)
-    rows, fits = {}, {}
+    rows, fits, ref_df = {}, {}, {}
 
     def fe_row(key, res, name):
+        ref_df[key] = res.df_resid   # t(G - 1) under the few-cluster default CRV3, None: normal
         lo, hi = res.conf_int().loc[name, "lower"], res.conf_int().loc[name, "upper"]
         rows[key] = (float(res.params[name]), float(lo), float(hi), float(res.pvalues[name]),
                      interval_verdict(lo, hi))
@@ -342,6 +343,7 @@ def real_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, n_boot: int = 999,
             out.append((key, h, test, np.nan, np.nan, np.nan, np.nan, "unavailable (needs the PKU index)"))
     table = pd.DataFrame(out, columns=["key", "hypothesis", "test", "estimate", "ci_low", "ci_high", "p",
                                        "verdict"]).set_index("key")
+    table.attrs["reference_df"] = ref_df   # read by real_inference.with_mde (the SE behind each interval)
     return RealMechanism(table=table, pku_available=has_pku, note=note, fits=fits)
 
 

@@ -65,6 +65,17 @@ def prepare(constructs: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def bootstrap_seeds(boot_seed: int) -> dict:
+    """The seed :func:`run_mechanism` gives each of its resampling runs, derived from
+    ``boot_seed`` (``numpy.random.SeedSequence``). A chapter that re-draws one of them (e.g. the
+    effects of :func:`helpers.models.mediation_effects` beside the mediation table) passes the
+    same seed, so the two tables print the same interval.
+    """
+    s = np.random.SeedSequence(boot_seed).generate_state(8)
+    return {"baseline": int(s[0]), "mediation_flows": int(s[1]), "mediation_agglomeration": int(s[2]),
+            "serial": int(s[3])}
+
+
 def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 999,
                   threshold_boot: int = 300, wild_boot: int = 999, boot_seed: int = 0,
                   controls=CONTROLS) -> MechanismResults:
@@ -86,6 +97,12 @@ def run_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, n_boot: int = 99
         Control variables (standardised) included in every regression.
     """
     z = prepare(constructs)
+    # pandas deep-copies ``attrs`` on every operation; none of the models reads them, and a
+    # twin's constructs carry nested metadata that made copying it a tenth of a twin's analysis
+    z.attrs = {}
+    # every estimator sorts its copy by city and year; sorted once here, each finds it sorted
+    # (the same rows with the same labels reach every estimator)
+    z = z.sort_values(["city", "year"], kind="stable")
     x, m1, m2, y = (VARIABLES[k] for k in ("x", "m1", "m2", "y"))
     c = models.as_list(controls, "controls")
     seeds = np.random.SeedSequence(boot_seed).generate_state(8)
@@ -246,18 +263,19 @@ def mediation_reading(lo: float, hi: float, stepwise: str) -> tuple[str, str]:
 
 
 def mediation_table(r: MechanismResults) -> pd.DataFrame:
-    """One row per simple mediation (each flow network, the composite, agglomeration):
-    a, b, ab, cluster-bootstrap intervals, Sobel and Aroian p, the verdict from the percentile
-    interval and the Wen & Ye kind of mediation (:func:`mediation_reading`)."""
+    """One row per simple mediation (each flow network, the composite, agglomeration), as
+    current practice reports it (Imai, Keele & Tingley 2010; Jiang 2022): paths a and b with
+    their p-values, the total effect c, the direct effect c', the indirect effect ab with its
+    cluster-bootstrap percentile interval, the verdict from that interval and the Wen & Ye kind
+    of mediation (:func:`mediation_reading`). Sobel and Aroian tests stay on the results."""
     meds = dict(_simple_mediations(r).values())
     rows = {}
     for name, m in meds.items():
         lo, hi = m.boot_ci.at["ab", "lower"], m.boot_ci.at["ab", "upper"]
         verdict, kind = mediation_reading(lo, hi, m.verdict)
-        rows[name] = {"a": m.a, "b": m.b, "ab": m.ab, "pct low": lo, "pct high": hi,
-                      "bc low": m.boot_ci_bc.at["ab", "lower"], "bc high": m.boot_ci_bc.at["ab", "upper"],
-                      "Sobel p": m.sobel_p, "Aroian p": m.aroian_p, "verdict": verdict,
-                      "Wen-Ye kind": kind}
+        rows[name] = {"a": m.a, "a p": m.p_a, "b": m.b, "b p": m.p_b, "c (total)": m.c,
+                      "c' (direct)": m.c_prime, "ab (indirect)": m.ab, "ab 95% low": lo, "ab 95% high": hi,
+                      "verdict": verdict, "Wen-Ye kind": kind}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "mediator"
     return out

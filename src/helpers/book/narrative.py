@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..analysis.realdata import RealMechanism
 from ..analysis.report import MechanismResults, estimates_table, hypothesis_verdicts
+from .tables import number, p_equals
 
 #: Appended to a finding computed from the simulated twin.
 TWIN_CAVEAT = ("This is a property of the simulated twin and of the book's estimators on data of "
@@ -42,7 +43,7 @@ def direction(estimate: float, lo: float | None = None, hi: float | None = None)
 
 
 def _interval(lo, hi) -> str:
-    return f" (95% interval {lo:.3f} to {hi:.3f})" if _finite(lo, hi) else ""
+    return f" (95% interval {number(lo)} to {number(hi)})" if _finite(lo, hi) else ""
 
 
 def total_effect_sentence(estimate: float, lo: float, hi: float, simulated: bool) -> str:
@@ -55,7 +56,7 @@ def total_effect_sentence(estimate: float, lo: float, hi: float, simulated: bool
         verb = "goes with lower industrial synergy"
     else:
         verb = "has an effect on industrial synergy that cannot be told apart from zero"
-    return (f"A one-SD rise in virtual agglomeration {verb} {where}: {estimate:.3f} SD"
+    return (f"A one-SD rise in virtual agglomeration {verb} {where}: {number(estimate)} SD"
             f"{_interval(lo, hi)}, two-way fixed effects.")
 
 
@@ -67,8 +68,8 @@ def regional_sentence(prd: float, rest: float, gap: float, gap_p: float, simulat
     """
     if not _finite(prd, rest):
         return "The regional split could not be estimated."
-    head = (f"The estimated effect is {prd:.3f} SD in the Pearl River Delta and {rest:.3f} SD in "
-            f"East, West and North Guangdong (pooled difference {gap:.3f}, wild cluster bootstrap p = {gap_p:.3f}).")
+    head = (f"The estimated effect is {number(prd)} SD in the Pearl River Delta and {number(rest)} SD in "
+            f"East, West and North Guangdong (pooled difference {number(gap)}, wild cluster bootstrap p {p_equals(gap_p)}).")
     if prd < 0 < rest:
         why = ("The Delta's estimate has the opposite sign. Reasons within this model: participation "
                "follows a logistic curve in the model and the Delta started high on it, so its "
@@ -107,9 +108,9 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
     ``latent_below`` / ``latent_above``: with ``scale="measured"``, the same truths on the latent
     scale (the slope on participation itself), quoted beside the measured ones (the slope on the
     index, which is what the regression estimates)."""
-    head = (f"The estimated threshold is {gamma:.1f} broadband subscribers per 100 people "
-            f"(bootstrap p = {p:.3f}); the direct slope (flows and agglomeration held fixed) is "
-            f"{slope_below:.3f} below it and {slope_above:.3f} above.")
+    head = (f"The estimated threshold is {number(gamma, 1)} broadband subscribers per 100 people "
+            f"(bootstrap p {p_equals(p)}); the direct slope (flows and agglomeration held fixed) is "
+            f"{number(slope_below)} below it and {number(slope_above)} above.")
     significant = _finite(p) and p < 0.05
     if slope_above > slope_below:
         body = (" The slope rises above the threshold, as H4 expects: the value of joining grows "
@@ -127,9 +128,9 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
     if simulated and scale == "measured" and _finite(true_below, true_above, latent_below, latent_above):
         lat = "rises" if latent_above > latent_below else "falls"
         rel = "rises" if true_above > true_below else "falls"
-        truth = (f" In the twin the true direct slope on participation {lat} at the threshold ({latent_below:.3f} to "
-                 f"{latent_above:.3f} SD per SD, latent scale), while the true slope on the measured index, which is "
-                 f"what the regression estimates, {rel} ({true_below:.3f} to {true_above:.3f} SD per SD, measured scale)")
+        truth = (f" In the twin the true direct slope on participation {lat} at the threshold ({number(latent_below)} to "
+                 f"{number(latent_above)} SD per SD, latent scale), while the true slope on the measured index, which is "
+                 f"what the regression estimates, {rel} ({number(true_below)} to {number(true_above)} SD per SD, measured scale)")
         same = (true_above > true_below) == (slope_above > slope_below)
         truth += (", the direction the estimate shows" if same else
                   ", the opposite of the direction the estimate shows")
@@ -139,7 +140,7 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
         rel = "rises" if true_above > true_below else "falls"
         unit = "in latent units" if scale is None else f"SD per SD, the estimand's truth on the {scale} scale"
         truth = (f" In the twin the true slope on participation {rel} at the threshold "
-                 f"({true_below:.3f} to {true_above:.3f}, {unit})")
+                 f"({number(true_below)} to {number(true_above)}, {unit})")
         truth += ((", so the falling estimate is a property of the measurement, not of the model's "
                    "network externality.") if (true_above > true_below) != (slope_above > slope_below)
                   else ", the direction the estimate shows.")
@@ -149,8 +150,8 @@ def threshold_sentence(gamma: float, slope_below: float, slope_above: float, p: 
 def spatial_sentence(rho: float, spillover: float, lo: float, hi: float, simulated: bool,
                      true_rho: float | None = None) -> str:
     """Read the spatial Durbin model: the sign of rho and of the spillover effect."""
-    head = (f"The spatial autoregressive coefficient is rho = {rho:.3f} and the spillover "
-            f"(indirect) effect of virtual agglomeration {spillover:.3f} SD{_interval(lo, hi)}.")
+    head = (f"The spatial autoregressive coefficient is rho = {number(rho)} and the spillover "
+            f"(indirect) effect of virtual agglomeration {number(spillover)} SD{_interval(lo, hi)}.")
     if rho < 0:
         body = (" A negative rho means a city's synergy is *lower* when its neighbours' is higher: "
                 "competition and crowding-out between neighbours (they draw on the same pool of "
@@ -167,7 +168,7 @@ def spatial_sentence(rho: float, spillover: float, lo: float, hi: float, simulat
     truth = ""
     if simulated and _finite(true_rho):
         agree = (rho < 0) == (true_rho < 0)
-        truth = (f" The twin's true rho is {true_rho:.2f}; "
+        truth = (f" The twin's true rho is {number(true_rho, 2)}; "
                  + ("the estimate has its sign." if agree else
                     "the estimate has the other sign, so the sign is a property of the proxies, "
                     "the year effects and 21 cities, not of the model's spillovers."))
@@ -181,7 +182,7 @@ def spatial_sentence(rho: float, spillover: float, lo: float, hi: float, simulat
 def brief_estimate(what: str, estimate: float, lo: float | None = None, hi: float | None = None, *,
                    where: str, unit: str = "SD") -> str:
     """'{what}: {estimate} {unit} (95% interval lo to hi), {direction} ({where}).'"""
-    return (f"{what}: {estimate:.3f} {unit}{_interval(lo, hi)}, "
+    return (f"{what}: {number(estimate)} {unit}{_interval(lo, hi)}, "
             f"{direction(estimate, lo, hi)} ({where}).")
 
 
@@ -189,21 +190,21 @@ def regional_brief(prd: float, rest: float, gap: float, gap_p: float, *, where: 
     """The short form of :func:`regional_sentence` (same numbers, same format)."""
     if not _finite(prd, rest):
         return f"The regional split could not be estimated ({where})."
-    return (f"Pearl River Delta {prd:.3f} SD against {rest:.3f} SD elsewhere; difference "
-            f"{gap:.3f}, wild cluster bootstrap p = {gap_p:.3f} ({where}).")
+    return (f"Pearl River Delta {number(prd)} SD against {number(rest)} SD elsewhere; difference "
+            f"{number(gap)}, wild cluster bootstrap p {p_equals(gap_p)} ({where}).")
 
 
 def threshold_brief(gamma: float, slope_below: float, slope_above: float, p: float, *,
                     where: str) -> str:
     """The short form of :func:`threshold_sentence` (same numbers, same format)."""
     way = "rises" if slope_above > slope_below else "falls"
-    return (f"Threshold {gamma:.1f} broadband subscribers per 100 people (bootstrap p = {p:.3f}): "
-            f"the direct slope {way} from {slope_below:.3f} to {slope_above:.3f} ({where}).")
+    return (f"Threshold {number(gamma, 1)} broadband subscribers per 100 people (bootstrap p {p_equals(p)}): "
+            f"the direct slope {way} from {number(slope_below)} to {number(slope_above)} ({where}).")
 
 
 def spatial_brief(rho: float, spillover: float, lo: float, hi: float, *, where: str) -> str:
     """The short form of :func:`spatial_sentence` (same numbers, same format)."""
-    return brief_estimate(f"Spillover to neighbours (rho = {rho:.3f})", spillover, lo, hi,
+    return brief_estimate(f"Spillover to neighbours (rho = {number(rho)})", spillover, lo, hi,
                           where=where)
 
 
@@ -243,7 +244,7 @@ def gap_trend_sentence(what: str, first: int, last: int, gap_first: float, gap_l
     trend = ("widened" if gap_last > gap_first else "narrowed" if gap_last < gap_first else "did not change")
     lead = "lead" if gap_last >= 0 else "shortfall"
     return (f"The Pearl River Delta's {lead} over the other regions in {what} {trend}, from "
-            f"{gap_first:.3f} in {first} to {gap_last:.3f} in {last}"
+            f"{number(gap_first)} in {first} to {number(gap_last)} in {last}"
             + (" (simulated twin)." if simulated else "."))
 
 
@@ -309,7 +310,7 @@ def verdict_sentences(r: MechanismResults, verdicts: pd.DataFrame | None = None)
 
     def est(key):
         row = tab.loc[key]
-        return f"{row['estimate']:.3f} SD (95% interval {row['ci_low']:.3f} to {row['ci_high']:.3f})"
+        return f"{number(row['estimate'])} SD (95% interval {number(row['ci_low'])} to {number(row['ci_high'])})"
 
     thr = r.threshold
     g = float(np.atleast_1d(thr.gamma)[0])
@@ -321,9 +322,9 @@ def verdict_sentences(r: MechanismResults, verdicts: pd.DataFrame | None = None)
         f"H2 is {v.at['H2', 'verdict']}: the indirect effect through factor-flow networks is {est('via_flows')}.",
         f"H3 is {v.at['H3', 'verdict']}: the indirect effect through agglomeration alone is "
         f"{est('via_agglomeration')}, and along the serial path {est('serial')}.",
-        f"H4 is {v.at['H4', 'verdict']}: the estimated threshold is {g:.1f} broadband subscribers per 100 "
-        f"people (bootstrap p = {p:.3f}); the direct slope (flows and agglomeration held fixed) is "
-        f"{s.iloc[0]:.3f} below and {s.iloc[-1]:.3f} above it.",
+        f"H4 is {v.at['H4', 'verdict']}: the estimated threshold is {number(g, 1)} broadband subscribers per 100 "
+        f"people (bootstrap p {p_equals(p)}); the direct slope (flows and agglomeration held fixed) is "
+        f"{number(s.iloc[0])} below and {number(s.iloc[-1])} above it.",
         f"H5 is {v.at['H5', 'verdict']}: the spillover (indirect) effect of the spatial Durbin model is "
         f"{est('spillover')}.",
     ]
@@ -338,32 +339,32 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
     t0, t1 = theil.loc[y0], theil.loc[y1]
     trend = "narrowed" if t1["total"] < t0["total"] else "widened"
     s.append(f"Inequality of GDP per head across the {constructs['city'].nunique()} cities {trend} from {y0} to {y1}: the population-weighted "
-             f"Theil index went from {t0['total']:.3f} to {t1['total']:.3f}; the part between the four regions "
-             f"from {t0['between']:.3f} to {t1['between']:.3f} ({t0['between_share']:.0%} and "
+             f"Theil index went from {number(t0['total'])} to {number(t1['total'])}; the part between the four regions "
+             f"from {number(t0['between'])} to {number(t1['between'])} ({t0['between_share']:.0%} and "
              f"{t1['between_share']:.0%} of the total).")
     last = constructs[constructs["year"] == y1]
     reg = last.groupby("region")["synergy"].mean()
     order = reg.sort_values(ascending=False)
-    s.append(f"Coupling coordination of the secondary and tertiary industries in {y1} averages {last['synergy'].mean():.3f} "
-             f"over the cities (regional means: " + ", ".join(f"{r} {v:.3f}" for r, v in order.items()) +
+    s.append(f"Coupling coordination of the secondary and tertiary industries in {y1} averages {number(last['synergy'].mean())} "
+             f"over the cities (regional means: " + ", ".join(f"{r} {number(v)}" for r, v in order.items()) +
              f"); the highest city is {last.loc[last['synergy'].idxmax(), 'city']} "
-             f"({last['synergy'].max():.3f}), the lowest {last.loc[last['synergy'].idxmin(), 'city']} "
-             f"({last['synergy'].min():.3f}).")
+             f"({number(last['synergy'].max())}), the lowest {last.loc[last['synergy'].idxmin(), 'city']} "
+             f"({number(last['synergy'].min())}).")
     lq = last.set_index("city")["lq_secondary"].sort_values(ascending=False)
     s.append(f"Secondary value added is most concentrated, relative to the province, in {lq.index[0]} "
-             f"(location quotient {lq.iloc[0]:.2f}) and {lq.index[1]} ({lq.iloc[1]:.2f}) in {y1}; "
+             f"(location quotient {number(lq.iloc[0], 2)}) and {lq.index[1]} ({number(lq.iloc[1], 2)}) in {y1}; "
              f"{(lq > 1).sum()} of {len(lq)} cities have a quotient above 1.")
     for name in ("capital", "economic"):
         n = nets[nets["network"] == name].set_index("year")
-        s.append(f"The gravity network of {name} mass has density {n.at[y0, 'density']:.3f} in {y0} and "
-                 f"{n.at[y1, 'density']:.3f} in {y1}; its most connected city in {y1} is {n.at[y1, 'top_city']}.")
+        s.append(f"The gravity network of {name} mass has density {number(n.at[y0, 'density'])} in {y0} and "
+                 f"{number(n.at[y1, 'density'])} in {y1}; its most connected city in {y1} is {n.at[y1, 'top_city']}.")
     if mech is not None:
         t = power if power is not None else mech.table
         for _key, r in t.iterrows():
             if r["verdict"].startswith("unavailable"):
                 continue
-            ci = f"95% interval [{r['ci_low']:.3f}, {r['ci_high']:.3f}]" if np.isfinite(r["ci_low"]) \
-                else f"bootstrap p = {r['p']:.3f}"
+            ci = f"95% interval [{number(r['ci_low'])}, {number(r['ci_high'])}]" if np.isfinite(r["ci_low"]) \
+                else f"bootstrap p {p_equals(r['p'])}"
             pw = ""
             if "twin power" in t and np.isfinite(r["twin power"]):
                 n = t.attrs.get("n_reps")
@@ -374,7 +375,7 @@ def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.D
                     # effect only when its interval excludes it (the chapter's MDE column says which)
                     pw += (", so this null is weak evidence of no effect" if r["twin power"] < 0.8 else
                            "; the real interval, not the twin's power, says which effects it rules out")
-            s.append(f"{r['test']}: estimate {r['estimate']:.3f} ({ci}), {r['verdict']}{pw}.")
+            s.append(f"{r['test']}: estimate {number(r['estimate'])} ({ci}), {r['verdict']}{pw}.")
         if not mech.pku_available:
             s.append("The tests of virtual agglomeration itself (H1-H5) need the PKU index, which this run "
                      "did not find: they are shown as unavailable, not estimated.")

@@ -1,4 +1,5 @@
-"""Figures for the policy-scenario chapter: fan charts, gain maps and the budget frontier.
+"""Figures for the policy-scenario chapter: fan charts, gain maps, the budget frontier, the budget
+ratio over seeds and draws, and the after-effect of a temporary subsidy under persistence.
 
 Kept apart from :mod:`helpers.book.plots` (which draws the other chapters' figures); every figure
 here draws simulated numbers and carries the simulated-data stamp of :func:`helpers.book.plots.stamp`.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..scenarios import BudgetResult, ScenarioResult
+from ..scenarios import BudgetDistribution, BudgetResult, ScenarioResult
 from . import plots as _plots
 from .scenario_sentences import MEASURE_LABELS
 
@@ -45,8 +46,8 @@ def fan_chart(res: ScenarioResult, measures=("mean_SY", "gap_SY", "theil_between
         spare[0].legend(handles, names, fontsize=_plots.MIN_FONT, loc="center", title="scenario")
     else:
         axes[0][0].legend(fontsize=_plots.MIN_FONT, loc="upper left")
-    fig.suptitle(f"Policy scenarios minus baseline: median, 50% and 90% bands over "
-                 f"{len(res.parameters)} parameter draws", fontsize=10)
+    fig.suptitle(f"Policy scenarios minus baseline: median, 50% and 90% bands over {res.n_runs} runs "
+                 f"({len(res.parameters)} parameter draws x {len(res.seeds)} twin seeds)", fontsize=10)
     fig.tight_layout()
     _plots.stamp(fig, True)
     return fig
@@ -79,6 +80,49 @@ def frontier_plot(budget: BudgetResult, ax=None):
     ax.set_ylabel("total synergy gain (sum over cities)")
     ax.set_title("One subsidy budget: synergy against disparity", fontsize=10)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    _plots.stamp(fig, True)
+    return fig
+
+
+def budget_ratio_plot(dist: BudgetDistribution, ax=None):
+    """Budget ratio (targeted / uniform synergy gain) of every run, per objective weighting, with
+    the median and 90% band over seeds x parameter draws. SIMULATED."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.4, 3.4))
+    r = dist.runs
+    weightings = list(r["weighting"].unique())
+    rng = np.random.default_rng(0)   # jitter only
+    for k, w in enumerate(weightings):
+        for draw_kind, marker, label in ((r["draw"] >= 0, "o", "parameter draw"), (r["draw"] == -1, "s", "defaults")):
+            v = r.loc[(r["weighting"] == w) & draw_kind, "ratio"]
+            ax.plot(v, k + 0.12 * rng.uniform(-1, 1, len(v)), marker, ms=4, alpha=0.6, color=_COLOURS[k],
+                    mfc="none" if marker == "s" else _COLOURS[k], label=label if k == 0 else None)
+        b = dist.bands().loc[(w, "seeds x parameter draws")]
+        ax.plot([b["q05"], b["q95"]], [k + 0.3, k + 0.3], color="black", lw=2)
+        ax.plot(b["median"], k + 0.3, "|", color="black", ms=12)
+    ax.axvline(1.0, color="grey", lw=0.6)
+    ax.set_yticks(range(len(weightings)), [f"{w}\nobjective" for w in weightings])
+    ax.set_xlabel("targeted gain / uniform gain")
+    ax.set_title(f"Budget ratio over {len(dist.seeds)} twin seeds x (defaults + {len(dist.parameters)} draws); "
+                 "bar: 90% band", fontsize=9)
+    ax.set_ylim(-0.5, len(weightings) - 0.1)
+    ax.legend(fontsize=_plots.MIN_FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="run")
+    fig.tight_layout()
+    _plots.stamp(fig, True)
+    return fig
+
+
+def after_effect_plot(table, ax=None):
+    """Effect of a temporary subsidy on mean participation by year, one line per persistence. SIMULATED."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.6, 3.6))
+    for k, (lam, g) in enumerate(table.groupby("persistence")):
+        ax.plot(g["year"], g["effect"], "o-", ms=3, color=_COLOURS[k], label=f"lambda = {lam:g}")
+    ax.axvspan(table.attrs["end"] + 0.5, table["year"].max() + 0.5, color="grey", alpha=0.12, lw=0)
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.set_xlabel("year (shaded: after the subsidy ends)")
+    ax.set_ylabel("effect on mean participation")
+    ax.set_title("A three-year subsidy under adoption with persistence", fontsize=10)
+    ax.legend(fontsize=_plots.MIN_FONT, title="persistence")
     fig.tight_layout()
     _plots.stamp(fig, True)
     return fig

@@ -164,12 +164,17 @@ def bias_at(rows: pd.DataFrame, key: str) -> tuple | None:
 
 def ademp_protocol(log: dict, *, n_grid, t_grid, reps: dict, options: dict, study_seed: int, generator: str,
                    params: dict, estimands: list, labels: dict, nulls_run: pd.DataFrame | None = None,
-                   curve: pd.DataFrame | None = None, target: float = 0.8,
-                   margin: float = 2.0) -> list[tuple[str, str]]:
+                   curve: pd.DataFrame | None = None, target: float = 0.8, margin: float = 2.0,
+                   reps_cells: dict | None = None, worlds=("effect", "null", "null_unconfounded"),
+                   paired: bool = True, not_scored: dict | None = None) -> list[tuple[str, str]]:
     """The design study's protocol in the ADEMP form (Morris, White & Crowther 2019): a list of
     (heading, Markdown) for Aims, Data-generating mechanisms, Estimands, Methods and Performance
-    measures, every setting taken from the arguments (the study's own settings and log)."""
-    from ..studies.performance import ONE_SIDED_NOMINAL
+    measures, every setting taken from the arguments (the study's own settings and log).
+
+    ``reps_cells``: cells with another number of twins than their city count's; ``worlds`` and
+    ``paired``: the stored worlds and whether a replicate shares its seed across them;
+    ``not_scored``: estimate key -> why it gets no bias, RMSE or coverage."""
+    from ..studies.performance import COVERAGE_CLAIM_MCSE, ONE_SIDED_NOMINAL
 
     cells = len(n_grid) * len(t_grid)
     twins = sum(int(reps[str(n)] if str(n) in reps else reps[n]) for n in n_grid) * len(t_grid)
@@ -183,14 +188,22 @@ def ademp_protocol(log: dict, *, n_grid, t_grid, reps: dict, options: dict, stud
            f"national registry, years from 2011. Worlds: **effect** (default parameters; the local shock's loading "
            f"on participation and synergy is {conf}); **null** (no effect of virtual agglomeration: "
            + ", ".join(f"{k} = {v}" for k, v in params.get("no_effect", {}).items())
-           + f"; the same loading {conf}: for bias); **null_unconfounded** (the null with loading 0: for size; "
-           "same seeds, every shock shared). Twins per design: "
+           + f"; the same loading {conf}: for bias); **null_unconfounded** (the null with loading 0: for size). "
+           + ("The stored grid holds " + ", ".join(f"**{w}**" for w in worlds) + ". " if worlds else "")
+           + "Twins per design: "
            + ", ".join(f"{n} cities: {reps[str(n)] if str(n) in reps else reps[n]}" for n in n_grid)
-           + f" in each world, {twins} per world in all; study seed {study_seed}, each twin's seed a function "
-           "of (seed, N, T, world, replicate).")
+           + f" in each world ({twins} per world in all)"
+           + ("; except " + ", ".join(f"{c}: {r}" for c, r in reps_cells.items()) if reps_cells else "")
+           + f". Study seed {study_seed}; each twin's seed a function of (seed, N, T, replicate"
+           + (") only, so replicate r of a design has the same seed in every world (common random numbers: "
+              "the worlds differ only in their parameters, and verdicts compare pair by pair)." if paired
+              else ", world): the worlds' twins are not paired."))
+    scored = [k for k in estimands if k not in (not_scored or {})]
     est = ("Each estimate is scored against the truth of its own estimand, computed by the twin on the latent "
            "scale (regression-weighted marginal effects between standardised latent states; "
-           "`helpers.simulate.estimands`): " + "; ".join(f"{labels.get(k, k)}" for k in estimands) + ".")
+           "`helpers.simulate.estimands`): " + "; ".join(f"{labels.get(k, k)}" for k in scored) + ".")
+    for k, why in (not_scored or {}).items():
+        est += f" Not scored: {labels.get(k, k)} ({why})."
     meth = ("The book's analysis (`helpers.analysis.report.run_mechanism` on `build_constructs`) with "
             + ", ".join(f"{k} = {v}" for k, v in options.items())
             + ": two-way FE with CRV1 intervals, 2SLS, cluster-bootstrap mediation, the threshold test, the spatial "
@@ -203,7 +216,11 @@ def ademp_protocol(log: dict, *, n_grid, t_grid, reps: dict, options: dict, stud
         meth += (" The same test over confounder loadings " + ", ".join(f"{c:g}" for c in sorted(curve["confounding"].unique()))
                  + f" ({int(curve['twins'].iloc[0])} twins each, the same seeds at every loading).")
     perf = (f"Power and rejection rates as shares of twins with Clopper-Pearson 95% intervals; bias, RMSE and coverage "
-            f"with Monte Carlo SEs (Morris, White & Crowther 2019, Table 6). Size judged one-sided against a nominal "
+            f"with Monte Carlo SEs (Morris, White & Crowther 2019, Table 6); a coverage is stated as a claim only "
+            f"where its Monte Carlo SE is at most {COVERAGE_CLAIM_MCSE:g}, otherwise it is reported with its SE. "
+            f"Size-adjusted power (the effect world's share above the no-effect world's "
+            f"{1 - ONE_SIDED_NOMINAL:.3f} quantile of the estimate) is a diagnostic only. Two paired verdicts are "
+            f"compared by the exact McNemar test on the discordant pairs. Size judged one-sided against a nominal "
             f"{ONE_SIDED_NOMINAL}: held when the upper CP bound is at most {margin:g} x nominal. A design suffices for "
             f"an estimate when the estimator is consistent in that world and the lower CP bound of power is at least "
             f"{target:.0%} there and in every larger design.")
@@ -263,3 +280,92 @@ def curve_sentence(curve: pd.DataFrame, method: str = "wild") -> str:
             f"{_ci(a['rate'], a['low'], a['high'])} to {_ci(b['rate'], b['low'], b['high'])}, and the FE estimate's "
             f"mean from {a['mean_estimate']:+.3f} to {b['mean_estimate']:+.3f}: no inference repairs a biased "
             "estimate.")
+
+
+def performance_rows(perf: pd.DataFrame, keys, designs, labels: dict) -> pd.DataFrame:
+    """The chapter's performance exhibit: for each design (N, T) in ``designs`` and estimate in
+    ``keys`` of a :func:`helpers.studies.performance.performance_table`, bias and RMSE with their
+    Monte Carlo SEs, coverage with its MC SE (marked ``*`` when the MC SE is above the claim
+    threshold: not a coverage claim), power and the unconfounded-null rejection rate with their
+    CP intervals, and size-adjusted power ("–" where not computed)."""
+    def num(v, fmt):
+        return "–" if not np.isfinite(v) else format(v, fmt)
+
+    out = []
+    for n, t in designs:
+        d = perf[(perf["n_cities"] == n) & (perf["n_years"] == t)].set_index("key")
+        for k in keys:
+            if k not in d.index:
+                continue
+            r = d.loc[k]
+            cov = ("–" if not np.isfinite(r["coverage"]) else
+                   f"{r['coverage']:.3f} ({r['coverage_mcse']:.3f})" + ("" if r["coverage_claim"] else "*"))
+            out.append({"estimate": labels.get(k, k), "design": f"{n} x {t}",
+                        "bias (MC SE)": "–" if not np.isfinite(r["bias"]) else f"{r['bias']:+.3f} ({r['bias_mcse']:.3f})",
+                        "RMSE (MC SE)": "–" if not np.isfinite(r["rmse"]) else f"{r['rmse']:.3f} ({r['rmse_mcse']:.3f})",
+                        "coverage (MC SE)": cov,
+                        "power (95% CP)": _ci(r["power"], r["power_low"], r["power_high"]),
+                        "unconfounded null (95% CP)": ("–" if not np.isfinite(r["null_rate"]) else
+                                                       _ci(r["null_rate"], r["null_low"], r["null_high"])),
+                        "size-adjusted power": num(r["size_adjusted_power"], ".2f"),
+                        "twins": int(r["twins"])})
+    return pd.DataFrame(out).set_index("estimate")
+
+
+def coverage_claim_sentence(perf: pd.DataFrame, keys, labels: dict, threshold: float = 0.01) -> str:
+    """Which coverages of ``keys`` the book may state as coverage claims (Monte Carlo SE at most
+    ``threshold``) and which it only reports with their SE, from the performance table."""
+    d = perf[perf["key"].isin(list(keys)) & np.isfinite(perf["coverage"])]
+    if d.empty:
+        return "The stored study scores no coverage."
+    claims = d[d["coverage_claim"]]
+    most = int(d["twins"].max())
+    if claims.empty:
+        return (f"No cell's coverage has a Monte Carlo SE of at most {threshold:g} in this store (at most {most} "
+                f"twins per cell; the SE of a coverage of 0.95 is {np.sqrt(0.95 * 0.05 / most):.3f} there): every "
+                "coverage in this chapter is an estimate reported with its SE (marked *), not a coverage claim.")
+    parts = [f"{labels.get(r['key'], r['key'])} at {int(r['n_cities'])} x {int(r['n_years'])}: {r['coverage']:.3f} "
+             f"(MC SE {r['coverage_mcse']:.3f}, {int(r['twins'])} twins)" for _, r in claims.iterrows()]
+    return (f"Coverage claims (Monte Carlo SE at most {threshold:g}): " + "; ".join(parts) + ". Every other "
+            "coverage is reported with its SE (marked *) and is not a coverage claim.")
+
+
+def null_grid_sentence(perf: pd.DataFrame, hyps, nominal: float = 0.025, margin: float = 2.0) -> str | None:
+    """The unconfounded-null rejection rates of the hypotheses over the stored grid, judged by
+    :func:`helpers.studies.performance.size_verdict`; None when the store has no such world."""
+    from ..studies.performance import size_verdict
+
+    d = perf[perf["key"].isin(list(hyps)) & (perf["null_twins"] > 0)]
+    if d.empty:
+        return None
+    v = [(r, size_verdict(int(r["null_rejections"]), int(r["null_twins"]), nominal=nominal, margin=margin))
+         for _, r in d.iterrows()]
+    counts = {k: sum(x["verdict"] == k for _, x in v) for k in ("held", "exceeded", "undetermined")}
+    worst = max(v, key=lambda rv: rv[1]["rate"])
+    r, w = worst
+    return (f"Over {len(v)} cells and hypotheses of the unconfounded no-effect world, size is held in "
+            f"{counts['held']}, exceeded in {counts['exceeded']} and undetermined in {counts['undetermined']} "
+            f"(upper or lower 95% CP bound against {margin:g} x the one-sided nominal {nominal}); the highest "
+            f"rate is {r['key']} at {int(r['n_cities'])} x {int(r['n_years'])}: {_ci(w['rate'], w['low'], w['high'])}.")
+
+
+def paired_sentence(name: str, test: dict | None, world_a: str, world_b: str, design: str) -> str:
+    """A paired comparison of one verdict between two worlds at one design
+    (:func:`helpers.studies.power.paired_verdicts`), with the counts and the exact McNemar p."""
+    if test is None:
+        return (f"{name} at {design}: the stored {world_a} and {world_b} twins do not share seeds (a store "
+                "computed before study definition 2), so no paired test is possible; compare the two rates "
+                "with their CP intervals instead.")
+    sig = test["p"] <= 0.05
+    return (f"{name} at {design}, {test['pairs']} twins sharing their seed: supported in {test['a_only'] + test['both']} "
+            f"in the {world_a} world and {test['b_only'] + test['both']} in the {world_b} world; discordant pairs "
+            f"{test['a_only']} ({world_a} only) against {test['b_only']} ({world_b} only), exact McNemar p = "
+            f"{test['p']:.3f}: " + ("the two rates differ." if sig else "the data do not show that the rates differ."))
+
+
+def unpaired_rates_sentence(name: str, perf_row: pd.Series, design: str) -> str:
+    """The rate of a supported verdict in the effect world beside the confounded no-effect world
+    at one design, each with its CP interval, when the worlds are not paired."""
+    return (f"{name} at {design}: supported in {_ci(perf_row['power'], perf_row['power_low'], perf_row['power_high'])} "
+            f"of twins with the effect and {_ci(perf_row['confounded_rate'], perf_row['confounded_low'], perf_row['confounded_high'])} "
+            "in the confounded no-effect world.")

@@ -50,6 +50,26 @@ def _fmt_number(x, digits: int) -> str:
     return str(x)
 
 
+def number(x, digits: int = 3) -> str:
+    """The book's one number format, shared by tables and sentences: ``digits`` decimals,
+    thousands separators, small numbers to ``digits`` significant figures, a dash for missing.
+
+    >>> number(0.61234), number(-0.000402), number(12345.6, 1), number(float("nan"))
+    ('0.612', '-0.000402', '12,345.6', '–')
+    """
+    return _fmt_number(x, digits)
+
+
+def p_equals(p: float, digits: int = 3) -> str:
+    """A p-value as a sentence quotes it, in the tables' format: ``"= 0.327"`` or ``"< 0.001"``.
+
+    >>> "p " + p_equals(0.32712), "p " + p_equals(2.3e-8)
+    ('p = 0.327', 'p < 0.001')
+    """
+    text = _fmt_p(p, digits)
+    return text if text.startswith("<") else f"= {text}"
+
+
 #: Column names read as identifiers: integers printed without thousands separators (440100, 2020).
 _ID_COLUMN = re.compile(r"(^|[\s_])(code|year|id)$")
 
@@ -169,14 +189,43 @@ def exhibit(df: pd.DataFrame | pd.Series, caption: str, label: str, digits: int 
     return Exhibit(md, label, cap, formatted)
 
 
-#: Words for the panel's variable names, used by :func:`readable_index`.
+#: The book's one label registry: words for the variable and result names, used by
+#: :func:`readable_index`, :func:`label` and :mod:`helpers.book.regression_tables` (extend it
+#: here, never with a table's own dictionary).
 VARIABLE_LABELS = {
     "va_index": "virtual agglomeration", "va_index_lag": "virtual agglomeration, lagged",
     "va_topsis": "virtual agglomeration (TOPSIS)", "va_x_prd": "virtual agglomeration x PRD",
     "log_population": "log population", "synergy": "industrial synergy",
     "lq_manufacturing": "LQ manufacturing", "flow_network": "factor-flow position",
     "productivity": "log labour productivity", "broadband_per100": "broadband subscribers per 100 people",
+    "competitiveness": "log competitiveness",
+    "telecom_per_capita": "telecom business volume per person",
+    "ict_emp_share": "employment share of information services",
+    "digital_finance_index": "digital-finance index",
+    "total": "total effect", "total_prd": "total effect, Pearl River Delta",
+    "total_rest": "total effect, rest of the province",
+    "uniform": "uniform", "max_synergy": "most synergy", "max_gap_cut": "largest gap cut",
 }
+
+
+def label(name: str, labels: dict | None = None) -> str:
+    """The reader's words for a variable or result name. A name the registry lacks has every
+    registered name inside it replaced (longest first: ``"broadband_per100 <= 52.71"``), and
+    otherwise its underscores printed as spaces.
+
+    >>> label("broadband_per100"), label("max_gap_cut"), label("some_new_name")
+    ('broadband subscribers per 100 people', 'largest gap cut', 'some new name')
+    >>> label("broadband_per100 <= 52.71"), label("max_synergy share")
+    ('broadband subscribers per 100 people <= 52.71', 'most synergy share')
+    """
+    labels = VARIABLE_LABELS if labels is None else labels
+    text = str(name)
+    if text in labels:
+        return labels[text]
+    # one pass, longest names first, so a label is never itself relabelled
+    pattern = "|".join(re.escape(k) for k in sorted(labels, key=len, reverse=True))
+    out = re.sub(pattern, lambda m: labels[m.group(0)], text) if pattern else text
+    return out if out != text else text.replace("_", " ")
 
 
 def readable_index(frame: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pandas as pd
 from .._results import as_list
 from .china_schema import CHINA_SCHEMA, CHINA_TEXT_COLUMNS  # noqa: F401  (part of the API)
 from .loaders import PanelSchemaError, bundled_file
+from .national_rules import national_slip_issues
 from .schema import Issue, suggest_slip, validate_table, warn_or_raise
 
 CHINA_COMPLETE = ("gdp",)
@@ -169,10 +170,13 @@ def _validated(path: Path, balanced: str, accept_breaks: tuple):
         lines=lines,
         unit_checks=False,
     )
-    if (
-        clean is not None
-    ):  # helpers.units loops city by city (minutes for 337 cities): vectorised here
+    # unit_checks=False: helpers.data.units loops city by city (minutes for 337 cities) and its
+    # cross-city factors were set on Guangdong's 21 cities; the national rules are vectorised here
+    if clean is not None:
         report.issues += unit_jumps(clean, accept_breaks=accept) + _name_issues(clean)
+        # whole-city slips (no jump to see) against the province's cities: helpers.data.national_rules
+        province = clean["city"].map(china_registry()["province"])
+        report.issues += national_slip_issues(clean, province, accept=accept)
     warn_or_raise(report)
     return clean, tuple(str(i) for i in report.accepted)
 

@@ -23,6 +23,11 @@ that the analysis cannot use or that are off by a unit. These rules add:
   error naming the likely power-of-ten slip. The factor is measured, not guessed: on the twin
   the most extreme city is 3.5 times the median (Shenzhen's GDP per resident) and the least
   0.45 times; a x10 slip of the smallest city is 5.7 times.
+- **Per-GDP slips** (:data:`GDP_SLIPS`, the accounts): a city's median ratio of FDI, loans or
+  deposits to its GDP against the cross-city median, with a factor per column, measured on the
+  shipped accounts: the cities lie within 0.13-2.79 times the median for FDI (factor 10: a x100
+  slip is caught in every city), 0.43-1.99 for loans and 0.54-1.76 for deposits (factor 4).
+- **Columns swapped, year labels rotated** (:mod:`helpers.data.coherence`).
 - **Whole-column slips** (:data:`MEDIAN_RANGES`): the cross-city median of GDP per resident or
   of the average wage outside a range that spans every Chinese prefecture city since 2000
   means the whole column is in another unit (yuan instead of 100 million yuan, ...).
@@ -37,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .coherence import coherence_issues
 from .issues import Issue, years_text
 
 #: Columns the chapters take the logarithm of (helpers.measure.constructs, the analysis controls).
@@ -62,6 +68,9 @@ SLIP_FACTOR = 5.0
 SLIP_COLUMNS = {"gdp": True, "industrial_value_added": True, "employment": True, "emp_manufacturing": True,
                 "avg_wage": False, "broadband_per100": False, "telecom_per_capita": False,
                 "digital_finance_index": False}
+
+#: Columns compared per unit of GDP across cities, with their factor (see the module notes).
+GDP_SLIPS = {"fdi_usd_million": 10.0, "loans": 4.0, "deposits": 4.0}
 
 #: Plausible range of the cross-city median: (column, per resident?, scale to the unit shown, low, high, unit).
 MEDIAN_RANGES = (("gdp", True, 1e4, 5e3, 2.5e5, "yuan per resident"),
@@ -140,7 +149,8 @@ def census_issues(d: pd.DataFrame, registry: pd.DataFrame, lines=None, accept=()
     out = []
     for city, g in bad.groupby("city", sort=False):
         years = sorted(int(y) for y in g["year"])
-        r = float(np.exp(np.log(ratio[g.index]).median()))
+        with np.errstate(divide="ignore"):  # a zero population is the positivity rule's finding
+            r = float(np.exp(np.log(ratio[g.index]).median()))
         hint = " (population in persons? the unit is 10k persons)" if r > 1000 else ""
         out.append(Issue("accepted" if all(_accepted(accept, city, y, "population") for y in years) else "error",
                          "census", f"column 'population' is {r:.3g} x the census population in {years_text(years)}"
@@ -156,28 +166,39 @@ def _slip_hint(r: float) -> str:
     return f"a x{10 ** abs(k):g} slip ({'too large' if k > 0 else 'too small'})?"
 
 
+def _city_slips(d, v, col, what, factor, lines, accept) -> list:
+    """Cities whose median of ``v`` is beyond ``factor`` either way of the cross-city median."""
+    v = v.where(np.isfinite(v) & (v > 0))
+    city_med = v.groupby(d["city"], sort=False).median().dropna()
+    if len(city_med) < 5:
+        return []
+    r = city_med / city_med.median()
+    out = []
+    for city in r.index[(r > factor) | (r < 1 / factor)]:
+        rows = d.index[d["city"] == city]
+        # an accepted break of this city and column (any year) explains a shifted median too
+        if any(c == city and k == col for c, _, k in accept):
+            continue
+        out.append(Issue("error", "city slip",
+                         f"{what} is {r[city]:.3g} x the cross-city median (factor {factor:g} either way): "
+                         f"{_slip_hint(r[city])}", column=col, city=city, year=None,
+                         value=float(city_med[city]), line=_line(lines, rows[0])))
+    return out
+
+
 def slip_issues(d: pd.DataFrame, lines=None, accept=(), factor: float = SLIP_FACTOR) -> list:
-    """A city's median level (per resident for totals) against the cross-city median."""
+    """A city's median level (per resident for totals; per GDP for :data:`GDP_SLIPS`) against the
+    cross-city median."""
     out = []
     for col, per_resident in SLIP_COLUMNS.items():
         if col not in d.columns or (per_resident and "population" not in d.columns):
             continue
         v = d[col] / d["population"] if per_resident else d[col]
-        v = v.where(np.isfinite(v) & (v > 0))
-        city_med = v.groupby(d["city"], sort=False).median().dropna()
-        if len(city_med) < 5:
-            continue
-        r = city_med / city_med.median()
-        what = f"{col} per resident" if per_resident else col
-        for city in r.index[(r > factor) | (r < 1 / factor)]:
-            rows = d.index[d["city"] == city]
-            # an accepted break of this city and column (any year) explains a shifted median too
-            if any(c == city and k == col for c, _, k in accept):
-                continue
-            out.append(Issue("error", "city slip",
-                             f"{what} is {r[city]:.3g} x the cross-city median (factor {factor:g} either way): "
-                             f"{_slip_hint(r[city])}", column=col, city=city, year=None,
-                             value=float(city_med[city]), line=_line(lines, rows[0])))
+        out += _city_slips(d, v, col, f"{col} per resident" if per_resident else col, factor, lines, accept)
+    if "gdp" in d.columns and "population" not in d.columns:  # the accounts
+        for col, f in GDP_SLIPS.items():
+            if col in d.columns:
+                out += _city_slips(d, d[col] / d["gdp"], col, f"{col} per unit of gdp", f, lines, accept)
     return out
 
 
@@ -203,4 +224,37 @@ def plausibility_issues(d: pd.DataFrame, registry: pd.DataFrame | None = None, l
     out = positive_issues(d, lines, accept) + parts_issues(d, lines, accept) + sector_issues(d, lines, accept)
     if registry is not None:
         out += census_issues(d, registry, lines, accept)
-    return out + slip_issues(d, lines, accept) + median_issues(d)
+    return out + slip_issues(d, lines, accept) + median_issues(d) + coherence_issues(d, lines, accept)
+
+
+def rules_table() -> pd.DataFrame:
+    """The plausibility rules of this module, :mod:`helpers.data.coherence` and
+    :mod:`helpers.data.national_rules`, with their tolerances (read from the constants), for the
+    data appendix; the measured spreads behind each tolerance are in those modules' notes."""
+    from . import coherence as co
+    from . import national_rules as nr
+
+    parts = ", ".join(f"{p} <= {w}" + ("" if f == 1 else f" x {f:g}") for p, w, f in PARTS)
+    rows = [
+        ("logged columns strictly positive", ", ".join(LOGGED), "> 0", "the chapters take logarithms"),
+        ("parts no larger than wholes", parts, "none", "definitions"),
+        ("sectors add up to GDP (accounts)", " + ".join(SECTORS), f"within {SECTOR_TOLERANCE:.0%}",
+         "largest deviation of the shipped accounts (revisions)"),
+        ("population against the census", "population", f"factor {CENSUS_TOLERANCE:g}, "
+         f"years {CENSUS_YEARS[0]}-{CENSUS_YEARS[1]}", "2010 and 2020 censuses (registry)"),
+        ("one city's slip (Guangdong)", ", ".join(SLIP_COLUMNS), f"factor {SLIP_FACTOR:g}",
+         "spread of the twin's cities"),
+        ("one city's slip per GDP (accounts)", ", ".join(f"{c} ({f:g})" for c, f in GDP_SLIPS.items()),
+         "factor in brackets", "spread of the shipped accounts' cities"),
+        ("whole column in another unit", ", ".join(c for c, *_ in MEDIAN_RANGES),
+         "; ".join(f"{lo:g}-{hi:g} {u}" for _, _, _, lo, hi, u in MEDIAN_RANGES), "every prefecture city since 2000"),
+        ("manufacturing / producer-service headers swapped", "emp_producer_services / emp_manufacturing",
+         f"median city <= {co.EMP_RATIO_MAX:g}", "manufacturing employs more (yearbook)"),
+        ("secondary / tertiary swapped (accounts)", "va_secondary, va_tertiary",
+         f"shares' trends from {co.SECTOR_TREND_FROM}", "tertiary share rising since 2012"),
+        ("year labels rotated or shifted", "every column", f"x{co.SHIFT_FACTOR:g} in the median of "
+         f">= {co.SHIFT_MIN_COLUMNS} columns", "largest moves of the twin and the accounts"),
+        ("one city's slip (national panel)", ", ".join(nr.NATIONAL_SLIPS),
+         f"factor {nr.NATIONAL_FACTOR:g} against the province", "spread of the shipped national panel"),
+    ]
+    return pd.DataFrame(rows, columns=["rule", "columns", "tolerance", "basis of the tolerance"])

@@ -10,6 +10,16 @@ What it detects, and how (each decision is recorded in :attr:`Table.notes`):
 - **Encoding** (text files): a byte-order mark decides (UTF-8-SIG, UTF-16 LE/BE); otherwise strict
   UTF-8, then GB18030 (the superset of GBK/GB2312 that Chinese Excel writes), then
   ``charset_normalizer``'s best guess. UTF-16 without a mark is recognised by its NUL bytes.
+  Two faults are named as encoding problems, not as unknown cities: **mixed encodings** (some
+  lines with Chinese text are UTF-8, others are not: a file pasted together) and **Big5**
+  (traditional Chinese): the bytes decode as GB18030 too, but then more than
+  :data:`RARE_SHARE` of the Chinese characters lie outside GB2312's 6,763 common characters,
+  which simplified-Chinese names never do; the registry's names are simplified, so the file is
+  refused with the encoding named.
+- **Excel cells** (workbooks): a formula without a stored result (a workbook written by a
+  program that does not calculate: openpyxl's ``data_only`` gives None) is refused, naming the
+  cells and formulas; hidden sheets are skipped (see :func:`_excel_sheets`); a number shown with a
+  date format arrives as a date and is named by the validator.
 - **Delimiter**: :class:`csv.Sniffer` restricted to ``, ; TAB |``, falling back to the candidate
   that splits the first lines into the most equal, widest rows.
 - **Header row**: the row among the first :data:`HEADER_SCAN` that names the most columns of the
@@ -37,6 +47,12 @@ HEADER_SCAN = 30
 #: Candidate delimiters of text files.
 DELIMITERS = ",;\t|"
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: Share of Chinese characters outside GB2312 above which a GB18030-decodable text is taken as
+#: Big5 mis-decoded (simplified-Chinese city names use GB2312 characters only).
+RARE_SHARE = 0.3
+#: Share of the lines with non-ASCII bytes that must be valid UTF-8 (in a file that as a whole
+#: is not) for the file to count as mixed.
+MIXED_SHARE = 0.05
 
 
 class TableReadError(ValueError):
@@ -115,8 +131,56 @@ def sniff_delimiter(text: str) -> str:
     return max(DELIMITERS, key=score)
 
 
+def _cjk(text: str) -> list:
+    return [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+
+
+def _rare(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def encoding_fault(raw: bytes, enc: str) -> str | None:
+    """Why ``raw`` decoded as ``enc`` is not trustworthy (mixed encodings, Big5), or None."""
+    if enc in ("utf-8", "utf-8-sig") or enc.startswith("utf-16") or enc == "ascii":
+        return None
+    lines, utf8 = 0, []
+    for n, ln in enumerate(raw.splitlines(), start=1):
+        if any(b > 127 for b in ln):
+            lines += 1
+            try:
+                ln.decode("utf-8")
+                utf8.append(n)
+            except UnicodeDecodeError:
+                pass
+    # a short GBK line can, rarely, be valid UTF-8 by chance (a few per 10,000 lines of three-character
+    # names, estimated): mixed means UTF-8 lines, at least 2 and 5% of the lines with Chinese text
+    if max(2, MIXED_SHARE * lines) <= len(utf8) < lines:
+        shown = ", ".join(map(str, utf8[:5])) + (" ..." if len(utf8) > 5 else "")
+        return (f"mixed text encodings: {len(utf8)} line(s) with Chinese text are UTF-8 (lines {shown}) and "
+                f"{lines - len(utf8)} are not ({enc}?); save the whole file in one encoding (UTF-8)")
+    cjk = _cjk(raw.decode(enc, errors="replace"))
+    rare = [ch for ch in cjk if _rare(ch)]
+    if cjk and len(rare) > RARE_SHARE * len(cjk):
+        try:
+            sample = " ".join(dict.fromkeys(w for w in re.findall(r"[\u4e00-\u9fff]+", raw.decode("big5"))))[:40]
+        except UnicodeDecodeError:
+            return (f"as {enc}, {len(rare)} of {len(cjk)} Chinese characters are rare ones (e.g. "
+                    f"{''.join(rare[:6])}): the file is in another encoding; save it as UTF-8")
+        return (f"the text looks Big5-encoded (traditional Chinese: as {enc}, {len(rare)} of {len(cjk)} Chinese "
+                f"characters are rare ones; as Big5 it reads {sample!r}); the registry names cities in "
+                "simplified Chinese: save the file as UTF-8 with simplified, English or code city names")
+    return None
+
+
 def _text_rows(raw: bytes, path: Path, notes: list):
     enc = detect_encoding(raw)
+    fault = encoding_fault(raw, enc)
+    if fault:
+        raise TableReadError(f"{path}: {fault}")
     text = raw.decode(enc)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -165,15 +229,40 @@ def _excel_sheets(raw: bytes, path: Path, sheet, notes: list | None = None):
         chosen = [sheet]
     if sheet is not None and chosen[0] in hidden:
         notes.append(f"sheet {chosen[0]!r} is hidden in the workbook (read because sheet= names it)")
-    out = {}
+    out, empty = {}, {}
     for name in chosen:
         rows, lines = [], []
         for i, rec in enumerate(wb[name].iter_rows(values_only=True), start=1):
+            empty[name, i] = [j for j, v in enumerate(rec) if v is None]
             rows.append(["" if v is None else v for v in rec])
             lines.append(i)
         out[name] = (rows, lines)
     wb.close()
+    _refuse_uncalculated(raw, path, chosen, empty)
     return out
+
+
+def _refuse_uncalculated(raw: bytes, path: Path, chosen, empty: dict) -> None:
+    """Refuse formulas without a stored result (empty under ``data_only``), naming the cells."""
+    if not any(empty.values()):
+        return
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+    found = []
+    for name in chosen:
+        for i, rec in enumerate(wb[name].iter_rows(values_only=True), start=1):
+            for j in empty.get((name, i), ()):
+                v = rec[j] if j < len(rec) else None
+                if isinstance(v, str) and v.startswith("="):
+                    found.append(f"{name}!{get_column_letter(j + 1)}{i} {_guards.echo(v, 30)}")
+    wb.close()
+    if found:
+        raise TableReadError(
+            f"{path}: {len(found)} cell(s) hold a formula without a stored result ({', '.join(found[:5])}"
+            f"{' ...' if len(found) > 5 else ''}): the workbook was written by a program that does not "
+            "calculate; open and save it in Excel or LibreOffice (or paste values) and load it again")
 
 
 def _is_blank(cell) -> bool:

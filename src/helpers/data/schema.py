@@ -299,6 +299,7 @@ def _parse_years(df, city, lines):
         v = df.at[i, "year"]
         c = None if pd.isna(city[i]) else city[i]
         text = ("has no year (column 'year' may not be missing)" if str(v).strip() in ("", "nan", "None")
+                else "column 'year' holds " + _date_text(v) if _is_date(v)
                 else f"column 'year' = {v!r} is not an integer year")
         out.append(Issue("error", "key", text, column="year", city=c, value=v, line=lines[i]))
     year = year.astype(float).where(year == year.round())
@@ -327,14 +328,51 @@ def _id_issues(df, city, year, registry, lines):
     return out
 
 
+def _is_date(v) -> bool:
+    import datetime as dt
+
+    return isinstance(v, (dt.date, dt.time, dt.timedelta))
+
+
+def _date_text(v) -> str:
+    """A workbook date cell and the number it hides (Excel's serial day, 1899-12-30 = 0)."""
+    import datetime as dt
+
+    if isinstance(v, dt.datetime):
+        serial = (v - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+    elif isinstance(v, dt.date):
+        serial = (v - dt.date(1899, 12, 30)).days
+    elif isinstance(v, dt.time):
+        serial = (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
+    else:
+        serial = v.total_seconds() / 86400
+    return (f"a date ({v}) where a number belongs: the cell has a date number format in the workbook "
+            f"(it holds the number {serial:.10g}); format the column as Number")
+
+
+def _date_issues(df, c, city, year, lines) -> tuple[list, pd.Series]:
+    """Date cells of column ``c`` (a number with a date format in Excel) and the mask of them."""
+    mask = df[c].map(_is_date).astype(bool) if df[c].dtype == object else pd.Series(False, index=df.index)
+    out = [Issue("error", "date", f"column {c!r} holds " + _date_text(df.at[i, c]), column=c,
+                 city=None if pd.isna(city[i]) else city[i],
+                 year=None if year is None or pd.isna(year[i]) else int(year[i]),
+                 value=str(df.at[i, c]), line=lines[i]) for i in df.index[mask]]
+    return out, mask
+
+
 def _numbers(df, cols, city, year, lines):
-    """Indicator columns as floats; text that is not a number is an error (showing the text)."""
+    """Indicator columns as floats; text that is not a number is an error (showing the text), and
+    so is a date (a number formatted as a date in a workbook)."""
     out, num = [], pd.DataFrame(index=df.index)
     for c in cols:
         raw = df[c]
         if pd.api.types.is_numeric_dtype(raw):  # already parsed (a reader's dtype map): no text
             num[c] = raw.astype(float)
             continue
+        dates, is_date = _date_issues(df, c, city, year, lines)
+        if dates:
+            out += dates
+            raw = raw.mask(is_date, None)  # reported once, as a date
         try:
             stripped = raw.str.strip()  # vectorised; non-strings become NaN and are restored below
         except AttributeError:  # no strings at all (numbers from a workbook)

@@ -7,10 +7,15 @@ One estimator family per module, over shared internals:
 - :mod:`~helpers.models.mediation` :func:`mediation`, the stepwise test of Wen & Ye (2014) with
   Sobel and Aroian tests and cluster-bootstrap intervals; :func:`serial_mediation`, two ordered
   mediators (PROCESS model 6).
+- :mod:`~helpers.models.mediation_sensitivity` :func:`mediation_effects` (total, direct and
+  indirect effects with cluster-bootstrap intervals) and :func:`mediation_sensitivity` (the
+  Imai-Keele-Tingley error correlation at which the indirect effect is zero).
 - :mod:`~helpers.models.threshold` :func:`threshold`, Hansen's (1999) fixed-effect threshold
   regression (single or double), and :func:`lr_critical`.
 - :mod:`~helpers.models.spatial` :func:`spatial_durbin_panel` (ML with two-way effects, Lee & Yu
   2010), :func:`sdm_effects` (direct, indirect, total) and :func:`moran` (Moran's I per period).
+- :mod:`~helpers.models.spatial_hac` :func:`conley_fe`, the fixed-effects regression with
+  Conley (1999) spatial-HAC errors (a distance cutoff): the spatial models' check.
 - :mod:`~helpers.models.iv` :func:`iv_2sls`, two-stage least squares with fixed effects.
 - :mod:`~helpers.models.gravity` :func:`ppml` (Poisson PML with high-dimensional fixed effects,
   pyfixest) and :func:`transaction_cost_phi` (the transaction-cost parameter from pair flows).
@@ -32,8 +37,17 @@ variable, weights) is keyword-only. Every column-list argument (``x``, ``control
 (``panel_fe(grunfeld, "invest", "value", controls="capital", entity="firm")`` clusters by firm);
 ``cluster=None`` means no clustering; any other column name clusters by that column.
 
-*Small-sample convention.* Every clustered covariance (``panel_fe``, ``iv_2sls``,
-``mediation``, ``serial_mediation`` and the final regression of ``threshold``) is
+*Few clusters.* ``panel_fe``, ``iv_2sls``, ``exposure_effect`` and the final regression of
+``threshold`` default to ``vcov="auto"``: the cluster jackknife CRV3 read against Student
+t(G - 1) when there are fewer than 50 clusters (the 21 Guangdong cities), the sandwich CRV1
+below read against the normal from 50 clusters on (:mod:`helpers.models._few_clusters`;
+MacKinnon, Nielsen and Webb 2023). Every result records what it used in ``inference`` (e.g.
+"CRV3 by city (21 clusters), t(20)"), printed by ``summary()`` and carried by ``to_frame()``;
+``df_resid`` is the t reference's degrees of freedom. The threshold test's p-value is a wild
+bootstrap clustered by city (Hansen's iid residual bootstrap on request).
+
+*Small-sample convention of CRV1.* Every clustered sandwich (``panel_fe`` and ``iv_2sls`` with
+``vcov="CRV1"`` or 50 clusters and more, ``mediation``, ``serial_mediation``) is
 
 .. math::
     \hat V = \frac{G}{G-1}\,(X'X)^{-1}\Big(\sum_{g=1}^{G} X_g'\hat u_g \hat u_g' X_g\Big)(X'X)^{-1}
@@ -41,9 +55,9 @@ variable, weights) is keyword-only. Every column-list argument (``x``, ``control
 with X the within-transformed regressors (first-stage fitted values for 2SLS): the cluster-count
 correction G/(G-1) only, with no (n-1)/(n-k) factor and no count of absorbed fixed effects.
 Without clustering every row is its own cluster (HC0 times n/(n-1)). P-values and
-``conf_int`` use the standard normal; the one exception is ``mediation(..., fe=False,
-cluster=None)``, whose classical OLS standard errors and p-values are Student-t based (the
-textbook Sobel test); its ``conf_int`` stays normal.
+``conf_int`` of CRV1 use the standard normal; CRV3 and ``"iid"`` use Student t (``df_resid``);
+``mediation(..., fe=False, cluster=None)`` has classical OLS standard errors and Student-t
+p-values (the textbook Sobel test); its ``conf_int`` stays normal.
 
 *Results.* Every estimator (the functions in :data:`ESTIMATORS`, PPML, phi and the exposure
 effect included) returns a :class:`helpers.models.CoefficientResult`: ``params``,
@@ -70,8 +84,10 @@ the columns the frame has.
 ============== ==========================================================================
 ``level``      Level of an interval (0.95), never its complement; tests at size 1 - level.
                Old ``alpha=0.05`` is accepted as ``level=0.95`` with a DeprecationWarning.
-``vcov``       Covariance: ``"CRV1"`` cluster-robust sandwich (G/(G-1)), ``"CRV3"`` cluster
-               jackknife, ``"iid"`` classical; each estimator accepts those it offers.
+``vcov``       Covariance: ``"CRV1"`` cluster-robust sandwich (G/(G-1)), normal reference;
+               ``"CRV3"`` cluster jackknife, t(G - 1); ``"iid"`` classical, t(n - k - FE);
+               ``"auto"`` (default of panel_fe, iv_2sls, exposure_effect, threshold) CRV3
+               below 50 clusters, else CRV1. Each estimator accepts those it offers.
                Old ``"CV3"`` and ``cr3=True`` mean ``"CRV3"`` (DeprecationWarning).
 ``cluster``    Cluster column; default the entity column, ``None`` no clustering.
 ``n_boot``     Number of replications of any resampling: cluster or wild bootstrap,
@@ -99,6 +115,9 @@ LeSage, J., Pace, R. K. (2009). Introduction to Spatial Econometrics. CRC Press.
 Lee, L.-F., Yu, J. (2010). Estimation of spatial autoregressive panel data models with fixed
 effects. J. Econometrics 154, 165-185.
 Elhorst, J. P. (2014). Spatial Econometrics: From Cross-Sectional Data to Spatial Panels. Springer.
+MacKinnon, J. G., Nielsen, M. O., Webb, M. D. (2023). Cluster-robust inference: a guide to
+empirical practice. J. Econometrics 232(2), 272-299.
+Conley, T. G. (1999). GMM estimation with cross sectional dependence. J. Econometrics 92, 1-45.
 """
 
 from .._results import CoefficientResult, MissingColumnError, as_list
@@ -117,15 +136,22 @@ from .exposure import ExposureResult, exposure_effect, spatial_exposure
 from .gravity import PhiResult, PPMLResult, gravity_frame, ppml, ppml_dummies, transaction_cost_phi
 from .iv import IVResult, iv_2sls
 from .mediation import MediationResult, SerialMediationResult, mediation, serial_mediation
+from .mediation_sensitivity import (
+                  MediationSensitivity,
+                  acme_curve,
+                  mediation_effects,
+                  mediation_sensitivity,
+)
 from .panel import PanelFEResult, panel_fe
 from .spatial import MoranResult, SDMEffects, SDMResult, moran, sdm_effects, spatial_durbin_panel
+from .spatial_hac import conley_fe
 from .threshold import ThresholdResult, lr_critical, threshold
 
 #: Every public estimator: fitted on data, returns a :class:`CoefficientResult` (the contract
 #: test fits each one; a new estimator belongs here).
 ESTIMATORS = ("panel_fe", "mediation", "serial_mediation", "threshold", "spatial_durbin_panel", "iv_2sls",
               "ppml", "transaction_cost_phi", "exposure_effect", "callaway_santanna", "imputation",
-              "twfe")
+              "twfe", "conley_fe")
 #: Public functions that are not estimators of the contract, and why.
 NOT_ESTIMATORS = {
     "within": "a data transformation",
@@ -138,6 +164,9 @@ NOT_ESTIMATORS = {
     "as_list": "an input helper",
     "event_study": "the event-time view of callaway_santanna (its reference period has no SE)",
     "honest_bounds": "sensitivity bounds of an event study (a table, not a fit)",
+    "mediation_effects": "total, direct and indirect effects of mediation with intervals (a table)",
+    "mediation_sensitivity": "ACME as a function of an assumed error correlation (a curve, not a fit)",
+    "acme_curve": "a closed form at given parameters (no data)",
 }
 
 __all__ = [
@@ -149,6 +178,10 @@ __all__ = [
     "PanelFEResult",
     "mediation",
     "MediationResult",
+    "mediation_effects",
+    "mediation_sensitivity",
+    "MediationSensitivity",
+    "acme_curve",
     "serial_mediation",
     "SerialMediationResult",
     "threshold",
@@ -162,6 +195,7 @@ __all__ = [
     "MoranResult",
     "iv_2sls",
     "IVResult",
+    "conley_fe",
     "within",
     "ENTITY",
     "CoefficientResult",

@@ -12,9 +12,9 @@ import functools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
-from ._prepare import codes, indicator
+from ._prepare import codes, group_sums
 from ._within import Absorb
 
 BOOT_CHUNK = 256  # replicates per block: bounds memory (n x chunk) on large panels
@@ -67,9 +67,10 @@ def bias_corrected(draws: np.ndarray, estimate: float, alpha: float) -> tuple[fl
         return (np.nan, np.nan)
     prop = (np.sum(draws < estimate) + 0.5 * np.sum(draws == estimate)) / B
     prop = min(max(prop, 0.5 / B), 1 - 0.5 / B)  # keep z0 finite when every draw lies on one side
-    z0 = stats.norm.ppf(prop)
-    zl = stats.norm.ppf(alpha / 2)
-    lo, hi = stats.norm.cdf(2 * z0 + zl), stats.norm.cdf(2 * z0 - zl)
+    # special.ndtri / ndtr are what stats.norm.ppf / cdf compute, without their argument handling
+    z0 = special.ndtri(prop)
+    zl = special.ndtri(alpha / 2)
+    lo, hi = special.ndtr(2 * z0 + zl), special.ndtr(2 * z0 - zl)
     return float(np.quantile(draws, lo)), float(np.quantile(draws, hi))
 
 
@@ -113,7 +114,7 @@ class Moments:
         if self.mode == "unbalanced":
             return
         outer = (E[:, :, None] * E[:, None, :]).reshape(len(d), -1)
-        self.P = np.asarray(indicator(g, self.G).T @ outer)  # (G, k*k)
+        self.P = group_sums(g, outer, self.G)  # (G, k*k), = indicator(g, G).T @ outer bit for bit
         if self.mode == "twoway":
             S = np.zeros((self.G, self.T, self.k))
             np.add.at(S, (g, self._tim), E)

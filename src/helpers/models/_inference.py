@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
-from ._prepare import indicator
+from ._prepare import group_sums
 
 
 def robust_cov(H: np.ndarray, u: np.ndarray, groups: np.ndarray | None, bread: np.ndarray) -> tuple[np.ndarray, int]:
@@ -30,7 +30,7 @@ def robust_cov(H: np.ndarray, u: np.ndarray, groups: np.ndarray | None, bread: n
         G = len(u)
     else:
         G = int(groups.max()) + 1
-        scores = np.asarray(indicator(groups, G).T @ scores)
+        scores = group_sums(groups, scores, G)   # = indicator(groups, G).T @ scores, bit for bit
     if G < 2:
         raise ValueError("clustered standard errors need at least two clusters")
     meat = scores.T @ scores
@@ -53,17 +53,23 @@ def ols(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None):
     return beta, cov, u, G
 
 
-def normal_pvalues(params: pd.Series, std_errors: pd.Series) -> pd.Series:
-    """Two-sided p-values against the standard normal."""
-    return pd.Series(2 * stats.norm.sf(np.abs(params / std_errors)), index=params.index, name="p")
+def normal_pvalues(params: pd.Series, std_errors: pd.Series, df: float | None = None) -> pd.Series:
+    """Two-sided p-values against the standard normal (``df`` given: Student t(df))."""
+    t = np.abs((params / std_errors).to_numpy(dtype=float))
+    # ndtr(-t) is stats.norm.sf(t) bit for bit and stdtr(df, -t) is stats.t.sf(t, df), both
+    # without scipy.stats' argument handling (this runs for every fit of every twin)
+    p = special.ndtr(-t) if df is None else special.stdtr(df, -t)
+    return pd.Series(2 * p, index=params.index, name="p")
 
 
-def coefficient_fields(beta: np.ndarray, cov: np.ndarray, names: list[str]) -> dict:
-    """``params``, ``std_errors``, ``pvalues`` (normal) and ``cov`` labelled by ``names``."""
+def coefficient_fields(beta: np.ndarray, cov: np.ndarray, names: list[str], df: float | None = None,
+                       inference: str = "") -> dict:
+    """``params``, ``std_errors``, ``pvalues`` (normal, or t(df)), ``cov``, ``df_resid`` and
+    ``inference`` labelled by ``names``."""
     params = pd.Series(beta, index=names, name="coef")
     se = pd.Series(np.sqrt(np.diag(cov)), index=names, name="std err")
-    return {"params": params, "std_errors": se, "pvalues": normal_pvalues(params, se),
-            "cov": pd.DataFrame(cov, index=names, columns=names)}
+    return {"params": params, "std_errors": se, "pvalues": normal_pvalues(params, se, df),
+            "cov": pd.DataFrame(cov, index=names, columns=names), "df_resid": df, "inference": inference}
 
 
 def wald_F(b: np.ndarray, V: np.ndarray) -> float:

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._prepare import as_list, codes, indicator, prepare
+from ._prepare import as_list, codes, group_sums, prepare
 
 
 class Absorb:
@@ -21,14 +21,14 @@ class Absorb:
     def __init__(self, entity_codes: np.ndarray, time_codes: np.ndarray | None = None):
         self.n = len(entity_codes)
         self.N = int(entity_codes.max()) + 1
-        self.De = indicator(entity_codes, self.N)
-        self.ce = np.asarray(self.De.sum(axis=0)).ravel()
-        self.Dt = None
+        self.ec = np.asarray(entity_codes, dtype=np.intp)
+        self.ce = np.bincount(self.ec, minlength=self.N).astype(float)
+        self.tc = None
         self.balanced = False
         if time_codes is not None:
             self.T = int(time_codes.max()) + 1
-            self.Dt = indicator(time_codes, self.T)
-            self.ct = np.asarray(self.Dt.sum(axis=0)).ravel()
+            self.tc = np.asarray(time_codes, dtype=np.intp)
+            self.ct = np.bincount(self.tc, minlength=self.T).astype(float)
             self.balanced = self.n == self.N * self.T and bool(np.all(self.ce == self.T))
 
     @classmethod
@@ -36,22 +36,28 @@ class Absorb:
         """The absorber for the entity (and time) columns of a prepared frame."""
         return cls(codes(d[entity])[0], None if time is None else codes(d[time])[0])
 
-    def _demean(self, D, c, X):
-        return X - D @ ((D.T @ X) / c[:, None])
+    @staticmethod
+    def _means(g, c, X):
+        """Group means of the rows of X (group sums by :func:`group_sums`, bit for bit the sparse
+        product ``D.T @ X`` with D the n x G indicator matrix)."""
+        return group_sums(g, X, len(c)) / c[:, None]
+
+    def _demean(self, g, c, X):
+        return X - self._means(g, c, X)[g]
 
     def __call__(self, X, tol: float = 1e-13, max_iter: int = 10_000) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         vec = X.ndim == 1
         X2 = X.reshape(self.n, -1)
-        out = self._demean(self.De, self.ce, X2)
-        if self.Dt is not None:
+        out = self._demean(self.ec, self.ce, X2)
+        if self.tc is not None:
             if self.balanced:
-                out = out - self.Dt @ ((self.Dt.T @ X2) / self.ct[:, None]) + X2.mean(axis=0)
+                out = out - self._means(self.tc, self.ct, X2)[self.tc] + X2.mean(axis=0)
             else:
                 scale = max(float(np.abs(X2).max()), 1.0)
                 for _ in range(max_iter):
-                    out = self._demean(self.Dt, self.ct, out)
-                    nxt = self._demean(self.De, self.ce, out)
+                    out = self._demean(self.tc, self.ct, out)
+                    nxt = self._demean(self.ec, self.ce, out)
                     done = np.abs(nxt - out).max() <= tol * scale
                     out = nxt
                     if done:

@@ -12,7 +12,8 @@ with W row-standardised (distance or flow weights). Because x_j also responds to
 reflection problem), E is endogenous; neighbours' exogenous shifters :math:`(W z)_{it}`
 (their infrastructure, their historical endowment) instrument it, with the city's own shifters
 z as controls: 2SLS with city and year effects, SE clustered by city
-(:func:`helpers.models.iv_2sls`). On the simulated twin the participation equation is linear
+(:func:`helpers.models.iv_2sls`; by default the cluster jackknife CRV3 read against t(G - 1)
+below 50 clusters, the sandwich CRV1 with the normal from 50 on). On the simulated twin the participation equation is linear
 in the logit of the platform share, so ``y = logit(share)`` recovers :math:`\alpha_E` itself
 (``TwinParams.alpha_E``; the truth on the latent logit scale).
 
@@ -63,8 +64,9 @@ def spatial_exposure(df: pd.DataFrame, W: pd.DataFrame, column: str, entity: str
 class ExposureResult(CoefficientResult):
     """2SLS estimate of the exposure effect (see :func:`exposure_effect`).
 
-    ``params``, ``std_errors``, ``pvalues``, ``cov``: the 2SLS coefficients (the exposure
-    ``W_<x>`` first, then the shifters and controls), the same objects as ``fit``'s;
+    ``params``, ``std_errors``, ``pvalues``, ``cov``, ``df_resid``, ``inference``: the 2SLS
+    coefficients (the exposure ``W_<x>`` first, then the shifters and controls) and their
+    inference, the same objects as ``fit``'s;
     ``alpha_E`` the exposure coefficient; ``exposure`` its name; ``first_stage_F`` the partial
     F of the instruments for it; ``fit`` the :class:`helpers.models.IVResult`. ``se`` and
     ``ci`` (alpha_E's standard error and 95% interval) are deprecated names.
@@ -88,7 +90,7 @@ class ExposureResult(CoefficientResult):
 
 
 def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: str | None = None,
-                    controls=(), entity: str = "city", time: str = "year") -> ExposureResult:
+                    controls=(), entity: str = "city", time: str = "year", vcov: str = "auto") -> ExposureResult:
     """Effect of exposure to connected cities' y on a city's own y (module docstring).
 
     Parameters
@@ -106,6 +108,9 @@ def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: s
         themselves are controls.
     controls : sequence of str
         Further controls.
+    vcov : {"auto", "CRV1", "CRV3", "iid"}
+        Inference of the 2SLS fit, clustered by ``entity`` (see :func:`helpers.models.iv_2sls`):
+        "auto" is CRV3 with t(G - 1) below 50 cities, CRV1 (normal) otherwise.
     """
     zs = as_list(shifters, "shifters")
     d = df.copy()
@@ -116,6 +121,6 @@ def exposure_effect(df: pd.DataFrame, y: str, W: pd.DataFrame, *, shifters, x: s
         d[f"W_{z}"] = spatial_exposure(d, W, z, entity, time)
         inst.append(f"W_{z}")
     fit = iv_2sls(d, y, f"W_{x}", inst, controls=[*zs, *controls], entity=entity, time=time,
-                         cluster=entity)
+                  cluster=entity, vcov=vcov)
     return ExposureResult(params=fit.params, std_errors=fit.std_errors, pvalues=fit.pvalues, cov=fit.cov,
-                          exposure=f"W_{x}", first_stage_F=float(np.atleast_1d(fit.first_stage_F)[0]), fit=fit)
+                          df_resid=fit.df_resid, inference=fit.inference, exposure=f"W_{x}", first_stage_F=float(np.atleast_1d(fit.first_stage_F)[0]), fit=fit)

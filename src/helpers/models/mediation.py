@@ -34,9 +34,12 @@ def _mediation_data(df, cols, fe, entity, time, cluster, name):
 
 def _fit_one(d, y, regs, fe, entity, time, cluster):
     """(params, std_errors, pvalues) of one equation: FE via panel_fe; else OLS with an
-    intercept, clustered like panel_fe, or classical (t-based) errors when ``cluster`` is None."""
+    intercept, clustered like panel_fe, or classical (t-based) errors when ``cluster`` is None.
+    The paths keep CRV1 with the normal (not panel_fe's few-cluster default): mediation's
+    inference on the indirect effect is the cluster bootstrap, and the Sobel and Wen-Ye steps
+    are defined on the sandwich z statistics."""
     if fe:
-        r = panel_fe(d, y, regs, entity=entity, time=time, cluster=cluster)
+        r = panel_fe(d, y, regs, entity=entity, time=time, cluster=cluster, vcov="CRV1")
         return r.params, r.std_errors, r.pvalues
     X = np.column_stack([np.ones(len(d)), d[regs].to_numpy()])
     if cluster is None:

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from .._results import CoefficientResult
+from . import _few_clusters as fc
 from ._boot import chunks, single_threaded
-from ._compat import check_vcov, renamed
+from ._compat import renamed
 from ._inference import check_rank, coefficient_fields, ols
 from ._prepare import ENTITY, as_list, cluster_extra, codes, indicator, prepare, resolve_cluster
 from ._within import Absorb
@@ -87,41 +88,59 @@ def _wild_cluster_p(X: np.ndarray, yv: np.ndarray, groups: np.ndarray, cols, B: 
     return np.array(out)
 
 
-def _jackknife_cov(d: pd.DataFrame, y: str, regs: list, entity: str, time, groups: np.ndarray,
-                   beta: np.ndarray) -> np.ndarray:
-    """CRV3: cluster jackknife covariance (G - 1)/G sum_g (b_(g) - b)(b_(g) - b)'.
+def _fe_beta(d: pd.DataFrame, y: str, regs: list, entity: str, time) -> np.ndarray:
+    """The within estimate on ``d`` (a refit of the jackknife when clusters split entities)."""
+    ab = Absorb.of(d, entity, time)
+    X = ab(d[regs].to_numpy())
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise fc.CRV3Undefined(f"panel_fe: vcov='CRV3': leaving one cluster out leaves {regs} collinear")
+    return np.linalg.lstsq(X, ab(d[y].to_numpy()), rcond=None)[0]
 
-    b_(g) re-estimates the model, fixed effects included, without cluster g (the within
-    transformation is recomputed on the remaining rows, so it is exact when a cluster is a
-    whole entity)."""
-    G = int(groups.max()) + 1
-    dev = np.empty((G, len(beta)))
-    for g in range(G):
-        dg = d[groups != g]
-        ab = Absorb.of(dg, entity, time)
-        dev[g] = np.linalg.lstsq(ab(dg[regs].to_numpy()), ab(dg[y].to_numpy()), rcond=None)[0] - beta
-    return (G - 1) / G * dev.T @ dev
+
+def _crv3_cov(d: pd.DataFrame, y: str, regs: list, entity: str, time, cluster: str, groups: np.ndarray,
+              beta: np.ndarray) -> np.ndarray:
+    """CRV3: the cluster jackknife (G - 1)/G sum_g (b_(g) - b)(b_(g) - b)', fixed effects
+    re-estimated without each cluster: in closed form (:mod:`helpers.models._few_clusters`) when
+    every entity lies inside one cluster, else by G refits."""
+    n_time = 0 if time is None else d[time].nunique()
+    if fc.nested(d, entity, cluster) and n_time <= fc.MAX_DUMMIES:
+        M = fc.design(d, [y, *regs], entity, time)
+        return fc.jackknife_ols(M, 1 + len(regs), groups, d[cluster], regs, "panel_fe", cluster)[0]
+    return fc.refit_jackknife(d, groups, beta, lambda dg: _fe_beta(dg, y, regs, entity, time))
+
+
+def _iid_cov(Xw: np.ndarray, u: np.ndarray, d: pd.DataFrame, entity: str, time) -> tuple[np.ndarray, float]:
+    """Classical covariance s^2 (X'X)^-1 with s^2 = u'u / (n - k - N - T + 1) (entity and time
+    effects counted; T - 1 fewer without time effects), and those degrees of freedom."""
+    n_fe = d[entity].nunique() + (0 if time is None else d[time].nunique() - 1)
+    dfree = len(u) - Xw.shape[1] - n_fe
+    if dfree < 1:
+        raise ValueError(f"panel_fe: vcov='iid' has no residual degrees of freedom (n = {len(u)})")
+    return (u @ u) / dfree * np.linalg.inv(Xw.T @ Xw), float(dfree)
 
 
 @renamed(wild_bootstrap="n_boot")
 def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", time: str | None = "year",
-             cluster=ENTITY, n_boot: int = 0, seed: int = 0, vcov: str = "CRV1") -> PanelFEResult:
+             cluster=ENTITY, n_boot: int = 0, seed: int = 0, vcov: str = "auto") -> PanelFEResult:
     r"""Fixed-effects regression with standard errors clustered by entity.
 
     .. math:: y_{it} = x_{it}'\beta + w_{it}'\gamma + \mu_i + \lambda_t + \varepsilon_{it}
 
     estimated by least squares on the within-transformed data (the one within transformation
-    of :func:`within`), with the cluster-robust covariance of :mod:`helpers.models`
-    (CRV1, factor G/(G-1)) and normal p-values; ``vcov="CRV3"`` replaces it by the cluster
-    jackknife
+    of :func:`within`). The default ``vcov="auto"`` reads the estimate with the cluster
+    jackknife CRV3 against Student t(G - 1) when there are fewer than 50 clusters, and with
+    the cluster-robust sandwich CRV1 (factor G/(G-1)) against the normal otherwise
+    (:mod:`helpers.models._few_clusters`). CRV3 is
 
     .. math:: \hat V_3 = \frac{G-1}{G} \sum_{g=1}^{G} (\hat\beta_{(g)} - \hat\beta)(\hat\beta_{(g)} - \hat\beta)',
 
     :math:`\hat\beta_{(g)}` the estimate without cluster g, fixed effects re-estimated
     (MacKinnon, Nielsen & Webb 2023, "Cluster-robust inference: a guide to empirical practice",
     J. Econometrics 232; equals pyfixest's ``vcov={"CRV3": cluster}`` up to its small-sample
-    factor, see ``tests/test_models.py``). With about 20 clusters CRV1 is too small; CRV3 is
-    conservative. Pair it with t(G - 1) critical values (the p-values here stay normal).
+    factor, see ``tests/test_models.py``), computed in closed form by downdating the normal
+    equations when clusters contain whole entities. With about 20 clusters CRV1 with normal
+    critical values is too small; CRV3 with t(G - 1) holds its level. The result's
+    ``inference`` names what was used; ``df_resid`` is G - 1 for CRV3.
 
     Parameters
     ----------
@@ -145,8 +164,11 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
         (``wild_bootstrap=`` is its deprecated name.)
     seed : int
         Seed of the bootstrap.
-    vcov : {"CRV1", "CRV3"}
-        Cluster-robust covariance (sandwich) or cluster jackknife (G + 1 fits); the old
+    vcov : {"auto", "CRV1", "CRV3", "iid"}
+        "auto" (default): CRV3 with t(G - 1) below 50 clusters, else CRV1 with the normal.
+        "CRV1": cluster-robust sandwich, normal reference (the convention of earlier
+        releases). "CRV3": cluster jackknife, t(G - 1). "iid": classical s^2 (X'X)^-1 with
+        s^2 = u'u / (n - k - N - T + 1), Student t with those degrees of freedom. The old
         spelling "CV3" is accepted with a DeprecationWarning.
 
     Returns
@@ -162,14 +184,12 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     >>> g = sm.datasets.grunfeld.load_pandas().data
     >>> g = g[g["firm"] != "American Steel"]
     >>> r = panel_fe(g, "invest", "value", controls="capital", entity="firm", time=None)
-    >>> r.params.round(4).tolist(), r.n_clusters, r.cov_type
-    ([0.1101, 0.3101], 10, 'clustered by firm')
+    >>> r.params.round(4).tolist(), r.n_clusters, r.inference
+    ([0.1101, 0.3101], 10, 'CRV3 by firm (10 clusters), t(9)')
     """
     cluster = resolve_cluster(cluster, entity)
     # option errors before any work on the data
-    vcov = check_vcov(vcov, ("CRV1", "CRV3"), "panel_fe")
-    if vcov == "CRV3" and cluster is None:
-        raise ValueError("panel_fe: vcov='CRV3' (cluster jackknife) needs a cluster column")
+    vcov = fc.resolve_vcov(vcov, ("CRV1", "CRV3", "iid"), "panel_fe", cluster is not None)
     xs, cs = as_list(x, "x"), as_list(controls, "controls")
     regs = xs + cs
     d = prepare(df, [y] + regs, entity, time, "panel_fe", extra=cluster_extra(cluster, entity))
@@ -178,8 +198,12 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     check_rank(Xw, regs, "panel_fe")
     groups = None if cluster is None else codes(d[cluster])[0]
     beta, cov, u, G = ols(Xw, yw, groups)
-    if vcov == "CRV3":
-        cov = _jackknife_cov(d, y, regs, entity, time, groups, beta)
+    kind, dfree, note = fc.choose(vcov, G, cluster is not None), None, ""
+    if kind == "CRV3":
+        cov, kind, dfree, note = fc.crv3_or_fallback(
+            vcov, lambda: _crv3_cov(d, y, regs, entity, time, cluster, groups, beta), cov, G)
+    elif kind == "iid":
+        cov, dfree = _iid_cov(Xw, u, d, entity, time)
     wild = None
     if n_boot:
         if cluster is None:
@@ -188,9 +212,16 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
             p = _wild_cluster_p(Xw, yw, groups, range(len(xs)), int(n_boot), np.random.default_rng(seed))
         wild = pd.Series(p, index=xs, name="wild p")
     return PanelFEResult(
-        **coefficient_fields(beta, cov, regs), nobs=len(d), n_clusters=int(G),
-        rsquared_within=float(1 - (u @ u) / (yw @ yw)), wild_p=wild,
+        **coefficient_fields(beta, cov, regs, dfree, fc.describe(kind, cluster, G, dfree, note)), nobs=len(d),
+        n_clusters=int(G), rsquared_within=float(1 - (u @ u) / (yw @ yw)), wild_p=wild,
         effects="entity + time" if time is not None else "entity",
-        cov_type="robust" if cluster is None else f"clustered by {cluster}" + (" (CRV3 jackknife)" if vcov == "CRV3" else ""),
-        dependent=y,
+        cov_type=_cov_type(kind, cluster), dependent=y,
     )
+
+
+def _cov_type(kind: str, cluster) -> str:
+    if kind == "iid":
+        return "classical (iid)"
+    if cluster is None:
+        return "robust"
+    return f"clustered by {cluster}" + (" (CRV3 jackknife)" if kind == "CRV3" else "")

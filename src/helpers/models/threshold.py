@@ -12,8 +12,9 @@ costs one matrix product with the grid, not one regression per grid point.
 The error variance of F is S1 / (n - N) with entity effects (Hansen's convention, N(T - 1))
 and S1 / (n - N - T + 1) with year effects too; pyxthreg 0.0.3 divides by NT - T instead and
 bootstraps per observation. ``hansen=True`` reproduces Hansen's own code (last period deleted
-after demeaning, regime q < gamma); ``bootstrap="wild"`` is the heteroskedasticity-robust
-variant of his residual bootstrap.
+after demeaning, regime q < gamma). The default p-value is a wild bootstrap clustered by city
+(``bootstrap="wild"``, Rademacher or Mammen weights, Hansen 1996, 2000); his iid residual
+bootstrap (``bootstrap="residual"``) assumes independent, equal-variance errors.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ class ThresholdResult(CoefficientResult):
     lr : DataFrame
         LR profile over the grid, one column per threshold.
     fit : PanelFEResult
-        The final regression with regime-specific slopes.
+        The final regression with regime-specific slopes (its ``inference`` is this result's).
+    bootstrap : str
+        The bootstrap of ``p_boot`` and ``crit``, e.g. "wild by city (rademacher)".
     """
 
     gamma: np.ndarray
@@ -87,6 +90,7 @@ class ThresholdResult(CoefficientResult):
     ssr: np.ndarray
     lr: pd.DataFrame
     fit: PanelFEResult
+    bootstrap: str
     nobs: int
     n_entities: int
     n_grid: int
@@ -110,7 +114,8 @@ class ThresholdResult(CoefficientResult):
 
     def _title(self) -> str:
         return (f"Hansen threshold regression: {self.regime_x} by regime of {self.q}; {self.nobs} obs, "
-                f"{self.n_entities} entities, grid {self.n_grid} points, {self.n_boot} bootstrap replications")
+                f"{self.n_entities} entities, grid {self.n_grid} points, {self.n_boot} replications of the "
+                f"{self.bootstrap} bootstrap")
 
     def _notes(self) -> list[str]:
         return ["", fmt_table(self.table())]
@@ -169,6 +174,7 @@ class _Setup:
     dof: int
     keep: np.ndarray | None = None   # hansen=True: rows kept after dropping each entity's last period
     strict: bool = False             # hansen=True: regime q < gamma (else q <= gamma)
+    clusters: np.ndarray | None = None   # cluster code of each (kept) row: the wild bootstrap's blocks
 
     @property
     def T_eff(self) -> int:
@@ -204,9 +210,11 @@ def _setup(df, y, regime_x, q, cs, entity, time, cluster, grid, trim, hansen=Fal
     r0 = ydm - Q @ (Q.T @ ydm)
     # error degrees of freedom: N(T - 1) with entity effects, N(T - 1) - (T - 1) with year effects too
     dof = n - N - (T - 1 if time is not None else 0)
+    # the wild bootstrap's blocks: clusters (default the entity); every row its own without
+    cl = np.arange(n) if cluster is None else pd.factorize(d[cluster], sort=True)[0]
     return _Setup(d=d, absorb=absorb, n=int(keep.sum()), N=N, T=T, xv=xv, qv=qv, ydm=ydm, Q=Q, cand=cand,
                   V=V, den=np.sum(V**2, axis=0), r0=r0, S0=float(r0 @ r0), dof=dof,
-                  keep=keep if hansen else None, strict=hansen)
+                  keep=keep if hansen else None, strict=hansen, clusters=cl[keep])
 
 
 def _first_threshold(s: _Setup):
@@ -281,10 +289,29 @@ def _stat_two(s: _Setup, second: _SecondSearch):
     return F
 
 
-def _bootstrap_F(s: _Setup, stat, resid, F_obs, n_boot, rng, progress, desc, wild=False):
-    """Hansen's bootstrap of an F statistic under the null model (fitted ``ydm - resid``):
-    whole residual vectors of randomly drawn entities (``wild``: each entity's own residual
-    vector times a Rademacher sign), the grid search repeated.
+#: Two-point wild-bootstrap weights with mean 0 and variance 1: (values, probabilities).
+#: Mammen's (1993) also have third moment 1 (they keep the residuals' skewness).
+WILD_WEIGHTS = {
+    "rademacher": (np.array([-1.0, 1.0]), np.array([0.5, 0.5])),
+    "mammen": (np.array([-(np.sqrt(5) - 1) / 2, (np.sqrt(5) + 1) / 2]),
+               np.array([(np.sqrt(5) + 1) / (2 * np.sqrt(5)), (np.sqrt(5) - 1) / (2 * np.sqrt(5))])),
+}
+
+
+def _draws(s: _Setup, resid, b: int, rng, wild: str | None) -> np.ndarray:
+    """Bootstrap errors (n, b): whole residual vectors of randomly drawn entities (``wild`` None),
+    or each row's residual times its cluster's weight (``wild`` a key of :data:`WILD_WEIGHTS`)."""
+    if wild is None:
+        blocks_ = resid.reshape(s.N, s.T_eff)                  # rows are entity-major
+        return blocks_[rng.integers(0, s.N, size=(b, s.N))].reshape(b, s.n).T
+    values, probs = WILD_WEIGHTS[wild]
+    v = rng.choice(values, size=(int(s.clusters.max()) + 1, b), p=probs)
+    return resid[:, None] * v[s.clusters]
+
+
+def _bootstrap_F(s: _Setup, stat, resid, F_obs, n_boot, rng, progress, desc, wild=None):
+    """Bootstrap of an F statistic under the null model (fitted ``ydm - resid``, errors from
+    :func:`_draws`), the grid search repeated in every replicate.
     Returns the p-value and the 90/95/99% critical values (NaN when ``n_boot`` is 0)."""
     if not n_boot:
         return np.nan, np.full(3, np.nan)
@@ -293,12 +320,7 @@ def _bootstrap_F(s: _Setup, stat, resid, F_obs, n_boot, rng, progress, desc, wil
     Fb = []
     with single_threaded():
         for _, b in progress_bar(blocks, len(blocks), desc, progress):
-            blocks_ = resid.reshape(s.N, s.T_eff)                  # rows are entity-major
-            if wild:
-                signs = rng.choice(np.array([-1.0, 1.0]), size=(b, s.N, 1))
-                draws = (blocks_[None] * signs).reshape(b, s.n).T
-            else:
-                draws = blocks_[rng.integers(0, s.N, size=(b, s.N))].reshape(b, s.n).T
+            draws = _draws(s, resid, b, rng, wild)
             Fb.append(stat(s.project_off(s.reabsorb(fitted[:, None] + draws))))
     Fb = np.concatenate(Fb)
     return float(np.mean(Fb >= F_obs)), np.quantile(Fb, [0.90, 0.95, 0.99])
@@ -313,7 +335,7 @@ def _lr_sets(lr_df: pd.DataFrame, crit: float) -> pd.DataFrame:
     return pd.DataFrame(rows, index=list(lr_df.columns), columns=["lower", "upper"])
 
 
-def _regime_fit(s: _Setup, y, q, cs, gammas, entity, time, cluster):
+def _regime_fit(s: _Setup, y, q, cs, gammas, entity, time, cluster, vcov):
     """The final regression with one slope per regime (clustered SE via panel_fe; all periods)."""
     edges = [-np.inf, *gammas, np.inf]
     labels = []
@@ -330,24 +352,28 @@ def _regime_fit(s: _Setup, y, q, cs, gammas, entity, time, cluster):
         inside = ((s.qv >= lo) & (s.qv < hi)) if s.strict else ((s.qv > lo) & (s.qv <= hi))
         dd[lab] = s.xv * inside
         labels.append(lab)
-    return panel_fe(dd, y, labels, controls=cs, entity=entity, time=time, cluster=cluster)
+    return panel_fe(dd, y, labels, controls=cs, entity=entity, time=time, cluster=cluster, vcov=vcov)
 
 
-def _check_options(n_thresholds: int, trim: float, bootstrap: str) -> None:
-    """The number of thresholds (1 or 2), the trimming share ((0, 0.5)) and the bootstrap kind."""
+def _check_options(n_thresholds: int, trim: float, bootstrap: str, weights: str) -> None:
+    """The number of thresholds (1 or 2), the trimming share ((0, 0.5)), the bootstrap kind and
+    the wild weights."""
     if n_thresholds not in (1, 2):
         raise ValueError("threshold: n_thresholds must be 1 or 2")
     if not 0 < trim < 0.5:
         raise ValueError("threshold: trim must lie in (0, 0.5)")
     if bootstrap not in ("residual", "wild"):
         raise ValueError(f"threshold: bootstrap must be 'residual' or 'wild', got {bootstrap!r}")
+    if weights not in WILD_WEIGHTS:
+        raise ValueError(f"threshold: weights must be one of {list(WILD_WEIGHTS)}, got {weights!r}")
 
 
 @renamed(alpha=("level", level_of_alpha))
 def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), entity: str = "city",
               time: str | None = "year", n_thresholds: int = 1, n_boot: int = 300, seed: int = 0,
               grid: int | None = 400, trim: float = 0.01, cluster=ENTITY, level: float = 0.95,
-              hansen: bool = False, bootstrap: str = "residual", progress=False) -> ThresholdResult:
+              hansen: bool = False, bootstrap: str = "wild", weights: str = "rademacher",
+              vcov: str = "auto", progress=False) -> ThresholdResult:
     r"""Hansen's (1999) fixed-effect panel threshold regression.
 
     .. math::
@@ -361,12 +387,15 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
     :math:`\nu = n - N - T + 1` when year effects are in too (the year effects use T - 1 more
     degrees of freedom; dividing by n - N instead inflates F and LR by about 5% on the book's
     21 x 13 panel). pyxthreg 0.0.3 divides by NT - T and bootstraps per observation. The
-    p-value is bootstrapped: residuals of the null model are resampled by entity (whole
-    residual vectors) and the grid search repeated. Hansen's residual bootstrap assumes
-    homoskedastic errors; ``bootstrap="wild"`` keeps each entity's own residual vector and
-    flips its sign at random (a wild bootstrap by entity, robust to heteroskedasticity across
-    entities): on Hansen's data the p-value of the single threshold moves from about 0.01 to
-    about 0.1 under it. The confidence
+    p-value is bootstrapped under the null model (fitted values plus bootstrap errors, the grid
+    search repeated in every replicate). The default ``bootstrap="wild"`` is Hansen's (1996,
+    2000) fixed-regressor wild bootstrap, clustered: every residual of cluster g (default: of
+    city g) is multiplied by the same draw :math:`v_g` (Rademacher, +-1 with probability 1/2,
+    or Mammen's two-point weights), so each city keeps its own residual variance and its
+    serial correlation. ``bootstrap="residual"`` is Hansen's (1999) iid residual bootstrap
+    (whole residual vectors of randomly drawn entities), which assumes independent,
+    equal-variance errors across entities: on Hansen's data the p-value of the single
+    threshold is about 0.01 under it and about 0.1 under the wild bootstrap. The confidence
     set is :math:`\{\gamma: LR(\gamma) = (S_1(\gamma) - S_1(\hat\gamma))/\hat\sigma^2 \le c\}`,
     :math:`c = -2\ln(1 - \sqrt{level})` (7.35 at ``level=0.95``). A second threshold is
     found by sequential search with Hansen's refinement of the first, and tested against one
@@ -396,7 +425,8 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
     trim : float
         Share of observations each regime must keep (also trims the grid's ends).
     cluster : str or None
-        Clusters of the standard errors of the final regression (default: the entity column).
+        Clusters of the wild bootstrap and of the standard errors of the final regression
+        (default: the entity column; None: every row its own).
     level : float
         Level of the LR confidence set (``alpha=0.05`` is the deprecated spelling of 0.95).
     hansen : bool
@@ -405,19 +435,25 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
         observations with q < gamma (not <=) in the lower regime. With it the double-threshold
         search on his data gives (0.0157, 0.5362). The final slopes are still estimated on all
         periods.
-    bootstrap : {"residual", "wild"}
-        Hansen's residual bootstrap by entity, or the wild bootstrap by entity (see above).
+    bootstrap : {"wild", "residual"}
+        The wild bootstrap clustered by ``cluster`` (default), or Hansen's iid residual
+        bootstrap by entity (see above).
+    weights : {"rademacher", "mammen"}
+        Weights of the wild bootstrap (:data:`WILD_WEIGHTS`).
+    vcov : {"auto", "CRV1", "CRV3", "iid"}
+        Inference of the final regression's slopes (:func:`helpers.models.panel_fe`): "auto"
+        is CRV3 with t(G - 1) below 50 clusters.
     progress : bool or None
 
     Returns
     -------
     ThresholdResult
     """
-    _check_options(n_thresholds, trim, bootstrap)
+    _check_options(n_thresholds, trim, bootstrap, weights)
     cluster = resolve_cluster(cluster, entity)
     cs = as_list(controls, "controls")
     s = _setup(df, y, regime_x, q, cs, entity, time, cluster, grid, trim, hansen=hansen)
-    wild = bootstrap == "wild"
+    wild = weights if bootstrap == "wild" else None
     S1, g1, F1 = _first_threshold(s)
     rng = np.random.default_rng(seed)
     F, boot = [F1], [_bootstrap_F(s, _stat_one(s), s.r0, F1, n_boot, rng, progress, "threshold bootstrap (1)",
@@ -432,9 +468,12 @@ def threshold(df: pd.DataFrame, y: str, regime_x: str, q: str, *, controls=(), e
                                  "threshold bootstrap (2)", wild))
     lr_df = pd.DataFrame(lr, index=pd.Index(s.cand, name=q))
     lr_ci = _lr_sets(lr_df, lr_critical(level=level))
-    fit = _regime_fit(s, y, q, cs, gammas, entity, time, cluster)
+    fit = _regime_fit(s, y, q, cs, gammas, entity, time, cluster, vcov)
+    by = "row" if cluster is None else cluster
     return ThresholdResult(
         params=fit.params, std_errors=fit.std_errors, pvalues=fit.pvalues, cov=fit.cov,
+        df_resid=fit.df_resid, inference=fit.inference,
+        bootstrap=f"wild by {by} ({weights})" if wild else f"residual by {entity} (iid)",
         gamma=np.asarray(gammas, dtype=float), lr_ci=lr_ci, F=np.asarray(F, dtype=float),
         p_boot=np.asarray([p for p, _ in boot], dtype=float),
         crit=pd.DataFrame([c for _, c in boot], index=lr_ci.index, columns=["10%", "5%", "1%"]),

@@ -16,9 +16,10 @@ A scenario (:class:`Scenario`) is a named set of lever changes with a start year
 * ``phi_gain`` -- platform integration: phi rises by this amount from the start year (4), so
   joint participation lowers distance friction more.
 * ``subsidy`` -- adoption subsidies: a boost (logit points) to the participation index of
-  chosen cities for ``subsidy_years`` years. Participation is solved each year from last
-  year's state, so through the network externality alpha_N a temporary subsidy can tip a city
-  (or the province) to a higher equilibrium that outlasts it.
+  chosen cities for ``subsidy_years`` years. In the static twin participation is a unique
+  fixed point each year whenever (alpha_N + alpha_E) / 4 < 1 (:mod:`~helpers.scenarios.contraction`),
+  so a temporary subsidy cannot tip anything and leaves nothing once it ends; with
+  ``persistence`` (:mod:`~helpers.scenarios.dynamics`) its after-effect decays geometrically.
 * ``talent`` / ``rd`` -- talent and R&D: proportional rises of the talent and technology masses
   behind the gravity flows (4) in the targeted cities, phased in over ``ramp`` years.
 * ``gba_border`` -- Greater Bay Area integration: Hong Kong and Macao join the factor-flow
@@ -63,7 +64,12 @@ Modules
 :mod:`~helpers.scenarios.uncertainty` (disparity, parameter draws, bands),
 :mod:`helpers.book.scenario_sentences` (tables and generated sentences, in the book layer),
 :mod:`~helpers.scenarios.budget` (a fixed subsidy budget) and
-:mod:`~helpers.scenarios.detection` (would a study see the policy); every public name is
+:mod:`~helpers.scenarios.detection` (would a study see the policy),
+:mod:`~helpers.scenarios.distributions` (the budget ratio over seeds and draws),
+:mod:`~helpers.scenarios.real_units` (yuan and the coupling construct),
+:mod:`~helpers.scenarios.contraction` (when participation can tip),
+:mod:`~helpers.scenarios.dynamics` (adoption with persistence) and
+:mod:`~helpers.scenarios.temporary` (what a temporary subsidy leaves); every public name is
 re-exported here.
 """
 
@@ -71,19 +77,25 @@ from __future__ import annotations
 
 from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
 from .budget import BudgetResult, budget_allocation
+from .contraction import ContractionResult, contraction_modulus, global_modulus
 from .detection import detectability
+from .distributions import WEIGHTINGS, BudgetDistribution, budget_distribution, budget_ratio
+from .dynamics import decay_rate
 from .levers import (
                      EXTRA_DEFAULTS,
                      GBA_NODES,
                      HORIZON,
                      LEVER_MEANING,
                      PARAM_RANGES,
+                     REAL_INSTRUMENTS,
                      VARIABLES,
                      Scenario,
                      default_scenarios,
                      lever_table,
 )
+from .real_units import REAL_MEASURES, gdp_levels, real_measures
 from .runs import Extended, Paths, extend_twin, run_scenario, va_share
+from .temporary import after_effect, tipping_search
 from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
 
 __all__ = [
@@ -91,4 +103,7 @@ __all__ = [
     "Scenario", "default_scenarios", "lever_table", "Extended", "extend_twin", "Paths",
     "run_scenario", "va_share", "disparity", "draw_parameters", "ScenarioResult", "run_uncertainty",
     "BudgetResult", "budget_allocation", "detectability",
+    "ContractionResult", "contraction_modulus", "global_modulus", "tipping_search", "after_effect", "decay_rate",
+    "WEIGHTINGS", "BudgetDistribution", "budget_distribution", "budget_ratio", "REAL_INSTRUMENTS",
+    "REAL_MEASURES", "gdp_levels", "real_measures",
 ]

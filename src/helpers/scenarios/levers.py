@@ -57,7 +57,9 @@ PARAM_RANGES = pd.DataFrame(
 ).set_index("parameter")
 
 #: Central values of the scenario-only parameters (the TwinParams defaults cover the rest).
-EXTRA_DEFAULTS = {"border_sq": 3.0, "gba_dev": 1.2}
+#: ``persistence``: partial adjustment of participation after the twin's years
+#: (:mod:`helpers.scenarios.dynamics`); 0 is the static twin. A stylised option, not drawn.
+EXTRA_DEFAULTS = {"border_sq": 3.0, "gba_dev": 1.2, "persistence": 0.0}
 
 
 # ----------------------------------------------------------------------------- scenarios
@@ -158,3 +160,40 @@ def lever_table(scenarios: dict) -> pd.DataFrame:
                      "targets": s.cities if s.levers and set(s.levers) & {"rollout", "subsidy", "talent"} else "",
                      "stands for (paraphrase)": meaning, "source": cite})
     return pd.DataFrame(rows).set_index("scenario")
+
+
+#: Which levers map to real Guangdong (and Greater Bay Area) instruments and which are stylised.
+#: Documents are named as what they are (issuer, year, title); no number is taken from them: the
+#: size of every lever is the model's, in its own units.
+REAL_INSTRUMENTS = pd.DataFrame(
+    [
+        ("rollout", "partly",
+         "regional coordination strategy 'one core, one belt, one zone' (Pearl River Delta core; coastal "
+         "economic belt of the East and West wings; northern ecological development zone)",
+         "CPC Guangdong Provincial Committee and Guangdong Provincial Government (2019), Opinions on building a "
+         "new regional development pattern of 'one core, one belt, one zone' (关于构建\u201c一核一带一区\u201d"
+         "区域发展新格局促进全省区域协调发展的意见)",
+         "the targets match: the lever's 12 cities are the belt and the zone (the twin's East, West and North); "
+         "faster diffusion of digital infrastructure is a stylised stand-in for the strategy's instruments"),
+        ("subsidy", "yes, in kind",
+         "subsidies for enterprises moving onto the cloud and onto industrial-internet platforms ('上云上平台')",
+         "Guangdong Provincial Government (2018), policies supporting enterprises' cloud and platform adoption "
+         "to develop the industrial internet (支持企业\u201c上云上平台\u201d加快发展工业互联网的若干扶持政策)",
+         "a subsidy to platform adoption, as the lever; its size (logit points of the participation index) "
+         "is not converted from the policy's yuan amounts"),
+        ("talent", "stylised",
+         "the 20 strategic industrial clusters (10 strategic pillar and 10 strategic emerging clusters)",
+         "Guangdong Provincial Government (2020), Opinions on cultivating and developing strategic pillar "
+         "industry clusters and strategic emerging industry clusters (关于培育发展战略性支柱产业集群和"
+         "战略性新兴产业集群的意见)",
+         "the twin has no industries; the nearest lever raises the talent and technology masses behind the "
+         "factor flows"),
+        ("platform", "stylised", "none specific: lower transaction costs of joint platform participation",
+         "", "phi is a parameter of the friction law, not an instrument"),
+        ("gba", "stylised", "Guangdong-Hong Kong-Macao Greater Bay Area integration",
+         "CPC Central Committee and State Council (2019), Outline Development Plan for the Guangdong-Hong "
+         "Kong-Macao Greater Bay Area (粤港澳大湾区发展规划纲要)",
+         "an effective-distance factor across the boundary; no instrument of the plan is modelled"),
+    ],
+    columns=["lever", "maps to a real instrument", "real instrument", "official document", "how the lever relates"],
+).set_index("lever")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .. import data as _data
 from .. import simulate as _sim
+from .dynamics import solve_participation
 from .levers import _Q_SLOPE, EXTRA_DEFAULTS, GBA_NODES, HORIZON, Scenario
 
 
@@ -71,7 +72,9 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
     Parameters
     ----------
     params : dict, optional
-        Overrides of :class:`helpers.simulate.TwinParams` and of :data:`EXTRA_DEFAULTS`.
+        Overrides of :class:`helpers.simulate.TwinParams` and of :data:`EXTRA_DEFAULTS`
+        (``persistence``: adoption with persistence after the twin's years,
+        :mod:`helpers.scenarios.dynamics`; 0, the default, is the static twin).
     seed : int
         The twin's seed.
     horizon : int
@@ -87,8 +90,14 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
     st, va, _, parts = _sim._build_state(p, seed, years, return_parts=True)
     prd = (st.reg["region"] == "PRD").to_numpy()
     kappa = np.where(prd, p.kappa_prd, p.kappa_rest)
+    T0 = len(hist_years)
+    if extra["persistence"] and len(years) > T0:
+        # adoption with persistence after the twin's observed years (2011-2023 stay the twin's)
+        va = va.copy()
+        va[T0:] = solve_participation(parts["index"][T0:], st.pop[T0:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
+                                      persistence=extra["persistence"], init=va[T0 - 1])
     return Extended(params=p, extra=extra, seed=seed, st=st, index=parts["index"], va=va,
-                    n_hist=len(hist_years), kappa=kappa, gba=_gba_network(st, extra), init=parts["init"])
+                    n_hist=T0, kappa=kappa, gba=_gba_network(st, extra), init=parts["init"])
 
 
 def _gba_network(st, extra) -> dict:
@@ -180,9 +189,9 @@ def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Pa
         # from the twin's state of the year before (bit for bit what a full solve gives)
         k = tau_s
         va = ext.va.copy()
-        va[k:] = _sim._solve_participation(index[k:], st.pop[k:], p.alpha_N,
-                                           init=ext.init if k == 0 else ext.va[k - 1],
-                                           alpha_E=p.alpha_E, W_E=st.W)
+        lam = np.where(np.arange(T) >= ext.n_hist, ext.extra["persistence"], 0.0)
+        va[k:] = solve_participation(index[k:], st.pop[k:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
+                                     persistence=lam[k:], init=ext.init if k == 0 else ext.va[k - 1])
 
     # (4) flows: phi, talent and R&D masses, Greater Bay Area
     phi = p.phi

@@ -25,9 +25,9 @@ equally over city-years, on the scale of the latent states. An estimator rarely 
   construct, both in units of the factual panel's standard deviations.
 
 Indirect effects are products of their paths' truths (a b, a1 d21 b2), as their estimators are
-products of path estimates. Every truth has a ``name`` and a ``scale`` (``"latent"`` or
-``"measured"``); :data:`TRUTH_FOR` maps each row of :func:`helpers.analysis.report.estimates_table` (and
-the threshold and outcome slopes) to the truth of its estimand.
+products of path estimates; each path (a2, b1 and c' too) has its own counterfactual. Every truth
+has a ``name`` and a ``scale``; :data:`TRUTH_FOR` maps each row of
+:func:`helpers.analysis.report.estimates_table` (and the threshold and outcome slopes) to it.
 
 Threshold slopes: the twin's threshold is in the *direct* slope c(q) of synergy on VA. The
 book's threshold test (:func:`helpers.analysis.report.run_mechanism`) therefore holds the flow network
@@ -40,12 +40,10 @@ scale (the VA index is convex in the platform share); ``tools/diagnose_threshold
 numbers.
 
 Any city set and span: ``estimand_truths(cities=..., years=...)`` passes both to
-:func:`helpers.simulate.simulate_panel` (as :func:`helpers.studies.design_twin` does); a
-truth whose group is empty in the set (no Pearl River Delta city, no city-year above the
-threshold) is NaN. ``measured=False`` is the fast latent-only path for Monte Carlo loops; pass
-the twin's ``truth`` when the caller has simulated it already.
-
-Only chapters, tests and studies use this module; estimators never import it.
+:func:`helpers.simulate.simulate_panel` (as :func:`helpers.studies.design_twin` does); a truth
+whose group is empty in the set (no Pearl River Delta city, no city-year above the threshold) is NaN. ``measured=False`` is the fast latent-only path for Monte Carlo loops; pass
+the twin's ``truth`` when the caller has simulated it already. Only chapters, tests and studies
+use this module; estimators never import it.
 """
 
 from __future__ import annotations
@@ -65,8 +63,7 @@ from .counterfactual import _va_bump_changes
 MEASURED = ("va_index", "va_topsis", "flow_network", "flow_talent", "flow_capital", "flow_technology",
             "lq_manufacturing", "synergy", "productivity", "competitiveness")
 
-#: Estimate key -> (truth name, note), from the estimate registry (:mod:`helpers.registry`). ``total_lag``
-#: has no causal estimand in the static twin: it is compared with the contemporaneous slope as a proxy.
+#: Estimate key -> (truth name, note), from :mod:`helpers.registry` (``total_lag`` has none: not scored).
 TRUTH_FOR = _registry.truths_for()
 
 
@@ -416,6 +413,11 @@ def _measured_runs(params, seed, va, st, cities, h, city_set=None, years=_sim.YE
 
     w, _ = measured_within_changes(params, seed, "VA", h_va, cities, city_set=city_set, years=years, hold=hold)
     d["VA_direct"] = {c: v / sd[c] for c, v in w.items()}
+    # a2: VA bumped, latent flows held; b1: flows bumped, latent agglomeration (a_FN FN) held
+    for key, target, hh, hold_ in (("VA_hold_FN", "VA", h_va, lambda sh: {"FN": hold(sh)["FN"]}),
+                                   ("FN_hold_AG", "FN", h, lambda sh: {"AG": -params.a_FN * sh})):
+        w, _ = measured_within_changes(params, seed, target, hh, cities, city_set=city_set, years=years, hold=hold_)
+        d[key] = {c: v / sd[c] for c, v in w.items()}
     for t in runs:
         d[t]["_others_synergy"] = runs[t]["_others_synergy"] / sd["synergy"]
         d[t]["_own_synergy_city"] = runs[t]["synergy"] / sd["synergy"]
@@ -480,12 +482,10 @@ def _measured_slopes(d, z, base, logpop, cities, prd, below) -> dict:
         wr = fwl_residual(xr, [xo, z["flow_network"], z["lq_manufacturing"], logpop]) ** 2 * inside
         den = np.sum(wr * Vd["va_index"])
         m[name] = float(np.sum(wr * Vd["synergy"]) / den) if den != 0 else float("nan")
-    # paths of the serial model: a1 (flows on VA), a2 (agglomeration on VA holding flows), c',
-    # b1 (flows holding VA and agglomeration). A VA bump moves flows and agglomeration too, so
-    # c' and a2 subtract the mediators' moves at their measured slopes (linear decomposition).
-    m["a2"] = m["a_agglomeration"] - m["d21"] * m["a1"]
-    m["b1"] = m["b_flows"] - m["d21"] * m["b2"]
-    m["c_prime"] = m["c"] - m["a1"] * m["b1"] - m["a2"] * m["b2"] - m["a1"] * m["d21"] * m["b2"]
+    # own counterfactuals, not c = c' + a1 b1 + a2 b2 + a1 d21 b2, an identity the OLS estimates obey
+    m["a2"] = ratio("VA_hold_FN", "lq_manufacturing", "va_index", ["flow_network"])
+    m["b1"] = ratio("FN_hold_AG", "synergy", "flow_network", ["va_index", "lq_manufacturing"])
+    m["c_prime"] = ratio("VA_direct", "synergy", "va_index", ["flow_network", "lq_manufacturing"])
     for fac in ("talent", "capital", "technology"):
         col = f"flow_{fac}"
         a = ratio("VA", col, "va_index", [])

@@ -22,11 +22,12 @@ CORRECTLY_SPECIFIED = {"confounding": 0.0, "c_low": 0.5, "c_high": 0.5, "theta":
 
 #: Intervals of :func:`correct_spec_coverage`: (estimator, interval) -> description.
 CORRECT_INTERVALS = {
-    ("FE total", "CRV1, normal"): "two-way FE, cluster-robust (G/(G-1)) errors, normal critical values (the book's)",
+    ("FE total", "CRV1, normal"): "two-way FE, cluster-robust (G/(G-1)) errors, normal critical values (vcov='CRV1')",
     ("FE total", "CRV1, t(G-1)"): "the same errors with Student t(G - 1) critical values",
-    ("FE total", "CRV3, t(G-1)"): "cluster-jackknife errors (panel_fe(vcov='CRV3')) with t(G - 1)",
-    ("2SLS", "CRV1, normal"): "2SLS, cluster-robust errors, normal critical values (the book's)",
+    ("FE total", "CRV3, t(G-1)"): "cluster-jackknife errors with t(G - 1) (the book's: panel_fe's default below 50 clusters)",
+    ("2SLS", "CRV1, normal"): "2SLS, cluster-robust errors, normal critical values (vcov='CRV1')",
     ("2SLS", "CRV1, t(G-1)"): "the same errors with Student t(G - 1) critical values",
+    ("2SLS", "CRV3, t(G-1)"): "cluster-jackknife errors, first stage re-estimated, with t(G - 1) (the book's: iv_2sls's default below 50 clusters)",
     ("direct c'", "bootstrap percentile"): "serial mediation's direct effect, cluster-bootstrap percentile (the book's)",
 }
 
@@ -58,9 +59,10 @@ def _correct_twin(seed: int, params: dict, n_boot: int, spatial: bool = False) -
     panel, truth = simulate_panel(params=params, seed=seed)
     z = _latent_states(panel, truth)
     ctl = ["log_population"]
-    fe = models.panel_fe(z, "SY", "VA", controls=ctl)
+    fe = models.panel_fe(z, "SY", "VA", controls=ctl, vcov="CRV1")
     fe3 = models.panel_fe(z, "SY", "VA", controls=ctl, vcov="CRV3")
-    iv = models.iv_2sls(z, "SY", "VA", ["Z"], controls=ctl)
+    iv = models.iv_2sls(z, "SY", "VA", ["Z"], controls=ctl, vcov="CRV1")
+    iv3 = models.iv_2sls(z, "SY", "VA", ["Z"], controls=ctl, vcov="CRV3")
     ser = models.serial_mediation(z, "VA", "FN", "AG", "SY", controls=ctl, n_boot=n_boot, seed=seed)
     et = estimands.estimand_truths(params, seed, measured=False, truth=truth).truths["latent"]
     z95, t95 = stats.norm.ppf(0.975), stats.t.ppf(0.975, z["city"].nunique() - 1)
@@ -74,6 +76,7 @@ def _correct_twin(seed: int, params: dict, n_boot: int, spatial: bool = False) -
         ("FE total", "CRV3, t(G-1)"): (*band(fe3.params["VA"], fe3.std_errors["VA"], t95), et["c"]),
         ("2SLS", "CRV1, normal"): (*band(iv.params["VA"], iv.std_errors["VA"], z95), et["c_iv"]),
         ("2SLS", "CRV1, t(G-1)"): (*band(iv.params["VA"], iv.std_errors["VA"], t95), et["c_iv"]),
+        ("2SLS", "CRV3, t(G-1)"): (*band(iv3.params["VA"], iv3.std_errors["VA"], t95), et["c_iv"]),
         ("direct c'", "bootstrap percentile"): (float(ser.paths["c_prime"]), *map(float, ser.boot_ci.loc["c_prime"]),
                                                 np.nan, et["c_prime"]),
     }
@@ -158,12 +161,28 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
     -------
     CorrectSpecCoverage
     """
+    p = correct_spec_params(params, spatial=spatial)
+    d = correct_spec_rows(n_reps, p, first_seed=first_seed, n_boot=n_boot, n_jobs=n_jobs, spatial=spatial)
+    return summarise_correct_spec(d, n_reps, p, spatial=spatial)
+
+
+def correct_spec_params(params=None, *, spatial: bool = False) -> dict:
+    """The twin parameters of :func:`correct_spec_coverage`: :data:`CORRECTLY_SPECIFIED` updated by
+    ``params``; with ``spatial``, the default knowledge spillovers (theta, rho) unless given."""
     p = {**CORRECTLY_SPECIFIED, **dict(params or {})}
     if spatial:
         from ..simulate import TwinParams
 
         p.update(theta=TwinParams().theta, rho=TwinParams().rho, **{k: v for k, v in dict(params or {}).items()
                                                                    if k in ("theta", "rho")})
+    return p
+
+
+def correct_spec_rows(n_reps: int, p: dict, *, first_seed: int = 1, n_boot: int = 99, n_jobs: int = 1,
+                      spatial: bool = False) -> pd.DataFrame:
+    """Every twin's intervals of :func:`correct_spec_coverage` as one long frame (what a store keeps):
+    columns estimator, interval, estimate, ci_low, ci_high, se, true, covers, twin, clusters.
+    ``p``: the parameters of :func:`correct_spec_params`."""
     seeds = list(range(first_seed, first_seed + n_reps))
     if n_jobs == 1:
         runs = [_correct_twin(s, p, n_boot, spatial) for s in seeds]
@@ -171,7 +190,13 @@ def correct_spec_coverage(n_reps: int, params=None, *, first_seed: int = 1, n_bo
         from joblib import Parallel, delayed
 
         runs = Parallel(n_jobs=n_jobs)(delayed(_correct_twin)(s, p, n_boot, spatial) for s in seeds)
-    d = pd.concat(runs)
+    return pd.concat(runs).reset_index()
+
+
+def summarise_correct_spec(rows: pd.DataFrame, n_reps: int, p: dict, *, spatial: bool = False) -> CorrectSpecCoverage:
+    """The :class:`CorrectSpecCoverage` of the rows of :func:`correct_spec_rows` (computed now or
+    read from a store: the same numbers either way)."""
+    d = rows.set_index(["estimator", "interval"])
     g = d.groupby(level=["estimator", "interval"], sort=False)
     d = d.sort_index(kind="stable")   # lexsorted for .loc by (estimator, interval)
     err = (d["estimate"] - d["true"]).groupby(level=["estimator", "interval"], sort=False)

@@ -56,7 +56,12 @@ from ..simulate.model import DEFAULT_SEED
 from . import store as _store
 from .quiet import close_local, quiet_distributed
 
-WORLDS = ("effect", "null")
+#: Worlds of a cell: ``effect`` (the twin's default parameters), ``null`` (no effect of virtual
+#: agglomeration, the local confounder kept: for bias) and ``null_unconfounded`` (the same without
+#: the confounder: for size; :func:`helpers.studies.nulls.world_params`).
+WORLDS = ("effect", "null", "null_unconfounded")
+#: Worlds of :func:`grid` when none are named (the runner's original two).
+GRID_WORLDS = ("effect", "null")
 
 
 @dataclass(frozen=True)
@@ -78,14 +83,19 @@ class Cell:
         return f"{self.n_cities}x{self.n_years}-{self.world}"
 
 
-def grid(n_cities: Iterable[int], n_years: Iterable[int], worlds: Iterable[str] = WORLDS) -> list[Cell]:
+def grid(n_cities: Iterable[int], n_years: Iterable[int], worlds: Iterable[str] = GRID_WORLDS) -> list[Cell]:
     """Every combination of city counts, year counts and worlds, smallest designs first."""
     return [Cell(n, t, w) for n in sorted(set(n_cities)) for t in sorted(set(n_years)) for w in worlds]
 
 
-def twin_seed(study_seed: int, cell: Cell, rep: int) -> int:
-    """Seed of replicate ``rep`` in ``cell``: a pure function of the coordinates, not of scheduling."""
-    ss = np.random.SeedSequence([study_seed, cell.n_cities, cell.n_years, WORLDS.index(cell.world), rep])
+def twin_seed(study_seed: int, cell: Cell, rep: int, *, paired: bool = False) -> int:
+    """Seed of replicate ``rep`` in ``cell``: a pure function of the coordinates, not of scheduling.
+
+    ``paired``: the world is left out of the coordinates, so replicate ``rep`` of one design has
+    the same seed in every world (common random numbers: twins differ only by the world's
+    parameters, and verdicts can be compared pair by pair, e.g. by McNemar's test)."""
+    world = 0 if paired else WORLDS.index(cell.world)
+    ss = np.random.SeedSequence([study_seed, cell.n_cities, cell.n_years, world, rep])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -165,9 +175,14 @@ def _client(scheduler, n_workers):
 
 
 def reps_of(reps, cell: Cell) -> int:
-    """Twins in ``cell``: ``reps`` is a number, a mapping N -> number, or a function of the cell."""
+    """Twins in ``cell``: ``reps`` is a number, a mapping N -> number (an ``(N, T, world)`` or
+    ``(N, T)`` key, when present, overrides N for that cell), or a function of the cell."""
     if callable(reps):
         r = reps(cell)
+    elif isinstance(reps, dict) and (cell.n_cities, cell.n_years, cell.world) in reps:
+        r = reps[(cell.n_cities, cell.n_years, cell.world)]
+    elif isinstance(reps, dict) and (cell.n_cities, cell.n_years) in reps:
+        r = reps[(cell.n_cities, cell.n_years)]
     elif isinstance(reps, dict):
         if cell.n_cities not in reps:
             raise ValueError(f"reps: no number of twins for {cell.n_cities} cities (have {sorted(reps)})")
@@ -187,10 +202,12 @@ def analyse_name(analyse: Callable) -> str:
 
 
 def cell_fingerprint(cell: Cell, analyse: Callable, reps, study_seed: int, settings: dict | None,
-                     options: dict | None) -> str:
-    """Fingerprint of one cell's stored results: everything that defines them."""
-    return fingerprint({"settings": settings or {}, "options": dict(options or {}), "reps": reps_of(reps, cell),
-                        "study_seed": study_seed, "analyse": analyse_name(analyse)})
+                     options: dict | None, *, paired: bool = False) -> str:
+    """Fingerprint of one cell's stored results: everything that defines them (``paired`` only
+    when set, so the fingerprints of unpaired studies are those they always had)."""
+    blob = {"settings": settings or {}, "options": dict(options or {}), "reps": reps_of(reps, cell),
+            "study_seed": study_seed, "analyse": analyse_name(analyse)}
+    return fingerprint({**blob, "paired": True} if paired else blob)
 
 
 def study_fingerprint(analyse: Callable, study_seed: int, settings: dict | None, options: dict | None) -> str:
@@ -201,7 +218,8 @@ def study_fingerprint(analyse: Callable, study_seed: int, settings: dict | None,
 
 def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = DEFAULT_SEED,
               settings: dict | None = None, options: dict | None = None, scheduler=None,
-              n_workers: int | None = None, progress: bool = True, blas_threads: int | None = 1) -> DesignStudy:
+              n_workers: int | None = None, progress: bool = True, blas_threads: int | None = 1,
+              paired: bool = False) -> DesignStudy:
     """Run (or resume) a design study on Dask and return every twin's row.
 
     Parameters
@@ -232,10 +250,13 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
     blas_threads : int or None
         BLAS threads per twin (threadpoolctl; default 1, as each worker process has one core).
         ``None`` leaves the libraries' own setting.
+    paired : bool
+        Replicate r of a design gets the same seed in every world (:func:`twin_seed`); part of
+        the fingerprint.
     """
     cells, options = list(cells), dict(options or {})
     out_dir = Path(out_dir)
-    fps = {c: cell_fingerprint(c, analyse, reps, study_seed, settings, options) for c in cells}
+    fps = {c: cell_fingerprint(c, analyse, reps, study_seed, settings, options, paired=paired) for c in cells}
     digest = _store.code_digest(analyse.__module__)
     manifest = _store.read_manifest(out_dir)
     status = {c: _store.cell_status(_cell_path(out_dir, c), fps[c], digest, manifest) for c in cells}
@@ -249,7 +270,7 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
         metas = {c: {"design_fingerprint": fps[c], "study_fingerprint": sfp, "analysis_digest": digest}
                  for c in todo}
         _compute(todo, analyse, out_dir, {c: reps_of(reps, c) for c in todo}, study_seed, options, metas,
-                 scheduler, n_workers, progress, blas_threads)
+                 scheduler, n_workers, progress, blas_threads, paired)
     rows, _ = _store.load_cells([_cell_path(out_dir, c) for c in cells],
                                    expect={_cell_path(out_dir, c).name: fps[c] for c in cells})
     rows.attrs["simulated"] = True
@@ -259,14 +280,14 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
 
 
 def _compute(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
-             blas_threads):
+             blas_threads, paired=False):
     with quiet_distributed():
         _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
-                         blas_threads)
+                         blas_threads, paired)
 
 
 def _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
-                     blas_threads):
+                     blas_threads, paired=False):
     import warnings
 
     from distributed import Client, as_completed
@@ -285,7 +306,7 @@ def _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, s
         # biggest designs first: they take longest, so the pool does not idle at the end
         for cell in sorted(todo, key=lambda c: -c.n_cities * c.n_years):
             for rep in range(reps[cell]):
-                f = client.submit(_run_one, analyse, cell, rep, twin_seed(study_seed, cell, rep), options,
+                f = client.submit(_run_one, analyse, cell, rep, twin_seed(study_seed, cell, rep, paired=paired), options,
                                   blas_threads, pure=False)
                 futures.append(f)
                 owner[f.key] = cell

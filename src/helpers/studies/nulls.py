@@ -119,7 +119,7 @@ def fe_verdicts(z: pd.DataFrame, *, n_boot: int = 199, seed: int = 0, level: flo
 
     x, y = report.VARIABLES["x"], report.VARIABLES["y"]
     c = list(report.CONTROLS)
-    r1 = panel_fe(z, y, x, controls=c, n_boot=n_boot, seed=seed)
+    r1 = panel_fe(z, y, x, controls=c, n_boot=n_boot, seed=seed, vcov="CRV1")
     r3 = panel_fe(z, y, x, controls=c, vcov="CRV3")
     b = float(r1.params[x])
     z_crit = stats.norm.ppf(1 - (1 - level) / 2)

@@ -14,6 +14,10 @@ module gives:
   equivalence margin.
 * :func:`minimum_design`: the smallest design on an N x T grid that suffices for an estimator,
   with the product-order rule of issue 22.
+* :func:`mcnemar_exact`: the exact McNemar test of two paired verdicts (the discordant pairs).
+* :func:`performance_table`: every estimate's and hypothesis's performance in every cell of a
+  design study (bias, RMSE, coverage, power, rejection rates in the no-effect worlds,
+  size-adjusted power), from its per-twin rows.
 
 Pure functions of counts and estimates: nothing here knows the twin.
 """
@@ -25,14 +29,23 @@ import pandas as pd
 from scipy import stats
 
 __all__ = [
+    "COVERAGE_CLAIM_MCSE",
     "ONE_SIDED_NOMINAL",
     "clopper_pearson",
+    "coverage_mcse_for_claim",
     "estimator_performance",
     "minimum_design",
+    "mcnemar_exact",
     "minimum_designs",
     "performance_by_cell",
+    "performance_table",
+    "size_adjusted_power",
     "size_verdict",
 ]
+
+#: Largest Monte Carlo SE of a coverage the book states as a coverage claim (issue 22): with a
+#: larger one the chapter gives the coverage with its SE and does not call it a claim.
+COVERAGE_CLAIM_MCSE = 0.01
 
 #: Nominal rejection rate of a one-sided verdict "the 95% two-sided interval lies above zero":
 #: under the null it rejects with probability 0.025, not 0.05.
@@ -258,3 +271,153 @@ def performance_by_cell(rows: pd.DataFrame, keys, *, world: str = "effect", leve
             p = estimator_performance(est, tru, cov, level=level)
             out.append({"key": key, "n_cities": int(n), "n_years": int(t), **p.to_dict()})
     return pd.DataFrame(out)
+
+
+def coverage_mcse_for_claim(coverage: float, n: int, nominal: float = 0.95) -> float:
+    r"""The Monte Carlo SE a coverage claim is judged by: the larger of the observed
+    :math:`\sqrt{\hat c(1-\hat c)/n}` and the SE at the nominal level
+    :math:`\sqrt{0.95 \cdot 0.05 / n}`, so a coverage of 1 (or 0) from few twins, whose observed SE
+    is 0, is no claim (Morris, White & Crowther 2019 plan the number of repetitions with the
+    nominal coverage)."""
+    return float(max(np.sqrt(coverage * (1 - coverage) / n), np.sqrt(nominal * (1 - nominal) / n)))
+
+
+def mcnemar_exact(a, b) -> dict:
+    r"""Exact McNemar test of two paired yes/no verdicts (e.g. the same twins under two tests, or
+    twins that share their seed across two worlds).
+
+    Only the discordant pairs carry information: with :math:`n_{10}` pairs where ``a`` says yes
+    and ``b`` no and :math:`n_{01}` the reverse, under the null of equal rates
+    :math:`n_{10} \sim \text{Binomial}(n_{10} + n_{01}, 1/2)`; the two-sided exact p-value is
+    ``scipy.stats.binomtest(n_10, n_10 + n_01, 0.5).pvalue`` (1 without discordant pairs).
+
+    Returns a dict: ``pairs``, ``both``, ``a_only`` (:math:`n_{10}`), ``b_only``
+    (:math:`n_{01}`), ``neither``, ``rate_a``, ``rate_b``, ``p``.
+    """
+    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"mcnemar_exact needs two paired 1-d verdict arrays, got shapes {a.shape} and {b.shape}")
+    if a.size == 0:
+        raise ValueError("mcnemar_exact: no pairs")
+    n10, n01 = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    p = float(stats.binomtest(n10, n10 + n01, 0.5).pvalue) if n10 + n01 else 1.0
+    return {"pairs": int(a.size), "both": int(np.sum(a & b)), "a_only": n10, "b_only": n01,
+            "neither": int(np.sum(~a & ~b)), "rate_a": float(a.mean()), "rate_b": float(b.mean()), "p": p}
+
+
+def size_adjusted_power(effect_estimates, null_estimates, nominal: float = ONE_SIDED_NOMINAL) -> float:
+    r"""Power of the one-sided test "estimate above :math:`c`" with :math:`c` the
+    :math:`1 - \text{nominal}` quantile of the estimates in a no-effect world (so its size there
+    is the nominal rate by construction): the share of effect-world estimates above :math:`c`.
+
+    A *diagnostic*: it says how far the effect and no-effect distributions of the estimate are
+    apart, not what a study could achieve (a real study does not know :math:`c`). It uses the
+    estimate as the test statistic, so it ignores how the standard error varies across twins.
+    NaN with fewer than ``ceil(1 / nominal)`` finite no-effect estimates (the quantile would be
+    the sample maximum or beyond).
+    """
+    e = np.asarray(effect_estimates, dtype=float)
+    z = np.asarray(null_estimates, dtype=float)
+    e, z = e[np.isfinite(e)], z[np.isfinite(z)]
+    if len(e) == 0 or len(z) < np.ceil(1 / nominal):
+        return float("nan")
+    c = float(np.quantile(z, 1 - nominal, method="higher"))
+    return float(np.mean(e > c))
+
+
+def _share(x) -> tuple[int, int]:
+    v = pd.to_numeric(pd.Series(x).astype("object").where(pd.Series(x).notna()), errors="coerce").dropna()
+    return int(v.sum()), int(len(v))
+
+
+def _rate(rows, col, level) -> dict:
+    if rows is None or col not in rows:
+        return {"k": np.nan, "n": 0, "rate": np.nan, "low": np.nan, "high": np.nan}
+    k, n = _share(rows[col])
+    if n == 0:
+        return {"k": np.nan, "n": 0, "rate": np.nan, "low": np.nan, "high": np.nan}
+    lo, hi = clopper_pearson(k, n, level)
+    return {"k": k, "n": n, "rate": k / n, "low": lo, "high": hi}
+
+
+def _truth_zero(rows, key) -> bool:
+    # a verdict in a no-effect world is a false positive only where the estimate's truth is zero
+    t = rows.get(f"true_{key}") if rows is not None else None
+    return t is None or not (pd.to_numeric(t, errors="coerce").abs() > 1e-9).any()
+
+
+#: Columns of :func:`performance_table`, in order.
+PERFORMANCE_COLUMNS = [
+    "n_cities", "n_years", "key", "kind", "twins", "bias", "bias_mcse", "emp_se", "emp_se_mcse", "rmse",
+    "rmse_mcse", "coverage", "coverage_mcse", "coverage_low", "coverage_high", "coverage_claim", "power",
+    "power_low", "power_high", "null_twins", "null_rejections", "null_rate", "null_low", "null_high",
+    "confounded_twins", "confounded_rate", "confounded_low", "confounded_high", "size_adjusted_power",
+]
+
+
+def performance_table(rows: pd.DataFrame, *, effect: str = "effect", null: str = "null_unconfounded",
+                      confounded: str = "null", unscored=(), nominal: float = ONE_SIDED_NOMINAL,
+                      level: float = 0.95) -> pd.DataFrame:
+    r"""Performance of every estimate and hypothesis in every design of a study, from its twins.
+
+    ``rows`` are a design study's per-twin rows (``world``, ``n_cities``, ``n_years``, and per
+    estimate ``est_<key>``, ``sig_<key>`` and, where it has a truth, ``true_<key>`` and
+    ``covers_<key>``; per hypothesis a verdict column ``H1``, ``H2``, ...). One row per design
+    (N, T) of the ``effect`` world and key (``kind`` ``"estimate"`` or ``"hypothesis"``):
+
+    * ``bias``, ``emp_se``, ``rmse`` with their Monte Carlo SEs and ``coverage`` with its MC SE
+      and Clopper-Pearson interval (:func:`estimator_performance`), in the effect world, against
+      each twin's truth of the estimate's own estimand; NaN for keys in ``unscored`` (no truth
+      the estimate is consistent for) and for hypotheses. ``coverage_claim``: the coverage's MC
+      SE (:func:`coverage_mcse_for_claim`: at least the SE at 0.95) is at most
+      :data:`COVERAGE_CLAIM_MCSE`;
+    * ``power``: the share of effect-world twins with the estimate's 95% interval above zero
+      (``sig_<key>``) or the hypothesis supported, with its CP interval;
+    * ``null_rate``: the same share in the ``null`` world (default the unconfounded no-effect
+      world: the size of the one-sided test, nominal ``nominal``), with its CP interval, and
+      ``confounded_rate`` in the ``confounded`` world; NaN where the world's cell is absent or
+      the estimate's truth is not zero there (a verdict there is no false positive);
+    * ``size_adjusted_power`` (:func:`size_adjusted_power`, estimates only): a diagnostic.
+
+    Every number is a function of the rows, so the stored table can be recomputed and compared.
+    """
+    need = {"world", "n_cities", "n_years"}
+    if not need <= set(rows.columns):
+        raise ValueError(f"performance_table: rows need columns {sorted(need)}")
+    est_keys = [c[4:] for c in rows.columns if c.startswith("est_") and f"sig_{c[4:]}" in rows]
+    hyps = sorted((c for c in rows.columns if c[:1] == "H" and c[1:].isdigit()), key=lambda c: int(c[1:]))
+    by = {w: dict(tuple(g.groupby(["n_cities", "n_years"]))) for w, g in rows.groupby("world")}
+    if effect not in by:
+        raise ValueError(f"performance_table: no twin of the {effect!r} world")
+    out = []
+    for (n, t), g in sorted(by[effect].items()):
+        z, cz = by.get(null, {}).get((n, t)), by.get(confounded, {}).get((n, t))
+        for key in est_keys + hyps:
+            kind = "hypothesis" if key in hyps else "estimate"
+            col = key if kind == "hypothesis" else f"sig_{key}"
+            rec = dict.fromkeys(PERFORMANCE_COLUMNS, np.nan)
+            rec.update(n_cities=int(n), n_years=int(t), key=key, kind=kind, twins=len(g), coverage_claim=False)
+            if kind == "estimate" and key not in unscored and f"true_{key}" in g:
+                est = pd.to_numeric(g[f"est_{key}"], errors="coerce")
+                tru = pd.to_numeric(g[f"true_{key}"], errors="coerce")
+                if (est.notna() & tru.notna()).sum() >= 2:
+                    cov = pd.to_numeric(g[f"covers_{key}"], errors="coerce") if f"covers_{key}" in g else None
+                    p = estimator_performance(est, tru, cov, level=level).drop("n")
+                    rec.update(p.to_dict())
+                    m = int(np.isfinite(cov).sum()) if cov is not None else 0
+                    rec["coverage_claim"] = bool(m and coverage_mcse_for_claim(rec["coverage"], m) <= COVERAGE_CLAIM_MCSE)
+            pw = _rate(g, col, level)
+            rec.update(power=pw["rate"], power_low=pw["low"], power_high=pw["high"])
+            ok = kind == "hypothesis" or _truth_zero(z, key)
+            nr = _rate(z if ok else None, col, level)
+            rec.update(null_twins=nr["n"], null_rejections=nr["k"], null_rate=nr["rate"], null_low=nr["low"],
+                       null_high=nr["high"])
+            cr = _rate(cz if (kind == "hypothesis" or _truth_zero(cz, key)) else None, col, level)
+            rec.update(confounded_twins=cr["n"], confounded_rate=cr["rate"], confounded_low=cr["low"],
+                       confounded_high=cr["high"])
+            if kind == "estimate" and ok and z is not None:
+                rec["size_adjusted_power"] = size_adjusted_power(g[f"est_{key}"], z[f"est_{key}"], nominal)
+            out.append(rec)
+    tab = pd.DataFrame(out, columns=PERFORMANCE_COLUMNS)
+    tab.attrs["simulated"] = True
+    return tab

@@ -5,8 +5,10 @@ fixes the book's own study and reads its results:
 
 * **Grid.** N in :data:`N_GRID` (Guangdong's 21 cities, 50, 100, 200 and every prefecture-level
   unit with both census counts, 336) times T in :data:`T_GRID` (8, 13, 20 years), in the
-  ``effect`` world (the twin's default parameters) and the ``null`` world (virtual
-  agglomeration affects nothing). Each twin is :func:`helpers.studies.design_twin`.
+  ``effect`` world (the twin's default parameters), the ``null`` world (virtual agglomeration
+  affects nothing; the local confounder stays: for bias) and the ``null_unconfounded`` world
+  (the same without the confounder: for size). Replicate r of a design has one seed in every
+  world (common random numbers, :data:`PAIRED`). Each twin is :func:`helpers.studies.design_twin`.
 * **Replicates.** :data:`REPS` twins per cell, fewer for the costly large designs; a share
   :math:`\hat p` from R twins has Monte Carlo standard error :math:`\sqrt{\hat p(1-\hat p)/R}`,
   at most :math:`0.5/\sqrt R` (:func:`max_mc_se`).
@@ -14,6 +16,8 @@ fixes the book's own study and reads its results:
   version, analysis options, twins, study seed), and ``study.json`` / ``PROVENANCE.md`` with the
   runs that produced them (:func:`run`). ``make power`` runs the study; a rerun skips finished
   cells, a changed generator version recomputes them.
+* **Performance.** :func:`performance` (``performance.csv``, written by :func:`run`): bias,
+  RMSE, coverage, power and the no-effect worlds' rejection rates per design and estimate.
 * **Reading.** :func:`outcome_columns` picks the hypotheses (``H*``), per-estimate significance
   (``sig_*``) and coverage (``covers_*``) columns generically, whatever the per-twin function
   reports; :func:`power_long`, :func:`minimum_designs` and the sentence functions turn them into
@@ -38,23 +42,43 @@ from .. import registry as _registry
 from ..simulate.model import DEFAULT_SEED
 from . import design as _design
 from . import store as _store
+from .study_record import provenance_text, record_null_run, reps_record, write_log  # noqa: F401
 
 #: City counts of the grid; 336 is every prefecture-level unit of the national registry with both
 #: census counts (:func:`helpers.data.cities.city_set` ``"national"``).
 N_GRID = (21, 50, 100, 200, 336)
 #: Year counts of the grid (2011 onwards).
 T_GRID = (8, 13, 20)
-#: Twins per cell by city count: chosen so that the whole study runs in about 35 minutes on
-#: two cores (tools/bench_design.py measures the per-twin cost by N).
-REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
+#: Twins per cell by city count (chosen so that the whole study runs in about an hour on two
+#: cores; tools/bench_design.py measures the per-twin cost by N), and one cell with more: at
+#: Guangdong's 21 cities x 13 years the effect world (so a coverage near 0.9 or above has a Monte
+#: Carlo SE of at most 0.01, :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`). The size
+#: of the FE test at 21 x 13 has its own 200-twin run with a 999-draw wild bootstrap
+#: (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
+REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13, "effect"): 1000}
+#: Year counts at which the unconfounded no-effect world is run (:func:`cells`).
+UNCONFOUNDED_YEARS = (13,)
+#: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias) and ``null_unconfounded``
+#: (size); replicate r of a design shares its seed across the worlds (common random numbers).
+WORLDS = _design.WORLDS
+#: Replicates share their seed across worlds (:func:`helpers.studies.design.twin_seed`).
+PAIRED = True
 #: Analysis options of every twin (bootstrap sizes of :func:`helpers.analysis.report.run_mechanism`).
 OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
 STUDY_SEED = DEFAULT_SEED
-#: Version of the study's definition (grid, options, scoring): part of every cell's fingerprint.
-STUDY_VERSION = "1"
+#: Version of the study's definition (grid, options, scoring, seeds): part of every cell's
+#: fingerprint. 2: three worlds (the unconfounded null at 13 years), seeds shared across worlds,
+#: 1000 twins at 21 x 13 in the effect world.
+STUDY_VERSION = "2"
+#: Earlier definitions whose stored cells :func:`load` still reads (with a note) until the study
+#: is recomputed: version -> (paired seeds, worlds). Their cells hold as many twins as they hold.
+LEGACY_VERSIONS = {"1": (False, ("effect", "null"))}
 #: Target power of :func:`minimum_designs`.
 TARGET = 0.8
+#: Estimates stored with a truth column that the performance table does not score, and why.
+NOT_SCORED = {"total_lag": "the twin is static, so lagged VA has no causal estimand of its own; its stored "
+                           "truth was the contemporaneous effect, which it does not estimate"}
 
 PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers_"}
 
@@ -80,16 +104,21 @@ def analyse():
     return design_twin
 
 
-def settings() -> dict:
+def settings(version: str = STUDY_VERSION) -> dict:
     """Everything besides options and twins that defines the stored results (fingerprinted)."""
     from ..simulate import GENERATOR_VERSION
 
-    return {"generator": GENERATOR_VERSION, "study": STUDY_VERSION}
+    return {"generator": GENERATOR_VERSION, "study": version}
 
 
-def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=_design.WORLDS) -> list:
-    """The study's grid as :class:`helpers.studies.design.Cell` objects."""
-    return _design.grid(n_grid, t_grid, worlds)
+def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS) -> list:
+    """The study's grid as :class:`helpers.studies.design.Cell` objects.
+
+    The unconfounded no-effect world is run at :data:`UNCONFOUNDED_YEARS` only: its purpose is
+    the size of the tests by city count, and a third world over every year count would add
+    about half the study's cost (:data:`REPS`)."""
+    return [c for c in _design.grid(n_grid, t_grid, worlds)
+            if c.world != "null_unconfounded" or c.n_years in UNCONFOUNDED_YEARS]
 
 
 def default_store() -> Path:
@@ -105,7 +134,7 @@ def max_mc_se(reps) -> float:
     return 0.5 / np.sqrt(reps)
 
 
-def run(out=None, *, n_grid=N_GRID, t_grid=T_GRID, worlds=_design.WORLDS, reps=None, scheduler=None,
+def run(out=None, *, n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS, reps=None, scheduler=None,
         n_workers=None, progress=True, options=None, record: bool = True) -> _design.DesignStudy:
     """Run (or resume) the book's design study on Dask and record how it was produced.
 
@@ -116,14 +145,15 @@ def run(out=None, *, n_grid=N_GRID, t_grid=T_GRID, worlds=_design.WORLDS, reps=N
     n_grid, t_grid, worlds
         The grid (default the book's).
     reps : int or dict, optional
-        Twins per cell (default :data:`REPS`, by city count).
+        Twins per cell (default :data:`REPS`).
     scheduler : str, optional
         A Dask scheduler address (``tcp://host:8786``); default a LocalCluster on this machine.
     n_workers : int, optional
         Workers of the LocalCluster (default one per core).
     record : bool
-        Append this run to ``study.json`` and rewrite ``PROVENANCE.md`` in ``out`` when it
-        computed any cell.
+        Append this run to ``study.json``, rewrite ``PROVENANCE.md`` and write the performance
+        table ``performance.csv`` (:func:`performance`) of every cell in ``out`` when the run
+        computed any cell (or the table is missing).
     """
     out = Path(out) if out is not None else default_store()
     reps = REPS if reps is None else reps
@@ -131,10 +161,13 @@ def run(out=None, *, n_grid=N_GRID, t_grid=T_GRID, worlds=_design.WORLDS, reps=N
     opts = dict(OPTIONS if options is None else options)
     t0 = time.perf_counter()
     study = _design.run_study(grid, analyse(), out, reps=reps, study_seed=STUDY_SEED, settings=settings(),
-                              options=opts, scheduler=scheduler, n_workers=n_workers, progress=progress)
+                              options=opts, scheduler=scheduler, n_workers=n_workers, progress=progress,
+                              paired=PAIRED)
     wall = time.perf_counter() - t0
     if record and study.computed:
         _record(out, study, grid, reps, opts, wall, scheduler, n_workers)
+    if record and (study.computed or not performance_path(out).exists()):
+        write_performance(out)
     return study
 
 
@@ -142,13 +175,13 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
     import dask
     import distributed
 
-    path = out / "study.json"
-    log = json.loads(path.read_text()) if path.exists() else {"runs": []}
+    log = study_log(out) or {"runs": []}
+    base, extra = reps_record(reps, grid)
     log.update({
         "what": "design study of the virtual-agglomeration book (SIMULATED twins)",
         "generator": settings()["generator"], "study_version": STUDY_VERSION, "study_seed": STUDY_SEED,
-        "options": opts, "reps": {str(c.n_cities): _design.reps_of(reps, c) for c in grid},
-        "cells": [c.name for c in grid],
+        "options": opts, "reps": base, "reps_cells": extra, "worlds": sorted({c.world for c in grid}, key=WORLDS.index),
+        "paired_seeds": PAIRED, "cells": [c.name for c in grid],
     })
     log["runs"].append({
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
@@ -158,46 +191,25 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": sys.version.split()[0], "dask": dask.__version__, "distributed": distributed.__version__,
     })
-    _store.atomic_write(path, (json.dumps(log, indent=1) + "\n").encode())
-    _store.atomic_write(out / "PROVENANCE.md", provenance_text(log).encode())
+    write_log(out, log)
 
 
-def provenance_text(log: dict) -> str:
-    """The provenance note of the stored study (Markdown), from its ``study.json``."""
-    reps = ", ".join(f"{n} cities: {r}" for n, r in log["reps"].items())
-    lines = [
-        "# Design study: stored results (SIMULATED)", "",
-        "Every file here was written by `make power` (`python -m helpers.studies.power run`); do not edit by hand.",
-        "Each `<N>x<T>-<world>.parquet` holds one row per simulated twin of one grid cell",
-        "(`helpers.studies.design_twin`); its Parquet metadata carries the cell's fingerprint",
-        "(generator version, analysis options, twins, study seed), so a rerun skips finished cells and",
-        "a changed generator version recomputes them.", "",
-        "`SHA256SUMS` records the SHA-256 of every cell's bytes; readers verify it and refuse (the",
-        "book) or recompute (`make power`) a damaged cell. Cells written since the study store of",
-        "issue 24 also carry the study fingerprint and the `analysis_digest` of the analysis code",
-        "(a changed analysis recomputes them); cells without it are *legacy* cells, computed before",
-        "digests were recorded, and are accepted with a note (their settings fingerprint still has",
-        "to match).", "",
-        f"- Generator: `helpers.simulate` {log['generator']} (study definition {log['study_version']},"
-        f" study seed {log['study_seed']})",
-        f"- Analysis options: {', '.join(f'{k}={v}' for k, v in log['options'].items())}",
-        f"- Twins per cell: {reps}",
-        f"- Cells: {len(log['cells'])} ({', '.join(log['cells'])})", "",
-        "## Runs", "",
-        "| finished (UTC) | cells computed | twins | wall time | scheduler | machine |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in log["runs"]:
-        lines.append(f"| {r['finished_utc']} | {len(r['cells_computed'])} | {r['twins_computed']} | "
-                     f"{r['wall_seconds'] / 60:.1f} min | {r['scheduler']} | {r['machine']} |")
-    return "\n".join(lines) + "\n"
-
-
-def expected_fingerprints() -> dict:
-    """``{cell file name: fingerprint}`` the book's current settings give every cell of the grid."""
+def expected_fingerprints(version: str = STUDY_VERSION, twins: dict | None = None) -> dict:
+    """``{cell file name: fingerprint}`` the book's settings give every cell of the grid under the
+    study definition ``version`` (default the current one; or one of :data:`LEGACY_VERSIONS`).
+    ``twins`` (file name -> number of twins) replaces the definition's twins per cell."""
     fn, opts = analyse(), dict(OPTIONS)
-    return {f"{c.name}.parquet": _design.cell_fingerprint(c, fn, REPS, STUDY_SEED, settings(), opts)
-            for c in cells()}
+    paired, worlds = (PAIRED, WORLDS) if version == STUDY_VERSION else LEGACY_VERSIONS[version]
+    twins = twins or {}
+    return {f"{c.name}.parquet": _design.cell_fingerprint(c, fn, twins.get(f"{c.name}.parquet", REPS), STUDY_SEED,
+                                                          settings(version), opts, paired=paired)
+            for c in cells(worlds=worlds)}
+
+
+def _stored_twins(folder: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    return {p.name: pq.read_metadata(p).num_rows for p in sorted(folder.glob("*.parquet"))}
 
 
 def load(out=None) -> pd.DataFrame:
@@ -206,10 +218,35 @@ def load(out=None) -> pd.DataFrame:
     The repository's store (``out=None``) is checked against the book's current settings: a
     cell computed with other settings is refused, not mixed in (rerun ``make power``); another
     folder only has to hold cells of one study. Content hashes are verified either way.
+
+    Until the store is recomputed, a store whose every cell was computed under one earlier
+    definition of :data:`LEGACY_VERSIONS` (same generator, options and seed) is read with a note
+    in ``attrs["store_notes"]``; ``attrs["study_version"]`` says which definition it is.
     """
-    if out is None:
-        return _design.load_study(default_store(), expect=expected_fingerprints())
-    return _design.load_study(out)
+    if out is not None:
+        rows = _design.load_study(out)
+        rows.attrs["study_version"] = None
+        return rows
+    store = default_store()
+    try:
+        rows = _design.load_study(store, expect=expected_fingerprints())
+        rows.attrs["study_version"] = STUDY_VERSION
+        return rows
+    except _store.StoreError as err:
+        first = err
+    twins = _stored_twins(store)
+    for version in LEGACY_VERSIONS:
+        try:
+            rows = _design.load_study(store, expect=expected_fingerprints(version, twins))
+        except _store.StoreError:
+            continue
+        rows.attrs["study_version"] = version
+        rows.attrs["store_notes"] = list(rows.attrs.get("store_notes", [])) + [
+            f"every cell was computed under study definition {version} (seeds differ by world, worlds "
+            f"{', '.join(LEGACY_VERSIONS[version][1])}; definition {STUDY_VERSION} is current): rerun "
+            "`make power` to recompute them"]
+        return rows
+    raise first
 
 
 def study_log(out=None) -> dict:
@@ -334,6 +371,66 @@ def load_benchmark(out=None) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.exists() else None
 
 
+# --------------------------------------------------------------------------- performance table
+#: File of the stored performance table in the study's folder.
+PERFORMANCE_FILE = "performance.csv"
+
+
+def performance_path(out=None) -> Path:
+    """``performance.csv`` of the store ``out`` (default :func:`default_store`)."""
+    return Path(default_store() if out is None else out) / PERFORMANCE_FILE
+
+
+def performance(rows: pd.DataFrame) -> pd.DataFrame:
+    """The study's performance table (:func:`helpers.studies.performance.performance_table`) of
+    its per-twin ``rows``: per design and estimate or hypothesis, bias, RMSE and coverage with
+    Monte Carlo errors, power, the rejection rates of the unconfounded and the confounded
+    no-effect worlds with Clopper-Pearson intervals, and size-adjusted power; the estimates of
+    :data:`NOT_SCORED` get no bias, RMSE or coverage. SIMULATED twins."""
+    from .performance import PERFORMANCE_COLUMNS, performance_table
+
+    if not (rows["world"] == "effect").any():    # e.g. a run of the no-effect worlds alone: no rows
+        return pd.DataFrame(columns=PERFORMANCE_COLUMNS)
+    return performance_table(rows, unscored=tuple(NOT_SCORED))
+
+
+def write_performance(out=None) -> Path:
+    """Recompute the performance table from every stored cell of ``out`` and write it
+    (``performance.csv``, 10 significant digits)."""
+    path = performance_path(out)
+    rows = load(None if out is None or Path(out) == default_store() else out)
+    _store.atomic_write(path, performance(rows).to_csv(index=False, float_format="%.10g").encode())
+    return path
+
+
+def load_performance(out=None) -> pd.DataFrame | None:
+    """The stored performance table (``performance.csv``), or None when the store has none yet."""
+    path = performance_path(out)
+    if not path.exists():
+        return None
+    tab = pd.read_csv(path)
+    tab["coverage_claim"] = tab["coverage_claim"].astype(bool)
+    tab.attrs["simulated"] = True
+    return tab
+
+
+def paired_verdicts(rows: pd.DataFrame, measure: str, world_a: str, world_b: str, n_cities: int,
+                    n_years: int) -> dict | None:
+    """McNemar's exact test (:func:`helpers.studies.performance.mcnemar_exact`) of the verdict
+    column ``measure`` between two worlds at one design, over the twins that share their seed
+    (replicate and seed equal): ``a`` is ``world_a``'s verdict. None when no twin is paired
+    (a store computed before seeds were shared across worlds)."""
+    from .performance import mcnemar_exact
+
+    cell = rows[(rows["n_cities"] == n_cities) & (rows["n_years"] == n_years)]
+    a = cell[cell["world"] == world_a][["rep", "seed", measure]]
+    b = cell[cell["world"] == world_b][["rep", "seed", measure]]
+    m = a.merge(b, on=["rep", "seed"], suffixes=("_a", "_b")).dropna()
+    if m.empty:
+        return None
+    return mcnemar_exact(m[f"{measure}_a"].astype(bool), m[f"{measure}_b"].astype(bool))
+
+
 def live_run(n_grid, t_grid, worlds=("effect",), reps: int = 4, n_workers: int | None = 2,
              scheduler=None) -> pd.DataFrame:
     """Run a tiny grid live through the same Dask code as the stored study (a LocalCluster of
@@ -388,7 +485,7 @@ def main(argv=None) -> int:
                    "(default: helpers.studies.power.REPS)")
     r.add_argument("--cities", type=int, nargs="+", default=list(N_GRID), help="city counts N")
     r.add_argument("--years", type=int, nargs="+", default=list(T_GRID), help="year counts T")
-    r.add_argument("--worlds", nargs="+", default=list(_design.WORLDS), choices=_design.WORLDS)
+    r.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=WORLDS)
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     if args.scheduler is not None and args.workers is not None:
