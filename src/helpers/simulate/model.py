@@ -133,7 +133,7 @@ class TwinParams:
     gdp_loading: float = 0.05
     gdp_noise: float = 0.0013022020823410536
     loans_loading: float = 0.701143460576883
-    sigma_realloc: float = 0.1009765625
+    sigma_realloc: float = 0.101171875
     synergy_tertiary: float = 0.02
     sigma_mfg: float = 0.12158203125
     broadband_noise: float = 0.208984375

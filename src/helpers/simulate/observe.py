@@ -206,7 +206,7 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
     a city's output, and L = ``gdp_loading`` the elasticity of observed output to the rest of the
     model's within-city variation. sh^k: the real two-way levels of the three sectors normalised to
     sum to one (other city sets: :data:`SECTOR_SHARES`), so with x = 0 GDP is Y. Sector parts:
-    x^2 = (1 - sbar^2) r, x^3 = lambda_S (SY - mean SY) - sbar^2 r, x^1 = 0, with r_it a random walk of
+    x^2 = (1 - sbar^2) r, x^3 = lambda_S (SY - the year's mean SY) - sbar^2 r, x^1 = 0, with r_it a random walk of
     reallocation between industry and services (innovation SD ``sigma_realloc``; sbar^2 the city's
     mean secondary share of the two, so the reallocation leaves their sum nearly unchanged) and
     lambda_S = ``synergy_tertiary`` >= 0. Synergy raises tertiary value added and leaves secondary
@@ -227,7 +227,7 @@ def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
         y = 2.5 * np.exp(_load(log_model, p.gdp_loading) + city)
     s2 = (share[1] / (share[1] + share[2])).mean(axis=0, keepdims=True)
     r = p.sigma_realloc * (z[0] - z[0].mean(axis=0, keepdims=True))   # centred: shares stay near the real ones
-    parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean()) - s2 * r)
+    parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean(axis=1, keepdims=True)) - s2 * r)
     out = {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
     # a year effect: without the synergy term the cities' GDP adds up to Y's (the real provincial
     # GDP, for Guangdong); synergy then adds tertiary value added and moves nothing else
@@ -294,8 +294,7 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     record = np.minimum(record, 0.95 * employment / (emp_m + emp_s))   # the two never exceed employment
     emp_m, emp_s = emp_m * record, emp_s * record
 
-    # observed broadband: the network size q with log reporting noise (q is the threshold state)
-    broadband = st.q * np.exp(p.broadband_noise * draws[5])
+    broadband = st.q * np.exp(p.broadband_noise * draws[5])   # q with log reporting noise
     mobile = noisy(45.0 + 75.0 * st.D)
     telecom = noisy(np.exp(5.5 + 1.6 * va + 0.4 * st.D))
     ict = np.clip(0.004 + 0.045 * va + 0.003 * st.D + 0.002 * rng.standard_normal((T, N)), 0.001, 0.2)
