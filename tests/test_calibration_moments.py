@@ -102,3 +102,14 @@ def test_every_targeted_moment_of_the_calibrated_twin_lies_within_two_ses_of_gua
     gap = (twin.reindex(tgt.index) - tgt["value"]) / tgt["se"]
     assert gap.notna().all()
     assert (gap.abs() <= 2).all(), gap[gap.abs() > 2].to_dict()
+
+
+def test_fit_sentences_name_the_parameters_at_the_edge_of_their_range():
+    from helpers.book.calibration_sentences import fit_sentences
+
+    rec = json.loads(CALIB_FILE.read_text())
+    rec = {**rec, "params": {**rec["params"], "gdp_loading": cal.FIT_PARAMS["gdp_loading"][0], "rho_P": 0.3}}
+    s = " ".join(fit_sentences(rec))
+    assert f"gdp_loading = {cal.FIT_PARAMS['gdp_loading'][0]:.3g} (floor)" in s and "rho_P = 0.3 (" not in s
+    rec["params"]["gdp_loading"] = 0.5
+    assert "gdp_loading = 0.5 (" not in " ".join(fit_sentences(rec))

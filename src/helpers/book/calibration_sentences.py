@@ -51,11 +51,25 @@ def fit_sentences(record: dict) -> list[str]:
     :func:`helpers.studies.calibrate.write_fit` (``data/twin_calibration.json``)."""
     par = ", ".join(f"{k} = {v:.3g}" for k, v in record["params"].items())
     n_t = sum(1 for v in record["moments"].values() if v["targeted"])
-    return [
+    moved = record.get("fitted_in_this_run") or list(record["params"])
+    out = [
         (f"The twin's {len(record['params'])} calibration parameters were fitted by simulated moments on "
          f"{record['date'][:10]} (generator {record['generator_version']}): the sum of squared gaps in SEs over "
          f"the {n_t} targeted moments of {record['real_source']} ({record['n_boot']} bootstrap draws), the "
-         f"twin's moments averaged over {len(record['seeds'])} seeds with common random numbers, came to "
-         f"{record['objective']:.2f} after {record['n_evals']} evaluations."),
+         f"twin's moments averaged over {len(record['seeds'])} seeds with common random numbers, is "
+         f"{record['objective']:.2f}."),
         f"Fitted values (the defaults of helpers.simulate.TwinParams): {par}.",
     ]
+    from ..studies.calibrate import FIT_PARAMS
+
+    edge = [f"{k} = {v:.3g} ({'floor' if v <= FIT_PARAMS[k][0] else 'ceiling'})"
+            for k, v in record["params"].items() if k in FIT_PARAMS and not FIT_PARAMS[k][0] < v < FIT_PARAMS[k][1]]
+    if edge:
+        out.append("At the edge of the search range, so set by the range rather than the data: " + "; ".join(edge)
+                   + "." + (" A floor on gdp_loading keeps part of the model's productivity variation in observed GDP "
+                            "(left free, the fit takes it towards zero), so the twin's GDP carries its mechanism "
+                            "only weakly." if any(e.startswith("gdp_loading") for e in edge) else ""))
+    if len(moved) < len(record["params"]):
+        out.append(f"The last run moved {', '.join(moved)} only ({record['n_evals']} evaluations); "
+                   f"{record.get('note', '')}".rstrip() + ("" if record.get("note", "").endswith(".") else "."))
+    return out
