@@ -103,6 +103,8 @@ def calibration_fit(panel: pd.DataFrame, accounts: pd.DataFrame | None = None) -
     correlation of the city means (per head for GDP).
     """
     acc = _data.load_accounts() if accounts is None else accounts
+    # columns outside helpers.data.PANEL_SCHEMA (the sectors) come back from load_panel as text
+    panel = panel.assign(**{c: pd.to_numeric(panel[c]) for c in CALIBRATED if c in panel.columns})
     m = panel.merge(acc, on=["city", "year"], suffixes=("", "_real"))
     rows = []
     for col, src in CALIBRATED.items():
