@@ -124,10 +124,13 @@ def test_measured_truths_follow_the_observation_layer():
     from helpers.measure import constructs
 
     c = constructs.build_constructs(panel)
-    # productivity = P + const + noise and competitiveness = X + const + noise: a productivity
-    # shift moves competitiveness by kappa_P exactly, so the measured truth is kappa_P x SD ratio
+    # observed productivity = L P + const + noise (L = gdp_loading, the calibrated elasticity of
+    # observed output to the model's variation) and competitiveness = X + const + noise: a
+    # productivity shift of L moves competitiveness by kappa_P, so the measured truth is
+    # kappa_P / L x SD ratio
+    p = TwinParams()
     ratio = c["productivity"].std(ddof=0) / c["competitiveness"].std(ddof=0)
-    assert t.at["kappa_P", "measured"] == pytest.approx(0.8 * ratio, rel=2e-3)
+    assert t.at["kappa_P", "measured"] == pytest.approx(p.kappa_P / p.gdp_loading * ratio, rel=2e-3)
     # every estimate of the mechanism table has a truth on both scales
     assert np.isfinite(et.table[["latent", "measured"]].to_numpy()).all()
     # the one-SD truth of a concave model is smaller than the marginal one (audit: 0.295 vs 0.360)

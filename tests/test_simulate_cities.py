@@ -41,13 +41,23 @@ def test_national_set_shape_regions_and_weights(national_twin):
 
 
 def test_uncalibrated_levels_follow_the_model_formula(national_twin):
-    # gdp = 2.5 exp(P) employment x noise (sd = TwinParams.noise = 0.03) outside Guangdong's 21
+    # outside Guangdong's 21: gdp = sum of the sectors, 2.5 exp(m + c) with the within part of the
+    # model's log output m = P - c + ln employment scaled by gdp_loading (c: the city-wide terms);
+    # so ln gdp - ln(2.5 employment) - P is the within part of m times (L - 1), up to sector noise
     _, panel, truth = national_twin
-    P = truth.latent["P"]
+    L = simulate.TwinParams().gdp_loading
     p = panel.set_index(["city", "year"])
-    r = np.log(p["gdp"] / (2.5 * np.exp(P.reindex(p.index)) * p["employment"]))
-    assert abs(r.mean()) < 0.01
-    assert 0.02 < r.std() < 0.045
+    P = truth.latent["P"].reindex(p.index)
+    r = np.log(p["gdp"] / (2.5 * p["employment"])) - P
+    assert abs(r.groupby(level="year").mean()).max() < 0.1          # levels follow the model
+    st = truth.state[0]
+    c = pd.DataFrame(simulate._city_terms(st, simulate.TwinParams()), index=list(st.years),
+                     columns=st.reg.index).T.stack().reindex(p.index)
+    def within(x):
+        a = x.unstack("year").to_numpy()
+        return (a - a.mean(axis=0, keepdims=True) - a.mean(axis=1, keepdims=True) + a.mean()).ravel()
+    slope = np.polyfit(within(P - c + np.log(p["employment"])), within(r), 1)[0]
+    assert slope == pytest.approx(L - 1, abs=0.05)                  # the within part scaled by L
     iva = np.log(p["industrial_value_added"] / p["gdp"])
     assert iva.between(np.log(0.25 * 0.9), np.log(0.5 * 1.1)).all()   # gdp (0.25 + 0.25 sh_m), sh_m < 1
 

@@ -205,7 +205,7 @@ MOMENTS = {
     "sd_secondary_share_within": ("within-city SD of the secondary share of GDP",
                                   lambda d: sd_within(d.assign(sh=d.get("va_secondary", np.nan) / d["gdp"]), "sh"),
                                   True),
-    "sd_log_loans_within": ("within-city SD of ln loans (city and year effects removed)", sd_log_loans_within, False),
+    "sd_log_loans_within": ("within-city SD of ln loans (city and year effects removed)", sd_log_loans_within, True),
     "theil_mean": ("mean Theil T of GDP per head", theil_mean, False),
     "corr_within_broadband": ("within correlation of broadband per 100 and ln GDP per head",
                               corr_within_broadband, False),

@@ -215,7 +215,8 @@ def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Pa
     return Paths(scenario=scenario, years=years, cities=reg.index, arrays=arrays)
 
 
-_TIME_FIELDS = ("D", "Z", "q", "eps", "pop", "national", "lam_A", "v_A", "lam_S", "w_S", "e_P", "e_X")
+_TIME_FIELDS = ("D", "Z", "q", "eps", "pop", "national", "lam_A", "v_A", "lam_S", "w_S", "e_P", "e_X",
+                "e_P_walk")
 
 
 def _slice_state(st, sl: slice):

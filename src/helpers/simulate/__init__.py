@@ -92,8 +92,11 @@ from .model import (  # noqa: F401
     TwinTruth,
     _agglomeration,
     _build_state,
+    _CalendarRng,
+    _city_terms,
     _downstream,
     _flow_position,
+    _integrated_ar1,
     _outcomes,
     _population,
     _solve_participation,
@@ -120,7 +123,8 @@ from .observe import (  # noqa: F401
 _DECIMALS = {
     "population": 2, "employment": 2, "emp_manufacturing": 2, "emp_producer_services": 2,
     "avg_wage": 0, "rd_personnel": 0, "loans": 2, "patents_granted": 0, "rd_expenditure": 3,
-    "gdp": 2, "industrial_value_added": 2, "exports": 2, "broadband_per100": 2,
+    "gdp": 2, "va_primary": 2, "va_secondary": 2, "va_tertiary": 2, "industrial_value_added": 2,
+    "exports": 2, "broadband_per100": 2, "mobile_per100": 2,
     "telecom_per_capita": 2, "ict_emp_share": 5, "digital_finance_index": 2,
     "post_offices_1984": 3, "national_internet_share": 4,
 }

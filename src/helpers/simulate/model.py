@@ -21,6 +21,7 @@ from .calendar import (  # noqa: F401
     logistic,
     national_path,
 )
+from .shocks import _city_terms, _integrated_ar1
 
 GENERATOR_VERSION = "2.0.0"
 DEFAULT_SEED = 20261122
@@ -113,6 +114,31 @@ class TwinParams:
     noise: float = 0.03
     missing_rate: float = 0.0
     spatial_weights: str = "inverse_distance"  # or "contiguity"
+    # calibration by simulated moments (issue 21, item 2): shock scales, persistence and trends
+    # fitted to the real within-city moments of Guangdong (helpers.studies.calibrate; values and
+    # provenance in data/twin_calibration.json, a test keeps the two equal).
+    # (7) outcomes: productivity growth shocks u_it = rho_P u_i,t-1 + e^P_it, cumulated into the
+    # level, scale sigma_P (a city random walk with persistent growth; 0: none); convergence:
+    # productivity grows by -convergence (dev_i - mean dev) a year (beta convergence). Both move
+    # all of a city's observed output; the rest of the model's variation enters with gdp_loading.
+    rho_P: float = 0.5289283903761265
+    sigma_P: float = 0.018075298169329273
+    convergence: float = -0.00011912820543369049
+    # observation: elasticity of observed GDP (each sector) and loans to the model's within-city
+    # log level; iid measurement noise of sector value added; random-walk reallocation between
+    # secondary and tertiary value added (innovation SD); loading of ln tertiary value added on
+    # synergy SY (the real synergy construct, coupling coordination of the two, rises with SY);
+    # noise SD of manufacturing employment, of ln observed broadband per 100 and of the digital
+    # index, and the digital index's loading on development dev_i (richer cities use more digital finance).
+    gdp_loading: float = 0.05
+    gdp_noise: float = 0.0013022020823410536
+    loans_loading: float = 0.701143460576883
+    sigma_realloc: float = 0.101171875
+    synergy_tertiary: float = 0.02
+    sigma_mfg: float = 0.12158203125
+    broadband_noise: float = 0.208984375
+    digital_noise: float = 6.0
+    digital_income: float = 36.87571508626179
     # misspecification dials (issue 21, item 4); off by default, and off they draw nothing and
     # change nothing. instrument_dev: correlation r of the 1984 endowment ln H_i with development
     # dev_i (ln H_i = ln 1.5 + hist_sd (sqrt(1 - r^2) z_i + r dev_i / sd(dev))); dev_trend: development's own
@@ -134,6 +160,12 @@ class TwinParams:
             raise ValueError(f"TwinParams.missing_rate must lie in [0, 0.5), got {self.missing_rate}")
         if not 0 <= self.instrument_dev < 1:
             raise ValueError(f"TwinParams.instrument_dev must lie in [0, 1), got {self.instrument_dev}")
+        if not -1 < self.rho_P < 1:
+            raise ValueError(f"TwinParams.rho_P must lie in (-1, 1), got {self.rho_P}")
+        for name in ("sigma_P", "gdp_loading", "gdp_noise", "loans_loading", "sigma_realloc",
+                     "synergy_tertiary", "sigma_mfg", "broadband_noise", "digital_noise"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"TwinParams.{name} must be non-negative, got {getattr(self, name)}")
         if self.spatial_weights not in ("inverse_distance", "contiguity"):
             raise ValueError("TwinParams.spatial_weights must be 'inverse_distance' or 'contiguity'")
 
@@ -310,6 +342,8 @@ class _State:
     e_P: np.ndarray
     e_X: np.ndarray
     calibrated: bool = True  # Guangdong's 21 cities: observed levels follow the official accounts
+    # cumulated AR(1) (coefficient rho_P) of e_P over the whole calendar, the window's rows
+    e_P_walk: np.ndarray | None = None
 
     @property
     def tau(self) -> np.ndarray:
@@ -331,7 +365,7 @@ def _synergy(st: _State, p: TwinParams, va, fn, ag):
 
 def _outcomes(st: _State, p: TwinParams, sy, ag):
     tau = st.tau   # calendar clock: a window's outcomes are the calendar's
-    P = 0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P
+    P = 0.4 + st.dev + 0.02 * tau + p.pi_S * sy + p.pi_A * ag + p.sigma_out * st.e_P + _city_terms(st, p)
     X = 0.3 + 2.5 * st.dev + p.kappa_S * sy + p.kappa_P * P + p.sigma_out * st.e_X
     return P, X
 
@@ -418,6 +452,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
         masses=masses[:, rows], logd=logd, W=W, S_inv=S_inv, hist=hist, national=national[rows],
         mu_A=mu_A, lam_A=0.02 * tau[rows], v_A=v_A[rows], mu_S=mu_S, lam_S=lam_S[rows], w_S=w_S[rows],
         dev=dev[None, :], e_P=e_P[rows], e_X=e_X[rows], calibrated=cities is None,
+        e_P_walk=_integrated_ar1(e_P, p.rho_P)[rows],
     )
     obs_rng = _CalendarRng(rng, rows, N)
     if return_parts:

@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
-from .model import IVA_2020_TOTAL, YEARS, TwinParams, _State, logistic
+from .model import IVA_2020_TOTAL, YEARS, TwinParams, _city_terms, _State, logistic
 
 # --------------------------------------------------------------------------- observation layer
 #: Observed levels calibrated to the official city accounts (data/guangdong_city_accounts.csv):
 #: twin column -> accounts column. Industrial value added follows secondary value added (which
 #: includes construction) rescaled so the 2020 total is the published 3.31 trillion yuan.
-CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "loans"}
+CALIBRATED = {"gdp": "gdp", "industrial_value_added": "va_secondary", "loans": "loans",
+              "va_primary": "va_primary", "va_secondary": "va_secondary", "va_tertiary": "va_tertiary"}
 
 
 @functools.lru_cache(maxsize=8)
@@ -129,11 +130,12 @@ def calibration_fit(panel: pd.DataFrame, accounts: pd.DataFrame | None = None) -
 
 #: How the levels of GDP, industrial value added and loans are set, by city set (panel attrs).
 CALIBRATION_NOTE = {
-    True: ("gdp, industrial_value_added and loans calibrated to the official Guangdong city accounts "
-           "(real two-way levels times the model's within variation; 2020 industrial value added = 3.31 trillion)"),
+    True: ("gdp (the sum of the three sectors' value added), industrial_value_added and loans calibrated to "
+           "the official Guangdong city accounts (real two-way levels times the model's within variation; "
+           "2020 industrial value added = 3.31 trillion)"),
     False: ("not Guangdong's 21 cities: no accounts to calibrate to; model levels loans = 2.5 M_capital pull, "
-            "gdp = 2.5 exp(P) employment, industrial_value_added = gdp (0.25 + 0.25 manufacturing share), "
-            "each with multiplicative noise"),
+            "value added of the three sectors = (0.09, 0.44, 0.47) 2.5 exp(P) employment and gdp their sum, "
+            "industrial_value_added = gdp (0.25 + 0.25 manufacturing share), each with multiplicative noise"),
 }
 
 
@@ -167,16 +169,71 @@ OBSERVED_COLUMNS = {
     "loans": ("100 million yuan", "year-end loan balance of financial institutions"),
     "patents_granted": ("count", "invention, utility and design patents granted"),
     "rd_expenditure": ("100 million yuan", "R&D expenditure"),
-    "gdp": ("100 million yuan", "gross domestic product, current prices"),
+    "gdp": ("100 million yuan", "gross domestic product, current prices (sum of the three sectors)"),
+    "va_primary": ("100 million yuan", "value added of the primary industry"),
+    "va_secondary": ("100 million yuan", "value added of the secondary industry"),
+    "va_tertiary": ("100 million yuan", "value added of the tertiary industry"),
     "industrial_value_added": ("100 million yuan", "industrial value added (2020 total calibrated to 3.31 trillion)"),
     "exports": ("100 million yuan", "exports of goods"),
     "broadband_per100": ("subscribers per 100 people", "fixed broadband subscribers per 100 residents"),
+    "mobile_per100": ("subscribers per 100 people", "mobile telephone subscribers per 100 residents"),
     "telecom_per_capita": ("yuan per person", "telecommunication business volume per resident"),
     "ict_emp_share": ("share (0-1)", "share of employment in information transmission, software and IT services"),
     "digital_finance_index": ("index", "digital financial inclusion index (PKU-DFIIC-like scale)"),
     "post_offices_1984": ("per 10k people", "post and telecom offices in 1984 (historical instrument)"),
     "national_internet_share": ("share (0-1)", "national internet penetration (time-varying instrument part)"),
 }
+
+
+def _load(x, loading):
+    """``x`` with its two-way within part (city and year means removed) scaled by ``loading``."""
+    return x - (1.0 - loading) * _within(x)   # _within has mean zero
+
+
+#: Shares of the three sectors in value added for city sets without accounts (Guangdong's mean
+#: shares 2011-2023, rounded; they sum to one).
+SECTOR_SHARES = {"va_primary": 0.09, "va_secondary": 0.44, "va_tertiary": 0.47}
+
+
+def _sectors(p: TwinParams, target, log_model, city, sy, z) -> dict:
+    r"""Value added of the three sectors (T x N each); GDP is their sum, as in the accounts.
+
+    VA^k_it = Y_it sh^k_it exp(x^k_it + sigma_gdp n^k_it), with Y_it = target_it exp(within(L m_it +
+    c_it)) rescaled to the real provincial GDP of each year (:func:`_calibrated`; other city sets:
+    2.5 exp(m + c) with the within part of m scaled by L), where m = P - c + ln employment is the
+    model's log output without c, the city-wide productivity terms
+    (:func:`helpers.simulate.model._city_terms`: persistent shock and convergence), which move all of
+    a city's output, and L = ``gdp_loading`` the elasticity of observed output to the rest of the
+    model's within-city variation. sh^k: the real two-way levels of the three sectors normalised to
+    sum to one (other city sets: :data:`SECTOR_SHARES`), so with x = 0 GDP is Y. Sector parts:
+    x^2 = (1 - sbar^2) r, x^3 = lambda_S (SY - the year's mean SY) - sbar^2 r, x^1 = 0, with r_it a random walk of
+    reallocation between industry and services (innovation SD ``sigma_realloc``; sbar^2 the city's
+    mean secondary share of the two, so the reallocation leaves their sum nearly unchanged) and
+    lambda_S = ``synergy_tertiary`` >= 0. Synergy raises tertiary value added and leaves secondary
+    value added alone, so the coupling coordination of the two per head, D = (u_2 u_3)^(1/4) with
+    equal weights (:func:`helpers.measure.coupling_coordination`), is non-decreasing in SY city-year by
+    city-year (for a fixed normalisation): the real synergy construct moves with the twin's synergy.
+    ``z``: four T x N arrays (the reallocation's standard random walk, centred on the window's
+    mean of each city, and three standard normal noises). Each year all sectors are rescaled by one
+    factor so that the cities' GDP without the synergy term adds up to Y's (a year effect).
+    """
+    names = ("va_primary", "va_secondary", "va_tertiary")
+    if target is not None:
+        lv = np.stack([np.exp(target[k]) for k in names])
+        share = lv / lv.sum(axis=0, keepdims=True)
+        y = _calibrated(target["gdp"], p.gdp_loading * log_model + city)
+    else:
+        share = np.stack([np.full_like(log_model, SECTOR_SHARES[k]) for k in names])
+        y = 2.5 * np.exp(_load(log_model, p.gdp_loading) + city)
+    s2 = (share[1] / (share[1] + share[2])).mean(axis=0, keepdims=True)
+    r = p.sigma_realloc * (z[0] - z[0].mean(axis=0, keepdims=True))   # centred: shares stay near the real ones
+    parts = (0.0, (1.0 - s2) * r, p.synergy_tertiary * (sy - sy.mean(axis=1, keepdims=True)) - s2 * r)
+    out = {k: y * share[i] * np.exp(parts[i] + p.gdp_noise * z[i + 1]) for i, k in enumerate(names)}
+    # a year effect: without the synergy term the cities' GDP adds up to Y's (the real provincial
+    # GDP, for Guangdong); synergy then adds tertiary value added and moves nothing else
+    base = sum(out.values()) - out["va_tertiary"] * (1.0 - np.exp(-parts[2] - s2 * r))
+    scale = y.sum(axis=1, keepdims=True) / base.sum(axis=1, keepdims=True)
+    return {k: v * scale for k, v in out.items()}
 
 
 def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFrame:
@@ -189,7 +246,8 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     tau = st.tau   # calendar clock (year - 2011): a window's trends are the calendar's
     pop = st.pop
     emp_rate = 0.30 + 0.25 * logistic(2 * st.dev)                        # PRD employs more of its residents
-    employment = noisy(pop * emp_rate * (1 + 0.01 * tau))
+    emp_latent = pop * emp_rate * (1 + 0.01 * tau)
+    employment = noisy(emp_latent)
     # manufacturing share rises with agglomeration; producer services match it more closely
     # when synergy is high. Target co-agglomeration quality Q = 1 - tanh(|m|/2) with
     # Q = 0.3 + 0.65 Lambda(0.8 (SY - mean)), so |m| = 2 atanh(1 - Q), m = log(LQ_s / LQ_m).
@@ -208,38 +266,48 @@ def _observe(st: _State, p: TwinParams, va, fn, ag, sy, P, X, rng) -> pd.DataFra
     fn_dev = fn - fn.mean(axis=1, keepdims=True)
     pull = np.exp(0.3 * fn_dev)
     rd_personnel = np.round(noisy(st.masses[0] * 20 * pull))
-    # calibrated levels: real two-way level times the model's own within variation (see CALIBRATED)
-    # Guangdong's 21 cities: calibrated to the official accounts. Any other set has no accounts
-    # to follow, so the model's own levels (the pre-calibration formulas, see calibration_note):
-    # loans = 2.5 M^capital pull, gdp = 2.5 exp(P) employment, iva = gdp (0.25 + 0.25 sh_m).
+    # Guangdong: real two-way levels times the model's within variation; other sets: model levels
     calibrate = st.calibrated
     target = _calibration_logs(tuple(st.years)) if calibrate else None
-    loans = noisy(_calibrated(target["loans"], np.log(st.masses[1] * pull)) if calibrate
-                  else st.masses[1] * 2.5 * pull)
+    log_loans = _load(np.log(st.masses[1] * pull), p.loans_loading)
+    loans = noisy(_calibrated(target["loans"], log_loans) if calibrate else 2.5 * np.exp(log_loans))
     patents = np.round(noisy(st.masses[2] * 1.5 * pull))
     rd_exp = noisy(st.masses[2] * 0.02 * pull)
-
+    draws = rng.full((6, T, N))   # after the others; the reallocation walk runs on the calendar
+    draws = np.concatenate([np.cumsum(draws[:1], axis=1), draws[1:]])[:, rng.rows]
+    # the city-wide productivity terms move the whole city's output (unloaded); the rest of
+    # the model's log output enters with the loading L (see _sectors)
+    persistent = _city_terms(st, p)
+    log_model = P - persistent + np.log(emp_latent)
+    sectors = _sectors(p, target, log_model, persistent, sy, draws[:4])
+    gdp = sectors["va_primary"] + sectors["va_secondary"] + sectors["va_tertiary"]
     if calibrate:
-        gdp = noisy(_calibrated(target["gdp"], P + np.log(employment)))
         iva_raw = noisy(_calibrated(target["industrial_value_added"], np.log(gdp * (0.25 + 0.25 * sh_m))))
     else:
-        gdp = noisy(np.exp(P) * employment * 2.5)
         iva_raw = noisy(gdp * (0.25 + 0.25 * sh_m))
     i2020 = st.years.index(2020) if calibrate and 2020 in st.years else None
     iva = iva_raw * (IVA_2020_TOTAL / iva_raw[i2020].sum() if i2020 is not None else 1.0)
     exports = noisy(np.exp(X) * 40)
+    # recording shock common to manufacturing and producer-services employment (urban-unit
+    # coverage): moves the manufacturing share and LQ, leaves their ratio (co-agglomeration) alone
+    record = np.exp(p.sigma_mfg * draws[4])
+    record = np.minimum(record, 0.95 * employment / (emp_m + emp_s))   # the two never exceed employment
+    emp_m, emp_s = emp_m * record, emp_s * record
 
-    broadband = st.q
+    broadband = st.q * np.exp(p.broadband_noise * draws[5])   # q with log reporting noise
+    mobile = noisy(45.0 + 75.0 * st.D)
     telecom = noisy(np.exp(5.5 + 1.6 * va + 0.4 * st.D))
     ict = np.clip(0.004 + 0.045 * va + 0.003 * st.D + 0.002 * rng.standard_normal((T, N)), 0.001, 0.2)
-    dfi = 40 + 18 * tau + 120 * va + 6 * rng.standard_normal((T, N))
+    dfi = (40 + 18 * tau + 120 * va + p.digital_income * (st.dev - st.dev.mean())
+           + p.digital_noise * rng.standard_normal((T, N)))
 
     cols = {
         "population": pop, "employment": employment, "emp_manufacturing": emp_m,
         "emp_producer_services": emp_s, "avg_wage": wage, "rd_personnel": rd_personnel,
         "loans": loans, "patents_granted": patents, "rd_expenditure": rd_exp, "gdp": gdp,
-        "industrial_value_added": iva, "exports": exports, "broadband_per100": broadband,
-        "telecom_per_capita": telecom, "ict_emp_share": ict, "digital_finance_index": dfi,
+        "va_primary": sectors["va_primary"], "va_secondary": sectors["va_secondary"],
+        "va_tertiary": sectors["va_tertiary"], "industrial_value_added": iva, "exports": exports,
+        "broadband_per100": broadband, "mobile_per100": mobile, "telecom_per_capita": telecom, "ict_emp_share": ict, "digital_finance_index": dfi,
     }
     idx = pd.MultiIndex.from_product([st.years, reg.index], names=["year", "city"])
     df = pd.DataFrame({k: v.reshape(-1) for k, v in cols.items()}, index=idx).reset_index()

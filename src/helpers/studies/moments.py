@@ -4,10 +4,10 @@
 :func:`twin_moment_values` averages the same moment functions over a few twin seeds;
 :func:`calibration_check` sets them beside the real moments and their cluster-bootstrap SEs.
 
-The twin has no tertiary value added: its coupling coordination pairs industrial value added
-with the rest of GDP (GDP minus industrial value added, which includes the primary sector),
-the nearest thing the twin emits to the real secondary/tertiary pair (issue 21, item 1 asks the
-twin to emit the real series). The twin's ``digital_finance_index`` stands for the digital index.
+The twin emits value added of the three sectors (:func:`helpers.simulate.observe._sectors`), so
+its coupling coordination is the real construct, of secondary and tertiary value added per head
+(tertiary value added loads on the twin's synergy, so the construct moves with it). The twin's
+``digital_finance_index`` stands for the digital index.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ def twin_frame(panel: pd.DataFrame) -> pd.DataFrame:
                 "employment"]].copy()
     for c in ("population", "gdp", "loans", "broadband_per100", "employment"):
         df[c] = df[c].astype(float)
-    iva = panel["industrial_value_added"].astype(float)
-    df["va_secondary"] = iva
-    df["va_tertiary"] = df["gdp"] - iva
+    # the real construct: coupling coordination of secondary and tertiary value added per head
+    df["va_secondary"] = panel["va_secondary"].astype(float)
+    df["va_tertiary"] = panel["va_tertiary"].astype(float)
     df["mfg_share"] = panel["emp_manufacturing"].astype(float) / df["employment"]
     df["digital_index"] = panel["digital_finance_index"].astype(float)
     df["group"] = df["region"].astype(str)

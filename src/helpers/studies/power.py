@@ -52,9 +52,8 @@ T_GRID = (8, 13, 20)
 #: Twins per cell by city count (chosen so that the whole study runs in about an hour on two
 #: cores; tools/bench_design.py measures the per-twin cost by N), and one cell with more: at
 #: Guangdong's 21 cities x 13 years the effect world (so a coverage near 0.9 or above has a Monte
-#: Carlo SE of at most 0.01, :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`). The size
-#: of the FE test at 21 x 13 has its own 200-twin run with a 999-draw wild bootstrap
-#: (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
+#: Carlo SE of at most 0.01, :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`); the FE
+#: test's size at 21 x 13 has its own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
 REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13, "effect"): 1000}
 #: Year counts at which the unconfounded no-effect world is run (:func:`cells`).
 UNCONFOUNDED_YEARS = (13,)
@@ -112,11 +111,8 @@ def settings(version: str = STUDY_VERSION) -> dict:
 
 
 def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS) -> list:
-    """The study's grid as :class:`helpers.studies.design.Cell` objects.
-
-    The unconfounded no-effect world is run at :data:`UNCONFOUNDED_YEARS` only: its purpose is
-    the size of the tests by city count, and a third world over every year count would add
-    about half the study's cost (:data:`REPS`)."""
+    """The grid as :class:`helpers.studies.design.Cell` objects; the unconfounded null only at
+    :data:`UNCONFOUNDED_YEARS` (size by city count; in every year count it would add half the cost)."""
     return [c for c in _design.grid(n_grid, t_grid, worlds)
             if c.world != "null_unconfounded" or c.n_years in UNCONFOUNDED_YEARS]
 
