@@ -184,7 +184,7 @@ def test_sentences_are_generated_from_the_numbers():
     table.attrs.update(end=2025, decay={0.0: 0.0, 0.5: 0.55})
     a, b = ss.after_effect_sentences(table)
     assert "leaves nothing in 2027" in a
-    assert "+0.02 remains in 2027 (40% of the peak)" in b and "0.55 a year" in b
+    assert f"{ss._g(0.02)} remains in 2027 (40% of the peak)" in b and "0.55 a year" in b
 
 
 def test_tipping_sentence_states_the_condition_with_the_models_moduli(ext):
