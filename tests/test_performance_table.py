@@ -151,10 +151,11 @@ def test_the_study_nulls_share_every_exogenous_state():
 
 def test_reps_overrides_and_record():
     grid = power.cells([21, 50], [8, 13])
-    assert design.reps_of(power.REPS, design.Cell(21, 13, "effect")) == 1000
-    assert design.reps_of(power.REPS, design.Cell(21, 13, "null")) == 200
-    assert design.reps_of(power.REPS, design.Cell(21, 8, "effect")) == 200
-    base, extra = power.reps_record(power.REPS, grid)
+    reps = {**power.REPS, (21, 13, "effect"): 1000}
+    assert design.reps_of(reps, design.Cell(21, 13, "effect")) == 1000
+    assert design.reps_of(reps, design.Cell(21, 13, "null")) == 200
+    assert design.reps_of(reps, design.Cell(21, 8, "effect")) == 200
+    base, extra = power.reps_record(reps, grid)
     assert base == {"21": 200, "50": 150}
     assert extra == {"21x13-effect": 1000}
 

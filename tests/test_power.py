@@ -113,10 +113,10 @@ def test_grid_uses_every_national_unit():
     assert {k for k in power.REPS if not isinstance(k, tuple)} == set(power.N_GRID)
     assert power.WORLDS == ("effect", "null", "null_unconfounded")
     cells = power.cells()
-    unconfounded = [c for c in cells if c.world == "null_unconfounded"]
-    assert len(cells) == len(power.N_GRID) * (2 * len(power.T_GRID) + len(power.UNCONFOUNDED_YEARS))
-    assert {(c.n_cities, c.n_years) for c in unconfounded} == {
-        (n, t) for n in power.N_GRID for t in power.UNCONFOUNDED_YEARS}
+    assert len(cells) == len(power.N_GRID) * (len(power.T_GRID) + 2 * len(power.NULL_YEARS))
+    for world in ("null", "null_unconfounded"):
+        assert {(c.n_cities, c.n_years) for c in cells if c.world == world} == {
+            (n, t) for n in power.N_GRID for t in power.NULL_YEARS}
 
 
 @pytest.mark.slow  # a Dask LocalCluster: about 30 s

@@ -49,14 +49,13 @@ from .study_record import provenance_text, record_null_run, reps_record, write_l
 N_GRID = (21, 50, 100, 200, 336)
 #: Year counts of the grid (2011 onwards).
 T_GRID = (8, 13, 20)
-#: Twins per cell by city count (chosen so that the whole study runs in about an hour on two
-#: cores; tools/bench_design.py measures the per-twin cost by N), and one cell with more: at
-#: Guangdong's 21 cities x 13 years the effect world (so a coverage near 0.9 or above has a Monte
-#: Carlo SE of at most 0.01, :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`); the FE
-#: test's size at 21 x 13 has its own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
-REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13, "effect"): 1000}
-#: Year counts at which the unconfounded no-effect world is run (:func:`cells`).
-UNCONFOUNDED_YEARS = (13,)
+#: Twins per cell by city count (chosen so that the whole study runs in about 40 minutes on two
+#: cores; tools/bench_design.py measures the per-twin cost by N). No cell has enough twins for a
+#: coverage with a Monte Carlo SE of at most 0.01 (:data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`);
+#: the FE test's size at 21 x 13 has its own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
+REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
+#: Year counts at which the no-effect worlds are run (:func:`cells`).
+NULL_YEARS = (13,)
 #: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias) and ``null_unconfounded``
 #: (size); replicate r of a design shares its seed across the worlds (common random numbers).
 WORLDS = _design.WORLDS
@@ -67,8 +66,7 @@ OPTIONS = {"n_boot": 199, "threshold_boot": 49}
 #: Seed of the whole study (each twin's seed is derived from it and the twin's coordinates).
 STUDY_SEED = DEFAULT_SEED
 #: Version of the study's definition (grid, options, scoring, seeds): part of every cell's
-#: fingerprint. 2: three worlds (the unconfounded null at 13 years), seeds shared across worlds,
-#: 1000 twins at 21 x 13 in the effect world.
+#: fingerprint. 2: three worlds (the two no-effect worlds at 13 years), seeds shared across worlds.
 STUDY_VERSION = "2"
 #: Earlier definitions whose stored cells :func:`load` still reads (with a note) until the study
 #: is recomputed: version -> (paired seeds, worlds). Their cells hold as many twins as they hold.
@@ -111,10 +109,9 @@ def settings(version: str = STUDY_VERSION) -> dict:
 
 
 def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS) -> list:
-    """The grid as :class:`helpers.studies.design.Cell` objects; the unconfounded null only at
-    :data:`UNCONFOUNDED_YEARS` (size by city count; in every year count it would add half the cost)."""
-    return [c for c in _design.grid(n_grid, t_grid, worlds)
-            if c.world != "null_unconfounded" or c.n_years in UNCONFOUNDED_YEARS]
+    """The grid as :class:`helpers.studies.design.Cell` objects; the two no-effect worlds only at
+    :data:`NULL_YEARS` (size and bias by city count; in every year count they would double the cost)."""
+    return [c for c in _design.grid(n_grid, t_grid, worlds) if c.world == "effect" or c.n_years in NULL_YEARS]
 
 
 def default_store() -> Path:
