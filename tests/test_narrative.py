@@ -85,9 +85,9 @@ def test_scenario_ranking_sentence_names_the_largest_and_the_gap_direction():
     sy = pd.DataFrame({"median": [0.02, 0.10, -0.01], "holds": [True, False, True]}, index=["a", "b", "c"])
     gap = pd.DataFrame({"median": [0.0, -0.03, 0.01], "holds": [True, True, True]}, index=["a", "b", "c"])
     s = n.scenario_ranking_sentence(sy, gap, 2030)
-    assert "b raises mean synergy most by 2030 (+0.1, in the median draw" in s and "narrows" in s
+    assert "b raises mean synergy most by 2030 (+0.1, in the median run" in s and "narrows" in s
     s2 = n.scenario_ranking_sentence(sy.assign(holds=True), gap.assign(median=[0.0, 0.02, 0.0]), 2030)
-    assert "in every parameter draw" in s2 and "widens" in s2
+    assert "in every run" in s2 and "widens" in s2
     neg = n.scenario_ranking_sentence(sy.assign(median=[-0.1, -0.2, -0.05]), gap, 2030)
     assert neg.startswith("No scenario raises mean synergy") and "least harmful is c" in neg
 

@@ -262,12 +262,12 @@ def scenario_ranking_sentence(synergy: pd.DataFrame, gap: pd.DataFrame, horizon:
     """Which policy raises mean synergy most and what it does to the Delta-rest gap.
 
     ``synergy`` and ``gap`` hold, per scenario (index), the horizon-year ``median`` effect and
-    ``holds`` (same sign in every parameter draw), as in ``ScenarioResult.robustness``. The
+    ``holds`` (same sign in every run: twin seed x parameter draw), as in ``ScenarioResult.robustness``. The
     sentence is about the simulated model, never a forecast.
     """
     best = synergy["median"].idxmax()
     eff = float(synergy.at[best, "median"])
-    sure = "in every parameter draw" if bool(synergy.at[best, "holds"]) else "in the median draw, not in every draw"
+    sure = "in every run" if bool(synergy.at[best, "holds"]) else "in the median run, not in every run"
     g = float(gap.at[best, "median"])
     gap_words = ("widens the Delta-rest synergy gap" if g > 0 else "narrows the Delta-rest synergy gap"
                  if g < 0 else "leaves the Delta-rest synergy gap unchanged")
