@@ -113,3 +113,21 @@ def test_chapter8_live_cell_twice_under_a_cpu_hog_gives_identical_quiet_output(m
     text = "\n".join(v for _, _, v in first)
     assert "WARNING" not in text and "distributed." not in text
     assert "The live run computed 8 twins in 2 cells" in text
+
+
+def test_a_critical_quiet_silences_errors_and_a_nested_quiet_keeps_it():
+    # the live run's cell: a worker's heartbeat traceback (ERROR) must not reach the page
+    r = _python("""
+        import logging, os
+        from helpers.studies.quiet import quiet_distributed
+        with quiet_distributed(logging.CRITICAL):
+            with quiet_distributed():   # the design runner's own call, nested
+                logging.getLogger("distributed.worker").error("Failed to communicate with scheduler")
+                print(os.environ["DASK_DISTRIBUTED__LOGGING__DISTRIBUTED"])
+            print(os.environ["DASK_DISTRIBUTED__LOGGING__DISTRIBUTED"])
+        with quiet_distributed():
+            print(os.environ["DASK_DISTRIBUTED__LOGGING__DISTRIBUTED"])
+    """)
+    assert r.returncode == 0, r.stderr
+    assert "Failed to communicate" not in r.stderr
+    assert r.stdout.split() == ["critical", "critical", "error"]

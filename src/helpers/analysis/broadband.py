@@ -64,7 +64,7 @@ def pku_national(path=None) -> tuple[pd.DataFrame | None, str]:
     """
     path = Path(path) if path else default_realdata_dir() / "pku_dfiic_city" / "PKU_DFIIC_city.dta"
     if not path.exists():
-        return None, f"PKU index not found at {path}; the first stage shows it as unavailable"
+        return None, f"PKU index not found ({path.name}); the first stage shows it as unavailable"  # no machine path
     raw = pd.read_stata(path) if path.suffix.lower() == ".dta" else pd.read_csv(path)
     c4 = pd.to_numeric(raw["pref_code_year14"], errors="coerce")
     code = (c4 * 100 + np.where(c4 % 100 == 0, 100, 0)).astype("Int64")

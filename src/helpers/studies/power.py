@@ -434,16 +434,14 @@ def live_run(n_grid, t_grid, worlds=("effect",), reps: int = 4, n_workers: int |
     import logging
     import tempfile
 
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.ERROR)          # the cluster's start-up chatter is not part of the chapter
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            study = run(tmp, n_grid=n_grid, t_grid=t_grid, worlds=worlds, reps=reps, scheduler=scheduler,
-                        n_workers=n_workers, progress=False, record=False)
-            return study.rows
-    finally:
-        log.setLevel(level)
+    from .quiet import quiet_distributed
+
+    # nothing the cluster logs belongs in the chapter: under load a worker's heartbeat can time
+    # out and log a traceback (ERROR, naming files of this machine); a real failure raises here
+    with quiet_distributed(logging.CRITICAL), tempfile.TemporaryDirectory() as tmp:
+        study = run(tmp, n_grid=n_grid, t_grid=t_grid, worlds=worlds, reps=reps, scheduler=scheduler,
+                    n_workers=n_workers, progress=False, record=False)
+        return study.rows
 
 
 def _parse_reps(text: str | None):
