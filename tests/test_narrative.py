@@ -141,3 +141,12 @@ def test_brief_forms_quote_the_same_numbers_as_the_full_readings_and_do_not_repe
     assert "falls from 0.250 to 0.080" in pairs[1][0]
     assert pairs[2][0].endswith("indistinguishable from zero (Table 8).")
     assert "positive (Table 1)" in pairs[3][0]
+
+
+def test_census_key_numbers_print_what_the_sentences_quote():
+    growth = pd.Series({"A": 10.04, "B": -2.46, "C": 40.0})
+    key = n.census_key_numbers(2020, 0.619, growth)
+    assert key.round(2).tolist() == [61.9, 38.1, 40.0, -2.46]
+    assert "fastest city (C)" in key.index[2] and "slowest city (B)" in key.index[3]
+    assert "(38.1%)" not in n.population_sentence(2020, 0.619, 9, 12, 100)   # the rest's share ...
+    assert "held 38.1%" in n.population_sentence(2020, 0.619, 9, 12, 100)    # ... is the table's row 2

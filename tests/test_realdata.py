@@ -159,3 +159,23 @@ def test_chapter_runs_without_the_pku_index(root, tmp_path):
     assert "Not available in this run" in text and "Institute of Digital Finance" in text
     assert "unavailable (needs the PKU index)" in text
     assert "Theil index went from" in text          # the parts that need no PKU are shown
+
+
+def test_headline_key_numbers_print_every_decimal_the_headline_quotes(constructs):
+    # issue 23: a finding quotes only numbers an exhibit of its page prints (tbl-6-key)
+    import re
+
+    from helpers.book.tables import number
+
+    th, nets = realdata.regional_theil(constructs), realdata.network_by_year(constructs)
+    key = narrative.headline_key_numbers(constructs, th, nets)
+    text = " ".join(narrative.headline_sentences(constructs, th, nets))
+    quoted = re.findall(r"(?<![\w.])-?\d+\.\d+", text)
+    assert len(quoted) >= 15
+    for q in quoted:
+        d = len(q.split(".")[1])
+        assert q in {number(v, d) for v in key}, q
+    y1 = int(th.index.max())
+    last = constructs[constructs["year"] == y1]
+    assert key[f"coupling coordination, mean over the cities, {y1}"] == pytest.approx(last["synergy"].mean())
+    assert key[f"Theil index of GDP per head, {y1}"] == th.at[y1, "total"]

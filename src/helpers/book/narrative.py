@@ -224,7 +224,8 @@ def population_sentence(year: int, prd_share: float, n_prd: int, n_rest: int, to
     """How the census population splits between the Delta and the rest."""
     major = "most" if prd_share > 0.5 else "less than half"
     return (f"In {year} the {n_prd} cities of the Pearl River Delta held {major} of Guangdong's "
-            f"{total:,} census residents ({prd_share:.1%}); the other {n_rest} cities held {1 - prd_share:.1%}.")
+            f"{total:,} census residents ({number(prd_share * 100, 1)}%); the other {n_rest} cities held "
+            f"{number((1 - prd_share) * 100, 1)}%.")
 
 
 def growth_sentence(growth, top: int = 1) -> str:
@@ -234,8 +235,22 @@ def growth_sentence(growth, top: int = 1) -> str:
     shrink = int((g < 0).sum())
     tail = (f"{shrink} of {len(g)} cities lost population." if shrink else
             f"none of the {len(g)} cities lost population.")
-    return (f"Between the censuses {hi} grew fastest ({g.iloc[-1]:+.1f}%) and {lo} slowest "
-            f"({g.iloc[0]:+.1f}%); {tail}")
+    def pct(v):   # the tables' number format, with the sign of a change
+        return ("+" if v > 0 else "") + number(v, 1) + "%"
+
+    return f"Between the censuses {hi} grew fastest ({pct(g.iloc[-1])}) and {lo} slowest ({pct(g.iloc[0])}); {tail}"
+
+
+def census_key_numbers(year: int, prd_share: float, growth: pd.Series) -> pd.Series:
+    """The numbers :func:`population_sentence` and :func:`growth_sentence` quote, as an exhibit
+    prints them (percent): the Delta's and the rest's share of the census population in ``year``
+    and the growth of the fastest and slowest city (``growth``: % by city)."""
+    g = growth.sort_values()
+    return pd.Series({f"Pearl River Delta share of residents, {year} (%)": prd_share * 100,
+                      f"share of the other cities, {year} (%)": (1 - prd_share) * 100,
+                      f"growth between the censuses, fastest city ({g.index[-1]}) (%)": g.iloc[-1],
+                      f"growth between the censuses, slowest city ({g.index[0]}) (%)": g.iloc[0]},
+                     name="value")
 
 
 def gap_trend_sentence(what: str, first: int, last: int, gap_first: float, gap_last: float,
@@ -329,6 +344,33 @@ def verdict_sentences(r: MechanismResults, verdicts: pd.DataFrame | None = None)
         f"{est('spillover')}.",
     ]
     return out
+
+
+def headline_key_numbers(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.DataFrame) -> pd.Series:
+    """The descriptive numbers :func:`headline_sentences` quotes (drawn or mapped elsewhere in the
+    chapter), as one exhibit: Theil index and its between part in the first and last year,
+    coupling coordination in the last year (mean, regional means, highest and lowest city), the
+    two largest location quotients and the densities of the two gravity networks."""
+    y0, y1 = int(theil.index.min()), int(theil.index.max())
+    last = constructs[constructs["year"] == y1]
+    sy = last.set_index("city")["synergy"]
+    lq = last.set_index("city")["lq_secondary"].sort_values(ascending=False)
+    key = {}
+    for y in (y0, y1):
+        key[f"Theil index of GDP per head, {y}"] = theil.at[y, "total"]
+        key[f"Theil index, between the four regions, {y}"] = theil.at[y, "between"]
+    key[f"coupling coordination, mean over the cities, {y1}"] = sy.mean()
+    for r, v in last.groupby("region")["synergy"].mean().sort_values(ascending=False).items():
+        key[f"coupling coordination, mean of {r}, {y1}"] = v
+    key[f"coupling coordination, highest city ({sy.idxmax()}), {y1}"] = sy.max()
+    key[f"coupling coordination, lowest city ({sy.idxmin()}), {y1}"] = sy.min()
+    for city in lq.index[:2]:
+        key[f"location quotient of secondary value added, {city}, {y1}"] = lq[city]
+    for name in ("capital", "economic"):
+        n = nets[nets["network"] == name].set_index("year")
+        for y in (y0, y1):
+            key[f"density of the gravity network of {name} mass, {y}"] = n.at[y, "density"]
+    return pd.Series(key, name="value")
 
 
 def headline_sentences(constructs: pd.DataFrame, theil: pd.DataFrame, nets: pd.DataFrame,
