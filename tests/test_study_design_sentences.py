@@ -1,6 +1,7 @@
 """The Study design chapter's sentences carry the numbers they are given."""
 
 import pandas as pd
+import pytest
 
 from helpers.book import study_design_sentences as sds
 from helpers.studies.performance import clopper_pearson
@@ -86,3 +87,24 @@ def test_paired_sentence_quotes_counts_and_p():
     assert "discordant pairs 4 (effect only) against 1 (null only), exact McNemar p = 0.375" in s
     assert "do not show" in s
     assert "no paired test is possible" in sds.paired_sentence("H4", None, "effect", "null", "21 x 13")
+
+
+def test_bias_table_prints_the_bias_the_bottom_line_quotes():
+    # issue 23: the design verdict quotes a bias only an exhibit (tbl-8-bias) prints, in its format
+    import numpy as np
+
+    from helpers.book.tables import number
+
+    rng = np.random.default_rng(3)
+    rows = pd.DataFrame({"world": "effect", "n_cities": np.repeat([21, 200], 50), "n_years": 13,
+                         "true_total": 0.3, "est_total": 0.3 - 0.114 + rng.normal(0, 0.05, 100)})
+    b = sds.bias_at(rows, "total")
+    big = rows[rows["n_cities"] == 200]
+    assert b[0] == "200 x 13"
+    assert b[1] == pytest.approx((big["est_total"] - big["true_total"]).mean())
+    assert b[2] == pytest.approx(big["est_total"].std(ddof=1) / np.sqrt(50))
+    t = sds.bias_table({"H1": b, "H4": None}, {"H1": "FE total effect"})
+    assert list(t.index) == ["H1"] and t.at["H1", "evidence"] == "FE total effect"
+    s = sds.bottom_line("H1", "claim", _rec("inconsistent"), pd.DataFrame(),
+                        {k: {"label": k} for k in ("national", "county", "broadband")}, bias=b, where="Table 8.9")
+    assert f"misses its truth by {number(t.at['H1', 'bias'])}, MC SE {number(t.at['H1', 'MC SE'])}, at 200 x 13, Table 8.9" in s

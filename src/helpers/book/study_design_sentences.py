@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .tables import number
+
 #: Real data of the book a hypothesis could be taken to, and why (the book's reading of which
 #: design addresses which weakness of the twin's FE evidence). ``cities`` / ``years`` are filled
 #: in by the chapter from its parameters; ``route`` names what the data add.
@@ -100,7 +102,7 @@ def _short(rec: pd.Series) -> str:
 
 
 def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, data: dict,
-                bias: tuple | None = None) -> str:
+                bias: tuple | None = None, where: str = "") -> str:
     """The bottom line for hypothesis ``h``: what the grid says and which real data could answer it.
 
     Parameters
@@ -113,7 +115,9 @@ def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, 
         Source key of :data:`DATA_ROUTES` -> dict with ``label`` and, when it is a panel of known
         size, ``cities`` and ``years``.
     bias : (design, bias, mc_se), optional
-        The FE evidence's mean error against its truth at the grid's largest design.
+        The FE evidence's mean error against its truth at the grid's largest design, quoted in
+        the tables' number format (:func:`helpers.book.tables.number`) as :func:`bias_table`
+        prints it; ``where`` names that exhibit.
     """
     parts = []
     if hyp["reason"] == "sufficient":
@@ -121,7 +125,8 @@ def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, 
     else:
         txt = f"{h} ({claim}): no design in the grid suffices ({_short(hyp)}"
         if bias is not None and hyp["reason"] == "inconsistent":
-            txt += f": it misses its truth by {bias[1]:+.3f}, MC SE {bias[2]:.3f}, at {bias[0]}"
+            txt += (f": it misses its truth by {'+' if bias[1] > 0 else ''}{number(bias[1])}, MC SE "
+                    f"{number(bias[2])}, at {bias[0]}" + (f", {where}" if where else ""))
         parts.append(txt + ").")
     for key, rec in alternatives.iterrows():
         if rec["reason"] == "sufficient":
@@ -144,6 +149,16 @@ def bottom_line(h: str, claim: str, hyp: pd.Series, alternatives: pd.DataFrame, 
     if routes:
         parts.append("Real data that could answer it: " + "; ".join(routes) + ".")
     return " ".join(parts)
+
+
+def bias_table(biases: dict, labels: dict) -> pd.DataFrame:
+    """The exhibit of the biases :func:`bottom_line` quotes: one row per hypothesis with a
+    :func:`bias_at` result (``biases``: hypothesis -> (design, bias, MC SE) or None), its
+    evidence's label (``labels``: hypothesis -> label), the design, the mean error and its
+    Monte Carlo SE."""
+    out = [{"hypothesis": h, "evidence": labels.get(h, h), "design": b[0], "bias": b[1], "MC SE": b[2]}
+           for h, b in biases.items() if b is not None]
+    return pd.DataFrame(out, columns=["hypothesis", "evidence", "design", "bias", "MC SE"]).set_index("hypothesis")
 
 
 def bias_at(rows: pd.DataFrame, key: str) -> tuple | None:
