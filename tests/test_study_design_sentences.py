@@ -108,3 +108,24 @@ def test_bias_table_prints_the_bias_the_bottom_line_quotes():
     s = sds.bottom_line("H1", "claim", _rec("inconsistent"), pd.DataFrame(),
                         {k: {"label": k} for k in ("national", "county", "broadband")}, bias=b, where="Table 8.9")
     assert f"misses its truth by {number(t.at['H1', 'bias'])}, MC SE {number(t.at['H1', 'MC SE'])}, at 200 x 13, Table 8.9" in s
+
+
+def test_run_stamp_and_benchmark_sentences_carry_no_build_details():
+    # issue 23: a published page names the machine as "x86_64, 2 cores", never its kernel string
+    from helpers.book import study_sentences
+
+    log = {"cells": ["21x13-effect"], "runs": [{"wall_seconds": 600.0, "twins_computed": 200,
+                                                "scheduler": "LocalCluster (2 single-threaded workers)",
+                                                "machine": "x86_64, 2 cores, Linux 6.18.44-fc-v657"}]}
+    s = study_sentences.wall_time_sentence(log)
+    assert "x86_64, 2 cores)" in s and "Linux" not in s and "10.0 minutes" in s
+    bench = pd.DataFrame([
+        {"kind": "seconds_per_twin", "n_cities": 21, "n_years": 13, "seconds": 0.41, "repeat": 3, "load_average": 0.5,
+         "cores": 2},
+        {"kind": "speedup_1_worker_seconds", "n_cities": 21, "n_years": 13, "seconds": 8.0, "repeat": 10,
+         "load_average": 0.5, "cores": 2},
+        {"kind": "speedup_2_workers_seconds", "n_cities": 21, "n_years": 13, "seconds": 4.4, "repeat": 10,
+         "load_average": 0.5, "cores": 2}])
+    text = " ".join(study_sentences.cost_sentences(bench))
+    assert "0.41 s over 13 years" in text and "1.82 times as fast" in text
+    assert "target" not in text and "/work/" not in text
