@@ -232,3 +232,9 @@ def test_effect_brief_quotes_the_full_sentences_numbers():
     assert brief not in full and len(brief) < len(full)
     for number in ("0.002", "-0.016 to 0.020", "p = 0.296"):
         assert number in full and number in brief
+
+
+def test_missing_pku_index_note_names_the_file_not_its_path(tmp_path):
+    # issue 23: the note is printed on the page; a machine path is a build detail
+    pku, note = bb.pku_national(tmp_path / "nowhere" / "PKU_DFIIC_city.dta")
+    assert pku is None and "PKU_DFIIC_city.dta" in note and str(tmp_path) not in note
