@@ -391,7 +391,9 @@ def write_performance(out=None) -> Path:
     """Recompute the performance table from every stored cell of ``out`` and write it
     (``performance.csv``, 10 significant digits)."""
     path = performance_path(out)
-    rows = load(None if out is None or Path(out) == default_store() else out)
+    # the repository's store is read against the grid (a relative path too): stale cells of an
+    # earlier definition left in the folder must not enter the table
+    rows = load(None if out is None or Path(out).resolve() == default_store().resolve() else out)
     _store.atomic_write(path, performance(rows).to_csv(index=False, float_format="%.10g").encode())
     return path
 
