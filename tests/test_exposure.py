@@ -61,4 +61,7 @@ def test_default_twin_has_an_identifiable_exposure_channel_and_recovers_it(twin)
     r = exposure.exposure_effect(lat, "logit_va", t.W, shifters=["D", "Z"], x="VA")
     assert r.first_stage_F > 10
     lo, hi = r.conf_int(0.95).loc[r.exposure]
-    assert lo <= p.alpha_E <= hi and lo > 0     # covers its truth, and is detected
+    # covers its truth with the few-cluster default (CRV3, t(G-1)); whether one twin's interval
+    # also excludes zero is a question of power, which the design study measures (est_alpha_E)
+    assert lo <= p.alpha_E <= hi and r.params[r.exposure] > 0
+    assert "CRV3" in r.inference

@@ -72,10 +72,18 @@ def test_truncated_legacy_cell_is_recomputed_not_fatal_and_named(stored_copy):
         store.read_cell(stored_copy)
 
 
-def test_the_stored_legacy_cell_is_accepted_with_a_note(stored_copy):
-    _, meta = store.read_cell(stored_copy)
-    ok, note = store.cell_status(stored_copy, meta["design_fingerprint"], "digest-now", {})
+def test_a_legacy_cell_is_accepted_with_a_note_and_a_changed_digest_is_recomputed(stored_copy):
+    rows, meta = store.read_cell(stored_copy)
+    fp = meta["design_fingerprint"]
+    # the stored cells carry the analysis digest; a cell written before digests were recorded
+    # (legacy) is rebuilt from the same rows with the fingerprint alone
+    legacy = stored_copy.with_name("legacy-" + stored_copy.name)
+    store.write_cell(legacy, rows, {"design_fingerprint": fp})
+    ok, note = store.cell_status(legacy, fp, "digest-now", {})
     assert ok and "legacy cell" in note and "no content hash" in note
+    ok, note = store.cell_status(stored_copy, fp, "digest-now", {})
+    assert meta.get("analysis_digest") not in (None, "digest-now")
+    assert not ok and "analysis code changed" in note
 
 
 def test_writer_never_follows_a_planted_symlink(tmp_path):
