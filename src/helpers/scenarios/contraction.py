@@ -90,9 +90,9 @@ def jacobian(s, index_t, pop_t, alpha_N, alpha_E, W, persistence: float = 0.0) -
 
 def global_modulus(alpha_N: float, alpha_E: float, W: np.ndarray | None = None,
                    persistence: float = 0.0) -> float:
-    r"""L = (1 - lambda) / 4 * (|alpha_N| + |alpha_E| max_i sum_j |W_ij|).
+    r""":math:`L = \frac{1-\lambda}{4}\left(|\alpha_N| + |\alpha_E| \max_i \sum_j |W_{ij}|\right)`.
 
-    A bound on max_i sum_j |A_ij| for any population shares (triangle inequality; equal to it
+    A bound on :math:`\max_i \sum_j |A_{ij}|` for any population shares (triangle inequality; equal to it
     when alpha_N, alpha_E >= 0 and W >= 0). ``W=None`` means row-standardised (row sums 1).
     """
     w_rows = 1.0 if W is None else float(np.abs(np.asarray(W, float)).sum(axis=1).max())
