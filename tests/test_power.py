@@ -117,6 +117,10 @@ def test_grid_uses_every_national_unit():
     for world in ("null", "null_unconfounded"):
         assert {(c.n_cities, c.n_years) for c in cells if c.world == world} == {
             (n, t) for n in power.N_GRID for t in power.NULL_YEARS}
+    # an explicit grid without those years keeps the no-effect cells it asks for
+    assert [c.name for c in power.cells([21], [8], ("null",))] == ["21x8-null"]
+    assert [c.name for c in power.cells([21], [8, 13], ("effect", "null"))] == [
+        "21x8-effect", "21x13-effect", "21x13-null"]
 
 
 @pytest.mark.slow  # a Dask LocalCluster: about 30 s

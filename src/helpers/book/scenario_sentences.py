@@ -341,5 +341,5 @@ def policy_closing_sentence(res: ScenarioResult, dist: BudgetDistribution, contr
             f"million yuan, 90% band {g['q05']:,.0f}-{g['q95']:,.0f}). Targeting a fixed subsidy budget buys a median "
             f"{b['median']:.2f} times the uniform gain (90% band {b['q05']:.2f}-{b['q95']:.2f} over {int(b['n'])} "
             f"re-optimised runs). No run can tip (contraction modulus {contraction.modulus:.2f} at the defaults), so a "
-            f"three-year subsidy leaves nothing in the static twin and {_g(last[lam])} in {int(after['year'].max())} "
-            f"with persistence {lam:g}.")
+            f"three-year subsidy leaves nothing in the static twin by {int(after['year'].max())}; with persistence "
+            f"{lam:g} a remainder decays year by year (the persistence figure above).")

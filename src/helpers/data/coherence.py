@@ -26,13 +26,9 @@ year it flags. Whole-file rules (the swaps) cannot be accepted; the year rule ac
   \Delta\log x_{jtk}` (the city's change against the cross-city median change of that year);
   :math:`E_{it} = \mathrm{med}_k\, e_{itk}` over at least :data:`SHIFT_MIN_COLUMNS` columns.
   A rotated block of labels moves every column at once by the growth of the whole span, so
-  :math:`|E_{it}| > \log` :data:`SHIFT_FACTOR` (1.8) is flagged. Measured: the largest
-  :math:`|E|` is x1.23 on the twin (generator 2.0.0; at most x1.33 on the twins of seeds 1-12
-  and 42) and x1.57 in the shipped accounts (Dongguan, 2001); one city's labels rotated by one
-  year (either way) give x7.2-x18 in the accounts (24 years: all 42 rotations caught) and
-  x1.77-x4.6 on the twin (13 years: 40 of 42 caught; the two misses give x1.77, Chaozhou, and
-  x1.79). A city whose years are the others' years shifted
-  by a constant is named too.
+  :math:`|E_{it}| > \log` :data:`SHIFT_FACTOR` (1.8) is flagged. Legitimate moves: at most x1.33
+  on twins, x1.57 in the accounts; one-year rotations: x7.2-x18 in the accounts (42 of 42 caught),
+  x1.77-x4.6 on the twin (40 of 42). A constant shift of a city's years is named too.
 """
 
 from __future__ import annotations

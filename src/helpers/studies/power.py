@@ -110,8 +110,10 @@ def settings(version: str = STUDY_VERSION) -> dict:
 
 def cells(n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS) -> list:
     """The grid as :class:`helpers.studies.design.Cell` objects; the two no-effect worlds only at
-    :data:`NULL_YEARS` (size and bias by city count; in every year count they would double the cost)."""
-    return [c for c in _design.grid(n_grid, t_grid, worlds) if c.world == "effect" or c.n_years in NULL_YEARS]
+    :data:`NULL_YEARS` (in every year count they would double the cost), unless the grid asked
+    for has none of those years: then its own."""
+    keep = set(t_grid) & set(NULL_YEARS) or set(t_grid)
+    return [c for c in _design.grid(n_grid, t_grid, worlds) if c.world == "effect" or c.n_years in keep]
 
 
 def default_store() -> Path:
