@@ -112,7 +112,8 @@ def test_chapter8_live_cell_twice_under_a_cpu_hog_gives_identical_quiet_output(m
     assert not [s for s in streams if s[1] == "stderr"], streams
     text = "\n".join(v for _, _, v in first)
     assert "WARNING" not in text and "distributed." not in text
-    assert "The live run computed 8 twins in 2 cells" in text
+    # the live run's own sentence (its size follows the CI profile's grid and worlds)
+    assert re.search(r"The live run computed \d+ twins in \d+ cells", text), text[-300:]
 
 
 def test_a_critical_quiet_silences_errors_and_a_nested_quiet_keeps_it():
