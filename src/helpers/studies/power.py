@@ -74,13 +74,9 @@ STUDY_VERSION = "2"
 LEGACY_VERSIONS = {"1": (False, ("effect", "null"))}
 #: Target power of :func:`minimum_designs`.
 TARGET = 0.8
-#: Estimates stored with a truth column that the performance table does not score, and why.
-#: Every estimate on the measured constructs is stored with a latent-scale truth that its estimate
-#: does not target (:mod:`helpers.studies.scale_check`, issue 22); only ``alpha_E`` (estimated on
-#: the latent participation share, its truth the structural parameter) stays scored.
+#: Estimates stored with a truth column that the performance table does not score, and why (:mod:`.scale_check`).
 NOT_SCORED = {"total_lag": "the twin is static, so lagged VA has no causal estimand of its own; its stored "
-                           "truth was the contemporaneous effect, which it does not estimate",
-              **SCALE_NOT_SCORED}
+                           "truth was the contemporaneous effect, which it does not estimate", **SCALE_NOT_SCORED}
 
 PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers_"}
 
