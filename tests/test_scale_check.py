@@ -111,3 +111,15 @@ def test_bias_at_gives_no_bias_for_an_unscored_estimate():
     assert study_design_sentences.bias_at(rows, "a_flows") is None
     design, bias, mcse = study_design_sentences.bias_at(rows, "alpha_E")
     assert design == "21 x 13" and bias == pytest.approx(0.0, abs=1e-12) and mcse == pytest.approx(0.2 / np.sqrt(3))
+
+
+def test_coverage_sentence_with_a_single_scored_estimate():
+    from helpers.book import study_sentences
+
+    rows = pd.DataFrame({"world": "effect", "n_cities": [21, 21, 50, 50], "n_years": 13,
+                         "covers_alpha_E": [1.0, 0.0, 1.0, 1.0]})
+    s = study_sentences.coverage_sentence(rows, ["covers_alpha_E"])
+    label = power.label("alpha_E")
+    assert f"in 0.75 of twins ({label}, the only estimate scored)." in s and " to " not in s
+    brief = study_sentences.coverage_sentence(rows, ["covers_alpha_E"], where="Table X")
+    assert brief.endswith(f"averaged over the grid: 0.75, {label} (Table X).")
