@@ -163,10 +163,12 @@ def bias_table(biases: dict, labels: dict) -> pd.DataFrame:
 
 def bias_at(rows: pd.DataFrame, key: str) -> tuple | None:
     """(design, mean error, MC SE) of ``est_<key>`` against ``true_<key>`` at the study's largest
-    design in the effect world (:func:`helpers.studies.performance.estimator_performance`)."""
+    design in the effect world (:func:`helpers.studies.performance.estimator_performance`); None
+    for an estimate of :data:`helpers.studies.power.NOT_SCORED` (its stored truth is not its estimand's)."""
     from ..studies.performance import estimator_performance
+    from ..studies.power import NOT_SCORED
 
-    if f"est_{key}" not in rows or f"true_{key}" not in rows:
+    if key in NOT_SCORED or f"est_{key}" not in rows or f"true_{key}" not in rows:
         return None
     e = rows[rows["world"] == "effect"]
     n, t = int(e["n_cities"].max()), int(e[e["n_cities"] == e["n_cities"].max()]["n_years"].max())

@@ -344,11 +344,12 @@ def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95, *,
         return "The stored study reports no coverage."
     by = long.groupby("measure")["share"].mean().sort_values()
     if where is not None:
-        return (f"Coverage of the 95% intervals, averaged over the grid: {by.min():.2f} to "
-                f"{by.max():.2f} ({where}).")
+        rng = f"{by.min():.2f}" + (f" to {by.max():.2f}" if len(by) > 1 else f", {label(by.index[0])}")
+        return f"Coverage of the 95% intervals, averaged over the grid: {rng} ({where})."
     low = by[by < nominal - 0.1]
-    s = (f"Averaged over the grid, the 95% intervals cover the truth of their own estimand in "
-         f"{by.min():.2f} ({label(by.index[0])}) to {by.max():.2f} ({label(by.index[-1])}) of twins.")
+    span = (f"{by.iloc[0]:.2f} of twins ({label(by.index[0])}, the only estimate scored)" if len(by) == 1 else
+            f"{by.min():.2f} ({label(by.index[0])}) to {by.max():.2f} ({label(by.index[-1])}) of twins")
+    s = f"Averaged over the grid, the 95% intervals cover the truth of their own estimand in {span}."
     if len(low):
         s += (f" {len(low)} of {len(by)} estimates fall more than 10 points short of 95%: "
               + "; ".join(label(k) for k in low.index) + ".")

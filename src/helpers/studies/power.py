@@ -42,6 +42,7 @@ from .. import registry as _registry
 from ..simulate.model import DEFAULT_SEED
 from . import design as _design
 from . import store as _store
+from .scale_check import SCALE_NOT_SCORED
 from .study_record import provenance_text, record_null_run, reps_record, write_log  # noqa: F401
 
 #: City counts of the grid; 336 is every prefecture-level unit of the national registry with both
@@ -73,9 +74,9 @@ STUDY_VERSION = "2"
 LEGACY_VERSIONS = {"1": (False, ("effect", "null"))}
 #: Target power of :func:`minimum_designs`.
 TARGET = 0.8
-#: Estimates stored with a truth column that the performance table does not score, and why.
+#: Estimates stored with a truth column that the performance table does not score, and why (:mod:`.scale_check`).
 NOT_SCORED = {"total_lag": "the twin is static, so lagged VA has no causal estimand of its own; its stored "
-                           "truth was the contemporaneous effect, which it does not estimate"}
+                           "truth was the contemporaneous effect, which it does not estimate", **SCALE_NOT_SCORED}
 
 PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers_"}
 
