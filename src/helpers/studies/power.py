@@ -50,10 +50,13 @@ N_GRID = (21, 50, 100, 200, 336)
 #: Year counts of the grid (2011 onwards).
 T_GRID = (8, 13, 20)
 #: Twins per cell by city count (chosen so that the whole study runs in about 40 minutes on two
-#: cores; tools/bench_design.py measures the per-twin cost by N). No cell has enough twins for a
-#: coverage with a Monte Carlo SE of at most 0.01 (:data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`);
-#: the FE test's size at 21 x 13 has its own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
-REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
+#: cores; tools/bench_design.py measures the per-twin cost by N); an ``(N, T)`` key overrides its
+#: design in every world (:func:`helpers.studies.design.reps_of`). Guangdong's design, 21 x 13, has
+#: 500 twins: enough for a coverage claim (Monte Carlo SE at most
+#: :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`, 475 twins at 0.95); a rerun extends its
+#: stored cells instead of recomputing them (:func:`plan`). The FE test's size at 21 x 13 has its
+#: own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
+REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13): 500}
 #: Year counts at which the no-effect worlds are run (:func:`cells`).
 NULL_YEARS = (13,)
 #: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias) and ``null_unconfounded``
@@ -166,6 +169,14 @@ def run(out=None, *, n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS, reps=None, sch
     return study
 
 
+def plan(out=None, *, n_grid=N_GRID, t_grid=T_GRID, worlds=WORLDS, reps=None) -> pd.DataFrame:
+    """Dry run of :func:`run` (:func:`helpers.studies.design.plan`): for each cell of the grid,
+    whether ``make power`` would reuse, extend or compute it, and its twins; computes nothing."""
+    out = Path(out) if out is not None else default_store()
+    return _design.plan(cells(n_grid, t_grid, worlds), analyse(), out, reps=REPS if reps is None else reps,
+                        study_seed=STUDY_SEED, settings=settings(), options=dict(OPTIONS), paired=PAIRED)
+
+
 def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> None:
     import dask
     import distributed
@@ -181,7 +192,7 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
     log["runs"].append({
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "wall_seconds": round(wall, 1), "cells_computed": study.computed, "cells_reused": study.skipped,
-        "twins_computed": int(sum(_design.reps_of(reps, c) for c in grid if c.name in study.computed)),
+        "cells_extended": study.extended, "twins_computed": study.twins_computed,
         "scheduler": scheduler or f"LocalCluster ({n_workers or os.cpu_count()} single-threaded workers)",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": sys.version.split()[0], "dask": dask.__version__, "distributed": distributed.__version__,
@@ -482,16 +493,21 @@ def main(argv=None) -> int:
     r.add_argument("--years", type=int, nargs="+", default=list(T_GRID), help="year counts T")
     r.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=WORLDS)
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--dry-run", action="store_true", help="only print which cells would be reused, extended or computed")
     args = ap.parse_args(argv)
     if args.scheduler is not None and args.workers is not None:
         ap.error("--workers sizes the local cluster; with --scheduler the cluster's own workers are used")
     out = args.out if args.out is not None else default_store()
+    if args.dry_run:
+        p = plan(out, n_grid=args.cities, t_grid=args.years, worlds=args.worlds, reps=_parse_reps(args.reps))
+        print(p.to_string(index=False) + f"\ndry run: {int(p['new_twins'].sum())} twins to compute; nothing computed")
+        return 0
     t0 = time.perf_counter()
     study = run(out, n_grid=args.cities, t_grid=args.years, worlds=args.worlds, reps=_parse_reps(args.reps),
                       scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
     wall = time.perf_counter() - t0
-    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, "
-          f"{len(study.rows)} twins in {out} -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
+    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, {len(study.rows)} twins "
+          f"in {out} ({len(study.extended)} cells extended, {study.twins_computed} twins computed) -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
     return 0
 
 

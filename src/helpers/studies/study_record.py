@@ -15,11 +15,13 @@ from . import store as _store
 
 
 def reps_record(reps, grid) -> tuple[dict, dict]:
-    """Twins per city count (the most common over its cells) and the cells that differ."""
+    """Twins per city count (the mapping's own number for N when ``reps`` maps N to twins, else the
+    most common over its cells) and the cells that differ."""
     by_n: dict = {}
     for c in grid:
         by_n.setdefault(c.n_cities, []).append((c.name, _design.reps_of(reps, c)))
-    base = {str(n): max(set(r for _, r in v), key=[r for _, r in v].count) for n, v in by_n.items()}
+    base = {str(n): int(reps[n]) if isinstance(reps, dict) and n in reps
+            else max(set(r for _, r in v), key=[r for _, r in v].count) for n, v in by_n.items()}
     extra = {name: r for n, v in by_n.items() for name, r in v if r != base[str(n)]}
     return base, extra
 
