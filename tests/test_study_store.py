@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.studies import design, power
+from helpers.studies import design, power, power_plan
 
 STORE = Path(__file__).resolve().parents[1] / "data" / "power"
 
@@ -37,7 +37,7 @@ def test_every_stored_cell_is_current(stored_digest):
     if stale:
         # a cell asked for more twins than it holds (power.REPS) is extended by `make power`, not
         # recomputed: it is current but short (test_the_book_plan_extends_the_coverage_cells...)
-        plan = power.plan().set_index("cell")
+        plan = power_plan.plan().set_index("cell")
         stale = [n for n in stale if plan.loc[n, "action"] != "extend"]
     if stale:
         # until `make power` recomputes it, the store may be one earlier definition of the study
@@ -176,7 +176,7 @@ def test_the_book_plan_extends_the_coverage_cells_and_reuses_the_rest(stored_dig
     cells = [c for c in power.cells() if design._cell_path(STORE, c).is_file()]
     if len(cells) != len(power.cells()):
         pytest.skip("no complete stored design study in data/power")
-    p = power.plan().set_index("cell")
+    p = power_plan.plan().set_index("cell")
     stored = power._stored_twins(STORE)
     for c in power.cells():
         have, want = stored[f"{c.name}.parquet"], design.reps_of(power.REPS, c)
@@ -185,3 +185,32 @@ def test_the_book_plan_extends_the_coverage_cells_and_reuses_the_rest(stored_dig
             assert row["action"] == "reuse" and row["new_twins"] == 0, c.name
         else:
             assert (row["action"], row["stored"], row["new_twins"]) == ("extend", have, want - have), c.name
+
+
+def test_a_store_short_of_twins_is_read_as_stored_with_a_note(tmp_path, monkeypatch):
+    import shutil
+
+    from helpers.studies import store
+
+    if not (STORE / store.MANIFEST).is_file():
+        pytest.skip("no stored design study in data/power")
+    for f in [*STORE.glob("*.parquet"), STORE / store.MANIFEST]:
+        shutil.copyfile(f, tmp_path / f.name)
+    monkeypatch.setattr(power, "default_store", lambda: tmp_path)
+    per_n = {k: v for k, v in power.REPS.items() if not isinstance(k, tuple)}
+    held = power._stored_twins(tmp_path)
+    want = held["21x13-effect.parquet"] + 1
+    monkeypatch.setattr(power, "REPS", {**per_n, (21, 13): want})
+    rows = power.load()
+    assert rows.attrs["study_version"] == power.STUDY_VERSION
+    assert rows.attrs["other_twins"] == {f"21x13-{w}.parquet": (held[f"21x13-{w}.parquet"], want)
+                                         for w in power.WORLDS}
+    assert len(rows) == sum(held.values()) and "until `make power` extends the short ones" in rows.attrs["store_notes"][-1]
+    # the twins as asked: read strictly, no note
+    monkeypatch.setattr(power, "REPS", {**per_n, (21, 13): held["21x13-effect.parquet"]})
+    assert power.load().attrs.get("other_twins") is None
+    # a cell short of twins AND computed with other settings is refused, not read
+    monkeypatch.setattr(power, "REPS", {**per_n, (21, 13): want})
+    monkeypatch.setattr(power, "OPTIONS", {**power.OPTIONS, "n_boot": 99})
+    with pytest.raises(store.StoreError, match="other settings"):
+        power.load()

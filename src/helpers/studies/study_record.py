@@ -26,6 +26,19 @@ def reps_record(reps, grid) -> tuple[dict, dict]:
     return base, extra
 
 
+def store_note(version: str, current: str, legacy_worlds, other_twins: dict) -> str:
+    """The reader's note on a store that :func:`helpers.studies.power.load` reads although it is
+    not the current study: every cell of an earlier definition ``version``, or cells of the
+    current one holding other twin counts (``other_twins``: file -> (held, asked))."""
+    if version != current:
+        return (f"every cell was computed under study definition {version} (seeds differ by world, worlds "
+                f"{', '.join(legacy_worlds)}; definition {current} is current): rerun `make power` to "
+                "recompute them")
+    return ("cells hold other numbers of twins than the study asks ("
+            + ", ".join(f"{n.removesuffix('.parquet')}: {k} of {a}" for n, (k, a) in other_twins.items())
+            + "); they are read as stored until `make power` extends the short ones and recomputes the others")
+
+
 def write_log(out, log: dict) -> None:
     """Write ``study.json`` and the ``PROVENANCE.md`` generated from it (:func:`provenance_text`):
     every line of the provenance note comes from the log, including the runs of the separate
