@@ -329,7 +329,9 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
         replaced when their fingerprint differs).
     reps : int, dict or callable
         Twins per cell: one number, a mapping N -> number (fewer twins for the costly large
-        designs), or a function of the :class:`Cell`.
+        designs), or a function of the :class:`Cell` (:func:`reps_of`). A stored cell with fewer
+        twins is extended when :func:`plan` allows it (its rows are its first replicates under
+        these settings); one with more twins is recomputed with the number asked.
     study_seed : int
         Seed of the whole study; each twin's seed comes from :func:`twin_seed`.
     settings : dict, optional
