@@ -1,0 +1,126 @@
+"""The Broadband China design as a cell of the design study: Chapter 8's table and sentences.
+
+Every number comes from the arguments: the performance table and verdicts of
+:mod:`helpers.studies.broadband_study` (SIMULATED national twins). Nothing here computes a
+result beyond formatting and choosing words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _ci(p, lo, hi) -> str:
+    return "–" if not np.isfinite(p) else f"{p:.2f} (95% CP {lo:.2f}-{hi:.2f})"
+
+
+def _pm(x, se) -> str:
+    return "–" if not np.isfinite(x) else f"{x:+.3f} ({se:.3f})"
+
+
+def design_table(perf: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """One row per outcome at the largest design of ``perf``
+    (:func:`helpers.studies.broadband_study.performance`): bias and RMSE (Monte Carlo SE),
+    coverage (MC SE; ``*`` when the MC SE is above 0.01: not a coverage claim), one-sided power,
+    the two-sided rejection rates of the no-effect worlds (threshold and random designation) and
+    the pre-trend test's rejection rate under threshold designation, each with its 95%
+    Clopper-Pearson interval."""
+    labels = labels or {}
+    big = perf.sort_values(["n_cities", "n_years"]).groupby("key", sort=False).tail(1)
+    out = []
+    for _, r in big.iterrows():
+        cov = ("–" if not np.isfinite(r["coverage"]) else
+               f"{r['coverage']:.3f} ({r['coverage_mcse']:.3f})" + ("" if r["coverage_claim"] else "*"))
+        out.append({"outcome": labels.get(r["key"], r["key"]), "design": f"{int(r['n_cities'])} x {int(r['n_years'])}",
+                    "twins": int(r["twins"]), "bias (MC SE)": _pm(r["bias"], r["bias_mcse"]),
+                    "RMSE (MC SE)": "–" if not np.isfinite(r["rmse"]) else f"{r['rmse']:.3f} ({r['rmse_mcse']:.3f})",
+                    "coverage (MC SE)": cov, "power": _ci(r["power"], r["power_low"], r["power_high"]),
+                    "no effect, threshold designation": _ci(r["two_sided_confounded_rate"],
+                                                            r["two_sided_confounded_low"],
+                                                            r["two_sided_confounded_high"]),
+                    "no effect, random designation": _ci(r["two_sided_null_rate"], r["two_sided_null_low"],
+                                                         r["two_sided_null_high"]),
+                    "pre-trend rejected": _ci(r["pretrend_rate"], r["pretrend_low"], r["pretrend_high"])})
+    return pd.DataFrame(out).set_index("outcome")
+
+
+def verdict_sentence(name: str, rec: pd.Series, *, effect_sd: float, target: float = 0.8,
+                     nominal: float = 0.05) -> str:
+    """Whether the design suffices for one outcome (a row of
+    :func:`helpers.studies.broadband_study.verdicts`), by the chapter's rule: the no-effect
+    rejection rate's 95% CP interval contains the nominal level, and the lower CP bound of
+    power is at least ``target``."""
+    power = _ci(rec["power"], rec["power_low"], rec["power_high"])
+    null = _ci(rec["two_sided_confounded_rate"], rec["two_sided_confounded_low"], rec["two_sided_confounded_high"])
+    rnd = _ci(rec["two_sided_null_rate"], rec["two_sided_null_low"], rec["two_sided_null_high"])
+    bias = f"mean error {_pm(rec['bias'], rec['bias_mcse'])}"
+    if rec["size"] == "unknown":
+        return f"{name}: the stored twins give no rejection rate in the no-effect world, so the rule cannot be applied."
+    if rec["size"] == "over":
+        return (f"{name}: the design is not consistent for it. Without any effect, designation on thresholds makes "
+                f"the two-sided test reject in {null} of twins, above the nominal {nominal:g} ({bias}); with "
+                f"designation at random it rejects in {rnd}. Its power, {power}, is partly that bias, so no size of "
+                "this design suffices.")
+    if rec["size"] == "under":
+        return (f"{name}: without any effect the two-sided test rejects in {null} of twins, below the nominal "
+                f"{nominal:g} (conservative intervals; {bias}), so by the rule the design is not shown consistent; "
+                f"its power is {power}.")
+    head = (f"{name}: without any effect the two-sided test rejects in {null} of twins, an interval containing the "
+            f"nominal {nominal:g} ({bias})")
+    if rec["powered"]:
+        return f"{head}, and power is {power}, its lower bound at least {target:.0%}: the design suffices."
+    return (f"{head}, but power is {power}, its lower bound below {target:.0%}: the design does not suffice, and a "
+            f"null result on the real design would not rule out an effect of {effect_sd:g} cross-section SDs.")
+
+
+def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: float, sizes,
+                           grid_n=()) -> str:
+    """What the national size (the design's N) implies: the design already holds every city of
+    the national registry, so more cities cannot raise its power; which outcomes it suffices
+    for there, which fall short for want of power, and which no size rescues (inconsistent).
+    ``grid_n``: city counts of the main grid, to point to its row of the same N."""
+    if verdicts.empty:
+        return "The stored Broadband China cells hold no outcome."
+    n, t = int(verdicts["n_cities"].iloc[0]), int(verdicts["n_years"].iloc[0])
+    name = [labels.get(k, k) for k in verdicts.index]
+    ok = [m for m, (_, r) in zip(name, verdicts.iterrows()) if r["sufficient"]]
+    weak = [m for m, (_, r) in zip(name, verdicts.iterrows()) if r["consistent"] and not r["powered"]]
+    bad = [m for m, (_, r) in zip(name, verdicts.iterrows()) if not r["consistent"]]
+    parts = [f"The design's N is the national one: {n} prefecture-level cities x {t} years ({n * t:,} city-years), "
+             f"{sum(sizes)} of them designated in {len(sizes)} cohorts of {', '.join(str(s) for s in sizes)}. "
+             "Prefecture data hold no more cities, so at the national size the design is as large as it can be."]
+    if ok:
+        parts.append(f"There it suffices for {', '.join(ok)} at an effect of {effect_sd:g} cross-section SDs.")
+    if weak:
+        parts.append(f"For {', '.join(weak)} it is consistent but short of power at that effect: only a larger effect, "
+                     "more years or finer units (county-level data) could close the gap.")
+    if bad:
+        parts.append(f"For {', '.join(bad)} no size helps: without an effect it rejects more (or less) often than "
+                     "nominal, and more cities would only narrow the interval around the wrong number.")
+    if n in set(int(x) for x in grid_n):
+        parts.append(f"The same national size is the N = {n} row of the main grid above, where it carries the "
+                     "fixed-effects evidence of the chain rather than this policy design.")
+    elif len(grid_n):
+        parts.append(f"The main grid stops at N = {max(int(x) for x in grid_n)}, below the national size.")
+    return " ".join(parts)
+
+
+def absent_sentence(folder) -> str:
+    """The note a chapter prints when the study's folder holds no cells."""
+    return (f"No Broadband China design cells are stored in `{folder}` yet (`make power-broadband` writes them), so "
+            "this section shows no simulated performance of the design.")
+
+
+def live_sentence(rows: pd.DataFrame, stored_columns: int | None = None) -> str:
+    """What a live run of the design's cells proved (twins, cells, columns); its few twins
+    measure nothing."""
+    cells = rows.groupby(["n_cities", "n_years", "world"]).ngroups
+    pairs = rows.groupby("rep")["seed"].nunique()
+    txt = (f"The live run computed {len(rows)} SIMULATED twins in {cells} cells "
+           f"({', '.join(sorted(rows['world'].unique()))}) through the same Dask runner; "
+           f"{int((pairs == 1).sum())} of {len(pairs)} replicates share one seed across the worlds, and every row "
+           f"has {len(rows.columns)} columns")
+    if stored_columns is not None:
+        txt += f", as the stored cells' {stored_columns}"
+    return txt + ". Too few twins to measure anything: it proves the pipeline."
