@@ -129,7 +129,13 @@ def test_sentences_follow_the_verdicts():
                                    grid_n=(21, 336))
     assert "336 prefecture-level cities x 9 years (3,024 city-years), 117 of them" in s
     assert "suffices for G" in s and "For W it is consistent" in s and "For B no size helps" in s
-    assert "N = 336 row of the main grid" in s
+    assert "N = 336 row of the main grid" in s and "rejects less often" not in s
+    v.loc["weak", ["size", "consistent"]] = ["under", False]
+    s2 = bss.national_size_sentence(v, {"good": "G", "weak": "W", "bad": "B"}, effect_sd=0.2, sizes=(39, 39, 39))
+    assert "For W the test rejects less often than nominal" in s2 and "For B no size helps" in s2
+    v.loc["good", ["size", "consistent", "sufficient"]] = ["over", False, False]
+    assert "For G and B no size helps" in bss.national_size_sentence(v, {"good": "G", "weak": "W", "bad": "B"},
+                                                                     effect_sd=0.2, sizes=(39,))
     assert "stops at N = 200" in bss.national_size_sentence(v, {}, effect_sd=0.2, sizes=(39,), grid_n=(21, 200))
 
 
@@ -147,8 +153,11 @@ def test_absent_store_is_none_and_said(tmp_path):
 
 # --------------------------------------------------------------------------- the stored cells
 @pytest.mark.slow
-def test_tiny_study_is_stored_reloaded_and_recomputed_on_a_changed_setting(tmp_path):
+def test_tiny_study_is_stored_reloaded_and_recomputed_on_a_changed_setting(tmp_path, monkeypatch):
+    from helpers.studies.store import StoreError
+
     out = tmp_path / "broadband"
+    monkeypatch.setattr(bb, "default_store", lambda: out)
     assert bb.main(["run", "--out", str(out), "--reps", "2", "--workers", "1", "--no-progress"]) == 0
     names = sorted(p.name for p in out.glob("*.parquet"))
     assert names == sorted(f"{c.name}.parquet" for c in bb.cells())
@@ -162,6 +171,7 @@ def test_tiny_study_is_stored_reloaded_and_recomputed_on_a_changed_setting(tmp_p
     assert again.computed == [] and len(again.skipped) == 3
     rows = bb.load(out)
     pd.testing.assert_frame_equal(again.rows, rows)
+    pd.testing.assert_frame_equal(bb.load(), rows)          # the store read against the current settings
     assert len(rows) == 6 and rows.groupby("rep")["seed"].nunique().eq(1).all()     # paired seeds
     # the stored performance table is the one its rows give
     stored = bb.load_performance(out)
@@ -174,3 +184,5 @@ def test_tiny_study_is_stored_reloaded_and_recomputed_on_a_changed_setting(tmp_p
     new_fp = pq.read_schema(out / "336x9-effect.parquet").metadata[b"design_fingerprint"].decode()
     assert new_fp != expect["336x9-effect.parquet"]
     assert new_fp == bb.expected_fingerprints(reps=2, options={"effect_sd": 0.3})["336x9-effect.parquet"]
+    with pytest.raises(StoreError, match="336x9-effect.parquet"):   # never mixed with the book's settings
+        bb.load()

@@ -15,6 +15,11 @@ def _ci(p, lo, hi) -> str:
     return "–" if not np.isfinite(p) else f"{p:.2f} (95% CP {lo:.2f}-{hi:.2f})"
 
 
+def _join(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _pm(x, se) -> str:
     return "–" if not np.isfinite(x) else f"{x:+.3f} ({se:.3f})"
 
@@ -60,8 +65,8 @@ def verdict_sentence(name: str, rec: pd.Series, *, effect_sd: float, target: flo
     if rec["size"] == "over":
         return (f"{name}: the design is not consistent for it. Without any effect, designation on thresholds makes "
                 f"the two-sided test reject in {null} of twins, above the nominal {nominal:g} ({bias}); with "
-                f"designation at random it rejects in {rnd}. Its power, {power}, is partly that bias, so no size of "
-                "this design suffices.")
+                f"designation at random it rejects in {rnd}. Its power, {power}, measures that bias as much as "
+                "the effect, so no size of this design suffices.")
     if rec["size"] == "under":
         return (f"{name}: without any effect the two-sided test rejects in {null} of twins, below the nominal "
                 f"{nominal:g} (conservative intervals; {bias}), so by the rule the design is not shown consistent; "
@@ -83,21 +88,24 @@ def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: f
     if verdicts.empty:
         return "The stored Broadband China cells hold no outcome."
     n, t = int(verdicts["n_cities"].iloc[0]), int(verdicts["n_years"].iloc[0])
-    name = [labels.get(k, k) for k in verdicts.index]
-    ok = [m for m, (_, r) in zip(name, verdicts.iterrows()) if r["sufficient"]]
-    weak = [m for m, (_, r) in zip(name, verdicts.iterrows()) if r["consistent"] and not r["powered"]]
-    bad = [m for m, (_, r) in zip(name, verdicts.iterrows()) if not r["consistent"]]
+    by = {k: [labels.get(i, i) for i in verdicts.index[mask]] for k, mask in {
+        "ok": verdicts["sufficient"].astype(bool),
+        "weak": verdicts["consistent"].astype(bool) & ~verdicts["powered"].astype(bool),
+        "over": verdicts["size"] == "over", "under": verdicts["size"] == "under"}.items()}
     parts = [f"The design's N is the national one: {n} prefecture-level cities x {t} years ({n * t:,} city-years), "
              f"{sum(sizes)} of them designated in {len(sizes)} cohorts of {', '.join(str(s) for s in sizes)}. "
              "Prefecture data hold no more cities, so at the national size the design is as large as it can be."]
-    if ok:
-        parts.append(f"There it suffices for {', '.join(ok)} at an effect of {effect_sd:g} cross-section SDs.")
-    if weak:
-        parts.append(f"For {', '.join(weak)} it is consistent but short of power at that effect: only a larger effect, "
-                     "more years or finer units (county-level data) could close the gap.")
-    if bad:
-        parts.append(f"For {', '.join(bad)} no size helps: without an effect it rejects more (or less) often than "
-                     "nominal, and more cities would only narrow the interval around the wrong number.")
+    if by["ok"]:
+        parts.append(f"There it suffices for {_join(by['ok'])} at an effect of {effect_sd:g} cross-section SDs.")
+    if by["weak"]:
+        parts.append(f"For {_join(by['weak'])} it is consistent but short of power at that effect: only a larger "
+                     "effect, more years or finer units (county-level data) could close the gap.")
+    if by["over"]:
+        parts.append(f"For {_join(by['over'])} no size helps: without an effect it rejects more often than nominal, "
+                     "and more cities would only narrow the interval around the wrong number.")
+    if by["under"]:
+        parts.append(f"For {_join(by['under'])} the test rejects less often than nominal without an effect, so the "
+                     "rule does not show the design consistent there.")
     if n in set(int(x) for x in grid_n):
         parts.append(f"The same national size is the N = {n} row of the main grid above, where it carries the "
                      "fixed-effects evidence of the chain rather than this policy design.")

@@ -47,6 +47,9 @@ from . import store as _store
 
 #: Outcomes of the design (the twin's columns; :data:`helpers.studies.broadband_twin.TWIN_OUTCOMES`).
 OUTCOMES = ("broadband_per100", "lq_manufacturing", "coagglomeration")
+#: Short names of the outcomes for tables and sentences.
+LABELS = {"broadband_per100": "broadband per 100", "lq_manufacturing": "location quotient of manufacturing",
+          "coagglomeration": "co-agglomeration"}
 #: The design's N: every prefecture-level unit of the national registry with both census counts.
 N_CITIES = 336
 #: Years of the default cell (2011-2019, the real design's main sample).
@@ -56,9 +59,11 @@ WORLDS = ("effect", "null", "null_unconfounded")
 #: Options of every twin (passed to :func:`broadband_twin_row`; part of every cell's fingerprint).
 OPTIONS = {"effect_sd": 0.2, "noise": 1.0, "sizes": (39, 39, 39), "cohorts": (2014, 2015, 2016),
            "first_year": 2011, "level": 0.95}
-#: Twins per cell: 3 x 500 twins at ~0.6 s each (one core, measured) take ~8 minutes on 2
-#: workers; a coverage near 0.95 then has a Monte Carlo SE of sqrt(0.95 * 0.05 / 500) = 0.0097.
-REPS = 500
+#: Twins per cell. One twin took 0.79 s on average (0.45-1.38 s; 30 twins, one niced process, one
+#: BLAS thread, load ~5 on 2 cores), so 3 x 350 twins take ~7 minutes on 2 workers. A share's
+#: Monte Carlo SE is at most 0.5 / sqrt(350) = 0.027; a coverage near 0.95 has SE 0.012, above the
+#: book's 0.01 for a coverage claim (that needs 475 twins per cell, ~10 minutes at this cost).
+REPS = 350
 #: Replicate r has one seed in every world (common random numbers).
 PAIRED = True
 #: Seed of the whole study.
@@ -231,13 +236,20 @@ def study_log(out=None) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def load(out=None, *, reps=REPS, n_years: int = N_YEARS) -> pd.DataFrame:
+def load(out=None, *, n_years: int = N_YEARS) -> pd.DataFrame:
     """Every stored twin (one row per twin and world; SIMULATED). The repository's store
-    (``out=None``) is checked against the current settings and ``reps`` (a cell computed
-    otherwise is refused, not mixed in); another folder only has to hold cells of one study."""
+    (``out=None``) is checked against the current settings and options, with as many twins per
+    cell as each cell holds (a cell computed otherwise is refused, not mixed in); another folder
+    only has to hold cells of one study."""
+    import pyarrow.parquet as pq
+
     if out is not None:
         return _design.load_study(out)
-    return _design.load_study(default_store(), cells(n_years), expect=expected_fingerprints(reps, n_years))
+    store = default_store()
+    grid = cells(n_years)
+    paths = {c: store / f"{c.name}.parquet" for c in grid}
+    twins = {c: pq.read_metadata(p).num_rows for c, p in paths.items() if p.exists()}
+    return _design.load_study(store, grid, expect=expected_fingerprints(lambda c: twins.get(c, REPS), n_years))
 
 
 def load_if_present(out=None, **kw) -> pd.DataFrame | None:
