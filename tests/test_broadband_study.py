@@ -139,6 +139,14 @@ def test_sentences_follow_the_verdicts():
     assert "stops at N = 200" in bss.national_size_sentence(v, {}, effect_sd=0.2, sizes=(39,), grid_n=(21, 200))
 
 
+def test_brief_groups_the_outcomes_by_verdict():
+    v = pd.DataFrame({"good": _verdict("holds", 0.85), "weak": _verdict("holds", 0.3), "bad": _verdict("over", 0.9),
+                      "worse": _verdict("under", 0.9)}).T
+    b = bss.broadband_brief(v, {"good": "G"}, where="Table 8.9")
+    assert b == ("The Broadband China design at the national size (336 cities x 9 years) is sufficient for G; "
+                 "consistent but short of power for weak; not shown consistent for bad and worse (Table 8.9).")
+
+
 def test_design_table_reads_the_largest_design():
     tab = bss.design_table(bb.performance(_rows()), {"a": "A"})
     assert list(tab.index) == ["A", "b"] and set(tab["design"]) == {"336 x 9"}

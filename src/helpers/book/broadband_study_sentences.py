@@ -114,6 +114,21 @@ def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: f
     return " ".join(parts)
 
 
+def broadband_brief(verdicts: pd.DataFrame, labels: dict, *, where: str = "") -> str:
+    """One line for a chapter's summary: for which outcomes the Broadband China design suffices
+    at the national size, which it is consistent for but underpowered, and which it is not
+    consistent for (no numbers: the section's table and sentences carry them; ``where`` names
+    the table)."""
+    n, t = int(verdicts["n_cities"].iloc[0]), int(verdicts["n_years"].iloc[0])
+    groups = [("sufficient for", verdicts["sufficient"].astype(bool)),
+              ("consistent but short of power for", verdicts["consistent"].astype(bool)
+               & ~verdicts["powered"].astype(bool)),
+              ("not shown consistent for", ~verdicts["consistent"].astype(bool))]
+    parts = [f"{what} {_join([labels.get(k, k) for k in verdicts.index[m]])}" for what, m in groups if m.any()]
+    return (f"The Broadband China design at the national size ({n} cities x {t} years) is " + "; ".join(parts)
+            + (f" ({where})" if where else "") + ".")
+
+
 def absent_sentence(folder) -> str:
     """The note a chapter prints when the study's folder holds no cells."""
     return (f"No Broadband China design cells are stored in `{folder}` yet (`make power-broadband` writes them), so "

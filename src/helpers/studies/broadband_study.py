@@ -70,8 +70,8 @@ PAIRED = True
 STUDY_SEED = DEFAULT_SEED
 #: Version of this study's definition (worlds, columns, scoring): part of every fingerprint.
 STUDY_VERSION = "broadband-1"
-#: Two-sided nominal rate of ``reject_<y>`` at the default level.
-TWO_SIDED_NOMINAL = 0.05
+#: Two-sided nominal rate of ``reject_<y>`` at the default level (0.05).
+TWO_SIDED_NOMINAL = round(1 - OPTIONS["level"], 10)
 #: File of the performance table in the study's folder.
 PERFORMANCE_FILE = "performance.csv"
 
