@@ -25,6 +25,8 @@ def test_worlds_share_the_twin_and_the_effect_shifts_the_estimate_by_its_truth()
     assert eff["designated"] == nul["designated"] == rnd["designated"] == sum(bb.OPTIONS["sizes"])
     for y in bb.OUTCOMES:
         assert nul[f"true_{y}"] == 0 == rnd[f"true_{y}"] and eff[f"true_{y}"] > 0
+        assert eff[f"sd_{y}"] == nul[f"sd_{y}"] == rnd[f"sd_{y}"]           # one panel in every world
+        assert eff[f"true_{y}"] == pytest.approx(bb.OPTIONS["effect_sd"] * eff[f"sd_{y}"])
         # the ATT is linear in the outcome: the effect world's estimate is the null's plus the truth
         assert eff[f"est_{y}"] - eff[f"true_{y}"] == pytest.approx(nul[f"est_{y}"], abs=1e-9)
         assert eff[f"se_{y}"] == pytest.approx(nul[f"se_{y}"], rel=1e-9)
@@ -64,7 +66,7 @@ def _rows(n=40, seed=0):
             rec = {"n_cities": 336, "n_years": 9, "world": world, "rep": r, "seed": r}
             for y in ("a", "b"):
                 est = truth + shift * (y == "a") + rng.normal(0, 0.1)
-                rec.update({f"est_{y}": est, f"se_{y}": 0.1, f"true_{y}": truth, f"sig_{y}": est - 0.196 > 0,
+                rec.update({f"est_{y}": est, f"se_{y}": 0.1, f"sd_{y}": 0.5 if r % 2 else 0.25, f"true_{y}": truth, f"sig_{y}": est - 0.196 > 0,
                             f"reject_{y}": abs(est) > 0.196, f"covers_{y}": abs(est - truth) <= 0.196,
                             f"pretrend_{y}": bool(rng.random() < 0.2)})
             out.append(rec)
@@ -90,6 +92,9 @@ def test_performance_equals_a_recomputation_from_the_rows():
             lo, hi = _cp(k, n)
             assert r[f"{col}_low"] == pytest.approx(lo) and r[f"{col}_high"] == pytest.approx(hi), (y, col)
         assert r["confounded_rate"] == pytest.approx(z[f"sig_{y}"].mean())
+        # normal-approximation MDE: (z_0.975 + z_0.8) x mean(se / sd) = 2.8016 x (0.2 + 0.4) / 2
+        assert r["detectable_sd"] == pytest.approx((stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * 0.3)
+    assert np.isnan(bb.detectable_effect(rows.drop(columns="sd_a"), "a"))
 
 
 def test_verdicts_apply_the_chapter_rule():
@@ -109,7 +114,7 @@ def _verdict(size, power_low, **kw):
     rec = {"n_cities": 336, "n_years": 9, "twins": 400, "power": power_low + 0.04, "power_low": power_low,
            "power_high": power_low + 0.08, "bias": 0.01, "bias_mcse": 0.005, "two_sided_confounded_rate": 0.05,
            "two_sided_confounded_low": 0.03, "two_sided_confounded_high": 0.07, "two_sided_null_rate": 0.05,
-           "two_sided_null_low": 0.03, "two_sided_null_high": 0.07, "size": size}
+           "two_sided_null_low": 0.03, "two_sided_null_high": 0.07, "detectable_sd": 0.31, "size": size}
     rec.update(consistent=size == "holds", powered=power_low >= 0.8, **kw)
     rec["sufficient"] = rec["consistent"] and rec["powered"]
     return pd.Series(rec)
@@ -120,6 +125,7 @@ def test_sentences_follow_the_verdicts():
     assert "the design suffices" in ok and "0.89 (95% CP 0.85-0.93)" in ok
     weak = bss.verdict_sentence("X", _verdict("holds", 0.30), effect_sd=0.2)
     assert "does not suffice" in weak and "rule out an effect of 0.2 cross-section SDs" in weak
+    assert "detects about 0.31 SDs" in weak
     over = bss.verdict_sentence("X", _verdict("over", 0.95, two_sided_confounded_rate=0.9,
                                               two_sided_confounded_low=0.87, two_sided_confounded_high=0.93),
                                 effect_sd=0.2)
@@ -129,6 +135,7 @@ def test_sentences_follow_the_verdicts():
                                    grid_n=(21, 336))
     assert "336 prefecture-level cities x 9 years (3,024 city-years), 117 of them" in s
     assert "suffices for G" in s and "For W it is consistent" in s and "For B no size helps" in s
+    assert "with 80% power, in SDs: W 0.31)" in s
     assert "N = 336 row of the main grid" in s and "rejects less often" not in s
     v.loc["weak", ["size", "consistent"]] = ["under", False]
     s2 = bss.national_size_sentence(v, {"good": "G", "weak": "W", "bad": "B"}, effect_sd=0.2, sizes=(39, 39, 39))

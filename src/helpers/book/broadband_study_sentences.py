@@ -30,7 +30,9 @@ def design_table(perf: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame
     coverage (MC SE; ``*`` when the MC SE is above 0.01: not a coverage claim), one-sided power,
     the two-sided rejection rates of the no-effect worlds (threshold and random designation) and
     the pre-trend test's rejection rate under threshold designation, each with its 95%
-    Clopper-Pearson interval."""
+    Clopper-Pearson interval, and the effect (in base-year cross-section SDs) the design would
+    detect with 80% power if it were consistent
+    (:func:`helpers.studies.broadband_study.detectable_effect`)."""
     labels = labels or {}
     big = perf.sort_values(["n_cities", "n_years"]).groupby("key", sort=False).tail(1)
     out = []
@@ -46,7 +48,8 @@ def design_table(perf: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame
                                                             r["two_sided_confounded_high"]),
                     "no effect, random designation": _ci(r["two_sided_null_rate"], r["two_sided_null_low"],
                                                          r["two_sided_null_high"]),
-                    "pre-trend rejected": _ci(r["pretrend_rate"], r["pretrend_low"], r["pretrend_high"])})
+                    "pre-trend rejected": _ci(r["pretrend_rate"], r["pretrend_low"], r["pretrend_high"]),
+                    "detectable effect (SD)": "–" if not np.isfinite(r["detectable_sd"]) else f"{r['detectable_sd']:.2f}"})
     return pd.DataFrame(out).set_index("outcome")
 
 
@@ -75,8 +78,10 @@ def verdict_sentence(name: str, rec: pd.Series, *, effect_sd: float, target: flo
             f"nominal {nominal:g} ({bias})")
     if rec["powered"]:
         return f"{head}, and power is {power}, its lower bound at least {target:.0%}: the design suffices."
+    mde = rec.get("detectable_sd", np.nan)
     return (f"{head}, but power is {power}, its lower bound below {target:.0%}: the design does not suffice, and a "
-            f"null result on the real design would not rule out an effect of {effect_sd:g} cross-section SDs.")
+            f"null result on the real design would not rule out an effect of {effect_sd:g} cross-section SDs"
+            + (f" (it detects about {mde:.2f} SDs with 80% power)" if np.isfinite(mde) else "") + ".")
 
 
 def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: float, sizes,
@@ -98,8 +103,11 @@ def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: f
     if by["ok"]:
         parts.append(f"There it suffices for {_join(by['ok'])} at an effect of {effect_sd:g} cross-section SDs.")
     if by["weak"]:
-        parts.append(f"For {_join(by['weak'])} it is consistent but short of power at that effect: only a larger "
-                     "effect, more years or finer units (county-level data) could close the gap.")
+        mde = [f"{labels.get(k, k)} {r['detectable_sd']:.2f}" for k, r in verdicts.iterrows()
+               if r["consistent"] and not r["powered"] and np.isfinite(r.get("detectable_sd", np.nan))]
+        parts.append(f"For {_join(by['weak'])} it is consistent but short of power at that effect"
+                     + (f" (the effect it would detect with 80% power, in SDs: {', '.join(mde)})" if mde else "")
+                     + ": only a larger effect, more years or finer units (county-level data) could close the gap.")
     if by["over"]:
         parts.append(f"For {_join(by['over'])} no size helps: without an effect it rejects more often than nominal, "
                      "and more cities would only narrow the interval around the wrong number.")

@@ -24,10 +24,11 @@ share each replicate's seed (common random numbers: the same panel, shocks and s
 
 Per twin and outcome the row holds ``est_<y>``, ``se_<y>``, ``true_<y>``, ``sig_<y>`` (the 95%
 interval lies above zero: one-sided, nominal 0.025), ``reject_<y>`` (the interval excludes zero:
-two-sided, nominal 0.05), ``covers_<y>`` and ``pretrend_<y>`` (the joint pre-trend test rejects at
-5%). :func:`performance` gives the main study's performance vocabulary
+two-sided, nominal 0.05), ``covers_<y>``, ``pretrend_<y>`` (the joint pre-trend test rejects at
+5%) and ``sd_<y>`` (the cross-section SD of the base year, the effect's unit).
+:func:`performance` gives the main study's performance vocabulary
 (:func:`helpers.studies.performance.performance_table`) plus the two-sided rejection and
-pre-trend rates of the no-effect worlds with Clopper-Pearson intervals.
+pre-trend rates of the no-effect worlds with Clopper-Pearson intervals and the detectable effect.
 """
 
 from __future__ import annotations
@@ -148,8 +149,9 @@ def broadband_twin_row(n_cities: int, n_years: int, world: str, seed: int, *, ef
     treated = ((frame["cohort"] > 0) & (frame["year"] >= frame["cohort"])).astype(float)
     row = {"designated": int((cohort > 0).sum())}
     for y in OUTCOMES:
-        delta = effect_sd * frame.loc[frame["year"] == base, y].std() if world == "effect" else 0.0
-        row.update(_one_outcome(frame, y, delta, treated, level))
+        sd = float(frame.loc[frame["year"] == base, y].std())
+        row.update(_one_outcome(frame, y, effect_sd * sd if world == "effect" else 0.0, treated, level))
+        row[f"sd_{y}"] = sd
     return row
 
 
@@ -290,7 +292,8 @@ def performance(rows: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     (95% CP) and ``<prefix>_twins``: the two-sided rejection rate (nominal 0.05) in the random
     (``two_sided_null``) and the threshold (``two_sided_confounded``) no-effect worlds, and the
     share of twins whose pre-trend test rejects under threshold (``pretrend``, the same in the
-    effect and ``null`` worlds) and random designation (``null_pretrend``).
+    effect and ``null`` worlds) and random designation (``null_pretrend``); and ``detectable_sd``
+    (:func:`detectable_effect`, effect world).
     """
     from .performance import performance_table
 
@@ -303,10 +306,34 @@ def performance(rows: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
             g = by.get(world, {}).get((r["n_cities"], r["n_years"]))
             rate, lo, hi, n = _rate(g, f"{col}{r['key']}", level)
             rec.update({f"{prefix}_rate": rate, f"{prefix}_low": lo, f"{prefix}_high": hi, f"{prefix}_twins": n})
+        g = by.get("effect", {}).get((r["n_cities"], r["n_years"]))
+        rec["detectable_sd"] = detectable_effect(g, r["key"])
         extra.append(rec)
     out = pd.concat([tab.reset_index(drop=True), pd.DataFrame(extra)], axis=1)
     out.attrs["simulated"] = True
     return out
+
+
+def detectable_effect(rows: pd.DataFrame | None, key: str, *, power: float = 0.8, nominal: float = 0.025) -> float:
+    r"""The effect, in cross-section SDs of the base year, that the one-sided test ("the 95%
+    interval lies above zero", nominal ``nominal``) detects with probability ``power`` at this
+    design, by the normal approximation
+
+    .. math:: \text{MDE} = (z_{1-\text{nominal}} + z_{\text{power}})\,
+              \overline{\mathrm{se}_y / \mathrm{sd}_y}
+
+    over the twins' standard errors ``se_<key>`` and base-year SDs ``sd_<key>`` (an unbiased,
+    normal estimate assumed: for an inconsistent design it is no detectable effect at all). NaN
+    without those columns."""
+    from scipy import stats
+
+    if rows is None or f"se_{key}" not in rows or f"sd_{key}" not in rows:
+        return float("nan")
+    ratio = (pd.to_numeric(rows[f"se_{key}"], errors="coerce") / pd.to_numeric(rows[f"sd_{key}"], errors="coerce"))
+    ratio = ratio[np.isfinite(ratio)]
+    if ratio.empty:
+        return float("nan")
+    return float((stats.norm.ppf(1 - nominal) + stats.norm.ppf(power)) * ratio.mean())
 
 
 def load_performance(out=None) -> pd.DataFrame | None:
@@ -338,7 +365,7 @@ def verdicts(perf: pd.DataFrame, *, target: float = 0.8, nominal: float = TWO_SI
     lo, hi = big["two_sided_confounded_low"], big["two_sided_confounded_high"]
     out = big[["n_cities", "n_years", "twins", "power", "power_low", "power_high", "bias", "bias_mcse",
                "two_sided_confounded_rate", "two_sided_confounded_low", "two_sided_confounded_high",
-               "two_sided_null_rate", "two_sided_null_low", "two_sided_null_high"]].copy()
+               "two_sided_null_rate", "two_sided_null_low", "two_sided_null_high", "detectable_sd"]].copy()
     out["size"] = np.where(lo > nominal, "over", np.where(hi < nominal, "under", "holds"))
     out.loc[lo.isna() | hi.isna(), "size"] = "unknown"
     out["consistent"] = out["size"] == "holds"
