@@ -106,6 +106,8 @@ def test_verdicts_apply_the_chapter_rule():
     b = v.loc["b"]
     assert b["two_sided_confounded_low"] <= 0.05 <= b["two_sided_confounded_high"]
     assert b["consistent"] and (b["power_low"] >= 0.8) == b["powered"] and not b["sufficient"]
+    assert b["short_of"] == ("" if b["powered"] else ("twins" if b["power"] >= 0.8 else "power"))
+    assert v.loc["b", "short_of"] == "power"                             # power ~0.70 < 0.8
     low_target = bb.verdicts(bb.performance(rows), target=0.5).loc["b"]
     assert low_target["sufficient"] == (b["power_low"] >= 0.5)
 
@@ -115,7 +117,8 @@ def _verdict(size, power_low, **kw):
            "power_high": power_low + 0.08, "bias": 0.01, "bias_mcse": 0.005, "two_sided_confounded_rate": 0.05,
            "two_sided_confounded_low": 0.03, "two_sided_confounded_high": 0.07, "two_sided_null_rate": 0.05,
            "two_sided_null_low": 0.03, "two_sided_null_high": 0.07, "detectable_sd": 0.31, "size": size}
-    rec.update(consistent=size == "holds", powered=power_low >= 0.8, **kw)
+    rec.update(consistent=size == "holds", powered=power_low >= 0.8, short_of="" if power_low >= 0.8 else "power")
+    rec.update(kw)
     rec["sufficient"] = rec["consistent"] and rec["powered"]
     return pd.Series(rec)
 
@@ -126,6 +129,8 @@ def test_sentences_follow_the_verdicts():
     weak = bss.verdict_sentence("X", _verdict("holds", 0.30), effect_sd=0.2)
     assert "does not suffice" in weak and "rule out an effect of 0.2 cross-section SDs" in weak
     assert "detects about 0.31 SDs" in weak
+    few = bss.verdict_sentence("X", _verdict("holds", 0.7, power=0.9, short_of="twins"), effect_sd=0.2)
+    assert "too few twins to vouch" in few and "0.90 (95% CP 0.70-0.78)" in few and "rule out" not in few
     over = bss.verdict_sentence("X", _verdict("over", 0.95, two_sided_confounded_rate=0.9,
                                               two_sided_confounded_low=0.87, two_sided_confounded_high=0.93),
                                 effect_sd=0.2)
@@ -137,6 +142,10 @@ def test_sentences_follow_the_verdicts():
     assert "suffices for G" in s and "For W it is consistent" in s and "For B no size helps" in s
     assert "with 80% power, in SDs: W 0.31)" in s
     assert "N = 336 row of the main grid" in s and "rejects less often" not in s
+    v2 = v.copy()
+    v2.loc["weak", ["power", "short_of"]] = [0.85, "twins"]
+    s3 = bss.national_size_sentence(v2, {"weak": "W"}, effect_sd=0.2, sizes=(39,))
+    assert "For W its power reaches the target but the stored twins are too few" in s3 and "consistent but" not in s3
     v.loc["weak", ["size", "consistent"]] = ["under", False]
     s2 = bss.national_size_sentence(v, {"good": "G", "weak": "W", "bad": "B"}, effect_sd=0.2, sizes=(39, 39, 39))
     assert "For W the test rejects less often than nominal" in s2 and "For B no size helps" in s2

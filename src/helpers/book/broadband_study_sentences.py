@@ -79,9 +79,13 @@ def verdict_sentence(name: str, rec: pd.Series, *, effect_sd: float, target: flo
     if rec["powered"]:
         return f"{head}, and power is {power}, its lower bound at least {target:.0%}: the design suffices."
     mde = rec.get("detectable_sd", np.nan)
+    mde_txt = f" (by the normal approximation it detects about {mde:.2f} SDs with 80% power)" if np.isfinite(mde) else ""
+    if rec.get("short_of") == "twins":
+        return (f"{head}; power is {power}, at the target but with a lower bound below {target:.0%}: the study has too "
+                f"few twins to vouch that the design suffices{mde_txt}.")
     return (f"{head}, but power is {power}, its lower bound below {target:.0%}: the design does not suffice, and a "
             f"null result on the real design would not rule out an effect of {effect_sd:g} cross-section SDs"
-            + (f" (it detects about {mde:.2f} SDs with 80% power)" if np.isfinite(mde) else "") + ".")
+            f"{mde_txt}.")
 
 
 def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: float, sizes,
@@ -93,9 +97,10 @@ def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: f
     if verdicts.empty:
         return "The stored Broadband China cells hold no outcome."
     n, t = int(verdicts["n_cities"].iloc[0]), int(verdicts["n_years"].iloc[0])
+    weak = verdicts["consistent"].astype(bool) & ~verdicts["powered"].astype(bool)
+    short = verdicts.get("short_of", pd.Series("power", index=verdicts.index))
     by = {k: [labels.get(i, i) for i in verdicts.index[mask]] for k, mask in {
-        "ok": verdicts["sufficient"].astype(bool),
-        "weak": verdicts["consistent"].astype(bool) & ~verdicts["powered"].astype(bool),
+        "ok": verdicts["sufficient"].astype(bool), "weak": weak & (short != "twins"), "few": weak & (short == "twins"),
         "over": verdicts["size"] == "over", "under": verdicts["size"] == "under"}.items()}
     parts = [f"The design's N is the national one: {n} prefecture-level cities x {t} years ({n * t:,} city-years), "
              f"{sum(sizes)} of them designated in {len(sizes)} cohorts of {', '.join(str(s) for s in sizes)}. "
@@ -103,11 +108,14 @@ def national_size_sentence(verdicts: pd.DataFrame, labels: dict, *, effect_sd: f
     if by["ok"]:
         parts.append(f"There it suffices for {_join(by['ok'])} at an effect of {effect_sd:g} cross-section SDs.")
     if by["weak"]:
-        mde = [f"{labels.get(k, k)} {r['detectable_sd']:.2f}" for k, r in verdicts.iterrows()
-               if r["consistent"] and not r["powered"] and np.isfinite(r.get("detectable_sd", np.nan))]
+        mde = [f"{labels.get(k, k)} {r['detectable_sd']:.2f}" for k, r in verdicts[weak & (short != "twins")].iterrows()
+               if np.isfinite(r.get("detectable_sd", np.nan))]
         parts.append(f"For {_join(by['weak'])} it is consistent but short of power at that effect"
                      + (f" (the effect it would detect with 80% power, in SDs: {', '.join(mde)})" if mde else "")
                      + ": only a larger effect, more years or finer units (county-level data) could close the gap.")
+    if by["few"]:
+        parts.append(f"For {_join(by['few'])} its power reaches the target but the stored twins are too few to vouch "
+                     "for it (the lower bound falls short): more twins, not more cities, would settle it.")
     if by["over"]:
         parts.append(f"For {_join(by['over'])} no size helps: without an effect it rejects more often than nominal, "
                      "and more cities would only narrow the interval around the wrong number.")

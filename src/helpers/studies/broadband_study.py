@@ -354,7 +354,9 @@ def verdicts(perf: pd.DataFrame, *, target: float = 0.8, nominal: float = TWO_SI
     * **consistent**: the 95% CP interval of the two-sided rejection rate in the design's own
       no-effect world (threshold designation, ``two_sided_confounded``) contains ``nominal``
       (``size`` says ``"holds"``, ``"over"``: the interval lies above, or ``"under"``: below);
-    * **powered**: the lower 95% CP bound of the power is at least ``target``;
+    * **powered**: the lower 95% CP bound of the power is at least ``target``; if not,
+      ``short_of`` says why: ``"power"`` (the power itself is below ``target``) or ``"twins"``
+      (the power reaches it but its interval does not: too few twins to vouch for it);
     * **sufficient**: both.
     """
     need = {"key", "n_cities", "n_years", "power", "power_low", "two_sided_confounded_low",
@@ -370,6 +372,8 @@ def verdicts(perf: pd.DataFrame, *, target: float = 0.8, nominal: float = TWO_SI
     out.loc[lo.isna() | hi.isna(), "size"] = "unknown"
     out["consistent"] = out["size"] == "holds"
     out["powered"] = out["power_low"] >= target
+    # why not powered: the power itself is short, or only its Monte Carlo interval (too few twins)
+    out["short_of"] = np.where(out["powered"], "", np.where(out["power"] >= target, "twins", "power"))
     out["sufficient"] = out["consistent"] & out["powered"]
     out.attrs.update(target=target, nominal=nominal, simulated=True)
     return out
