@@ -25,7 +25,8 @@ CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
 HELPERS := $(sort $(shell find src/helpers -name '*.py'))
 DATA := $(sort $(wildcard data/*.csv))
-POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json))
+POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json \
+  data/power/broadband/*.parquet data/power/broadband/*.csv))
 FINDINGS := $(sort $(wildcard data/findings/*.parquet data/findings/SHA256SUMS data/findings/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
   $(sort $(wildcard _ext/*.py _static/*))
@@ -37,7 +38,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast lint env data accounts china io bench bench-design power findings lock clean pdf html-ci
+.PHONY: book test test-fast lint env data accounts china io bench bench-design power power-broadband findings lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -154,6 +155,13 @@ bench-design: $(STAMP)
 # generator version recomputes them. Options: make power POWER_ARGS="--scheduler tcp://host:8786".
 power: $(STAMP)
 	$(BIN)/python -m helpers.studies.power run --out data/power $(POWER_ARGS)
+
+# The Broadband China design as cells of the design study (helpers.studies.broadband_study):
+# 336 x 9 national twins in three worlds (effect, threshold no-effect, random no-effect) into
+# data/power/broadband, fingerprinted with the analysis digest; finished cells are skipped.
+# Options: make power-broadband BROADBAND_ARGS="--reps 200 --workers 2".
+power-broadband: $(STAMP)
+	$(BIN)/python -m helpers.studies.broadband_study run --out data/power/broadband $(BROADBAND_ARGS)
 
 # The Findings chapter's Monte Carlo and coverage studies (SIMULATED; helpers.studies.findings):
 # 280 twins with the book's settings into data/findings, fingerprinted and hashed; parts whose
