@@ -114,12 +114,16 @@ def test_bias_at_gives_no_bias_for_an_unscored_estimate():
 
 
 def test_coverage_sentence_with_a_single_scored_estimate():
+    # one scored estimate: its 500-twin cell is a claim (MC SE 0.0096), the 2-twin cell is not
     from helpers.book import study_sentences
 
-    rows = pd.DataFrame({"world": "effect", "n_cities": [21, 21, 50, 50], "n_years": 13,
-                         "covers_alpha_E": [1.0, 0.0, 1.0, 1.0]})
+    covers = [1.0] * 476 + [0.0] * 24 + [1.0, 0.0]
+    rows = pd.DataFrame({"world": "effect", "n_cities": [21] * 500 + [50] * 2, "n_years": 13,
+                         "covers_alpha_E": covers})
     s = study_sentences.coverage_sentence(rows, ["covers_alpha_E"])
     label = power.label("alpha_E")
-    assert f"in 0.75 of twins ({label}, the only estimate scored)." in s and " to " not in s
+    assert "1 of the grid's 2 coverages" in s and f"{label} at 21 x 13: 0.952" in s
+    assert "0.50" not in s and "The other 1 have a larger Monte Carlo SE" in s
     brief = study_sentences.coverage_sentence(rows, ["covers_alpha_E"], where="Table X")
-    assert brief.endswith(f"averaged over the grid: 0.75, {label} (Table X).")
+    assert brief.startswith("Coverage claims (Monte Carlo SE at most 0.01): 1 of 2 coverages, at 21 x 13")
+    assert brief.endswith("(Table X).")

@@ -61,10 +61,10 @@ WORLDS = ("effect", "null", "null_unconfounded")
 OPTIONS = {"effect_sd": 0.2, "noise": 1.0, "sizes": (39, 39, 39), "cohorts": (2014, 2015, 2016),
            "first_year": 2011, "level": 0.95}
 #: Twins per cell. One twin took 0.79 s on average (0.45-1.38 s; 30 twins, one niced process, one
-#: BLAS thread, load ~5 on 2 cores), so 3 x 350 twins take ~7 minutes on 2 workers. A share's
-#: Monte Carlo SE is at most 0.5 / sqrt(350) = 0.027; a coverage near 0.95 has SE 0.012, above the
-#: book's 0.01 for a coverage claim (that needs 475 twins per cell, ~10 minutes at this cost).
-REPS = 350
+#: BLAS thread, load ~5 on 2 cores), so 3 x 500 twins take ~10 minutes on 2 workers. A share's
+#: Monte Carlo SE is at most 0.5 / sqrt(500) = 0.022; a coverage near 0.95 has SE 0.0097, within
+#: the book's 0.01 for a coverage claim (which needs 475 twins per cell).
+REPS = 500
 #: Replicate r has one seed in every world (common random numbers).
 PAIRED = True
 #: Seed of the whole study.
