@@ -17,7 +17,7 @@ import pandas as pd
 from .._results import as_list
 from .china_schema import CHINA_SCHEMA, CHINA_TEXT_COLUMNS  # noqa: F401  (part of the API)
 from .loaders import PanelSchemaError, bundled_file
-from .national_rules import national_slip_issues
+from .national_rules import national_plausibility_issues, national_slip_issues
 from .schema import Issue, suggest_slip, validate_table, warn_or_raise
 
 CHINA_COMPLETE = ("gdp",)
@@ -58,6 +58,12 @@ def _registry() -> pd.DataFrame:
     pre = pd.read_csv(data_file("china_prefectures.csv"), dtype={"name_zh": str})
     names = pd.read_csv(data_file("china_city_names.csv"), dtype={"name_zh": str})
     return pre.merge(names[["code", "name_en", "province_en"]], on="code", how="left")
+
+
+def _census() -> pd.DataFrame:
+    """Census resident population (persons) of the 337 units, 2010 and 2020, indexed by city."""
+    reg = _registry()
+    return reg.set_index("name_en")[["pop_2010", "pop_2020"]]
 
 
 def china_registry() -> pd.DataFrame:
@@ -177,6 +183,8 @@ def _validated(path: Path, balanced: str, accept_breaks: tuple):
         # whole-city slips (no jump to see) against the province's cities: helpers.data.national_rules
         province = clean["city"].map(china_registry()["province"])
         report.issues += national_slip_issues(clean, province, accept=accept)
+        # zeros in logged columns, parts above wholes, population against the census
+        report.issues += national_plausibility_issues(clean, _census(), accept=accept)
     warn_or_raise(report)
     return clean, tuple(str(i) for i in report.accepted)
 

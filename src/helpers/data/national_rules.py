@@ -79,3 +79,76 @@ def national_slip_issues(df: pd.DataFrame, province: pd.Series, accept=(), facto
                              f"way): {_hint(r[city])} If real, pass accept_breaks=[({city!r}, None, {col!r})]",
                              column=col, city=city, value=float(r[city])))
     return out
+
+
+# ---------------------------------------------------------------- positivity, parts, census
+#: Columns the national analysis takes the logarithm of (helpers.analysis.national: productivity
+#: per worker and per resident, log population; helpers.analysis.broadband: log loans, log GDP
+#: per head), and ``employment``, logged for Guangdong: strictly positive.
+NATIONAL_LOGGED = ("gdp", "population", "employment", "employment_nonagri", "loans")
+
+#: The yearbook's 19 industries (employment in urban units, 10k persons).
+EMP_SECTIONS = ("emp_agriculture", "emp_mining", "emp_manufacturing", "emp_utilities", "emp_construction",
+                "emp_transport", "emp_ict", "emp_wholesale_retail", "emp_hotel_catering", "emp_finance",
+                "emp_real_estate", "emp_leasing_business", "emp_research_tech", "emp_water_env",
+                "emp_resident_services", "emp_education", "emp_health_social", "emp_culture_sports",
+                "emp_public_admin")
+
+#: (part, whole, factor): part <= factor * whole in every city-year (definitions).
+NATIONAL_PARTS = (*((c, "gdp", 1.0) for c in ("va_primary", "va_secondary", "va_tertiary")),
+                  *((c, "employment", 1.0) for c in (*EMP_SECTIONS, "employment_nonagri")),
+                  ("employment", "population", 1.0), ("rd_personnel", "population", 1e4))
+
+#: Resident population of the shipped panel beyond the census tolerance
+#: (:data:`helpers.data.plausibility.CENSUS_TOLERANCE`), measured and accepted by name:
+#: (city, first year, last year, why). The source's figures are kept (nothing is cleaned).
+SHIPPED_CENSUS_ACCEPTED = (
+    ("Hefei", 2005, 2007, "before the 2011 division of Chaohu (the census counts the 2020 area)"),
+    ("Wuhu", 2005, 2010, "before the 2011 division of Chaohu (the census counts the 2020 area)"),
+    ("Maanshan", 2005, 2010, "before the 2011 division of Chaohu (the census counts the 2020 area)"),
+    ("Tongling", 2005, 2014, "before Zongyang county joined in 2015 (the census counts the 2020 area)"),
+    ("Lu'an", 2007, 2009, "the source's 2005-2009 values equal the registered (hukou) population"),
+    ("Urumqi", 2005, 2006, "the source's 2005-2009 values equal the registered (hukou) population"),
+    ("Karamay", 2005, 2005, "the source's series runs 0.6-0.7 x the censuses between its 2010 and 2020 "
+     "values, which match them (data/README.md: the raw 2010 value is kept)"),
+    ("Karamay", 2016, 2018, "as 2005"),
+    ("Sansha", 2016, 2016, "founded 2012, a few thousand residents: rounding of 10k persons"),
+)
+
+
+def shipped_census_accepted() -> list:
+    """:data:`SHIPPED_CENSUS_ACCEPTED` as ``accept_breaks`` entries ``(city, year, "population")``."""
+    return [(c, y, "population") for c, y0, y1, _ in SHIPPED_CENSUS_ACCEPTED for y in range(y0, y1 + 1)]
+
+
+def national_plausibility_issues(df: pd.DataFrame, census: pd.DataFrame | None, accept=()) -> list:
+    r"""The Guangdong loader's positivity, parts-versus-wholes and census rules
+    (:mod:`helpers.data.plausibility`) on the national panel, vectorised (each rule selects the
+    offending rows at once and loops over offending cities only: 0.05 s for 6,403 rows).
+
+    - :data:`NATIONAL_LOGGED` strictly positive;
+    - :data:`NATIONAL_PARTS`: sector value added :math:`\le` GDP, each of the 19 industries and
+      the 18 non-agricultural ones :math:`\le` employment, employment :math:`\le` population,
+      R&D personnel (persons) :math:`\le` population (10k persons) :math:`\times 10^4`;
+    - resident population within :data:`helpers.data.plausibility.CENSUS_TOLERANCE` (1.5) either
+      way of the nearer census (2010 or 2020, resident persons, the registry's
+      ``china_prefectures.csv``), years 2005-2025.
+
+    Measured on the shipped panel: no zero or negative in the logged columns (the zeros are in
+    mining, 27 city-years, and resident services, 19: not logged), no part above its whole
+    (largest: ``employment_nonagri`` = ``employment``, secondary value added 0.91 x GDP,
+    manufacturing 0.80 x employment), and 35 population cells of 8 cities beyond the census
+    tolerance (0.45-1.53 x the census), all accepted by name in
+    :data:`SHIPPED_CENSUS_ACCEPTED` (boundary changes and registered-population years).
+
+    ``census``: indexed by city with ``pop_2010`` and ``pop_2020`` (persons); ``None`` skips
+    the census rule. ``accept``: ``(city, year or None, column)`` entries.
+    """
+    from .plausibility import census_issues, parts_issues, positive_issues
+
+    accept = {(c, None if y is None else int(y), k) for c, y, k in (*accept, *shipped_census_accepted())}
+    out = positive_issues(df, accept=accept, columns=NATIONAL_LOGGED)
+    out += parts_issues(df, accept=accept, parts=NATIONAL_PARTS)
+    if census is not None:
+        out += census_issues(df, census, accept=accept)
+    return out
