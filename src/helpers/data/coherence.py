@@ -15,24 +15,11 @@ year it flags. Whole-file rules (the swaps) cannot be accepted; the year rule ac
   (generator 2.0.0): the median ratio is 0.25 (the largest city 1.18), at most 0.65 on the
   twins of seeds 1-12 and 42; with the two headers swapped it is 3.99.
 - **The same swap in one city** (:func:`city_swap_issues`): a city's median ratio
-  :math:`\mathrm{med}_t\, \mathrm{emp\_producer\_services}_{it} / \mathrm{emp\_manufacturing}_{it}`
-  above :data:`EMP_CITY_RATIO_MAX` (2). The largest legitimate city is 1.52 over the twins of
-  seeds 1-412 (seed 131; 1.354 over seeds 1-12 and 42, 1.18 on the bundled twin; the seeds'
-  largest cities average 1.23, SD 0.10) and 0.847 in the real Guangdong yearbook counts
-  (Maoming; urban units 2005-2019, producer services = the six sections above), so 2 leaves a
-  margin of 1.3 (1.5 would alarm on 3 of 300 seeds). A swap is caught in every city whose true
-  ratio is below 1/2: 15 of 21 cities of the bundled twin, 8-15 of 21 on the twins of seeds
-  1-12 and 42 (6-18, mean 11.7, on seeds 113-412), 14 of 21 real Guangdong cities. The rest
-  cannot be told from their swap by the ratio: there the two columns differ by less than x2,
-  so the swapped city lies inside the legitimate spread. A cross-city factor fails (the twin's
-  cities lie 0.36-4.7 times the median), and so do the other signals tried: the ratio's trend
-  separates the swap on the twin (a legitimate city whose ratio is near 1 falls by 0.08-0.13 a
-  year) but not in the real counts (Guangdong's trends range -0.15 to +0.10 a year, unrelated
-  to the level), and the manufacturing share's year-to-year co-movement with the industrial
-  value-added share is stronger than producer services' in 9 of 21 twin cities only (71% of
-  the real cities, with the secondary share). Nationally the rule does not apply: 31 of 296
-  real cities exceed 2 and 31 exceed 1.5 (Beijing, Sanya, Lhasa, ...); it runs in the Guangdong
-  loader only.
+  :math:`\mathrm{emp\_producer\_services} / \mathrm{emp\_manufacturing}` above
+  :data:`EMP_CITY_RATIO_MAX` (2; the largest legitimate city is 1.52 over 414 twins, 0.85 in the
+  real Guangdong counts). Caught where the true ratio is below 1/2: 15 of 21 cities of the
+  bundled twin, 14 of 21 real ones; the rest lie inside the legitimate spread (notes at the
+  constant). Guangdong only: 20 of 296 real cities nationally exceed 2.
 - **Secondary vs tertiary value added** (:func:`sector_swap_issues`): from 2012 on, China's
   tertiary share of GDP rose and the secondary share fell (tertiary overtook secondary in the
   early 2010s; NBS). Over the years from :data:`SECTOR_TREND_FROM` (at least
@@ -45,25 +32,16 @@ year it flags. Whole-file rules (the swaps) cannot be accepted; the year rule ac
   :math:`E_{it} = \mathrm{med}_k\, e_{itk}` over at least :data:`SHIFT_MIN_COLUMNS` columns.
   A rotated block of labels moves every column at once by the growth of the whole span, so
   :math:`|E_{it}| > \log` :data:`SHIFT_FACTOR` (1.8) is flagged. Legitimate moves: at most x1.33
-  on twins, x1.57 in the accounts; one-year rotations: x7.2-x18 in the accounts (42 of 42 caught);
-  on the bundled twin 42 of 42, on the twin of seed 3 40 of 42 (Chaozhou either way: x0.62 and
-  x0.63; it grows least over 2011-2023, by 0.455 in log in the median column against 0.64-1.39
-  for the others, and the wrap-around jump is that growth). A constant shift of a city's years is
-  named too.
+  on twins, x1.57 in the accounts; one-year rotations: x7.2-x18 in the accounts (42 of 42
+  caught), on the bundled twin 42 of 42, on seed 3's 40 of 42 (Chaozhou, which grows least:
+  x0.62, x0.63). A constant shift of a city's years is named too.
 - **The rotation's pattern** (:func:`rotation_issues`): a one-year rotation moves the
-  wrap-around year by the growth of the whole span *and* every other year by one. For a city
-  whose years are complete, with :math:`d_{itk}` its labelled change and :math:`m_{tk}` the
-  cross-city median change, :math:`S_k = \sum_t (d_{itk} - m_{tk})^2` as labelled and
-  :math:`S'_k` with the first (last) year's values moved to the end (front), i.e. the rotation
-  undone; :math:`R = \mathrm{med}_k \log(S_k / S'_k) >` :data:`ROTATION_MARGIN` (0: the undone
-  order fits the other cities better in the median column) is flagged. Undoing a rotation of a
-  clean city *creates* one, so the margin is two-sided. Measured: every clean city has
-  :math:`R \le -0.96` on the twins of seeds 1-12, 42 and the bundled one (:math:`\le -0.904`
-  on seeds 13-112 and the bundled seed) and :math:`\le -2.47` in the real accounts (Dongguan);
-  every one-year rotation has :math:`R \ge 0.897` on those 14 twins (588 of 588 caught,
-  Chaozhou of seed 3 included) and :math:`\ge 2.45` in the accounts (42 of 42). No clean city
-  is named in any of them. Cities with a missing year or fewer than
-  :data:`SHIFT_MIN_COLUMNS` complete columns are left to the size rule.
+  wrap-around year by the whole span's growth *and* every other year by one. With
+  :math:`S_k` a complete city's sum of squared :math:`e_{itk}` over the years as labelled and
+  :math:`S'_k` with the rotation undone, :math:`R = \mathrm{med}_k \log(S_k / S'_k) >`
+  :data:`ROTATION_MARGIN` (0) is flagged. Measured: clean cities :math:`R \le -0.90` (twins),
+  :math:`\le -2.47` (accounts); rotations :math:`R \ge 0.897` (588 of 588 on 14 twins) and
+  :math:`\ge 2.45` (42 of 42 in the accounts).
 """
 
 from __future__ import annotations
@@ -87,9 +65,32 @@ SHIFT_MIN_COLUMNS = 3
 MIN_CITIES = 5
 #: Largest plausible city median of emp_producer_services / emp_manufacturing (Guangdong).
 EMP_CITY_RATIO_MAX = 2.0
+# Measured (generator 2.0.0): the largest city median is 1.52 over the twins of seeds 1-412
+# (seed 131; 1.354 over seeds 1-12 and 42, 1.18 on the bundled twin; the seeds' largest
+# cities average 1.23, SD 0.10) and 0.847 in the real Guangdong yearbook counts (Maoming;
+# urban units 2005-2019, producer services = transport, ICT, finance, real estate, leasing and
+# business services, research), so 2 leaves a margin of 1.3 (1.5 alarms on 3 of 300 seeds).
+# A swap is caught where the true ratio is below 1/2: 15 of 21 cities of the bundled twin,
+# 8-15 of 21 on the twins of seeds 1-12 and 42 (6-18, mean 11.7, on seeds 113-412), 14 of 21
+# real Guangdong cities. Elsewhere the two columns differ by less than x2 and the swapped city
+# lies inside the legitimate spread. Other signals tried fail: a cross-city factor (the
+# twin's cities lie 0.36-4.7 times the median); the ratio's trend (it separates the swap on
+# the twin, where a legitimate city with a ratio near 1 falls by 0.08-0.13 a year, but real
+# Guangdong trends range -0.15 to +0.10 a year, unrelated to the level); the manufacturing
+# share's year-to-year co-movement with the industrial value-added share (stronger than
+# producer services' in 9 of 21 twin cities; 71% of real cities, with the secondary share).
+# Nationally 20 of 296 real cities exceed 2 and 31 exceed 1.5 (Beijing, Sanya, Lhasa, ...).
 #: Median log ratio of squared deviations, as labelled against the rotation undone, above which
 #: a city's year labels are named as rotated (see the module notes).
 ROTATION_MARGIN = 0.0
+# Undoing a rotation of a clean city creates one, so the margin is two-sided. Measured: clean
+# cities R <= -0.96 on the twins of seeds 1-12, 42 and the bundled one (<= -0.904 on seeds
+# 13-112 and the bundled seed), <= -2.47 in the real accounts (Dongguan); one-year rotations
+# R >= 0.897 on those 14 twins (588 of 588 caught; Chaozhou of seed 3, missed by the size rule
+# because it grows least over 2011-2023, 0.455 in log in the median column against 0.64-1.39,
+# gives 0.897) and >= 2.45 in the accounts (42 of 42). No clean city is named in any of them.
+# Cities with a missing year or fewer than SHIFT_MIN_COLUMNS complete columns are left to the
+# size rule.
 
 
 def _line(lines, i):
