@@ -1,6 +1,6 @@
 r"""Plausibility rules of the national panel (:func:`helpers.data.china.load_china`): the
 cross-city slip rule below, and the Guangdong loader's positivity, parts and census rules
-(:func:`national_plausibility_issues`).
+(:func:`helpers.data.china.national_plausibility_issues`).
 
 The national loader validates with ``unit_checks=False``: the Guangdong unit checks
 (:mod:`helpers.data.units`) loop city by city, minutes for 337 cities, and their fixed
@@ -127,34 +127,3 @@ SHIPPED_CENSUS_ACCEPTED = (
 def shipped_census_accepted() -> list:
     """:data:`SHIPPED_CENSUS_ACCEPTED` as ``accept_breaks`` entries ``(city, year, "population")``."""
     return [(c, y, "population") for c, y0, y1, _ in SHIPPED_CENSUS_ACCEPTED for y in range(y0, y1 + 1)]
-
-
-def national_plausibility_issues(df: pd.DataFrame, census: pd.DataFrame | None, accept=()) -> list:
-    r"""The Guangdong loader's positivity, parts-versus-wholes and census rules
-    (:mod:`helpers.data.plausibility`) on the national panel, vectorised (each rule selects the
-    offending rows at once and loops over offending cities only: 0.035 s for 6,403 rows).
-
-    - :data:`NATIONAL_LOGGED` strictly positive;
-    - :data:`NATIONAL_PARTS`: sector value added :math:`\le` GDP, each of the 19 industries and
-      the 18 non-agricultural ones :math:`\le` employment, employment :math:`\le` population,
-      R&D personnel (persons) :math:`\le` population (10k persons) :math:`\times 10^4`;
-    - resident population within :data:`helpers.data.plausibility.CENSUS_TOLERANCE` (1.5) either
-      way of the nearer census (2010 or 2020, resident persons, the registry's
-      ``china_prefectures.csv``), years 2005-2025.
-
-    Measured on the shipped panel: no zero or negative logged value, no part above its whole
-    (largest: ``employment_nonagri`` = ``employment``, secondary value added 0.91 x GDP), and
-    35 population cells of 8 cities beyond the census tolerance (0.45-1.53 x), all accepted by
-    name (:data:`SHIPPED_CENSUS_ACCEPTED`: boundary changes, registered-population years).
-
-    ``census``: indexed by city with ``pop_2010`` and ``pop_2020`` (persons); ``None`` skips
-    the census rule. ``accept``: ``(city, year or None, column)`` entries.
-    """
-    from .plausibility import census_issues, parts_issues, positive_issues
-
-    accept = {(c, None if y is None else int(y), k) for c, y, k in (*accept, *shipped_census_accepted())}
-    out = positive_issues(df, accept=accept, columns=NATIONAL_LOGGED)
-    out += parts_issues(df, accept=accept, parts=NATIONAL_PARTS)
-    if census is not None:
-        out += census_issues(df, census, accept=accept)
-    return out
