@@ -204,6 +204,7 @@ def _cube(d: pd.DataFrame, columns):
     years = np.arange(int(d["year"].min()), int(d["year"].max()) + 1)
     cities = pd.unique(d["city"])
     x = d.assign(year=d["year"].astype(int)).set_index(["city", "year"])[columns]
+    x = x[~x.index.duplicated(keep=False)]  # a duplicated city-year is the duplicate rule's finding
     x = x.where(x > 0).reindex(pd.MultiIndex.from_product([cities, years]))
     return cities, years, np.log(x.to_numpy(dtype=float)).reshape(len(cities), len(years), len(columns))
 
