@@ -9,6 +9,7 @@ every fault at once, each naming the file line, city, year and column.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
@@ -218,7 +219,13 @@ def national_plausibility_issues(df: pd.DataFrame, census: pd.DataFrame | None, 
     out = positive_issues(df, accept=accept, columns=nr.NATIONAL_LOGGED)
     out += parts_issues(df, accept=accept, parts=nr.NATIONAL_PARTS)
     if census is not None:
-        out += census_issues(df, census, accept=accept)
+        why = {}
+        for c, _, _, reason in nr.SHIPPED_CENSUS_ACCEPTED:
+            why.setdefault(c, reason)
+        for i in census_issues(df, census, accept=accept):
+            if i.severity == "accepted" and i.city in why:  # the shipped acceptance says why
+                i = dataclasses.replace(i, message=f"{i.message}; accepted: {why[i.city]}")
+            out.append(i)
     return out
 
 
