@@ -6,6 +6,12 @@
 
 SHELL := /bin/bash
 
+# Two jobs by default (CI and most laptops have two cores or more): chapters execute side by side
+# and pytest runs on JOBS workers (pytest-xdist; a notebook's cells stay on one worker). Each
+# job's output lines are printed whole. One at a time: make JOBS=1 test.
+JOBS ?= 2
+MAKEFLAGS += --jobs=$(JOBS) --output-sync=line
+
 # Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
 # machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
 export DASK_DISTRIBUTED__LOGGING__DISTRIBUTED := error
@@ -19,7 +25,8 @@ CHAPTERS := $(sort $(wildcard chapters/*.ipynb))
 PAGES := $(sort $(wildcard chapters/*.md))
 HELPERS := $(sort $(shell find src/helpers -name '*.py'))
 DATA := $(sort $(wildcard data/*.csv))
-POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json))
+POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json \
+  data/power/broadband/*.parquet data/power/broadband/*.csv))
 FINDINGS := $(sort $(wildcard data/findings/*.parquet data/findings/SHA256SUMS data/findings/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
   $(sort $(wildcard _ext/*.py _static/*))
@@ -31,7 +38,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast lint env data accounts china io bench bench-design power findings lock clean pdf html-ci
+.PHONY: book test test-fast lint env data accounts china io bench bench-design power power-broadband findings lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -64,7 +71,8 @@ NBVAL_CACHE := _build/nbval-cache
 test: $(STAMP) lint $(CI_NB) html-ci
 	rm -rf $(NBVAL_CACHE)
 	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
-	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider
+	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider \
+	  -n $(JOBS) --dist loadfile --durations=15
 
 html-ci: $(STAMP) $(CI_NB) $(addprefix $(CI_STAGE)/,$(BOOK_FILES))
 ifeq ($(CHROMIUM),)
@@ -85,7 +93,7 @@ lint: $(STAMP)
 
 # Everything but tests marked slow (Monte Carlo, heavy bootstraps, the wheel install) and the chapters.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests $(DOCTEST) -m "not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest tests $(DOCTEST) -m "not slow" -p no:cacheprovider -n $(JOBS) --dist loadfile
 
 env: $(STAMP)
 
@@ -147,6 +155,13 @@ bench-design: $(STAMP)
 # generator version recomputes them. Options: make power POWER_ARGS="--scheduler tcp://host:8786".
 power: $(STAMP)
 	$(BIN)/python -m helpers.studies.power run --out data/power $(POWER_ARGS)
+
+# The Broadband China design as cells of the design study (helpers.studies.broadband_study):
+# 336 x 9 national twins in three worlds (effect, threshold no-effect, random no-effect) into
+# data/power/broadband, fingerprinted with the analysis digest; finished cells are skipped.
+# Options: make power-broadband BROADBAND_ARGS="--reps 200 --workers 2".
+power-broadband: $(STAMP)
+	$(BIN)/python -m helpers.studies.broadband_study run --out data/power/broadband $(BROADBAND_ARGS)
 
 # The Findings chapter's Monte Carlo and coverage studies (SIMULATED; helpers.studies.findings):
 # 280 twins with the book's settings into data/findings, fingerprinted and hashed; parts whose

@@ -151,13 +151,29 @@ def test_the_study_nulls_share_every_exogenous_state():
 
 def test_reps_overrides_and_record():
     grid = power.cells([21, 50], [8, 13])
-    reps = {**power.REPS, (21, 13, "effect"): 1000}
+    reps = {21: 200, 50: 150, (21, 13, "effect"): 1000}
     assert design.reps_of(reps, design.Cell(21, 13, "effect")) == 1000
     assert design.reps_of(reps, design.Cell(21, 13, "null")) == 200
     assert design.reps_of(reps, design.Cell(21, 8, "effect")) == 200
     base, extra = power.reps_record(reps, grid)
     assert base == {"21": 200, "50": 150}
     assert extra == {"21x13-effect": 1000}
+    # an (N, T) key sets the design in every world; the per-N number stays the record's base even
+    # where the overridden cells outnumber the others (3 of 4 cells at 21 cities here)
+    reps = {21: 200, 50: 150, (21, 13): 500}
+    assert [design.reps_of(reps, c) for c in grid if c.n_cities == 21] == [200, 500, 500, 500]
+    base, extra = power.reps_record(reps, grid)
+    assert base == {"21": 200, "50": 150}
+    assert extra == {"21x13-effect": 500, "21x13-null": 500, "21x13-null_unconfounded": 500}
+
+
+def test_the_books_coverage_design_has_enough_twins_for_a_claim():
+    from helpers.studies.performance import COVERAGE_CLAIM_MCSE, coverage_mcse_for_claim
+
+    for world in power.WORLDS:
+        r = design.reps_of(power.REPS, design.Cell(21, 13, world))
+        assert r >= 475 and coverage_mcse_for_claim(0.95, r) <= COVERAGE_CLAIM_MCSE
+    assert design.reps_of(power.REPS, design.Cell(21, 8)) == power.REPS[21]
 
 
 def test_stored_performance_table_equals_its_recomputation():
@@ -200,3 +216,34 @@ def test_tiny_live_grid_writes_paired_worlds_and_its_performance_table(tmp_path)
     assert h1["null_twins"] == 2 and h1["confounded_twins"] == 2
     text = (tmp_path / "PROVENANCE.md").read_text()
     assert "Worlds: effect, null, null_unconfounded; seeds shared across worlds" in text
+
+
+def test_coverage_table_quotes_claims_and_marks_the_rest():
+    from helpers.book import study_design_sentences as sds
+
+    perf = pd.DataFrame([
+        {"n_cities": 21, "n_years": 13, "key": "total", "coverage": 0.95, "coverage_claim": True},
+        {"n_cities": 21, "n_years": 13, "key": "spillover", "coverage": 0.635, "coverage_claim": False},
+        {"n_cities": 50, "n_years": 13, "key": "total", "coverage": 0.92, "coverage_claim": False},
+        {"n_cities": 50, "n_years": 13, "key": "spillover", "coverage": np.nan, "coverage_claim": False},
+        {"n_cities": 21, "n_years": 13, "key": "H1", "coverage": np.nan, "coverage_claim": False}])
+    t = sds.coverage_table(perf, ["total", "spillover", "H1"], [(21, 13), (50, 13)], {"total": "FE"})
+    assert list(t.index) == ["FE", "spillover"] and list(t.columns) == ["21 x 13", "50 x 13"]   # H1: no coverage
+    assert t.loc["FE"].tolist() == ["0.950", "0.920*"] and t.loc["spillover"].tolist() == ["0.635*", "–"]
+    assert sds.no_claim_note() == "* MC SE above 0.01: no claim"
+
+
+def test_coverage_twins_text_follows_the_claim_rule():
+    from helpers.book import study_design_sentences as sds
+    from helpers.studies.performance import coverage_mcse_for_claim
+
+    assert sds.extra_twins_phrase({21: 200}) == ""
+    assert sds.extra_twins_phrase({21: 200, (21, 13): 500, (50, 8, "null"): 1000}) == (
+        "500 twins at 21 cities x 13 years in every world, 1,000 twins at 50 cities x 8 years in the null world")
+    s = sds.coverage_twins_text({21: 200, (21, 13): 500}, 0.01)
+    assert "at a coverage of 0.95 that takes 475 twins; at 0.90, 900" in s
+    assert "a claim only from 0.947 up (or up to 0.053)" in s
+    # the bound is where the claim rule switches
+    assert coverage_mcse_for_claim(0.9473, 500) <= 0.01 < coverage_mcse_for_claim(0.9470, 500)
+    assert "no coverage near 0.95 is a claim" in sds.coverage_twins_text({(21, 13): 400}, 0.01)
+    assert "therefore" not in sds.coverage_twins_text({21: 200}, 0.01)

@@ -85,10 +85,41 @@ def test_false_positive_and_coverage_sentences_read_the_numbers():
     s = study_sentences.false_positive_sentence(rows, ["H1", "sig_total"])
     assert "largest false-positive rate over 4 cells and measures is 0.250 (H1, 21 cities x 8 years" in s
     assert "mean is 0.125" in s
+    # 4 twins per cell: no coverage is a claim, and none is quoted (no grid average either)
     s = study_sentences.coverage_sentence(rows, ["covers_total", "covers_prd"])
-    assert "0.75 (total effect, PRD cities) to 1.00 (total effect c (two-way FE))" in s
-    brief = study_sentences.coverage_sentence(rows, ["covers_total", "covers_prd"], where="Table X")
-    assert brief.endswith("0.75 to 1.00 (Table X).") and brief not in s   # the same range, said once
+    assert s.startswith("No coverage of the stored grid is stated as a number: with at most 4 twins per cell")
+    assert "0.75" not in s and "1.00" not in s and "none of its 3 coverages" in s
+    assert study_sentences.coverage_sentence(rows, ["covers_total"], where="Table X").endswith("claim (Table X).")
+
+
+def _coverage_rows():
+    # 21 x 13 with 500 twins (coverage claims possible), 50 x 13 with 200 (none)
+    r = []
+    for n, reps in ((21, 500), (50, 200)):
+        for k in range(reps):
+            r.append({"world": "effect", "n_cities": n, "n_years": 13, "rep": k,
+                      "covers_total": float(k < 0.95 * reps + (n == 50)),   # 475 of 500; 191 of 200
+                      "covers_prd": float(k < 0.9 * reps),                  # 450 of 500: SE 0.013
+                      "covers_a_flows": 0.0})                               # never covers
+    return pd.DataFrame(r)
+
+
+def test_coverage_sentence_quotes_only_coverages_with_a_claim():
+    from helpers.studies.performance import coverage_mcse_for_claim
+
+    cols = ["covers_total", "covers_prd", "covers_a_flows"]
+    s = study_sentences.coverage_sentence(_coverage_rows(), cols)
+    assert coverage_mcse_for_claim(0.9, 500) > 0.01 >= coverage_mcse_for_claim(0.95, 500)
+    assert "2 of the grid's 6 coverages (estimates x designs), at 21 x 13." in s
+    assert f"{power.label('covers_total')} at 21 x 13: 0.950 (MC SE 0.010, 500 twins)" in s
+    assert f"{power.label('covers_a_flows')} at 21 x 13: 0.000 (MC SE 0.000, 500 twins)" in s
+    assert f"1 of them falls short of 95% by more than two Monte Carlo SEs: {power.label('covers_a_flows')}." in s
+    assert "The other 4 have a larger Monte Carlo SE" in s
+    for unclaimed in ("0.900", "0.955", "0.90 ", "0.96"):   # 21 x 13 PRD, 50 x 13 total: never quoted
+        assert unclaimed not in s
+    brief = study_sentences.coverage_sentence(_coverage_rows(), cols, where="Table X")
+    assert brief.startswith("Coverage claims (Monte Carlo SE at most 0.01): 2 of 6 coverages, at 21 x 13; 1 of them")
+    assert brief.endswith(f"({power.label('covers_a_flows')} at 21 x 13: 0.000) (Table X).") and "0.950" not in brief
 
 
 def test_a_channel_present_in_both_worlds_is_no_false_positive():
@@ -129,9 +160,10 @@ def test_twins_per_cell_by_city_count_and_only_changed_cells_recompute(tmp_path)
     reps = {21: 6, 50: 3}
     s = design.run_study(cells, design.toy_twin, tmp_path, reps=reps, n_workers=1, progress=False)
     assert s.rows.groupby("n_cities").size().to_dict() == reps
-    # more twins at 50 cities: only that cell recomputes; its first 3 twins are the same
+    # more twins at 50 cities: only that cell is written, extended by its 4th twin; its first 3 are kept
     s2 = design.run_study(cells, design.toy_twin, tmp_path, reps={21: 6, 50: 4}, n_workers=1, progress=False)
-    assert s2.computed == ["50x8-effect"] and s2.skipped == ["21x8-effect"]
+    assert s2.computed == s2.extended == ["50x8-effect"] and s2.skipped == ["21x8-effect"]
+    assert s2.twins_computed == 1
     pd.testing.assert_frame_equal(s2.rows[s2.rows.n_cities == 50].head(3).reset_index(drop=True),
                                   s.rows[s.rows.n_cities == 50].reset_index(drop=True))
     with pytest.raises(ValueError, match="no number of twins for 50 cities"):

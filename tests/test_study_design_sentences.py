@@ -97,12 +97,12 @@ def test_bias_table_prints_the_bias_the_bottom_line_quotes():
 
     rng = np.random.default_rng(3)
     rows = pd.DataFrame({"world": "effect", "n_cities": np.repeat([21, 200], 50), "n_years": 13,
-                         "true_total": 0.3, "est_total": 0.3 - 0.114 + rng.normal(0, 0.05, 100)})
-    b = sds.bias_at(rows, "total")
+                         "true_alpha_E": 0.3, "est_alpha_E": 0.3 - 0.114 + rng.normal(0, 0.05, 100)})
+    b = sds.bias_at(rows, "alpha_E")    # a scored estimate (the FE total is not: power.NOT_SCORED)
     big = rows[rows["n_cities"] == 200]
     assert b[0] == "200 x 13"
-    assert b[1] == pytest.approx((big["est_total"] - big["true_total"]).mean())
-    assert b[2] == pytest.approx(big["est_total"].std(ddof=1) / np.sqrt(50))
+    assert b[1] == pytest.approx((big["est_alpha_E"] - big["true_alpha_E"]).mean())
+    assert b[2] == pytest.approx(big["est_alpha_E"].std(ddof=1) / np.sqrt(50))
     t = sds.bias_table({"H1": b, "H4": None}, {"H1": "FE total effect"})
     assert list(t.index) == ["H1"] and t.at["H1", "evidence"] == "FE total effect"
     s = sds.bottom_line("H1", "claim", _rec("inconsistent"), pd.DataFrame(),

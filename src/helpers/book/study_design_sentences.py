@@ -163,10 +163,12 @@ def bias_table(biases: dict, labels: dict) -> pd.DataFrame:
 
 def bias_at(rows: pd.DataFrame, key: str) -> tuple | None:
     """(design, mean error, MC SE) of ``est_<key>`` against ``true_<key>`` at the study's largest
-    design in the effect world (:func:`helpers.studies.performance.estimator_performance`)."""
+    design in the effect world (:func:`helpers.studies.performance.estimator_performance`); None
+    for an estimate of :data:`helpers.studies.power.NOT_SCORED` (its stored truth is not its estimand's)."""
     from ..studies.performance import estimator_performance
+    from ..studies.power import NOT_SCORED
 
-    if f"est_{key}" not in rows or f"true_{key}" not in rows:
+    if key in NOT_SCORED or f"est_{key}" not in rows or f"true_{key}" not in rows:
         return None
     e = rows[rows["world"] == "effect"]
     n, t = int(e["n_cities"].max()), int(e[e["n_cities"] == e["n_cities"].max()]["n_years"].max())
@@ -314,7 +316,7 @@ def performance_rows(perf: pd.DataFrame, keys, designs, labels: dict) -> pd.Data
                 continue
             r = d.loc[k]
             cov = ("–" if not np.isfinite(r["coverage"]) else
-                   f"{r['coverage']:.3f} ({r['coverage_mcse']:.3f})" + ("" if r["coverage_claim"] else "*"))
+                   f"{r['coverage']:.3f} ({r['coverage_mcse']:.3f})" + ("" if r["coverage_claim"] else NO_CLAIM_MARK))
             out.append({"estimate": labels.get(k, k), "design": f"{n} x {t}",
                         "bias (MC SE)": "–" if not np.isfinite(r["bias"]) else f"{r['bias']:+.3f} ({r['bias_mcse']:.3f})",
                         "RMSE (MC SE)": "–" if not np.isfinite(r["rmse"]) else f"{r['rmse']:.3f} ({r['rmse_mcse']:.3f})",
@@ -325,6 +327,73 @@ def performance_rows(perf: pd.DataFrame, keys, designs, labels: dict) -> pd.Data
                         "size-adjusted power": num(r["size_adjusted_power"], ".2f"),
                         "twins": int(r["twins"])})
     return pd.DataFrame(out).set_index("estimate")
+
+
+#: Mark of a coverage that is no claim (Monte Carlo SE above the threshold), and its footnote.
+NO_CLAIM_MARK = "*"
+
+
+def no_claim_note(threshold: float | None = None) -> str:
+    """The footnote of :data:`NO_CLAIM_MARK` (threshold default
+    :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`)."""
+    from ..studies.performance import COVERAGE_CLAIM_MCSE
+
+    return f"{NO_CLAIM_MARK} MC SE above {COVERAGE_CLAIM_MCSE if threshold is None else threshold:g}: no claim"
+
+
+def coverage_table(perf: pd.DataFrame, keys, designs, labels: dict) -> pd.DataFrame:
+    """Coverage of each estimate in ``keys`` (rows) at each design (N, T) of ``designs``
+    (columns "N x T") from a :func:`helpers.studies.performance.performance_table`, as text: the
+    coverage where it is a claim (``coverage_claim``: Monte Carlo SE at most the threshold),
+    followed by :data:`NO_CLAIM_MARK` where it is not, "–" where that design scores no coverage;
+    estimates with no coverage at any of the designs are left out."""
+    scored = perf[np.isfinite(perf["coverage"]) & perf["n_cities"].isin([n for n, _ in designs])]
+    keys = [k for k in keys if k in set(scored["key"])]
+    out = {}
+    for n, t in designs:
+        d = perf[(perf["n_cities"] == n) & (perf["n_years"] == t)].set_index("key")
+        col = {}
+        for k in keys:
+            v = d["coverage"].get(k, np.nan)
+            col[labels.get(k, k)] = ("–" if not np.isfinite(v) else
+                                     f"{v:.3f}" + ("" if bool(d.at[k, "coverage_claim"]) else NO_CLAIM_MARK))
+        out[f"{n} x {t}"] = col
+    tab = pd.DataFrame(out)
+    tab.index.name = "estimate"
+    return tab
+
+
+def extra_twins_phrase(reps: dict) -> str:
+    """The designs :data:`helpers.studies.power.REPS` gives more twins than their city count's, in
+    words: an ``(N, T)`` key in every world, an ``(N, T, world)`` key in one ("" when none)."""
+    return ", ".join(f"{r:,} twins at {k[0]} cities x {k[1]} years "
+                     + (f"in the {k[2]} world" if len(k) > 2 else "in every world")
+                     for k, r in reps.items() if isinstance(k, tuple))
+
+
+def coverage_twins_text(reps: dict, threshold: float, nominal: float = 0.95) -> str:
+    r"""How many twins a coverage claim takes and which designs the study gives them.
+
+    A coverage :math:`c` from :math:`R` twins is a claim when
+    :math:`\max(\sqrt{c(1-c)/R}, \sqrt{0.95 \cdot 0.05/R}) \le` ``threshold``
+    (:func:`helpers.studies.performance.coverage_mcse_for_claim`): :math:`R \ge c(1-c)/\text{threshold}^2`
+    twins, and with :math:`R` twins only coverages with
+    :math:`c(1-c) \le R\,\text{threshold}^2`, i.e. outside
+    :math:`(\ell, 1-\ell)` with :math:`\ell = (1-\sqrt{1-4R\,\text{threshold}^2})/2`."""
+    need = {c: int(np.ceil(round(c * (1 - c) / threshold ** 2, 6))) for c in (nominal, 0.90)}
+    text = (f"A coverage is stated as a claim only where its Monte Carlo SE is at most {threshold:g} (at a coverage "
+            f"of {nominal:.2f} that takes {need[nominal]} twins; at 0.90, {need[0.90]})")
+    extra = extra_twins_phrase(reps)
+    if extra:
+        r = min(v for k, v in reps.items() if isinstance(k, tuple))
+        text += f"; the study therefore runs {extra}"
+        if r < need[nominal]:
+            text += f". With {r:,} twins no coverage near {nominal:.2f} is a claim"
+        elif 4 * r * threshold ** 2 < 1:
+            low = (1 - np.sqrt(1 - 4 * r * threshold ** 2)) / 2
+            text += (f". With {r:,} twins a coverage is a claim only from {1 - low:.3f} up (or up to {low:.3f}); "
+                     "one further from 0 and 1 would need more twins")
+    return text + ". The Study design chapter marks every coverage that is no claim with *."
 
 
 def coverage_claim_sentence(perf: pd.DataFrame, keys, labels: dict, threshold: float = 0.01) -> str:

@@ -335,24 +335,51 @@ def false_positive_sentence(rows: pd.DataFrame, columns, level: float = 0.05) ->
 
 def coverage_sentence(rows: pd.DataFrame, columns, nominal: float = 0.95, *,
                       where: str | None = None) -> str:
-    """Generated sentence on the coverage of the 95% intervals in the effect world.
+    """Generated sentence on the coverage of the 95% intervals in the effect world, stating a
+    coverage as a number only where it is a *claim*: its Monte Carlo SE
+    (:func:`helpers.studies.performance.coverage_mcse_for_claim`: the larger of
+    :math:`\\sqrt{\\hat c(1-\\hat c)/R}` and the SE at ``nominal``) is at most
+    :data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE` (issue 22). Other cells' coverages
+    are counted, never quoted, nor averaged into a number.
 
-    ``where``: a closing summary's short form (the same range, pointing to ``where`` the full
+    A claim falls short of ``nominal`` when it is more than two of those SEs below it.
+    ``where``: a closing summary's short form (the same claims, pointing to ``where`` the full
     sentence and table are) instead of the full sentence."""
+    from ..studies.performance import COVERAGE_CLAIM_MCSE, coverage_mcse_for_claim
+
     long = power_long(rows[rows["world"] == "effect"], columns).dropna(subset=["share"])
+    long = long[long["twins"] > 0]
     if long.empty:
         return "The stored study reports no coverage."
-    by = long.groupby("measure")["share"].mean().sort_values()
+    thr, n_all = COVERAGE_CLAIM_MCSE, len(long)
+    long = long.assign(claim_se=[coverage_mcse_for_claim(c, int(n), nominal)
+                                 for c, n in zip(long["share"], long["twins"])])
+    claims = long[long["claim_se"] <= thr]
+    if claims.empty:
+        most = int(long["twins"].max())
+        return (f"No coverage of the stored grid is stated as a number: with at most {most} twins per cell the "
+                f"Monte Carlo SE of a coverage of {nominal:.2f} is {np.sqrt(nominal * (1 - nominal) / most):.3f}, "
+                f"above {thr:g}, so none of its {n_all} coverages (estimates x designs) is a claim"
+                + (f" ({where})." if where is not None else "."))
+    short = claims[claims["share"] + 2 * claims["claim_se"] < nominal]
+    at = ", ".join(f"{n} x {t}" for n, t in sorted({(int(n), int(t)) for n, t in
+                                                    zip(claims["n_cities"], claims["n_years"])}))
+
+    def named(d, se=False):
+        return "; ".join(f"{label(r['measure'])} at {int(r['n_cities'])} x {int(r['n_years'])}: {r['share']:.3f}"
+                         + (f" (MC SE {r['mc_se']:.3f}, {int(r['twins'])} twins)" if se else "")
+                         for _, r in d.iterrows())
+
+    fall = (f"{len(short)} of them fall{'s' if len(short) == 1 else ''} short of {nominal:.0%} by more than two "
+            f"Monte Carlo SEs")
     if where is not None:
-        return (f"Coverage of the 95% intervals, averaged over the grid: {by.min():.2f} to "
-                f"{by.max():.2f} ({where}).")
-    low = by[by < nominal - 0.1]
-    s = (f"Averaged over the grid, the 95% intervals cover the truth of their own estimand in "
-         f"{by.min():.2f} ({label(by.index[0])}) to {by.max():.2f} ({label(by.index[-1])}) of twins.")
-    if len(low):
-        s += (f" {len(low)} of {len(by)} estimates fall more than 10 points short of 95%: "
-              + "; ".join(label(k) for k in low.index) + ".")
-    return s
+        return (f"Coverage claims (Monte Carlo SE at most {thr:g}): {len(claims)} of {n_all} coverages, at {at}; "
+                + (fall + f" ({named(short)})" if len(short) else f"none falls short of {nominal:.0%}")
+                + f" ({where}).")
+    return (f"A coverage is stated only where its Monte Carlo SE is at most {thr:g}: {len(claims)} of the grid's "
+            f"{n_all} coverages (estimates x designs), at {at}. {named(claims, se=True)}."
+            + (f" {fall}: " + "; ".join(dict.fromkeys(label(m) for m in short["measure"])) + "." if len(short) else "")
+            + f" The other {n_all - len(claims)} have a larger Monte Carlo SE and are no claims.")
 
 
 def cost_sentences(bench: pd.DataFrame) -> list:

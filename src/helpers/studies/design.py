@@ -18,7 +18,10 @@ Engineering:
 - **Resumable.** Each finished cell is one Parquet file ``<N>x<T>-<world>.parquet`` whose
   metadata carries the cell's *fingerprint* (generator version, analysis settings, number of
   twins, study seed). A rerun skips cells whose file has the same fingerprint and recomputes the
-  others, so a changed generator version invalidates them.
+  others, so a changed generator version invalidates them. A cell asked for more twins than it
+  holds is *extended* when its stored rows are exactly its first replicates under the same
+  settings (:func:`plan`): only the new replicates are computed, as their seeds do not depend on
+  how many twins a cell has.
 - **Trustworthy store.** Cells are written, hashed (``SHA256SUMS``), verified on reuse and
   read through :mod:`helpers.studies.store`: a damaged or unreadable cell is recomputed (the
   note names the file), a cell computed by other analysis code (its ``analysis_digest``) is
@@ -148,10 +151,15 @@ class DesignStudy(Result):
     skipped: list
     seconds: float
     notes: list = field(default_factory=list)
+    #: cells of ``computed`` that kept their stored twins and got new ones (:func:`plan`)
+    extended: list = field(default_factory=list)
+    #: twins this run computed (an extended cell counts its new twins only)
+    twins_computed: int = 0
 
     def summary(self) -> str:
         return (f"DesignStudy: {len(self.rows)} twins in {self.rows.groupby(['n_cities', 'n_years', 'world']).ngroups}"
-                f" cells ({len(self.computed)} computed, {len(self.skipped)} reused) in {self.seconds:.1f} s"
+                f" cells ({len(self.computed)} computed, of which {len(self.extended)} extended, {len(self.skipped)}"
+                f" reused; {self.twins_computed} twins computed) in {self.seconds:.1f} s"
                 f" -- SIMULATED twins; results in {self.out_dir}"
                 + "".join(f"\n  note: {n}" for n in self.notes))
 
@@ -216,6 +224,93 @@ def study_fingerprint(analyse: Callable, study_seed: int, settings: dict | None,
                         "analyse": analyse_name(analyse)})
 
 
+#: What a run does with a cell (:func:`plan`).
+ACTIONS = ("reuse", "extend", "compute")
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """What a run of the study would do with one cell: ``reuse`` its stored twins, ``extend`` them
+    (keep ``stored`` twins and compute replicates ``stored`` .. ``twins - 1``) or ``compute`` all
+    ``twins``; ``note`` says why a stored cell is not reused when it is damaged or stale code."""
+
+    cell: Cell
+    action: str
+    stored: int
+    twins: int
+    note: str | None = None
+
+    @property
+    def new_twins(self) -> int:
+        return self.twins - self.stored
+
+
+def _extendable_rows(path: Path, cell: Cell, analyse: Callable, wanted: int, study_seed: int, settings, options,
+                     paired: bool, digest: str | None, manifest: dict) -> pd.DataFrame | None:
+    """The stored rows of ``cell`` when they are exactly its first replicates under the run's
+    settings, so a fresh run of ``wanted`` twins would begin with them; else None.
+
+    Checked: the content hash is recorded and matches (extending rewrites the file and records a
+    new hash, which must not vouch for unverified rows); fewer twins than ``wanted``; the stored
+    fingerprint is the one these settings give that many twins; the analysis digest is the
+    current one; the rows are replicates 0 .. n-1 with the seeds :func:`twin_seed` gives them."""
+    if path.name not in manifest:
+        return None
+    try:
+        rows, meta = _store.read_cell(path, manifest[path.name])
+    except _store.StoreError:
+        return None
+    n = len(rows)
+    if not 0 < n < wanted or digest is None or meta.get("analysis_digest") != digest:
+        return None
+    if meta.get("design_fingerprint") != cell_fingerprint(cell, analyse, n, study_seed, settings, options,
+                                                           paired=paired):
+        return None
+    if not {"rep", "seed"} <= set(rows.columns) or not np.array_equal(rows["rep"].to_numpy(), np.arange(n)):
+        return None
+    seeds = [twin_seed(study_seed, cell, r, paired=paired) for r in range(n)]
+    return rows if np.array_equal(rows["seed"].to_numpy(), seeds) else None
+
+
+def _plan(cells, analyse, out_dir: Path, reps, study_seed, settings, options, paired):
+    """The plan of every cell and the stored rows of the cells to extend."""
+    fps = {c: cell_fingerprint(c, analyse, reps, study_seed, settings, options, paired=paired) for c in cells}
+    digest = _store.code_digest(analyse.__module__)
+    manifest = _store.read_manifest(out_dir)
+    plans, base = [], {}
+    for c in cells:
+        wanted, path = reps_of(reps, c), _cell_path(out_dir, c)
+        ok, note = _store.cell_status(path, fps[c], digest, manifest)
+        if ok:
+            plans.append(CellPlan(c, "reuse", wanted, wanted, note))
+            continue
+        rows = None if note else _extendable_rows(path, c, analyse, wanted, study_seed, settings, options, paired,
+                                                  digest, manifest)
+        if rows is not None:
+            base[c] = rows
+            plans.append(CellPlan(c, "extend", len(rows), wanted))
+        else:
+            plans.append(CellPlan(c, "compute", 0, wanted, note))
+    return plans, base, fps, digest
+
+
+def plan(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = DEFAULT_SEED,
+         settings: dict | None = None, options: dict | None = None, paired: bool = False) -> pd.DataFrame:
+    """Dry run of :func:`run_study` (same arguments): what it would do with each cell, computing
+    nothing and writing nothing.
+
+    Returns one row per cell: ``cell`` (file stem), ``action`` (``reuse``: the stored file has
+    this fingerprint; ``extend``: the stored rows are the cell's first replicates under the same
+    settings, code and seed, and fewer than asked; ``compute``: absent, other settings, more
+    twins than asked, damaged or other analysis code), ``stored`` (twins kept), ``twins`` (twins
+    after the run), ``new_twins`` (twins to compute) and ``note``.
+    """
+    plans, *_ = _plan(list(cells), analyse, Path(out_dir), reps, study_seed, settings, dict(options or {}), paired)
+    return pd.DataFrame([{"cell": p.cell.name, "action": p.action, "stored": p.stored, "twins": p.twins,
+                          "new_twins": p.new_twins, "note": p.note} for p in plans],
+                        columns=["cell", "action", "stored", "twins", "new_twins", "note"])
+
+
 def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_seed: int = DEFAULT_SEED,
               settings: dict | None = None, options: dict | None = None, scheduler=None,
               n_workers: int | None = None, progress: bool = True, blas_threads: int | None = 1,
@@ -234,7 +329,9 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
         replaced when their fingerprint differs).
     reps : int, dict or callable
         Twins per cell: one number, a mapping N -> number (fewer twins for the costly large
-        designs), or a function of the :class:`Cell`.
+        designs), or a function of the :class:`Cell` (:func:`reps_of`). A stored cell with fewer
+        twins is extended when :func:`plan` allows it (its rows are its first replicates under
+        these settings); one with more twins is recomputed with the number asked.
     study_seed : int
         Seed of the whole study; each twin's seed comes from :func:`twin_seed`.
     settings : dict, optional
@@ -256,13 +353,9 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
     """
     cells, options = list(cells), dict(options or {})
     out_dir = Path(out_dir)
-    fps = {c: cell_fingerprint(c, analyse, reps, study_seed, settings, options, paired=paired) for c in cells}
-    digest = _store.code_digest(analyse.__module__)
-    manifest = _store.read_manifest(out_dir)
-    status = {c: _store.cell_status(_cell_path(out_dir, c), fps[c], digest, manifest) for c in cells}
-    todo = [c for c in cells if not status[c][0]]
-    skipped = [c for c in cells if c not in todo]
-    notes = [n for _, n in status.values() if n]
+    plans, base, fps, digest = _plan(cells, analyse, out_dir, reps, study_seed, settings, options, paired)
+    todo = [p.cell for p in plans if p.action != "reuse"]
+    notes = [p.note for p in plans if p.note]
     t0 = time.perf_counter()
     if todo:
         _store.check_writable(out_dir)  # before computing: a read-only or missing folder fails now
@@ -270,24 +363,33 @@ def run_study(cells: Iterable[Cell], analyse: Callable, out_dir, *, reps, study_
         metas = {c: {"design_fingerprint": fps[c], "study_fingerprint": sfp, "analysis_digest": digest}
                  for c in todo}
         _compute(todo, analyse, out_dir, {c: reps_of(reps, c) for c in todo}, study_seed, options, metas,
-                 scheduler, n_workers, progress, blas_threads, paired)
+                 scheduler, n_workers, progress, blas_threads, paired, base)
     rows, _ = _store.load_cells([_cell_path(out_dir, c) for c in cells],
                                    expect={_cell_path(out_dir, c).name: fps[c] for c in cells})
     rows.attrs["simulated"] = True
     return DesignStudy(rows=rows, out_dir=out_dir, computed=[c.name for c in todo],
-                       skipped=[c.name for c in skipped], seconds=time.perf_counter() - t0,
-                       notes=notes)
+                       skipped=[p.cell.name for p in plans if p.action == "reuse"],
+                       seconds=time.perf_counter() - t0, notes=notes,
+                       extended=[p.cell.name for p in plans if p.action == "extend"],
+                       twins_computed=sum(p.new_twins for p in plans))
 
 
 def _compute(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
-             blas_threads, paired=False):
+             blas_threads, paired=False, base=None):
     with quiet_distributed():
         _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
-                         blas_threads, paired)
+                         blas_threads, paired, base or {})
+
+
+def _cell_frame(stored: pd.DataFrame | None, new: list) -> pd.DataFrame:
+    """A cell's rows in replicate order: its kept stored rows (as records, so the frame is built
+    exactly as a fresh run builds it from the twins' dicts) and the new twins' rows."""
+    records = ([] if stored is None else stored.to_dict("records")) + new
+    return pd.DataFrame(records).sort_values("rep").reset_index(drop=True)
 
 
 def _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, scheduler, n_workers, progress,
-                     blas_threads, paired=False):
+                     blas_threads, paired=False, base=None):
     import warnings
 
     from distributed import Client, as_completed
@@ -302,10 +404,12 @@ def _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, s
     else:
         client, cluster = _client(scheduler, n_workers)
     try:
+        base = base or {}
+        first = {c: len(base[c]) if c in base else 0 for c in todo}   # an extended cell keeps its first twins
         futures, owner = [], {}
         # biggest designs first: they take longest, so the pool does not idle at the end
         for cell in sorted(todo, key=lambda c: -c.n_cities * c.n_years):
-            for rep in range(reps[cell]):
+            for rep in range(first[cell], reps[cell]):
                 f = client.submit(_run_one, analyse, cell, rep, twin_seed(study_seed, cell, rep, paired=paired), options,
                                   blas_threads, pure=False)
                 futures.append(f)
@@ -316,8 +420,8 @@ def _compute_quietly(todo, analyse, out_dir, reps, study_seed, options, metas, s
             cell = owner[fut.key]
             pending[cell].append(fut.result())
             bar.update()
-            if len(pending[cell]) == reps[cell]:  # a cell is written as soon as its last twin is in
-                rows = pd.DataFrame(pending.pop(cell)).sort_values("rep").reset_index(drop=True)
+            if len(pending[cell]) == reps[cell] - first[cell]:  # a cell is written as soon as its last twin is in
+                rows = _cell_frame(base.get(cell), pending.pop(cell))
                 _write_cell(_cell_path(out_dir, cell), rows, metas[cell])
         bar.close()
     finally:

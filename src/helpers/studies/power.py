@@ -9,15 +9,14 @@ fixes the book's own study and reads its results:
   affects nothing; the local confounder stays: for bias) and the ``null_unconfounded`` world
   (the same without the confounder: for size). Replicate r of a design has one seed in every
   world (common random numbers, :data:`PAIRED`). Each twin is :func:`helpers.studies.design_twin`.
-* **Replicates.** :data:`REPS` twins per cell, fewer for the costly large designs; a share
-  :math:`\hat p` from R twins has Monte Carlo standard error :math:`\sqrt{\hat p(1-\hat p)/R}`,
-  at most :math:`0.5/\sqrt R` (:func:`max_mc_se`).
+* **Replicates.** :data:`REPS` twins per cell; a share from R twins has Monte Carlo SE
+  :math:`\sqrt{\hat p(1-\hat p)/R}`, at most :math:`0.5/\sqrt R` (:func:`max_mc_se`).
 * **Stored results.** One Parquet file per cell in ``data/power`` with its fingerprint (generator
   version, analysis options, twins, study seed), and ``study.json`` / ``PROVENANCE.md`` with the
-  runs that produced them (:func:`run`). ``make power`` runs the study; a rerun skips finished
-  cells, a changed generator version recomputes them.
-* **Performance.** :func:`performance` (``performance.csv``, written by :func:`run`): bias,
-  RMSE, coverage, power and the no-effect worlds' rejection rates per design and estimate.
+  runs (:func:`run`). ``make power`` runs the study: a rerun skips finished cells, extends those
+  short of twins (:mod:`helpers.studies.power_plan`) and recomputes the others.
+* **Performance.** :func:`performance` (``performance.csv``, by :func:`run`): bias, RMSE, coverage,
+  power and the no-effect worlds' rejection rates per design and estimate.
 * **Reading.** :func:`outcome_columns` picks the hypotheses (``H*``), per-estimate significance
   (``sig_*``) and coverage (``covers_*``) columns generically, whatever the per-twin function
   reports; :func:`power_long`, :func:`minimum_designs` and the sentence functions turn them into
@@ -42,18 +41,19 @@ from .. import registry as _registry
 from ..simulate.model import DEFAULT_SEED
 from . import design as _design
 from . import store as _store
-from .study_record import provenance_text, record_null_run, reps_record, write_log  # noqa: F401
+from .scale_check import SCALE_NOT_SCORED
+from .study_record import provenance_text, record_null_run, reps_record, store_note, write_log  # noqa: F401
 
 #: City counts of the grid; 336 is every prefecture-level unit of the national registry with both
 #: census counts (:func:`helpers.data.cities.city_set` ``"national"``).
 N_GRID = (21, 50, 100, 200, 336)
 #: Year counts of the grid (2011 onwards).
 T_GRID = (8, 13, 20)
-#: Twins per cell by city count (chosen so that the whole study runs in about 40 minutes on two
-#: cores; tools/bench_design.py measures the per-twin cost by N). No cell has enough twins for a
-#: coverage with a Monte Carlo SE of at most 0.01 (:data:`helpers.studies.performance.COVERAGE_CLAIM_MCSE`);
-#: the FE test's size at 21 x 13 has its own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
-REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60}
+#: Twins per cell by city count (the whole study runs in about 40 minutes on two cores;
+#: tools/bench_design.py measures the per-twin cost by N). An ``(N, T)`` key sets one design in every
+#: world: 21 x 13 has enough twins for coverage claims (:mod:`helpers.studies.power_plan`). The FE
+#: test's size at 21 x 13 has its own run (``nulls_21x13.csv``, :mod:`helpers.studies.nulls`).
+REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13): 500}
 #: Year counts at which the no-effect worlds are run (:func:`cells`).
 NULL_YEARS = (13,)
 #: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias) and ``null_unconfounded``
@@ -73,9 +73,9 @@ STUDY_VERSION = "2"
 LEGACY_VERSIONS = {"1": (False, ("effect", "null"))}
 #: Target power of :func:`minimum_designs`.
 TARGET = 0.8
-#: Estimates stored with a truth column that the performance table does not score, and why.
+#: Estimates stored with a truth column that the performance table does not score, and why (:mod:`.scale_check`).
 NOT_SCORED = {"total_lag": "the twin is static, so lagged VA has no causal estimand of its own; its stored "
-                           "truth was the contemporaneous effect, which it does not estimate"}
+                           "truth was the contemporaneous effect, which it does not estimate", **SCALE_NOT_SCORED}
 
 PATTERNS = {"hypothesis": r"^H\d+$", "estimate": r"^sig_", "coverage": r"^covers_"}
 
@@ -181,7 +181,7 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
     log["runs"].append({
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "wall_seconds": round(wall, 1), "cells_computed": study.computed, "cells_reused": study.skipped,
-        "twins_computed": int(sum(_design.reps_of(reps, c) for c in grid if c.name in study.computed)),
+        "cells_extended": study.extended, "twins_computed": study.twins_computed,
         "scheduler": scheduler or f"LocalCluster ({n_workers or os.cpu_count()} single-threaded workers)",
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "python": sys.version.split()[0], "dask": dask.__version__, "distributed": distributed.__version__,
@@ -214,9 +214,9 @@ def load(out=None) -> pd.DataFrame:
     cell computed with other settings is refused, not mixed in (rerun ``make power``); another
     folder only has to hold cells of one study. Content hashes are verified either way.
 
-    Until the store is recomputed, a store whose every cell was computed under one earlier
-    definition of :data:`LEGACY_VERSIONS` (same generator, options and seed) is read with a note
-    in ``attrs["store_notes"]``; ``attrs["study_version"]`` says which definition it is.
+    Until ``make power`` reruns, a store of one earlier definition (:data:`LEGACY_VERSIONS`) or with
+    other twin counts than :data:`REPS` (``attrs["other_twins"]``: file -> (held, asked)) is read with
+    a note in ``attrs["store_notes"]``; ``attrs["study_version"]`` says which definition it is.
     """
     if out is not None:
         rows = _design.load_study(out)
@@ -230,16 +230,16 @@ def load(out=None) -> pd.DataFrame:
     except _store.StoreError as err:
         first = err
     twins = _stored_twins(store)
-    for version in LEGACY_VERSIONS:
+    asked = {f"{c.name}.parquet": _design.reps_of(REPS, c) for c in cells()}
+    for version in (*LEGACY_VERSIONS, STUDY_VERSION):   # the current one: cells with other twin counts
         try:
             rows = _design.load_study(store, expect=expected_fingerprints(version, twins))
         except _store.StoreError:
             continue
         rows.attrs["study_version"] = version
-        rows.attrs["store_notes"] = list(rows.attrs.get("store_notes", [])) + [
-            f"every cell was computed under study definition {version} (seeds differ by world, worlds "
-            f"{', '.join(LEGACY_VERSIONS[version][1])}; definition {STUDY_VERSION} is current): rerun "
-            "`make power` to recompute them"]
+        rows.attrs["other_twins"] = {n: (k, asked[n]) for n, k in twins.items() if n in asked and k != asked[n]}
+        rows.attrs["store_notes"] = list(rows.attrs.get("store_notes", [])) + [store_note(
+            version, STUDY_VERSION, LEGACY_VERSIONS.get(version, (None, ()))[1], rows.attrs["other_twins"])]
         return rows
     raise first
 
@@ -490,8 +490,8 @@ def main(argv=None) -> int:
     study = run(out, n_grid=args.cities, t_grid=args.years, worlds=args.worlds, reps=_parse_reps(args.reps),
                       scheduler=args.scheduler, n_workers=args.workers, progress=not args.no_progress)
     wall = time.perf_counter() - t0
-    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, "
-          f"{len(study.rows)} twins in {out} -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
+    print(f"design study: {len(study.computed)} cells computed, {len(study.skipped)} reused, {len(study.rows)} twins "
+          f"in {out} ({len(study.extended)} cells extended, {study.twins_computed} twins computed) -- wall time {wall / 60:.1f} min ({wall:.0f} s). SIMULATED twins.")
     return 0
 
 

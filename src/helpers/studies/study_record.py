@@ -15,13 +15,28 @@ from . import store as _store
 
 
 def reps_record(reps, grid) -> tuple[dict, dict]:
-    """Twins per city count (the most common over its cells) and the cells that differ."""
+    """Twins per city count (the mapping's own number for N when ``reps`` maps N to twins, else the
+    most common over its cells) and the cells that differ."""
     by_n: dict = {}
     for c in grid:
         by_n.setdefault(c.n_cities, []).append((c.name, _design.reps_of(reps, c)))
-    base = {str(n): max(set(r for _, r in v), key=[r for _, r in v].count) for n, v in by_n.items()}
+    base = {str(n): int(reps[n]) if isinstance(reps, dict) and n in reps
+            else max(set(r for _, r in v), key=[r for _, r in v].count) for n, v in by_n.items()}
     extra = {name: r for n, v in by_n.items() for name, r in v if r != base[str(n)]}
     return base, extra
+
+
+def store_note(version: str, current: str, legacy_worlds, other_twins: dict) -> str:
+    """The reader's note on a store that :func:`helpers.studies.power.load` reads although it is
+    not the current study: every cell of an earlier definition ``version``, or cells of the
+    current one holding other twin counts (``other_twins``: file -> (held, asked))."""
+    if version != current:
+        return (f"every cell was computed under study definition {version} (seeds differ by world, worlds "
+                f"{', '.join(legacy_worlds)}; definition {current} is current): rerun `make power` to "
+                "recompute them")
+    return ("cells hold other numbers of twins than the study asks ("
+            + ", ".join(f"{n.removesuffix('.parquet')}: {k} of {a}" for n, (k, a) in other_twins.items())
+            + "); they are read as stored until `make power` extends the short ones and recomputes the others")
 
 
 def write_log(out, log: dict) -> None:
