@@ -653,6 +653,65 @@ def test_one_citys_year_labels_rotated_by_one_are_flagged(tmp_path, good, city, 
     assert not _errors(report, "year labels") and [i.year for i in report.accepted] == [wrap]
 
 
+def _swap_in(frame, city):
+    bad = frame.copy()
+    rows = bad["city"] == city
+    pair = ["emp_manufacturing", "emp_producer_services"]
+    bad.loc[rows, pair] = bad.loc[rows, pair[::-1]].to_numpy()
+    return bad
+
+
+def test_one_citys_employment_headers_swapped_are_named_where_the_ratio_tells(good):
+    from helpers.data import coherence
+
+    ratio = (good["emp_producer_services"] / good["emp_manufacturing"]).groupby(good["city"]).median()
+    assert coherence.city_swap_issues(good) == []
+    # a swap is named exactly where the city's true ratio is below 1 / the limit, and only there
+    for city, r in ratio.items():
+        named = [(i.city, i.column) for i in coherence.city_swap_issues(_swap_in(good, city))]
+        assert named == ([(city, "emp_producer_services")] if 1 / r > coherence.EMP_CITY_RATIO_MAX else [])
+
+
+def test_one_citys_employment_headers_swapped_in_a_file(tmp_path, good):
+    r = (good["emp_manufacturing"] / good["emp_producer_services"])[good["city"] == "Guangzhou"].median()
+    msg = rejected(csv(_swap_in(good, "Guangzhou"), tmp_path),
+                   r"city Guangzhou.*are the city's emp_manufacturing and emp_producer_services swapped")
+    assert f"emp_producer_services is {r:.3g} x emp_manufacturing" in msg
+    path = csv(_swap_in(good, "Guangzhou"), tmp_path, "b.csv")
+    before = _sha(path)
+    report = data.check_panel(path, show=False, accept_breaks=[("Guangzhou", None, "emp_producer_services")])
+    assert report.ok and [i.city for i in report.accepted] == ["Guangzhou"] and _sha(path) == before
+
+
+@pytest.fixture(scope="module")
+def seed3():
+    from helpers.simulate import simulate_panel
+
+    p, _ = simulate_panel(seed=3)
+    return p[[c for c in p.columns if c in data.PANEL_SCHEMA]]
+
+
+# Chaozhou of the twin of seed 3 grows least over 2011-2023, so the wrap-around jump of its
+# rotated labels stays inside the size rule's factor; the rotation's pattern names it
+@pytest.mark.parametrize("shift", [1, -1])
+def test_a_rotation_the_size_rule_misses_is_named_by_its_pattern(tmp_path, seed3, shift):
+    from helpers.data import coherence
+
+    assert not [i for i in coherence.coherence_issues(seed3) if i.check == "year labels"]
+    bad = seed3.copy()
+    rows = bad["city"] == "Chaozhou"
+    bad.loc[rows, "year"] = np.roll(bad.loc[rows, "year"].to_numpy(), shift)
+    assert not [i for i in coherence.year_shift_issues(bad.reset_index(drop=True)) if i.city == "Chaozhou"]
+    path = csv(bad, tmp_path)
+    before = _sha(path)
+    report = data.check_panel(path, show=False)
+    assert _sha(path) == before
+    wrap = 2023 if shift == 1 else 2012
+    named = [(i.city, i.year, i.column) for i in report.errors if i.check == "year labels"]
+    assert named == [("Chaozhou", wrap, "year")]
+    assert "one-year rotation, wrapping around at" in report.errors[0].message
+
+
 def test_one_citys_year_labels_shifted_by_one_are_named(tmp_path, good):
     bad = good.copy()
     bad.loc[bad["city"] == "Zhuhai", "year"] += 1

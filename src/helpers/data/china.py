@@ -9,15 +9,18 @@ every fault at once, each naming the file line, city, year and column.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from .._results import as_list
+from . import national_rules as nr
 from .china_schema import CHINA_SCHEMA, CHINA_TEXT_COLUMNS  # noqa: F401  (part of the API)
 from .loaders import PanelSchemaError, bundled_file
 from .national_rules import national_slip_issues
+from .plausibility import census_issues, parts_issues, positive_issues
 from .schema import Issue, suggest_slip, validate_table, warn_or_raise
 
 CHINA_COMPLETE = ("gdp",)
@@ -58,6 +61,12 @@ def _registry() -> pd.DataFrame:
     pre = pd.read_csv(data_file("china_prefectures.csv"), dtype={"name_zh": str})
     names = pd.read_csv(data_file("china_city_names.csv"), dtype={"name_zh": str})
     return pre.merge(names[["code", "name_en", "province_en"]], on="code", how="left")
+
+
+def _census() -> pd.DataFrame:
+    """Census resident population (persons) of the 337 units, 2010 and 2020, indexed by city."""
+    reg = _registry()
+    return reg.set_index("name_en")[["pop_2010", "pop_2020"]]
 
 
 def china_registry() -> pd.DataFrame:
@@ -177,8 +186,47 @@ def _validated(path: Path, balanced: str, accept_breaks: tuple):
         # whole-city slips (no jump to see) against the province's cities: helpers.data.national_rules
         province = clean["city"].map(china_registry()["province"])
         report.issues += national_slip_issues(clean, province, accept=accept)
+        # zeros in logged columns, parts above wholes, population against the census
+        report.issues += national_plausibility_issues(clean, _census(), accept=accept)
     warn_or_raise(report)
     return clean, tuple(str(i) for i in report.accepted)
+
+
+def national_plausibility_issues(df: pd.DataFrame, census: pd.DataFrame | None, accept=()) -> list:
+    r"""The Guangdong loader's positivity, parts-versus-wholes and census rules
+    (:mod:`helpers.data.plausibility`) on the national panel, vectorised (each rule selects the
+    offending rows at once and loops over offending cities only: 0.035 s for 6,403 rows).
+
+    - :data:`~helpers.data.national_rules.NATIONAL_LOGGED` strictly positive;
+    - :data:`~helpers.data.national_rules.NATIONAL_PARTS`: sector value added :math:`\le` GDP,
+      each of the 19 industries and the 18 non-agricultural ones :math:`\le` employment,
+      employment :math:`\le` population,
+      R&D personnel (persons) :math:`\le` population (10k persons) :math:`\times 10^4`;
+    - resident population within :data:`helpers.data.plausibility.CENSUS_TOLERANCE` (1.5) either
+      way of the nearer census (2010 or 2020, resident persons, the registry's
+      ``china_prefectures.csv``), years 2005-2025.
+
+    Measured on the shipped panel: no zero or negative logged value, no part above its whole
+    (largest: ``employment_nonagri`` = ``employment``, secondary value added 0.91 x GDP), and
+    35 population cells of 8 cities beyond the census tolerance (0.45-1.53 x), all accepted by
+    name (:data:`~helpers.data.national_rules.SHIPPED_CENSUS_ACCEPTED`: boundary changes,
+    registered-population years).
+
+    ``census``: indexed by city with ``pop_2010`` and ``pop_2020`` (persons); ``None`` skips
+    the census rule. ``accept``: ``(city, year or None, column)`` entries.
+    """
+    accept = {(c, None if y is None else int(y), k) for c, y, k in (*accept, *nr.shipped_census_accepted())}
+    out = positive_issues(df, accept=accept, columns=nr.NATIONAL_LOGGED)
+    out += parts_issues(df, accept=accept, parts=nr.NATIONAL_PARTS)
+    if census is not None:
+        why = {}
+        for c, _, _, reason in nr.SHIPPED_CENSUS_ACCEPTED:
+            why.setdefault(c, reason)
+        for i in census_issues(df, census, accept=accept):
+            if i.severity == "accepted" and i.city in why:  # the shipped acceptance says why
+                i = dataclasses.replace(i, message=f"{i.message}; accepted: {why[i.city]}")
+            out.append(i)
+    return out
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -13,8 +13,13 @@ year it flags. Whole-file rules (the swaps) cannot be accepted; the year rule ac
   producer-service sections together (transport, IT, finance, real estate, leasing and business
   services, research; China Statistical Yearbook, employment by sector). Measured on the twin
   (generator 2.0.0): the median ratio is 0.25 (the largest city 1.18), at most 0.65 on the
-  twins of seeds 1-12 and 42; with the two headers swapped it is 3.99. A swap in one city only
-  is not caught (a city's ratio ranges 0.36-4.7 times the median on the twin).
+  twins of seeds 1-12 and 42; with the two headers swapped it is 3.99.
+- **The same swap in one city** (:func:`city_swap_issues`): a city's median ratio
+  :math:`\mathrm{emp\_producer\_services} / \mathrm{emp\_manufacturing}` above
+  :data:`EMP_CITY_RATIO_MAX` (2; the largest legitimate city is 1.52 over 414 twins, 0.85 in the
+  real Guangdong counts). Caught where the true ratio is below 1/2: 15 of 21 cities of the
+  bundled twin, 14 of 21 real ones; the rest lie inside the legitimate spread (notes at the
+  constant). Guangdong only: 20 of 296 real cities nationally exceed 2.
 - **Secondary vs tertiary value added** (:func:`sector_swap_issues`): from 2012 on, China's
   tertiary share of GDP rose and the secondary share fell (tertiary overtook secondary in the
   early 2010s; NBS). Over the years from :data:`SECTOR_TREND_FROM` (at least
@@ -27,11 +32,21 @@ year it flags. Whole-file rules (the swaps) cannot be accepted; the year rule ac
   :math:`E_{it} = \mathrm{med}_k\, e_{itk}` over at least :data:`SHIFT_MIN_COLUMNS` columns.
   A rotated block of labels moves every column at once by the growth of the whole span, so
   :math:`|E_{it}| > \log` :data:`SHIFT_FACTOR` (1.8) is flagged. Legitimate moves: at most x1.33
-  on twins, x1.57 in the accounts; one-year rotations: x7.2-x18 in the accounts (42 of 42 caught),
-  x1.77-x4.6 on the twin (40 of 42). A constant shift of a city's years is named too.
+  on twins, x1.57 in the accounts; one-year rotations: x7.2-x18 in the accounts (42 of 42
+  caught), on the bundled twin 42 of 42, on seed 3's 40 of 42 (Chaozhou, which grows least:
+  x0.62, x0.63). A constant shift of a city's years is named too.
+- **The rotation's pattern** (:func:`rotation_issues`): a one-year rotation moves the
+  wrap-around year by the whole span's growth *and* every other year by one. With
+  :math:`S_k` a complete city's sum of squared :math:`e_{itk}` over the years as labelled and
+  :math:`S'_k` with the rotation undone, :math:`R = \mathrm{med}_k \log(S_k / S'_k) >`
+  :data:`ROTATION_MARGIN` (0) is flagged. Measured: clean cities :math:`R \le -0.90` (twins),
+  :math:`\le -2.47` (accounts); rotations :math:`R \ge 0.897` (588 of 588 on 14 twins) and
+  :math:`\ge 2.45` (42 of 42 in the accounts).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -48,6 +63,36 @@ SHIFT_FACTOR = 1.8
 SHIFT_MIN_COLUMNS = 3
 #: Fewest cities for any cross-city comparison.
 MIN_CITIES = 5
+#: Largest plausible city median of emp_producer_services / emp_manufacturing (Guangdong).
+EMP_CITY_RATIO_MAX = 2.0
+# Measured (generator 2.0.0): the largest city median is 1.52 over the twins of seeds 1-412
+# (seed 131; 1.354 over seeds 1-12 and 42, 1.18 on the bundled twin; the seeds' largest
+# cities average 1.23, SD 0.10) and 0.847 in the real Guangdong yearbook counts (Maoming;
+# urban units 2005-2019, producer services = transport, ICT, finance, real estate, leasing and
+# business services, research), so 2 leaves a margin of 1.3 (1.5 alarms on 3 of 300 seeds).
+# A swap is caught where the true ratio is below 1/2: 15 of 21 cities of the bundled twin,
+# 8-15 of 21 on the twins of seeds 1-12 and 42 (6-18, mean 11.7, on seeds 113-412), 14 of 21
+# real Guangdong cities. Elsewhere the two columns differ by less than x2 and the swapped city
+# lies inside the legitimate spread. Other signals tried fail: a cross-city factor (the
+# twin's cities lie 0.36-4.7 times the median); the ratio's trend (it separates the swap on
+# the twin, where a legitimate city with a ratio near 1 falls by 0.08-0.13 a year, but real
+# Guangdong trends range -0.15 to +0.10 a year, unrelated to the level); the manufacturing
+# share's year-to-year co-movement with the industrial value-added share (stronger than
+# producer services' in 9 of 21 twin cities; 71% of real cities, with the secondary share).
+# Nationally 20 of 296 real cities exceed 2 and 31 exceed 1.5 (Beijing, Sanya, Lhasa, ...).
+#: Median log ratio of squared deviations, as labelled against the rotation undone, above which
+#: a city's year labels are named as rotated (see the module notes).
+ROTATION_MARGIN = 0.0
+# Undoing a rotation of a clean city creates one, so the margin is two-sided. Measured: clean
+# cities R <= -0.96 on the twins of seeds 1-12, 42 and the bundled one (<= -0.904 on seeds
+# 13-112 and the bundled seed), <= -2.47 in the real accounts (Dongguan); one-year rotations
+# R >= 0.897 on those 14 twins (588 of 588 caught; Chaozhou of seed 3, missed by the size rule
+# because it grows least over 2011-2023, 0.455 in log in the median column against 0.64-1.39,
+# gives 0.897) and >= 2.45 in the accounts (42 of 42). No clean city is named in any of them.
+# On the national panel (not checked by its loader; level and count columns, 315 of 337 cities
+# complete enough): clean R <= -0.244 (Suihua), 630 of 630 rotations caught (R >= 0.244).
+# Cities with a missing year or fewer than SHIFT_MIN_COLUMNS complete columns are left to the
+# size rule.
 
 
 def _line(lines, i):
@@ -70,6 +115,30 @@ def employment_swap_issues(d: pd.DataFrame) -> list:
                   f"{EMP_RATIO_MAX:g} expected: manufacturing employs more than producer services in "
                   "Chinese cities): are the headers emp_manufacturing and emp_producer_services swapped?",
                   column="emp_producer_services", value=med)]
+
+
+def city_swap_issues(d: pd.DataFrame, lines=None, accept=(), limit: float = EMP_CITY_RATIO_MAX) -> list:
+    """The two employment headers swapped in one city (see the module notes): a city's median
+    ratio of producer-service to manufacturing employment above ``limit``."""
+    if not {"emp_manufacturing", "emp_producer_services"} <= set(d.columns):
+        return []
+    r = (d["emp_producer_services"] / d["emp_manufacturing"]).where(lambda s: np.isfinite(s) & (s > 0))
+    city_r = r.groupby(d["city"], sort=False).median().dropna()
+    if len(city_r) >= MIN_CITIES and city_r.median() > EMP_RATIO_MAX:
+        return []  # every city swapped: the whole-file rule names it once
+    out = []
+    for city in city_r.index[city_r > limit]:
+        rows = d.index[(d["city"] == city) & r.notna()]
+        years = d.loc[rows, "year"].astype(int)
+        ok = (city, None, "emp_producer_services") in accept or (city, None, "emp_manufacturing") in accept
+        out.append(Issue("accepted" if ok else "error", "swapped columns",
+                         f"emp_producer_services is {city_r[city]:.3g} x emp_manufacturing in the city's "
+                         f"median year of {years.min()}-{years.max()} (at most {limit:g} in any Guangdong city, "
+                         "real or simulated): are the city's emp_manufacturing and emp_producer_services "
+                         f"swapped? If real, pass accept_breaks=[({city!r}, None, 'emp_producer_services')]",
+                         column="emp_producer_services", city=city, value=float(city_r[city]),
+                         line=_line(lines, rows[0])))
+    return out
 
 
 def _slope(s: pd.Series) -> float:
@@ -131,6 +200,75 @@ def year_shift_issues(d: pd.DataFrame, lines=None, accept=(), factor: float = SH
     return out
 
 
+def _cube(d: pd.DataFrame, columns):
+    """(cities, years, X): log values as a cities x years x columns array over the full span of
+    consecutive years (missing city-years NaN)."""
+    years = np.arange(int(d["year"].min()), int(d["year"].max()) + 1)
+    cities = pd.unique(d["city"])
+    x = d.assign(year=d["year"].astype(int)).set_index(["city", "year"])[columns]
+    x = x[~x.index.duplicated(keep=False)]  # a duplicated city-year is the duplicate rule's finding
+    x = x.where(x > 0).reindex(pd.MultiIndex.from_product([cities, years]))
+    return cities, years, np.log(x.to_numpy(dtype=float)).reshape(len(cities), len(years), len(columns))
+
+
+def rotation_scores(d: pd.DataFrame, columns=None) -> pd.DataFrame:
+    r""":math:`R` of every city for the two one-year rotations (see the module notes).
+
+    Returns a frame indexed by city with columns ``last_first`` (the last year's values belong
+    to the first year: labels rotated forward, the wrap-around at the last year) and
+    ``first_last`` (the first year's values belong to the last year: the wrap at the second
+    year); NaN where the city lacks a year or too few columns have values throughout.
+    """
+    if columns is None:
+        columns = [c for c in d.columns if c not in ("city", "year") and pd.api.types.is_numeric_dtype(d[c])]
+    cities, years, X = _cube(d, list(columns))
+    if len(years) < 4:
+        return pd.DataFrame(np.nan, index=cities, columns=["last_first", "first_last"])
+    D = np.diff(X, axis=1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: columns without values
+        M = np.nanmedian(D, axis=0, keepdims=True)
+        # columns without cross-city variation in their changes say nothing about a city's labels
+        moving = np.nanmean(np.abs(D - M) > 1e-9, axis=(0, 1)) > 0.5
+        X, M = X[..., moving], M[..., moving]
+        full = np.isfinite(X).all(axis=1)  # city x column: a value in every year
+
+        def sse(Z):
+            return np.where(full, ((np.diff(Z, axis=1) - M) ** 2).sum(axis=1), np.nan)
+
+        base = sse(X)
+        out = {}
+        for name, k in (("last_first", 1), ("first_last", -1)):
+            lr = np.log(base / sse(np.roll(X, k, axis=1)))
+            enough = np.isfinite(lr).sum(axis=1) >= SHIFT_MIN_COLUMNS
+            out[name] = np.where(enough, np.nanmedian(np.where(np.isfinite(lr), lr, np.nan), axis=1), np.nan)
+    return pd.DataFrame(out, index=cities)
+
+
+def rotation_issues(d: pd.DataFrame, lines=None, accept=(), skip=(), margin: float = ROTATION_MARGIN) -> list:
+    """Cities whose year labels follow a one-year rotation's pattern (see the module notes);
+    ``skip``: cities already named by the size rule."""
+    if d.empty or d["city"].nunique() < MIN_CITIES:
+        return []
+    score = rotation_scores(d)
+    years = np.arange(int(d["year"].min()), int(d["year"].max()) + 1)
+    out = []
+    for name, wrap, undo in (("last_first", years[-1], "the last year's values to the first year"),
+                             ("first_last", years[min(1, len(years) - 1)], "the first year's values to the last year")):
+        for city in score.index[score[name] > margin]:
+            if city in skip:
+                continue
+            row = d.index[(d["city"] == city) & (d["year"] == wrap)]
+            sev = "accepted" if {(city, int(wrap), "year"), (city, None, "year")} & set(accept) else "error"
+            out.append(Issue(sev, "year labels",
+                             f"moving {undo} makes the city's changes fit the other cities' x{np.exp(score.at[city, name]):.3g} "
+                             f"better (median column; squared deviations): its year labels follow a one-year rotation, "
+                             f"wrapping around at {wrap}. If real, pass accept_breaks=[({city!r}, {int(wrap)}, 'year')]",
+                             column="year", city=city, year=int(wrap), value=float(score.at[city, name]),
+                             line=_line(lines, row[0]) if len(row) else None))
+    return out
+
+
 def _shifted_sets(d: pd.DataFrame, lines=None) -> list:
     """A city whose years are the most common set of years shifted by a constant."""
     sets = d.groupby("city", sort=False)["year"].apply(lambda s: tuple(sorted(int(y) for y in s)))
@@ -150,4 +288,7 @@ def _shifted_sets(d: pd.DataFrame, lines=None) -> list:
 
 def coherence_issues(d: pd.DataFrame, lines=None, accept=()) -> list:
     """Every rule of the module."""
-    return employment_swap_issues(d) + sector_swap_issues(d) + year_shift_issues(d, lines, accept)
+    shifts = year_shift_issues(d, lines, accept)
+    named = {i.city for i in shifts}
+    return (employment_swap_issues(d) + city_swap_issues(d, lines, accept) + sector_swap_issues(d) + shifts
+            + rotation_issues(d, lines, accept, skip=named))

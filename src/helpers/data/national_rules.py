@@ -1,4 +1,6 @@
-r"""Cross-city slip rule of the national panel (:func:`helpers.data.china.load_china`).
+r"""Plausibility rules of the national panel (:func:`helpers.data.china.load_china`): the
+cross-city slip rule below, and the Guangdong loader's positivity, parts and census rules
+(:func:`helpers.data.china.national_plausibility_issues`).
 
 The national loader validates with ``unit_checks=False``: the Guangdong unit checks
 (:mod:`helpers.data.units`) loop city by city, minutes for 337 cities, and their fixed
@@ -79,3 +81,49 @@ def national_slip_issues(df: pd.DataFrame, province: pd.Series, accept=(), facto
                              f"way): {_hint(r[city])} If real, pass accept_breaks=[({city!r}, None, {col!r})]",
                              column=col, city=city, value=float(r[city])))
     return out
+
+
+# ---------------------------------------------------------------- positivity, parts, census
+#: Columns the national analysis takes the logarithm of (helpers.analysis.national: productivity
+#: per worker and per resident, log population; helpers.analysis.broadband: log loans, log GDP
+#: per head), and ``employment``, logged for Guangdong: strictly positive.
+NATIONAL_LOGGED = ("gdp", "population", "employment", "employment_nonagri", "loans")
+
+#: The yearbook's 19 industries (employment in urban units, 10k persons).
+#:
+#: :meta hide-value:
+EMP_SECTIONS = ("emp_agriculture", "emp_mining", "emp_manufacturing", "emp_utilities", "emp_construction",
+                "emp_transport", "emp_ict", "emp_wholesale_retail", "emp_hotel_catering", "emp_finance",
+                "emp_real_estate", "emp_leasing_business", "emp_research_tech", "emp_water_env",
+                "emp_resident_services", "emp_education", "emp_health_social", "emp_culture_sports",
+                "emp_public_admin")
+
+#: (part, whole, factor): part <= factor * whole in every city-year (definitions).
+#:
+#: :meta hide-value:
+NATIONAL_PARTS = (*((c, "gdp", 1.0) for c in ("va_primary", "va_secondary", "va_tertiary")),
+                  *((c, "employment", 1.0) for c in (*EMP_SECTIONS, "employment_nonagri")),
+                  ("employment", "population", 1.0), ("rd_personnel", "population", 1e4))
+
+#: Resident population of the shipped panel beyond the census tolerance
+#: (:data:`helpers.data.plausibility.CENSUS_TOLERANCE`), measured and accepted by name:
+#: (city, first year, last year, why). The source's figures are kept (nothing is cleaned).
+#:
+#: :meta hide-value:
+SHIPPED_CENSUS_ACCEPTED = (
+    ("Hefei", 2005, 2007, "before the 2011 division of Chaohu (the census counts the 2020 area)"),
+    ("Wuhu", 2005, 2010, "before the 2011 division of Chaohu (the census counts the 2020 area)"),
+    ("Maanshan", 2005, 2010, "before the 2011 division of Chaohu (the census counts the 2020 area)"),
+    ("Tongling", 2005, 2014, "before Zongyang county joined in 2015 (the census counts the 2020 area)"),
+    ("Lu'an", 2007, 2009, "the source's 2005-2009 values equal the registered (hukou) population"),
+    ("Urumqi", 2005, 2006, "the source's 2005-2009 values equal the registered (hukou) population"),
+    ("Karamay", 2005, 2005, "the source's values other than 2010 and 2020 are 0.6-0.8 x the censuses, "
+     "which those two match (data/README.md: the raw 2010 value is kept)"),
+    ("Karamay", 2016, 2018, "as 2005"),
+    ("Sansha", 2016, 2016, "founded 2012: 1,500 residents in 2016, 2,333 at the 2020 census"),
+)
+
+
+def shipped_census_accepted() -> list:
+    """:data:`SHIPPED_CENSUS_ACCEPTED` as ``accept_breaks`` entries ``(city, year, "population")``."""
+    return [(c, y, "population") for c, y0, y1, _ in SHIPPED_CENSUS_ACCEPTED for y in range(y0, y1 + 1)]

@@ -85,10 +85,10 @@ def _accepted(accept, city, year, col) -> bool:
     return (city, year, col) in accept or (city, None, col) in accept
 
 
-def positive_issues(d: pd.DataFrame, lines=None, accept=()) -> list:
+def positive_issues(d: pd.DataFrame, lines=None, accept=(), columns=LOGGED) -> list:
     """Zeros and negatives in logged columns (one issue per column and city, years listed)."""
     out = []
-    for col in (c for c in LOGGED if c in d.columns):
+    for col in (c for c in columns if c in d.columns):
         bad = d[d[col] == 0]  # negatives are already errors of the range rule
         for city, g in bad.groupby("city", sort=False):
             years = sorted(int(y) for y in g["year"])
@@ -100,10 +100,10 @@ def positive_issues(d: pd.DataFrame, lines=None, accept=()) -> list:
     return out
 
 
-def parts_issues(d: pd.DataFrame, lines=None, accept=()) -> list:
+def parts_issues(d: pd.DataFrame, lines=None, accept=(), parts=PARTS) -> list:
     """Parts larger than their wholes (one issue per pair and city)."""
     out = []
-    for part, whole, factor in PARTS:
+    for part, whole, factor in parts:
         if part not in d.columns or whole not in d.columns:
             continue
         ratio = d[part] / (d[whole] * factor)
@@ -250,11 +250,18 @@ def rules_table() -> pd.DataFrame:
          "; ".join(f"{lo:g}-{hi:g} {u}" for _, _, _, lo, hi, u in MEDIAN_RANGES), "every prefecture city since 2000"),
         ("manufacturing / producer-service headers swapped", "emp_producer_services / emp_manufacturing",
          f"median city <= {co.EMP_RATIO_MAX:g}", "manufacturing employs more (yearbook)"),
+        ("the same swap in one city", "emp_producer_services / emp_manufacturing",
+         f"city median <= {co.EMP_CITY_RATIO_MAX:g}", "largest city of 414 twins and of the real counts"),
         ("secondary / tertiary swapped (accounts)", "va_secondary, va_tertiary",
          f"shares' trends from {co.SECTOR_TREND_FROM}", "tertiary share rising since 2012"),
         ("year labels rotated or shifted", "every column", f"x{co.SHIFT_FACTOR:g} in the median of "
          f">= {co.SHIFT_MIN_COLUMNS} columns", "largest moves of the twin and the accounts"),
+        ("year labels in a one-year rotation's pattern", "every column",
+         f"log ratio > {co.ROTATION_MARGIN:g} (undone fits better)", "clean and rotated cities of twins, accounts"),
         ("one city's slip (national panel)", ", ".join(nr.NATIONAL_SLIPS),
          f"factor {nr.NATIONAL_FACTOR:g} against the province", "spread of the shipped national panel"),
+        ("positive, parts, census (national panel)", ", ".join(nr.NATIONAL_LOGGED) + " > 0; sectors <= gdp, "
+         "industries <= employment <= population", f"census factor {CENSUS_TOLERANCE:g}",
+         f"as above; {len({c for c, *_ in nr.SHIPPED_CENSUS_ACCEPTED})} shipped cities' census gaps accepted by name"),
     ]
     return pd.DataFrame(rows, columns=["rule", "columns", "tolerance", "basis of the tolerance"])
