@@ -23,8 +23,9 @@ DATA_ROUTES = {
 #: What each source adds against the local shock that confounds the FE evidence.
 DATA_WHY = {
     "broadband": "its staggered pilot designations supply variation in connectivity timed by policy, "
-                 "not by the local shock, so a difference-in-differences estimate does not inherit FE's bias "
-                 "(under parallel trends)",
+                 "not by the local shock, so a difference-in-differences estimate escapes FE's bias if "
+                 "designated and other cities would have trended alike (the Broadband China section tests "
+                 "that on the twin)",
     "national": "the book's largest real panel, answering the claim only through an estimator the local "
                 "shock does not confound (an instrument or a policy design), not the FE evidence scored here",
     "county": "many more, smaller units give every unit more neighbours, which a spatial spillover "
