@@ -259,3 +259,28 @@ def test_design_twin_fast_equals_reference(case, monkeypatch):
     differ = {k: (fast[k], ref[k]) for k in fast if not _same(fast[k], ref[k])}
     assert not differ
     assert sum(np.isfinite(v) for v in fast.values() if isinstance(v, float)) > 20
+
+
+@pytest.mark.parametrize("world", ["effect", "null", "null_unconfounded"])
+def test_design_twin_without_schema_checks_equals_the_validated_twin(world, monkeypatch):
+    # design_twin casts the generator's dtypes instead of running validate_panel (a per-twin cost);
+    # the study's twins pass the schema, and validating them first changes no number of the row
+    from helpers import data
+    from helpers.simulate import simulate_panel
+    from helpers.studies import twin_cell
+    from helpers.studies.nulls import world_params
+
+    seed = 7
+    panel, _ = simulate_panel(params=world_params(world), seed=seed, years=tuple(range(2011, 2017)))
+    data.validate_panel(panel, source=f"twin seed {seed}", unit_checks=False)   # raises on a schema fault
+    fast = twin_cell.design_twin(21, 6, world, seed, n_boot=19, threshold_boot=9)
+    original = twin_cell.simulate_panel
+
+    def validated(*args, **kw):
+        p, truth = original(*args, **kw)
+        return data.validate_panel(p, source="twin", unit_checks=False), truth
+
+    monkeypatch.setattr(twin_cell, "simulate_panel", validated)
+    ref = twin_cell.design_twin(21, 6, world, seed, n_boot=19, threshold_boot=9)
+    assert fast.keys() == ref.keys()
+    assert not {k: (fast[k], ref[k]) for k in fast if not _same(fast[k], ref[k])}
