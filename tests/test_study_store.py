@@ -214,3 +214,15 @@ def test_a_store_short_of_twins_is_read_as_stored_with_a_note(tmp_path, monkeypa
     monkeypatch.setattr(power, "OPTIONS", {**power.OPTIONS, "n_boot": 99})
     with pytest.raises(store.StoreError, match="other settings"):
         power.load()
+
+
+def test_a_partial_run_records_every_stored_cell_in_grid_order(tmp_path):
+    # a run of the 21 x 13 cells only must not make study.json (and Chapter 8) forget the others
+    from helpers.studies import design as _design
+    from helpers.studies.study_record import stored_cells
+
+    for name in ("50x13-null", "21x8-effect", "336x20-effect", "21x13-null_unconfounded"):
+        (tmp_path / f"{name}.parquet").write_bytes(b"")
+    run = [_design.Cell(21, 13, "effect"), _design.Cell(21, 13, "null_unconfounded")]
+    assert stored_cells(tmp_path, run) == ["21x8-effect", "21x13-effect", "21x13-null_unconfounded",
+                                           "50x13-null", "336x20-effect"]

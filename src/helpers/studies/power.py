@@ -41,6 +41,7 @@ from .. import registry as _registry
 from ..simulate.model import DEFAULT_SEED
 from . import design as _design
 from . import store as _store
+from . import study_record as _rec
 from .scale_check import SCALE_NOT_SCORED
 from .study_record import provenance_text, record_null_run, reps_record, store_note, write_log  # noqa: F401
 
@@ -56,8 +57,7 @@ T_GRID = (8, 13, 20)
 REPS = {21: 200, 50: 150, 100: 100, 200: 60, 336: 60, (21, 13): 500}
 #: Year counts at which the no-effect worlds are run (:func:`cells`).
 NULL_YEARS = (13,)
-#: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias) and ``null_unconfounded``
-#: (size); replicate r of a design shares its seed across the worlds (common random numbers).
+#: Worlds of the stored grid: ``effect``, ``null`` (confounded: bias), ``null_unconfounded`` (size).
 WORLDS = _design.WORLDS
 #: Replicates share their seed across worlds (:func:`helpers.studies.design.twin_seed`).
 PAIRED = True
@@ -175,8 +175,9 @@ def _record(out: Path, study, grid, reps, opts, wall, scheduler, n_workers) -> N
     log.update({
         "what": "design study of the virtual-agglomeration book (SIMULATED twins)",
         "generator": settings()["generator"], "study_version": STUDY_VERSION, "study_seed": STUDY_SEED,
-        "options": opts, "reps": base, "reps_cells": extra, "worlds": sorted({c.world for c in grid}, key=WORLDS.index),
-        "paired_seeds": PAIRED, "cells": [c.name for c in grid],
+        "options": opts, "reps": {**log.get("reps", {}), **base}, "reps_cells": {**log.get("reps_cells", {}), **extra},
+        "worlds": sorted(set(log.get("worlds", ())) | {c.world for c in grid}, key=WORLDS.index), "paired_seeds": PAIRED,
+        "cells": _rec.stored_cells(out, grid),
     })
     log["runs"].append({
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),

@@ -58,6 +58,19 @@ def record_null_run(out, file: str, line: str) -> None:
     write_log(out, log)
 
 
+def stored_cells(out, grid) -> list:
+    """Names of every cell stored in ``out`` after a run of ``grid`` (a run of part of the grid
+    keeps the other cells), in grid order: city count, year count, then world as listed."""
+    names = {p.stem for p in Path(out).glob("*.parquet")} | {c.name for c in grid}
+
+    def key(name):
+        size, world = name.split("-", 1)
+        n, t = size.split("x")
+        return int(n), int(t), world
+
+    return sorted(names, key=key)
+
+
 def provenance_text(log: dict) -> str:
     """The provenance note of the stored study (Markdown), from its ``study.json``."""
     reps = ", ".join(f"{n} cities: {r}" for n, r in log["reps"].items())
