@@ -182,7 +182,16 @@ def test_tiny_study_is_stored_reloaded_and_recomputed_on_a_changed_setting(tmp_p
 
     out = tmp_path / "broadband"
     monkeypatch.setattr(bb, "default_store", lambda: out)
-    assert bb.main(["run", "--out", str(out), "--reps", "2", "--workers", "1", "--no-progress"]) == 0
+    # the real command line (run as __main__, whose per-twin function must still get its module's digest)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    r = subprocess.run([sys.executable, "-m", "helpers.studies.broadband_study", "run", "--out", str(out),
+                        "--reps", "2", "--workers", "1", "--no-progress"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
     names = sorted(p.name for p in out.glob("*.parquet"))
     assert names == sorted(f"{c.name}.parquet" for c in bb.cells())
     expect = bb.expected_fingerprints(reps=2)

@@ -424,4 +424,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # run the imported module's main: the per-twin function's __module__ then names the package
+    # module (its code digest), not "__main__"
+    from helpers.studies import broadband_study as _module
+
+    raise SystemExit(_module.main())
