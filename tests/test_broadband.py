@@ -124,17 +124,6 @@ def test_twin_designation_follows_the_threshold_score():
     assert coh.value_counts().to_dict() == {0: 12, 2014: 3, 2015: 3, 2016: 3}
 
 
-def test_twin_effect_world_shifts_the_estimate_by_the_truth():
-    # CS is linear in the outcome: adding delta to treated cells moves the ATT by exactly delta
-    from helpers.studies import broadband_twin as bt
-
-    rows = bt.one_twin(4, cities="guangdong", sizes=(3, 3, 3))
-    w = rows.pivot(index="outcome", columns="world", values="att")
-    truth = rows[rows["world"] == "effect"].set_index("outcome")["truth"]
-    np.testing.assert_allclose(w["effect"] - w["no effect"], truth.loc[w.index], atol=1e-10)
-    assert (rows.loc[rows["world"] == "no effect", "truth"] == 0).all()
-
-
 # --- chain synergy as an outcome (a constructed panel) -------------------------------------------
 
 def _designed_panel(n=60, boost=1.0, seed=7):
