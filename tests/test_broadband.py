@@ -124,33 +124,6 @@ def test_twin_designation_follows_the_threshold_score():
     assert coh.value_counts().to_dict() == {0: 12, 2014: 3, 2015: 3, 2016: 3}
 
 
-def test_twin_effect_world_shifts_the_estimate_by_the_truth():
-    # CS is linear in the outcome: adding delta to treated cells moves the ATT by exactly delta
-    from helpers.studies import broadband_twin as bt
-
-    rows = bt.one_twin(4, cities="guangdong", sizes=(3, 3, 3))
-    w = rows.pivot(index="outcome", columns="world", values="att")
-    truth = rows[rows["world"] == "effect"].set_index("outcome")["truth"]
-    np.testing.assert_allclose(w["effect"] - w["no effect"], truth.loc[w.index], atol=1e-10)
-    assert (rows.loc[rows["world"] == "no effect", "truth"] == 0).all()
-
-
-def test_twin_sentence_follows_the_rates():
-    idx = pd.MultiIndex.from_product([["lq_manufacturing"], ["no effect", "effect"]],
-                                     names=["outcome", "world"])
-    base = {"twins": [60, 60], "truth": [0.0, 0.04], "mean estimate": [0.001, 0.041],
-            "bias / se": [0.1, 0.1], "rejection rate": [0.05, 0.9], "coverage": [0.95, 0.95],
-            "pre-trend rejected": [0.05, 0.05]}
-    ok = bs.twin_sentence(pd.DataFrame(base, index=idx))
-    assert ok.startswith("SIMULATED") and "holds its size" in ok and "rough" not in ok
-    biased = pd.DataFrame({**base, "rejection rate": [0.6, 0.9]}, index=idx)
-    assert "no evidence that designation worked" in bs.twin_sentence(biased)
-    brief = bs.twin_brief(biased)   # the closing form: the same rate, not the same sentence
-    full = bs.twin_sentence(biased)
-    assert "60 national twins" in brief and "location quotient of manufacturing 0.60" in brief
-    assert "rejection rate 0.60" in full and brief not in full
-
-
 # --- chain synergy as an outcome (a constructed panel) -------------------------------------------
 
 def _designed_panel(n=60, boost=1.0, seed=7):

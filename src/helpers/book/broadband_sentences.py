@@ -187,32 +187,3 @@ def closing_note(effects: pd.DataFrame, ri: list[dict], sample_name: str,
               f"{_num(r['lower'])} to {_num(r['upper'])}; pre-trend {_p(r['pretrend_p'])})"
               for _, r in main.iterrows()]
     return lines + [ri_brief(ri)]
-
-
-def twin_sentence(summary: pd.DataFrame, level: float = 0.95) -> str:
-    """The twin's verdict on the design (SIMULATED): bias and size in the no-effect world."""
-    null = summary.xs("no effect", level="world")
-    n = int(null["twins"].iloc[0])
-    parts = [f"{OUTCOMES[y][0]}: mean estimate {_num(r['mean estimate'])} where the truth is 0 "
-             f"({r['bias / se']:.1f} standard errors), rejection rate {r['rejection rate']:.2f} "
-             f"at a nominal {1 - level:.2f}, pre-trend test rejecting in "
-             f"{r['pre-trend rejected']:.0%} of twins"
-             for y, r in null.iterrows()]
-    size_ok = (null["rejection rate"] <= 2 * (1 - level)).all()
-    verdict = ("the design holds its size here" if size_ok else
-               "selection on infrastructure thresholds alone produces effects where there are "
-               "none, so on these outcomes an estimate from this design is, on its own, no "
-               "evidence that designation worked")
-    rough = f"with {n} twin{'s' if n > 1 else ''} the rates are rough; " if n < 50 else ""
-    return (f"SIMULATED. In {n} national twin{'s' if n > 1 else ''} where designation does "
-            f"nothing: {'; '.join(parts)}. {rough.capitalize()}{verdict}.")
-
-
-def twin_brief(summary: pd.DataFrame, level: float = 0.95) -> str:
-    """The closing note's form of :func:`twin_sentence`: the rejection rates where designation
-    does nothing (same numbers, same format), without the rest of the reading."""
-    null = summary.xs("no effect", level="world")
-    n = int(null["twins"].iloc[0])
-    rates = "; ".join(f"{OUTCOMES[y][0]} {r['rejection rate']:.2f}" for y, r in null.iterrows())
-    return (f"SIMULATED. Rejection rate at a nominal {1 - level:.2f} in {n} national twin"
-            f"{'s' if n > 1 else ''} where designation does nothing: {rates}.")

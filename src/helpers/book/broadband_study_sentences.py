@@ -1,4 +1,6 @@
-"""The Broadband China design as a cell of the design study: Chapter 8's table and sentences.
+"""The Broadband China design as a cell of the design study: Chapter 8's table and sentences, and
+the policy chapter's compact reading of the same stored twins (``chapter_*``, ``selection_sentence``,
+``pretrend_sentence``, ``twin_brief``).
 
 Every number comes from the arguments: the performance table and verdicts of
 :mod:`helpers.studies.broadband_study` (SIMULATED national twins). Nothing here computes a
@@ -163,3 +165,126 @@ def live_sentence(rows: pd.DataFrame, stored_columns: int | None = None) -> str:
     if stored_columns is not None:
         txt += f", as the stored cells' {stored_columns}"
     return txt + ". Too few twins to measure anything: it proves the pipeline."
+
+
+# --------------------------------------------------------------------------- the policy chapter
+#: Columns of :func:`design_table` the policy chapter shows (its compact table).
+CHAPTER_COLUMNS = ("bias (MC SE)", "coverage (MC SE)", "power", "no effect, threshold designation",
+                   "no effect, random designation", "pre-trend rejected")
+
+
+def _largest(perf: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome (``key``): the largest design of ``perf``."""
+    return perf.sort_values(["n_cities", "n_years"]).groupby("key", sort=False).tail(1).set_index("key")
+
+
+def chapter_table(perf: pd.DataFrame, labels: dict | None = None) -> pd.DataFrame:
+    """The policy chapter's compact form of :func:`design_table`: per outcome the bias (MC SE),
+    coverage (MC SE, ``*`` no coverage claim), power and the rejection rates without an effect
+    under threshold and random designation and of the pre-trend test (95% CP intervals)."""
+    return design_table(perf, labels)[list(CHAPTER_COLUMNS)]
+
+
+def chapter_caption(perf: pd.DataFrame, options: dict, *, nominal: float = 0.05) -> str:
+    """The caption of :func:`chapter_table`: the stored design (twins per world, cities, years,
+    cohorts, the effect world's effect) and the tests' nominal level, all from the arguments
+    (``options``: the study's options, :data:`helpers.studies.broadband_study.OPTIONS` updated
+    by its ``study.json``)."""
+    big = _largest(perf)
+    twins = sorted({int(x) for x in big["twins"]})
+    n, t = int(big["n_cities"].iloc[0]), int(big["n_years"].iloc[0])
+    first = int(options["first_year"])
+    sizes, cohorts = [int(s) for s in options["sizes"]], [int(c) for c in options["cohorts"]]
+    return (f"The Broadband China design on stored SIMULATED national twins ({_join([str(x) for x in twins])} per world; "
+            f"{n} cities, {first}-{first + t - 1}; cohorts of {_join([str(s) for s in sizes])} designated in "
+            f"{_join([str(c) for c in cohorts])}; in the effect world each outcome rises by {options['effect_sd']:g} "
+            f"cross-section SDs of {min(cohorts) - 1}): bias of the ATT (Monte Carlo SE), coverage of its truth (MC SE; "
+            f"* not a coverage claim), power (one-sided), two-sided rejection rates without an effect under threshold "
+            f"and random designation and the pre-trend test's rejection rate under threshold designation (nominal "
+            f"{nominal:g}), each with its 95% Clopper-Pearson interval.")
+
+
+def selection_sentence(verdicts: pd.DataFrame, labels: dict, *, nominal: float = 0.05) -> str:
+    """What the stored no-effect worlds say about reading the design's estimates (a table of
+    :func:`helpers.studies.broadband_study.verdicts`): the two-sided rejection rates under
+    threshold and at random designation, and for which outcomes selection on thresholds alone
+    produces effects where there are none (the rate's 95% CP interval lies above ``nominal``)."""
+    if verdicts.empty:
+        return "SIMULATED. The stored Broadband China twins hold no outcome."
+    names = {k: labels.get(k, k) for k in verdicts.index}
+    thr = [f"{_ci(r['two_sided_confounded_rate'], r['two_sided_confounded_low'], r['two_sided_confounded_high'])} "
+           f"for {names[k]}" for k, r in verdicts.iterrows()]
+    rnd = [f"{_ci(r['two_sided_null_rate'], r['two_sided_null_low'], r['two_sided_null_high'])} for {names[k]}"
+           for k, r in verdicts.iterrows()]
+    parts = [f"SIMULATED. Where designation does nothing, designation on thresholds makes the two-sided test reject "
+             f"in {_join(thr)}; designation at random, with the same cohort sizes, rejects in {_join(rnd)}."]
+    size = verdicts["size"]
+    over = [k for k in verdicts.index if size[k] == "over"]
+    if over:
+        errs = [f"{names[k]} {_pm(verdicts.at[k, 'bias'], verdicts.at[k, 'bias_mcse'])}" for k in over]
+        parts.append(f"For {_join([names[k] for k in over])}, selection on the thresholds alone produces effects where "
+                     f"there are none (mean error in the outcome's units, MC SE: {'; '.join(errs)}), so there an "
+                     "estimate from this design is, on its own, no evidence that designation worked.")
+    holds = [names[k] for k in verdicts.index if size[k] == "holds"]
+    if holds:
+        parts.append(f"For {_join(holds)}, the test keeps its nominal rate under threshold designation too.")
+    under = [names[k] for k in verdicts.index if size[k] == "under"]
+    if under:
+        parts.append(f"For {_join(under)}, it rejects less often than nominal (conservative intervals).")
+    lo, hi = verdicts["two_sided_null_low"], verdicts["two_sided_null_high"]
+    off = [names[k] for k in verdicts.index if np.isfinite(lo[k]) and not lo[k] <= nominal <= hi[k]]
+    if off:
+        parts.append(f"Even at random the rate's interval misses the nominal {nominal:g} for {_join(off)}: the "
+                     "estimator's own size is off there.")
+    elif over:
+        parts.append("At random every interval contains the nominal rate: the excess comes from the selection, not "
+                     "from the estimator or its standard errors.")
+    return " ".join(parts)
+
+
+def pretrend_sentence(perf: pd.DataFrame, verdicts: pd.DataFrame, labels: dict, *, nominal: float = 0.05) -> str:
+    """How often the joint pre-trend test rejects under threshold designation (``pretrend`` of
+    :func:`helpers.studies.broadband_study.performance`), and whether it flags the selection
+    where the design is not consistent: it does when the rate's 95% CP interval lies above
+    ``nominal``; where the interval reaches the nominal rate, passing the test does not clear
+    an estimate."""
+    big = _largest(perf)
+    names = {k: labels.get(k, k) for k in big.index}
+    rates = [f"{_ci(r['pretrend_rate'], r['pretrend_low'], r['pretrend_high'])} for {names[k]}"
+             for k, r in big.iterrows()]
+    parts = [f"SIMULATED. Under threshold designation the joint pre-trend test rejects in {_join(rates)}."]
+    over = [k for k in verdicts.index if verdicts.at[k, "size"] == "over" and k in big.index
+            and np.isfinite(big.at[k, "pretrend_low"])]
+    flags = [names[k] for k in over if big.at[k, "pretrend_low"] > nominal]
+    blind = [names[k] for k in over if big.at[k, "pretrend_low"] <= nominal]
+    if flags:
+        parts.append(f"For {_join(flags)}, it rejects more often than its nominal {nominal:g}: there it flags the "
+                     "selection.")
+    if blind:
+        parts.append(f"For {_join(blind)}, its interval reaches the nominal {nominal:g} although the design is biased "
+                     "there: a pre-trend test that passes does not clear an estimate of "
+                     f"{'it' if len(blind) == 1 else 'them'}.")
+    return " ".join(parts)
+
+
+def twin_brief(verdicts: pd.DataFrame | None, labels: dict, *, where: str = "", nominal: float = 0.05) -> str:
+    """The policy chapter's closing line on the stored twins: the two-sided rejection rates
+    without an effect under threshold and random designation, and the outcomes the design is
+    not shown consistent for (``where`` names the table); ``verdicts`` None: no stored twins."""
+    if verdicts is None:
+        return "SIMULATED. No stored twins check this design yet (`make power-broadband` writes them)."
+    names = {k: labels.get(k, k) for k in verdicts.index}
+    thr = "; ".join(f"{names[k]} {r['two_sided_confounded_rate']:.2f}" for k, r in verdicts.iterrows())
+    rnd = "; ".join(f"{r['two_sided_null_rate']:.2f}" for _, r in verdicts.iterrows())
+    bad = [names[k] for k in verdicts.index if not bool(verdicts.at[k, "consistent"])]
+    tail = (f"so the design is not shown consistent for {_join(bad)}" if bad else
+            "so the design keeps its size for every outcome")
+    return (f"SIMULATED. On the stored national twins where designation does nothing, the two-sided test rejects "
+            f"under threshold designation in {thr} (at random: {rnd}, in the same order; nominal {nominal:g}"
+            + (f"; {where}" if where else "") + f"), {tail}.")
+
+
+def absent_twin_sentence(folder) -> str:
+    """The policy chapter's note when the design study's folder holds no cells."""
+    return (f"SIMULATED twins of this design: none stored in `{folder}` yet (`make power-broadband` writes them), so "
+            "this chapter shows no simulated check of its design.")
