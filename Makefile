@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 
 # Two jobs by default (CI and most laptops have two cores or more): chapters execute side by side
-# and pytest runs on JOBS workers (pytest-xdist; a notebook's cells stay on one worker, tests/conftest.py). Each
+# and pytest runs on JOBS workers (pytest-xdist; --dist loadfile keeps a notebook's cells on one kernel). Each
 # job's output lines are printed whole. One at a time: make JOBS=1 test.
 JOBS ?= 2
 MAKEFLAGS += --jobs=$(JOBS) --output-sync=line
@@ -72,7 +72,7 @@ test: $(STAMP) lint $(CI_NB) html-ci
 	rm -rf $(NBVAL_CACHE)
 	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
 	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider \
-	  -n $(JOBS) --dist loadgroup --durations=15
+	  -n $(JOBS) --dist loadfile --durations=15
 
 html-ci: $(STAMP) $(CI_NB) $(addprefix $(CI_STAGE)/,$(BOOK_FILES))
 ifeq ($(CHROMIUM),)
@@ -93,7 +93,7 @@ lint: $(STAMP)
 
 # Everything but tests marked slow (Monte Carlo, heavy bootstraps, the wheel install) and the chapters.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests $(DOCTEST) -m "not slow" -p no:cacheprovider -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest tests $(DOCTEST) -m "not slow" -p no:cacheprovider -n $(JOBS) --dist loadfile
 
 env: $(STAMP)
 

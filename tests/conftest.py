@@ -33,11 +33,3 @@ def twin():
 
     return simulate_panel()
 
-
-def pytest_collection_modifyitems(config, items):
-    # pytest-xdist `--dist loadgroup` (Makefile): a notebook's cells share one kernel, so each
-    # notebook is one group on one worker; every other test goes to whichever worker is free,
-    # which balances two workers better than whole files
-    for item in items:
-        if str(getattr(item, "path", "")).endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))
