@@ -60,7 +60,7 @@ def persistence_path(persistence, n_years: int) -> np.ndarray:
     lam = np.broadcast_to(lam, (n_years,))
     bad = ~((lam >= 0) & (lam < 1))
     if bad.any():
-        got = sorted({float(v) for v in lam[bad]})
+        got = [float(v) for v in np.unique(lam[bad])]   # sorted, NaN once
         raise ValueError(f"persistence must lie in [0, 1), got {got}")
     return lam
 
