@@ -45,6 +45,18 @@ FALLBACK = {
     "book": ("plots", "scenario_plots", "tables", "narrative", "provenance"),
 }
 
+#: Layers whose page would be too tall for a phone (tests/test_browser.py: 40,000 px) give part of
+#: their modules a second page: layer -> (page suffix, one-line description, rule), where the rule
+#: picks a module by its last name part (a tuple of names or a ``*_suffix`` pattern), so a new
+#: module of that kind lands on the second page with no edit here.
+SPLITS = {
+    "data": ("data_checks", "The plausibility, coherence and unit rules that `check` and the chapters "
+             "share, and the issue reports they write.",
+             ("coherence", "guards", "issues", "national_rules", "plausibility", "units")),
+    "book": ("book_sentences", "The generated sentences of the chapters (every finding sentence is "
+             "written from the numbers by one of these).", "*_sentences"),
+}
+
 INDEX_DOC = "chapters/a3_api"
 PAGE_PREFIX = "chapters/a3_api_"
 
@@ -186,9 +198,38 @@ def _automodule(name: str) -> str:
     return f"\n## `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n{opt}\n{extra}```\n"
 
 
+def _in_split(name: str, rule) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    if isinstance(rule, str):
+        return last.endswith(rule.lstrip("*"))
+    return last in rule
+
+
+def page_modules(page: str, root: str = "helpers") -> list[str]:
+    """Modules on the page ``page``: a layer (without the modules of its split page) or a split
+    page of :data:`SPLITS`."""
+    for layer, (suffix, _, rule) in SPLITS.items():
+        if page == suffix:
+            return [m for m in layer_modules(layer, root) if _in_split(m, rule)]
+    mods = layer_modules(page, root)
+    if page in SPLITS:
+        mods = [m for m in mods if not _in_split(m, SPLITS[page][2])]
+    return mods
+
+
+def pages() -> list[tuple[str, str]]:
+    """Every API page in reading order: (page, one-line description); a split page follows its layer."""
+    out = []
+    for layer, blurb in LAYERS:
+        out.append((layer, blurb))
+        if layer in SPLITS:
+            out.append(SPLITS[layer][:2])
+    return out
+
+
 def layer_page(layer: str, blurb: str, root: str = "helpers") -> str:
-    """MyST source of one layer page."""
-    mods = layer_modules(layer, root)
+    """MyST source of one layer page (or split page)."""
+    mods = page_modules(layer, root)
     head = f"{blurb}\n"
     if not mods:
         return head + f"\nThe package `{root}` has no `{layer}` layer in this version.\n"
@@ -200,8 +241,8 @@ def layer_page(layer: str, blurb: str, root: str = "helpers") -> str:
 def index_page(root: str = "helpers") -> str:
     """The body of the index page: one line per layer, then any module on no page."""
     lines = ["", "| layer | what it holds | modules |", "|---|---|---|"]
-    for layer, blurb in LAYERS:
-        mods = ", ".join(f"`{m}`" for m in layer_modules(layer, root)) or "(none)"
+    for layer, blurb in pages():
+        mods = ", ".join(f"`{m}`" for m in page_modules(layer, root)) or "(none)"
         lines.append(f"| {{doc}}`{layer} <a3_api_{layer}>` | {blurb} | {mods} |")
     rest = uncovered_modules(root)
     if rest:
@@ -216,7 +257,7 @@ def _fill(app, docname, source):
         return
     if docname.startswith(PAGE_PREFIX):
         layer = docname[len(PAGE_PREFIX):]
-        blurb = dict(LAYERS).get(layer)
+        blurb = dict(pages()).get(layer)
         if blurb is not None:
             source[0] += layer_page(layer, blurb)
 
