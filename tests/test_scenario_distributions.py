@@ -48,7 +48,7 @@ def test_bad_weighting_fails_naming_it():
 def test_budget_ratio_weightings_agree_in_a_twin_of_equal_populations(ext):
     pop = np.full_like(ext.st.pop, ext.st.pop.mean())
     p = ext.params
-    va = simulate._solve_participation(ext.index, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=ext.st.W)
+    va = simulate.solve_participation(ext.index, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=ext.st.W)
     eq = replace(ext, st=replace(ext.st, pop=pop), va=va)
     u = sc.budget_ratio(eq, weighting="unweighted")
     w = sc.budget_ratio(eq, weighting="population")

@@ -56,8 +56,8 @@ def test_the_state_with_parts_is_the_state():
     assert np.array_equal(va, va2) and np.array_equal(st.eps, st2.eps)
     # the returned index is what participation was solved from
     p = simulate.TwinParams()
-    assert np.array_equal(simulate._solve_participation(parts["index"], st.pop, p.alpha_N, alpha_E=p.alpha_E,
-                                                        W_E=st.W, init=parts["init"]), va)
+    assert np.array_equal(simulate.solve_participation(parts["index"], st.pop, p.alpha_N, alpha_E=p.alpha_E,
+                                                       W_E=st.W, init=parts["init"]), va)
 
 
 def test_extension_continues_the_twins_equations(ext):

@@ -1,7 +1,7 @@
 r"""Adoption with persistence: participation that remembers last year (a scenario-layer option).
 
 The twin solves participation year by year as a fixed point that does not depend on last year
-(:func:`helpers.simulate._solve_participation`; see :mod:`helpers.scenarios.contraction`), so
+(:func:`helpers.simulate.solve_participation`; see :mod:`helpers.scenarios.contraction`), so
 a subsidy paid for three years leaves exactly nothing once it ends. Adoption is sticky in
 practice (switching costs, learning, sunk platform investments), so the scenarios can add
 **partial adjustment** (Nerlove 1958) from the first year after the twin's observed years
@@ -13,10 +13,13 @@ practice (switching costs, learning, sunk platform investments), so the scenario
           + \alpha_E W s_t\big), \qquad 0 \le \lambda < 1,
 
 solved each year as a fixed point in :math:`s_t` given :math:`s_{t-1}` (a contraction whenever
-the static map is one, with modulus multiplied by :math:`1 - \lambda`). :math:`\lambda = 0` is
-the static twin, bit for bit. The persistence :math:`\lambda` is a stylised scenario option
-(``persistence`` in :func:`helpers.scenarios.extend_twin`'s ``params``): no published estimate
-for Guangdong's platform adoption exists to calibrate it.
+the static map is one, with modulus multiplied by :math:`1 - \lambda`) by the twin's own solver,
+:func:`helpers.simulate.solve_participation` with ``persistence=``
+(:func:`helpers.scenarios.extend_twin` and :func:`helpers.scenarios.run_scenario` pass
+:math:`\lambda` for the years after 2023 and 0 before). :math:`\lambda = 0` is the static twin,
+bit for bit. The persistence :math:`\lambda` is a stylised scenario option (``persistence`` in
+:func:`helpers.scenarios.extend_twin`'s ``params``): no published estimate for Guangdong's
+platform adoption exists to calibrate it.
 
 **Closed form of the after-effect.** Let a subsidy end after year :math:`e` and write
 :math:`\Delta_t` for the gap between the subsidised and the baseline path. Without network
@@ -38,52 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import simulate as _sim
 from .contraction import jacobian
-
-
-def solve_participation(index, pop, alpha_N, *, alpha_E=0.0, W=None, persistence=0.0, init=None,
-                        n_iter=400, tol=1e-12):
-    r"""Participation with persistence, year by year: the fixed point of
-    s = lambda_t s_{t-1} + (1 - lambda_t) Lambda(x_t + alpha_N w_t's + alpha_E W s).
-
-    Parameters
-    ----------
-    index : array (T, N)
-        The participation index x_t (everything inside Lambda but the network terms).
-    pop : array (T, N)
-        Population (weights of the province-wide rate).
-    persistence : float or array (T,)
-        lambda_t in [0, 1); a vector lets history stay static and the future persist.
-    init : array (N,), optional
-        s before the first year (default Lambda(x_0), as the twin).
-
-    Notes
-    -----
-    The loop is the twin's (:func:`helpers.simulate._solve_participation`) with the
-    partial-adjustment step added; at lambda = 0 the step is ``0 * prev + 1 * new``, which is
-    ``new`` exactly, so the static twin is reproduced bit for bit (tested).
-    """
-    T, N = index.shape
-    lam = np.broadcast_to(np.asarray(persistence, float), (T,))
-    if ((lam < 0) | (lam >= 1)).any():
-        raise ValueError(f"persistence must lie in [0, 1), got {sorted(set(lam[(lam < 0) | (lam >= 1)]))}")
-    s = np.zeros((T, N))
-    prev = _sim.logistic(index[0]) if init is None else init
-    wts = pop / pop.sum(axis=1, keepdims=True)
-    for t in range(T):
-        cur = prev
-        for _ in range(n_iter):
-            idx = index[t] + alpha_N * (wts[t] @ cur)
-            new = _sim.logistic(idx + alpha_E * (W @ cur) if alpha_E else idx)
-            new = lam[t] * prev + (1.0 - lam[t]) * new
-            if np.max(np.abs(new - cur)) < tol:
-                cur = new
-                break
-            cur = new
-        s[t] = cur
-        prev = cur
-    return s
 
 
 def decay_matrix(ext, year: int, persistence: float) -> np.ndarray:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import data as _data
 from .. import simulate as _sim
-from .dynamics import solve_participation
+from ..simulate import solve_participation
 from .levers import _Q_SLOPE, EXTRA_DEFAULTS, GBA_NODES, HORIZON, Scenario
 
 
@@ -94,8 +94,8 @@ def extend_twin(params=None, seed: int = _sim.DEFAULT_SEED, horizon: int = HORIZ
     if extra["persistence"] and len(years) > T0:
         # adoption with persistence after the twin's observed years (2011-2023 stay the twin's)
         va = va.copy()
-        va[T0:] = solve_participation(parts["index"][T0:], st.pop[T0:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
-                                      persistence=extra["persistence"], init=va[T0 - 1])
+        va[T0:] = solve_participation(parts["index"][T0:], st.pop[T0:], p.alpha_N, alpha_E=p.alpha_E,
+                                      W_E=st.W, persistence=extra["persistence"], init=va[T0 - 1])
     return Extended(params=p, extra=extra, seed=seed, st=st, index=parts["index"], va=va,
                     n_hist=T0, kappa=kappa, gba=_gba_network(st, extra), init=parts["init"])
 
@@ -190,7 +190,7 @@ def run_scenario(ext: Extended, scenario: Scenario, hold_va: bool = False) -> Pa
         k = tau_s
         va = ext.va.copy()
         lam = np.where(np.arange(T) >= ext.n_hist, ext.extra["persistence"], 0.0)
-        va[k:] = solve_participation(index[k:], st.pop[k:], p.alpha_N, alpha_E=p.alpha_E, W=st.W,
+        va[k:] = solve_participation(index[k:], st.pop[k:], p.alpha_N, alpha_E=p.alpha_E, W_E=st.W,
                                      persistence=lam[k:], init=ext.init if k == 0 else ext.va[k - 1])
 
     # (4) flows: phi, talent and R&D masses, Greater Bay Area

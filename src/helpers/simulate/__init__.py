@@ -22,7 +22,9 @@ Equations (city i, calendar year t, tau = t - 2011; Lambda is the logistic funct
    plus, when ``alpha_E > 0``, alpha_E E_it with E_it = sum_j w_ij s_jt the exposure to participation
    in nearby cities (W the spatial weights): unlike Sbar_t it varies across cities within a year,
    so two-way fixed effects do not absorb it (see :mod:`helpers.models.exposure`).
-   Solved as a fixed point each year, starting from last year's state (path dependence).
+   Solved as a fixed point each year, starting from last year's state (path dependence), by
+   :func:`solve_participation` (one solver for the twin and, with ``persistence=``, for the
+   scenarios' adoption with persistence; its docstring states the contraction condition).
    e_it = confounding * eps_it + sigma_va * eta_it; eps_it also enters (6): VA is endogenous.
 4. Transaction costs: distance friction falls with joint platform participation,
    b_ijt = b_0 (1 - phi sqrt(s_it s_jt)), and factor flows (talent, capital, technology) follow a
@@ -99,7 +101,6 @@ from .model import (  # noqa: F401
     _integrated_ar1,
     _outcomes,
     _population,
-    _solve_participation,
     _spatial_weights,
     _State,
     _synergy,
@@ -119,6 +120,10 @@ from .observe import (  # noqa: F401
     calibration_fit,
     calibration_targets,
 )
+from .participation import persistence_path, solve_participation  # noqa: F401
+
+# the solver's name before persistence was merged into it (scenarios' dynamics), kept for callers
+_solve_participation = solve_participation
 
 _DECIMALS = {
     "population": 2, "employment": 2, "emp_manufacturing": 2, "emp_producer_services": 2,

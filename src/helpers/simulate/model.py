@@ -21,6 +21,7 @@ from .calendar import (  # noqa: F401
     logistic,
     national_path,
 )
+from .participation import solve_participation
 from .shocks import _city_terms, _integrated_ar1
 
 GENERATOR_VERSION = "2.0.0"
@@ -272,33 +273,6 @@ def _spatial_weights(p: TwinParams, cities: pd.DataFrame | None = None, dist: np
     return pd.DataFrame(w, index=cities.index, columns=cities.index)
 
 
-def _solve_participation(base, pop, alpha_N, n_iter=400, tol=1e-12, init=None, alpha_E=0.0,
-                         W_E=None):
-    """Fixed point s_t = Lambda(base_t + alpha_N Sbar_t(s_t) + alpha_E W_E s_t) per year, from
-    last year's s.
-
-    ``init`` is the state before the first year (default Lambda(base_0)); helpers.scenarios
-    passes the twin's state of the year before a policy to re-solve only the years after it.
-    ``alpha_E`` and ``W_E``: exposure to participation in nearby cities (0: none).
-    """
-    T, N = base.shape
-    s = np.zeros((T, N))
-    prev = logistic(base[0]) if init is None else init
-    wts = pop / pop.sum(axis=1, keepdims=True)
-    for t in range(T):
-        cur = prev
-        for _ in range(n_iter):
-            idx = base[t] + alpha_N * (wts[t] @ cur)
-            new = logistic(idx + alpha_E * (W_E @ cur) if alpha_E else idx)
-            if np.max(np.abs(new - cur)) < tol:
-                cur = new
-                break
-            cur = new
-        s[t] = cur
-        prev = cur
-    return s
-
-
 def _flow_position(va, masses, logd, b0, phi):
     """FN = mean_k ln sum_j (F_ij + F_ji); va has shape (..., T, N), masses (K, T, N)."""
     joint = np.sqrt(va[..., :, :, None] * va[..., :, None, :])           # (..., T, N, N)
@@ -394,7 +368,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
     ``return_parts=True`` (:mod:`helpers.scenarios`) appends a dict: the participation index
     ``index`` (inside Lambda in (3) but the network term; the window's rows), the city effects
     ``u`` and ``init``, participation the year before the window (None at the calendar's start),
-    from which ``_solve_participation(index, pop, ..., init=init)`` gives ``va``. It draws nothing.
+    from which ``solve_participation(index, pop, ..., init=init)`` gives ``va``. It draws nothing.
     """
     rows = calendar_window(years)
     years = CALENDAR[rows]
@@ -444,7 +418,7 @@ def _build_state(p: TwinParams, seed: int, years, return_parts: bool = False, ci
     u = p.u_sd * rng.standard_normal(N)
     shock = p.confounding * eps + p.sigma_va * rng.standard_normal((T, N))
     base = p.alpha_0 + p.alpha_D * D + p.alpha_Z * Z + u[None, :] + shock
-    va_all = _solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
+    va_all = solve_participation(base, pop, p.alpha_N, alpha_E=p.alpha_E, W_E=W)
     va = va_all[rows]
 
     st = _State(
