@@ -112,12 +112,12 @@ def solve_participation(index, pop, alpha_N, n_iter=400, tol=1e-12, init=None, a
     prev = logistic(index[0]) if init is None else init
     wts = pop / pop.sum(axis=1, keepdims=True)
     for t in range(T):
-        cur = prev
+        cur, lt = prev, float(lam[t])   # a Python float: its truth test costs nothing per iteration
         for _ in range(n_iter):
             idx = index[t] + alpha_N * (wts[t] @ cur)
             new = logistic(idx + alpha_E * (W_E @ cur) if alpha_E else idx)
-            if lam[t]:
-                new = lam[t] * prev + (1.0 - lam[t]) * new
+            if lt:
+                new = lt * prev + (1.0 - lt) * new
             if np.max(np.abs(new - cur)) < tol:
                 cur = new
                 break
