@@ -18,10 +18,13 @@ def stored_digest(monkeypatch):
     from helpers.studies import store
 
     digests = {store.read_cell(p)[1].get("analysis_digest") for p in STORE.glob("*.parquet")}
-    if len(digests) != 1 or None in digests:
-        pytest.skip("the stored cells do not share one analysis digest")
-    monkeypatch.setattr(store, "code_digest", lambda module, root=None: next(iter(digests)))
-    return next(iter(digests))
+    if not digests:
+        pytest.skip("no stored design study in data/power")
+    # cells stored by different versions of the analysis code (a partial rerun): no digest is
+    # "current" for all of them, and a digest of None makes the planner judge by settings alone
+    pinned = next(iter(digests)) if len(digests) == 1 else None
+    monkeypatch.setattr(store, "code_digest", lambda module, root=None: pinned)
+    return pinned
 
 
 def test_every_stored_cell_is_current(stored_digest):
