@@ -338,13 +338,9 @@ def detectable_effect(rows: pd.DataFrame | None, key: str, *, power: float = 0.8
 
 def load_performance(out=None) -> pd.DataFrame | None:
     """The stored ``performance.csv`` of the study's folder, or None when there is none."""
-    path = Path(default_store() if out is None else out) / PERFORMANCE_FILE
-    if not path.exists():
-        return None
-    tab = pd.read_csv(path)
-    tab["coverage_claim"] = tab["coverage_claim"].astype(bool)
-    tab.attrs["simulated"] = True
-    return tab
+    from .performance import read_performance_table
+
+    return read_performance_table(Path(default_store() if out is None else out) / PERFORMANCE_FILE)
 
 
 def verdicts(perf: pd.DataFrame, *, target: float = 0.8, nominal: float = TWO_SIDED_NOMINAL) -> pd.DataFrame:

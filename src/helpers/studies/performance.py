@@ -421,3 +421,17 @@ def performance_table(rows: pd.DataFrame, *, effect: str = "effect", null: str =
     tab = pd.DataFrame(out, columns=PERFORMANCE_COLUMNS)
     tab.attrs["simulated"] = True
     return tab
+
+
+def read_performance_table(path) -> pd.DataFrame | None:
+    """A stored :func:`performance_table` (a ``performance.csv``), or None when the file does not
+    exist yet; ``coverage_claim`` read back as bool and the frame marked SIMULATED."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    tab = pd.read_csv(path)
+    tab["coverage_claim"] = tab["coverage_claim"].astype(bool)
+    tab.attrs["simulated"] = True
+    return tab

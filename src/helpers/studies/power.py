@@ -403,13 +403,9 @@ def write_performance(out=None) -> Path:
 
 def load_performance(out=None) -> pd.DataFrame | None:
     """The stored performance table (``performance.csv``), or None when the store has none yet."""
-    path = performance_path(out)
-    if not path.exists():
-        return None
-    tab = pd.read_csv(path)
-    tab["coverage_claim"] = tab["coverage_claim"].astype(bool)
-    tab.attrs["simulated"] = True
-    return tab
+    from .performance import read_performance_table
+
+    return read_performance_table(performance_path(out))
 
 
 def paired_verdicts(rows: pd.DataFrame, measure: str, world_a: str, world_b: str, n_cities: int,
