@@ -1,8 +1,8 @@
 """The policy chapter's reading of the stored Broadband China design study (SIMULATED twins)."""
 
-import numpy as np
 import pandas as pd
 import pytest
+from broadband_rows import broadband_rows
 from scipy import stats
 
 from helpers.book import broadband_study_sentences as bss
@@ -16,19 +16,7 @@ def _cp(k, n):
 
 def _rows(n=200, seed=0):
     """Twins of two outcomes: "a" biased by +0.15 under threshold designation, "b" unbiased."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for world, shift, truth in (("effect", 0.15, 0.25), ("null", 0.15, 0.0), ("null_unconfounded", 0.0, 0.0)):
-        for r in range(n):
-            rec = {"n_cities": 336, "n_years": 9, "world": world, "rep": r, "seed": r}
-            for y in ("a", "b"):
-                est = truth + shift * (y == "a") + rng.normal(0, 0.1)
-                rec.update({f"est_{y}": est, f"se_{y}": 0.1, f"sd_{y}": 0.5, f"true_{y}": truth,
-                            f"sig_{y}": est - 0.196 > 0, f"reject_{y}": abs(est) > 0.196,
-                            f"covers_{y}": abs(est - truth) <= 0.196,
-                            f"pretrend_{y}": bool(rng.random() < (0.5 if y == "a" else 0.05))})
-            out.append(rec)
-    return pd.DataFrame(out)
+    return broadband_rows(n, seed, effect_shift=0.15, pretrend=lambda y: 0.5 if y == "a" else 0.05)
 
 
 def _verdict(size, **kw):

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from broadband_rows import broadband_rows
 from scipy import stats
 
 from helpers.book import broadband_study_sentences as bss
@@ -59,18 +60,7 @@ def test_bad_designs_are_refused_by_name():
 
 # --------------------------------------------------------------------------- performance
 def _rows(n=40, seed=0):
-    rng = np.random.default_rng(seed)
-    out = []
-    for world, shift, truth in (("effect", 0.3, 0.25), ("null", 0.15, 0.0), ("null_unconfounded", 0.0, 0.0)):
-        for r in range(n):
-            rec = {"n_cities": 336, "n_years": 9, "world": world, "rep": r, "seed": r}
-            for y in ("a", "b"):
-                est = truth + shift * (y == "a") + rng.normal(0, 0.1)
-                rec.update({f"est_{y}": est, f"se_{y}": 0.1, f"sd_{y}": 0.5 if r % 2 else 0.25, f"true_{y}": truth, f"sig_{y}": est - 0.196 > 0,
-                            f"reject_{y}": abs(est) > 0.196, f"covers_{y}": abs(est - truth) <= 0.196,
-                            f"pretrend_{y}": bool(rng.random() < 0.2)})
-            out.append(rec)
-    return pd.DataFrame(out)
+    return broadband_rows(n, seed, effect_shift=0.3, sd=lambda r: 0.5 if r % 2 else 0.25)
 
 
 def test_performance_equals_a_recomputation_from_the_rows():

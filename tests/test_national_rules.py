@@ -33,13 +33,8 @@ def test_a_whole_citys_slip_is_named_against_its_province(tmp_path, shipped, cit
     bad = shipped.copy()
     rows = (bad["city"] == city) & (bad[column] != "")
     bad.loc[rows, column] = (bad.loc[rows, column].astype(float) * factor).map(repr)
+    slips = [i for i in _rejected(tmp_path, bad) if i.check == "city slip"]
     path = tmp_path / "china.csv"
-    bad.to_csv(path, index=False)
-    before = _sha(path)
-    with pytest.raises(PanelSchemaError) as err:
-        china.load_china(path)
-    assert _sha(path) == before
-    slips = [i for i in err.value.report.errors if i.check == "city slip"]
     assert [(i.city, i.column) for i in slips] == [(city, column)]
     assert hint in slips[0].message and f"{column} per resident" in slips[0].message
     accepted = china.load_china(path, accept_breaks=[(city, None, column)])
