@@ -18,7 +18,7 @@ def test_mechanism_and_findings_share_one_profile_block():
     spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "tools" / "execute_chapters.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    shared = ["panel_path", "twin_seed", "boot_seed", "n_boot", "threshold_boot", "wild_boot"]
+    shared = ["panel_path", "twin_seed", "boot_seed", "n_boot", "threshold_boot", "wild_boot", "truths_source"]
     for prof in ("book", "ci"):
         profile = yaml.safe_load((ROOT / "profiles" / f"{prof}.yml").read_text())
         p4 = mod.chapter_parameters(profile, ROOT / "chapters" / "04_mechanism.ipynb")

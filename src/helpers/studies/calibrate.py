@@ -295,28 +295,43 @@ def defaults() -> dict:
     return {n: d[n] for n in FIT_PARAMS}
 
 
-def national_check(real: _m.MomentTable, *, seeds=(1, 2), params: _sim.TwinParams | None = None,
-                   cities: pd.DataFrame | None = None, years=_sim.YEARS) -> pd.DataFrame:
-    """The national twin (SIMULATED; every prefecture-level unit of
-    :func:`helpers.data.cities.city_set` ``"national"``, the model's own levels, no accounts) beside
-    the national panel's moments (``real``, e.g. of :func:`helpers.analysis.moments.national_frame`):
-    ``real``, ``se``, ``twin (SIMULATED)`` (mean over ``seeds``), ``gap (SEs)``. Groups for the
-    Theil index are provinces (the first two digits of the code), as in the national frame. The
-    twin is calibrated to Guangdong only; this is an out-of-sample comparison."""
+def national_twin_moments(names=None, *, seeds=(1, 2), params: _sim.TwinParams | None = None,
+                          cities: pd.DataFrame | None = None, years=_sim.YEARS) -> pd.DataFrame:
+    """Moments ``names`` (rows; default every moment of :data:`helpers.analysis.moments.MOMENTS`)
+    of the national twin for each seed (columns, in the order of ``seeds``). SIMULATED: every
+    prefecture-level unit of :func:`helpers.data.cities.city_set` ``"national"``, the model's own
+    levels, no accounts; groups for the Theil index are provinces (the first two digits of the code)."""
     from ..data.cities import city_set
 
     p = params or _sim.TwinParams()
     cs = city_set("national") if cities is None else cities
-    ws = worlds(seeds, p, years, cities=cs)
-    t = real.table[real.table["value"].notna()]
-    names = [n for n in t.index if n in _m.MOMENTS]
+    names = list(_m.MOMENTS) if names is None else list(names)
     cols = {}
-    for k, w in enumerate(ws):
+    for s, w in zip(seeds, worlds(seeds, p, years, cities=cs), strict=True):
         fr = twin_frame(world_panel(w, p))
         fr["group"] = fr["code"].astype(str).str[:2]
-        cols[k] = pd.Series({n: _FAST.get(n, _m.MOMENTS[n][1])(fr) for n in names}, dtype=float)
-    tw = pd.DataFrame(cols).mean(axis=1)
+        cols[int(s)] = pd.Series({n: _FAST.get(n, _m.MOMENTS[n][1])(fr) for n in names}, dtype=float)
+    return pd.DataFrame(cols)
+
+
+def national_table(real: _m.MomentTable, twin: pd.DataFrame) -> pd.DataFrame:
+    """The national panel's moments (``real``) beside the national twin's mean over its seeds
+    (``twin``: :func:`national_twin_moments`): ``real``, ``se``, ``twin (SIMULATED)``, ``gap (SEs)``."""
+    t = real.table[real.table["value"].notna()]
+    names = [n for n in t.index if n in _m.MOMENTS]
+    tw = twin.reindex(names).mean(axis=1)
     tab = pd.DataFrame({"label": t.loc[names, "label"], "targeted": t.loc[names, "targeted"].astype(bool),
                         "real": t.loc[names, "value"], "se": t.loc[names, "se"], "twin (SIMULATED)": tw})
     tab["gap (SEs)"] = (tab["twin (SIMULATED)"] - tab["real"]) / tab["se"].where(tab["se"] > 0)
     return tab
+
+
+def national_check(real: _m.MomentTable, *, seeds=(1, 2), params: _sim.TwinParams | None = None,
+                   cities: pd.DataFrame | None = None, years=_sim.YEARS) -> pd.DataFrame:
+    """The national twin (SIMULATED; :func:`national_twin_moments`) beside the national panel's
+    moments (``real``, e.g. of :func:`helpers.analysis.moments.national_frame`): ``real``, ``se``,
+    ``twin (SIMULATED)`` (mean over ``seeds``), ``gap (SEs)`` (:func:`national_table`). The
+    twin is calibrated to Guangdong only; this is an out-of-sample comparison."""
+    t = real.table[real.table["value"].notna()]
+    names = [n for n in t.index if n in _m.MOMENTS]
+    return national_table(real, national_twin_moments(names, seeds=seeds, params=params, cities=cities, years=years))

@@ -82,15 +82,27 @@ def calibration_check(real: _m.MomentTable, twin: pd.DataFrame) -> CalibrationCh
     return CalibrationCheck(table=tab, twin_seeds=seeds, n_boot=real.n_boot, source=real.source)
 
 
-def guangdong_check(*, twin_seeds=(DEFAULT_SEED,), n_boot: int = 199, seed: int = 0, pku_path=None
-                    ) -> CalibrationCheck:
-    """The calibration check on the real Guangdong (moments of :func:`helpers.analysis.moments.guangdong_frame`)."""
+def guangdong_inputs(pku_path=None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The real Guangdong's harmonised frame (:func:`helpers.analysis.moments.guangdong_frame`)
+    and the PKU index as a reference (city, year, ``value``; None when the reader lacks it)."""
     from ..analysis.realdata import pku_index
 
     pku, _ = pku_index(pku_path)
     ref = None if pku is None else pku[["city", "year"]].assign(value=pku["index_aggregate"].to_numpy())
-    real = _m.moments(_m.guangdong_frame(pku=pku), n_boot=n_boot, seed=seed, reference=ref,
-                      source="the real Guangdong, 2011-2023")
+    return _m.guangdong_frame(pku=pku), ref
+
+
+def guangdong_real(frame: pd.DataFrame, ref: pd.DataFrame | None, *, n_boot: int = 199, seed: int = 0
+                   ) -> _m.MomentTable:
+    """The real Guangdong's moments with cluster-bootstrap SEs (REAL data; :func:`guangdong_inputs`)."""
+    real = _m.moments(frame, n_boot=n_boot, seed=seed, reference=ref, source="the real Guangdong, 2011-2023")
     if ref is not None:   # the real index against itself: 1 by definition, no sampling error
         real.table.loc["rank_digital_reference", ["value", "se"]] = [1.0, np.nan]
-    return calibration_check(real, twin_moment_values(twin_seeds, ref))
+    return real
+
+
+def guangdong_check(*, twin_seeds=(DEFAULT_SEED,), n_boot: int = 199, seed: int = 0, pku_path=None
+                    ) -> CalibrationCheck:
+    """The calibration check on the real Guangdong (moments of :func:`helpers.analysis.moments.guangdong_frame`)."""
+    frame, ref = guangdong_inputs(pku_path)
+    return calibration_check(guangdong_real(frame, ref, n_boot=n_boot, seed=seed), twin_moment_values(twin_seeds, ref))
