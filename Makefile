@@ -10,7 +10,10 @@ SHELL := /bin/bash
 # and pytest runs on JOBS workers (pytest-xdist; --dist loadfile keeps a notebook's cells on one kernel). Each
 # job's output lines are printed whole. One at a time: make JOBS=1 test.
 JOBS ?= 2
+# (set at the top level only: `make test` runs a sub-make, which shares the top level's job slots)
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += --jobs=$(JOBS) --output-sync=line
+endif
 
 # Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
 # machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
@@ -38,7 +41,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast lint env data accounts china io bench bench-design power power-broadband findings lock clean pdf html-ci
+.PHONY: book test test-chapters test-fast lint env data accounts china io bench bench-design power power-broadband findings lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -68,11 +71,29 @@ CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # cached result (helpers._cache), not the pickles the CI execution just wrote.
 NBVAL_CACHE := _build/nbval-cache
 
-test: $(STAMP) lint $(CI_NB) html-ci
+# The test files that read the CI-profile HTML build (BOOK_HTML): they run after it is built.
+HTML_TESTS := tests/test_browser.py tests/test_numbers.py tests/test_pages.py tests/test_phone_tables.py
+UNIT_TESTS := $(filter-out $(HTML_TESTS),$(sort $(wildcard tests/test_*.py)))
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --durations=10
+UNIT_LOG := _build/test-units.log
+
+# Two pytest runs side by side. The unit tests and doctests need no executed chapter, so they
+# start at once, at a lower CPU priority (nice 5), beside the longer path: the chapters' CI
+# execution, their HTML build, then nbval on every chapter and the tests of the built pages.
+# The unit run's report is printed whole when both are done; either run failing fails `make test`.
+test: $(STAMP) lint
+	@mkdir -p _build; rm -f $(UNIT_LOG)
+	@nice -n 5 $(PYTEST) $(UNIT_TESTS) $(DOCTEST) > $(UNIT_LOG) 2>&1 & units=$$!; \
+	  $(MAKE) --no-print-directory test-chapters; chapters=$$?; \
+	  wait $$units; unit_rc=$$?; \
+	  echo "---- unit tests and doctests (run beside the chapters; log $(UNIT_LOG)) ----"; cat $(UNIT_LOG); \
+	  echo "make test: unit tests and doctests exit $$unit_rc, chapters and built pages exit $$chapters"; \
+	  test $$unit_rc -eq 0 -a $$chapters -eq 0
+
+test-chapters: $(STAMP) $(CI_NB) html-ci
 	rm -rf $(NBVAL_CACHE)
-	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
-	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider \
-	  -n $(JOBS) --dist loadfile --durations=15
+	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(PYTEST) $(HTML_TESTS) $(CI_NB) --nbval \
+	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600
 
 html-ci: $(STAMP) $(CI_NB) $(addprefix $(CI_STAGE)/,$(BOOK_FILES))
 ifeq ($(CHROMIUM),)
