@@ -70,7 +70,8 @@ Modules
 :mod:`~helpers.scenarios.contraction` (when participation can tip),
 :mod:`~helpers.scenarios.dynamics` (adoption with persistence) and
 :mod:`~helpers.scenarios.temporary` (what a temporary subsidy leaves); every public name is
-re-exported here.
+re-exported here. :mod:`~helpers.scenarios.policy` stores the Policy chapter's runs (``make policy``) as
+the raw rows of those functions (each has a ``*_rows`` and a ``summarise_*`` half).
 """
 
 from __future__ import annotations

@@ -122,7 +122,7 @@ def part_settings(part: str, settings: dict | None = None) -> dict:
     base = {"part": part, "generator": GENERATOR_VERSION, "version": POLICY_VERSION}
     scenarios = [dataclasses.asdict(v) for v in chosen_scenarios(s["scenario_names"], s["start_year"],
                                                                   s["horizon"]).values()]   # a list: order kept
-    ranges = PARAM_RANGES[["low", "high"]].to_dict("index")
+    ranges = {k: [r.low, r.high] for k, r in PARAM_RANGES.iterrows()}
     if part == "uncertainty":
         return {**base, "scenarios": scenarios, "n_draws": s["n_draws"], "draw_seed": s["draw_seed"],
                 "seeds": s["twin_seeds"], "horizon": s["horizon"], "from_year": FROM_YEAR, "ranges": ranges}
@@ -216,10 +216,11 @@ class PolicyStudy(Result):
     def provenance(self) -> str:
         """One sentence for the chapter: where the numbers come from (stored or live, and how made)."""
         s = self.settings
-        size = (f"{s['n_draws']} parameter draws x {len(s['twin_seeds'])} twin seeds for the scenario bands, the "
-                f"budget optimiser on one twin ({s['n_frontier']} frontier points) and on {len(s['budget_seeds'])} "
-                f"twin seeds x (defaults + {s['budget_draws']} draws), and {s['detect_reps']} Monte Carlo twins per "
-                f"detectability world ({s['detect_boot']} bootstrap replications in each)")
+        size = (f"{_n(s['n_draws'], 'parameter draw')} x {_n(len(s['twin_seeds']), 'twin seed')} for the scenario "
+                f"bands, the budget optimiser on one twin ({_n(s['n_frontier'], 'frontier point')}) and on "
+                f"{_n(len(s['budget_seeds']), 'twin seed')} x (defaults + {_n(s['budget_draws'], 'draw')}), and "
+                f"{_n(s['detect_reps'], 'Monte Carlo twin')} per detectability world "
+                f"({_n(s['detect_boot'], 'bootstrap replication')} in each)")
         if self.source == "live":
             return f"These SIMULATED runs were computed as this page was built: {size}."
         folder = Path(self.source)
@@ -231,6 +232,10 @@ class PolicyStudy(Result):
         where = "computed live" if self.source == "live" else f"read from the store {self.source}"
         return (f"Policy study (SIMULATED), {where}: {self.settings}"
                 + "".join(f"\n  note: {n}" for n in self.notes))
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 def _made(log: dict) -> str:
