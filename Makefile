@@ -31,6 +31,7 @@ DATA := $(sort $(wildcard data/*.csv))
 POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json \
   data/power/broadband/*.parquet data/power/broadband/*.csv))
 FINDINGS := $(sort $(wildcard data/findings/*.parquet data/findings/SHA256SUMS data/findings/study.json))
+POLICY := $(sort $(wildcard data/policy/*.parquet data/policy/SHA256SUMS data/policy/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
   $(sort $(wildcard _ext/*.py _static/*))
 
@@ -41,7 +42,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-chapters test-fast lint env data accounts china io bench bench-design power power-broadband findings lock clean pdf html-ci
+.PHONY: book test test-chapters test-fast lint env data accounts china io bench bench-design power power-broadband findings policy lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -142,6 +143,10 @@ $(STAGE)/chapters/08_study_size.ipynb _build/ci/chapters/08_study_size.ipynb: $(
 # profile computes a tiny grid live): re-execute it when the store changes.
 $(STAGE)/chapters/05_findings.ipynb: $(FINDINGS)
 
+# The Policy chapter reads its scenario runs, budget optimisations and detectability twins from
+# data/policy (book profile; the CI profile computes tiny runs live): re-execute it when the store changes.
+$(STAGE)/chapters/07_policy.ipynb: $(POLICY)
+
 # Regenerate the bundled simulated twin (byte-identical for the same generator version and seed).
 data: $(STAMP)
 	$(BIN)/python -m helpers.simulate --write data/guangdong_twin_panel.csv
@@ -189,6 +194,14 @@ power-broadband: $(STAMP)
 # settings and analysis code are unchanged are kept. Measured: 332 s on 2 cores at load ~10.
 findings: $(STAMP)
 	$(BIN)/python -m helpers.studies.findings run --out data/findings $(FINDINGS_ARGS)
+
+# The Policy chapter's scenario runs (SIMULATED; helpers.scenarios.policy): the scenarios under 20
+# parameter draws x 4 twin seeds, the budget optimiser on one twin and on 4 seeds x 5 parameter sets,
+# and the detectability twins, with the book's settings into data/policy, fingerprinted and hashed;
+# parts whose settings and analysis code are unchanged are kept. Other settings:
+# make policy POLICY_ARGS="--n-draws 40 --twin-seeds 1 2" (the chapter then needs the same parameters).
+policy: $(STAMP)
+	$(BIN)/python -m helpers.scenarios.policy run --out data/policy $(POLICY_ARGS)
 
 # Re-resolve the lock from requirements.in (needs network to PyPI).
 lock:
