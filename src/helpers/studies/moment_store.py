@@ -193,9 +193,9 @@ class CalibrationStudy(Result):
                 f"{', '.join(map(str, s['calib_twin_seeds']))})")
         if self.source == "live":
             return f"{what} were computed as this page was built{self.reason}."
-        return (f"{what} are read from the stored study in `data/{STORE.name}`{STORE.computed_by(self.log)}, "
-                "computed from the same real inputs as this page's (their content digests match); each file's "
-                "hash and settings were checked when it was read." + STORE.code_note(self.notes))
+        return (f"{what} are read from the stored study in `data/{STORE.name}`{STORE.computed_by(self.log)} "
+                "from the same real inputs as this page's (their content digests match); each file's hash and "
+                "settings were checked when it was read." + STORE.code_note(self.notes))
 
     def summary(self) -> str:
         where = "computed live" if self.source == "live" else f"read from the store {self.source}"

@@ -110,9 +110,7 @@ def cached_truths(twin_seed: int | None = None, *, measured: bool = True, cache_
     by :func:`helpers._cache.cached` like :func:`helpers.analysis.report.cached_mechanism`
     (``cache_dir`` or :func:`helpers._cache.default_cache_dir`; key: generator version, seed,
     scale and the source of :data:`TRUTH_SOURCES`, so an edit to :mod:`helpers.simulate.estimands`
-    recomputes), so the Mechanism and Findings chapters computing them live (CI profile, another twin
-    seed: :func:`helpers.studies.truth_store.live`) pay the measured scale's 10-30 s once; the book
-    reads the bundled twin's from ``data/twin_truths`` (``make truths``)."""
+    recomputes), so the Mechanism and Findings chapters pay the measured scale's 10-30 s once."""
     from .. import _cache
     from ..simulate import GENERATOR_VERSION
 
