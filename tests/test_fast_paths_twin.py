@@ -73,6 +73,56 @@ def ref_flow_positions(panel, b=2.0, masses=None, dist=None):
     return out
 
 
+def ref_spatial_exposure(df, W, column, entity="city", time="year"):
+    """spatial_exposure before the positional path (verbatim)."""
+    wide = df.pivot(index=time, columns=entity, values=column)
+    missing = [c for c in wide.columns if c not in W.index]
+    if missing:
+        raise ValueError(f"spatial_exposure: city {missing[0]!r} is not in the weights matrix")
+    if wide.isna().any().any():
+        t, i = wide.stack(future_stack=True).loc[lambda s: s.isna()].index[0]
+        raise ValueError(f"spatial_exposure: {column!r} missing for {i} in {t}")
+    Wm = W.loc[wide.columns, wide.columns].to_numpy(float)
+    E = pd.DataFrame(wide.to_numpy() @ Wm.T, index=wide.index, columns=wide.columns)
+    key = pd.MultiIndex.from_frame(df[[time, entity]])
+    return pd.Series(E.stack().reindex(key).to_numpy(), index=df.index, name=f"W_{column}")
+
+
+def ref_standardize(df, columns):
+    out = df.copy()
+    for c in columns:
+        sd = out[c].std(ddof=0)
+        if not np.isfinite(sd) or sd == 0:
+            raise ValueError(f"standardize: column {c!r} is constant or empty")
+        out[c] = (out[c] - out[c].mean()) / sd
+    return out
+
+
+def ref_moran_rows(frame, Wd, permutations, seed):
+    """The per-period loop of moran before it read the rows as arrays (verbatim, W's moments
+    as moran computes them)."""
+    n = Wd.shape[0]
+    s0 = Wd.sum()
+    s1 = 0.5 * np.sum((Wd + Wd.T) ** 2)
+    s2 = np.sum((Wd.sum(axis=1) + Wd.sum(axis=0)) ** 2)
+    EI = -1.0 / (n - 1)
+    se_norm = np.sqrt((n * n * s1 - n * s2 + 3 * s0 * s0) / ((n - 1) * (n + 1) * s0 * s0) - EI ** 2)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for period, yv in frame.iterrows():
+        v = yv.to_numpy(dtype=float)
+        z = v - v.mean()
+        I = n / s0 * (z @ (Wd @ z)) / (z @ z)
+        z_norm = (I - EI) / se_norm
+        p_norm = 2.0 * (stats.norm.sf(z_norm) if z_norm > 0 else stats.norm.cdf(z_norm))
+        Zp = z[np.argsort(rng.random((permutations, len(z))), axis=1)]
+        Ip = len(z) / Wd.sum() * np.sum((Zp @ Wd.T) * Zp, axis=1) / (z @ z)
+        larger = np.sum(Ip >= I) if I >= EI else np.sum(Ip <= I)
+        rows.append({"period": period, "I": I, "expected": EI, "z_norm": z_norm, "p_norm": p_norm,
+                     "p_sim": (larger + 1) / (permutations + 1)})
+    return pd.DataFrame(rows).set_index("period")
+
+
 def ref_quantile(self, q):
     return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
 
@@ -108,7 +158,7 @@ def test_fe_fit_equals_panel_fe(drop, cluster, time):
         fast = med._fit_one(d, y, regs, True, "city", time, cluster, setup)
         ref = ref_fit_one(d, y, regs, True, "city", time, cluster)
         for f, r in zip(fast, ref):
-            pd.testing.assert_series_equal(f, r, check_exact=True)
+            assert list(f) == regs and list(f.values()) == r.tolist()
 
 
 @pytest.mark.parametrize("drop", [0.0, 0.2])
@@ -121,13 +171,25 @@ def test_mediation_models_equal_reference(drop, monkeypatch):
     monkeypatch.setattr(med, "_sobel", ref_sobel)
     ref = [models.mediation(d, "x", "m1", "y", **kw), models.serial_mediation(d, "x", "m1", "m2", "y", **kw)]
     for f, r in zip(fast, ref):
-        for name in ("params", "std_errors", "pvalues", "boot_ci", "boot_ci_bc"):
+        for name in ("params", "std_errors", "pvalues", "cov", "boot_ci", "boot_ci_bc"):
             a, b = getattr(f, name), getattr(r, name)
             (pd.testing.assert_series_equal if isinstance(a, pd.Series) else pd.testing.assert_frame_equal)(
                 a, b, check_exact=True)
     assert (fast[0].sobel_z, fast[0].sobel_p, fast[0].aroian_p, fast[0].verdict) == (
         ref[0].sobel_z, ref[0].sobel_p, ref[0].aroian_p, ref[0].verdict)
     pd.testing.assert_series_equal(fast[1].indirect, ref[1].indirect, check_exact=True)
+
+
+def test_distinct_per_group_equals_pandas_nunique():
+    from helpers.models._boot import _distinct_per_group
+
+    rng = np.random.default_rng(13)
+    for _ in range(30):
+        G, V, n = rng.integers(1, 12), rng.integers(1, 30), rng.integers(1, 300)
+        g = np.r_[np.arange(G), rng.integers(0, G, n)]
+        v = rng.integers(0, V, len(g))
+        ref = pd.Series(v).groupby(g).nunique().reindex(range(G)).to_numpy()
+        np.testing.assert_array_equal(_distinct_per_group(g, v, int(G)), ref)
 
 
 def test_t_quantile_equals_scipy_stats():
@@ -138,7 +200,54 @@ def test_t_quantile_equals_scipy_stats():
             assert res._quantile(0.5 + level / 2) == ref_quantile(res, 0.5 + level / 2)
 
 
+def test_interval_is_the_conf_int_row():
+    rng = np.random.default_rng(14)
+    names = ["a", "b", "c"]
+    for df in (None, 4.0, 20.0):
+        res = CoefficientResult(params=pd.Series(rng.standard_normal(3), index=names),
+                                std_errors=pd.Series(rng.random(3) + 0.1, index=names),
+                                pvalues=pd.Series(rng.random(3), index=names), cov=pd.DataFrame(np.eye(3)), df_resid=df)
+        for level in (0.9, 0.95):
+            ci = res.conf_int(level)
+            for n in names:
+                assert res.interval(n, level) == tuple(ci.loc[n])
+    with pytest.raises(ValueError, match="level"):
+        res.interval("a", 1.0)
+
+
 # ------------------------------------------------------------------------------ constructs
+def test_standardize_equals_reference():
+    rng = np.random.default_rng(15)
+    d = pd.DataFrame({"f": rng.standard_normal(50) * 7 + 3, "i": rng.integers(0, 9, 50),
+                      "n": pd.array(list(rng.integers(0, 9, 49)) + [None], dtype="Int64"), "s": ["x"] * 50})
+    d.attrs["meta"] = {"a": 1}
+    out = constructs.standardize(d, ["f", "i", "n"])
+    pd.testing.assert_frame_equal(out, ref_standardize(d, ["f", "i", "n"]), check_exact=True)
+    assert out.attrs == d.attrs
+    with pytest.raises(ValueError, match="'s'|constant"):
+        constructs.standardize(d.assign(c=1.0), ["c"])
+
+
+def test_registry_tables_are_fresh_copies_of_the_same_numbers():
+    from helpers.data import cities
+
+    built = cities._city_table.__wrapped__()   # what city_table() built on every call before
+    t = cities.city_table()
+    pd.testing.assert_frame_equal(t, built, check_exact=True)
+    assert t.attrs == built.attrs
+    t.loc[t.index[0], "lon"] = 0.0
+    t.attrs["sources"]["x"] = 1
+    assert cities.city_table().loc[t.index[0], "lon"] == built.loc[t.index[0], "lon"]
+    assert "x" not in cities.city_table().attrs["sources"]
+    d = cities.distance_matrix()
+    ref = cities.distance_matrix(built)
+    pd.testing.assert_frame_equal(d, ref, check_exact=True)
+    assert d.to_numpy().flags["C_CONTIGUOUS"] == ref.to_numpy().flags["C_CONTIGUOUS"]   # same sums downstream
+    d.iloc[0, 1] = -1.0
+    assert cities.distance_matrix().iloc[0, 1] == ref.iloc[0, 1]
+
+
+
 def _employment(rng, n, t, shuffle):
     city = np.repeat([f"c{i:03d}" for i in range(n)], t)
     year = np.tile(np.arange(2011, 2011 + t), n)
@@ -202,6 +311,48 @@ def test_flow_positions_bit_identical():
     with pytest.raises(ValueError) as e_fast:
         constructs.flow_positions(extra)
     assert str(e_fast.value) == str(e_ref.value)
+
+
+def test_spatial_exposure_bit_identical_and_same_errors():
+    from helpers.models import spatial_exposure
+    from helpers.simulate import simulate_panel
+
+    rng = np.random.default_rng(16)
+    _, truth = simulate_panel(seed=5)
+    lat = truth.latent.reset_index()
+    lat["n_int"] = rng.integers(0, 50, len(lat))
+    for df in (lat, lat.iloc[rng.permutation(len(lat))]):
+        for col in ("D", "Z", "n_int"):
+            pd.testing.assert_series_equal(spatial_exposure(df, truth.W, col), ref_spatial_exposure(df, truth.W, col),
+                                           check_exact=True)
+    gap = lat.copy()
+    gap.loc[5, "D"] = np.nan
+    for bad, W in [(gap, truth.W), (lat.iloc[1:], truth.W), (lat, truth.W.iloc[1:, 1:])]:
+        with pytest.raises(ValueError) as e_ref:
+            ref_spatial_exposure(bad, W, "D")
+        with pytest.raises(ValueError) as e_fast:
+            spatial_exposure(bad, W, "D")
+        assert str(e_fast.value) == str(e_ref.value)
+
+
+def test_moran_equals_reference():
+    from helpers.models.spatial import _moran_weights
+
+    rng = np.random.default_rng(17)
+    _, truth = simulate_panel_once()
+    wide = pd.DataFrame(rng.standard_normal((6, len(truth.W))), index=range(2011, 2017), columns=truth.W.index)
+    wide.iloc[2] = -wide.iloc[2] * 0.1 + np.arange(len(truth.W))   # some periods with I above, some below E[I]
+    res = models.moran(wide, truth.W, n_boot=99, seed=4)
+    frame, w = _moran_weights(wide, truth.W)
+    w.transform = "r"
+    ref = ref_moran_rows(frame, w.full()[0], 99, 4)
+    pd.testing.assert_frame_equal(res.to_frame(), ref, check_exact=True, check_names=False)
+
+
+def simulate_panel_once():
+    from helpers.simulate import simulate_panel
+
+    return simulate_panel(seed=6)
 
 
 # ------------------------------------------------------------------------------ end to end

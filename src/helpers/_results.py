@@ -162,6 +162,16 @@ class CoefficientResult(Result):
         return pd.DataFrame({"lower": self.params - z * self.std_errors,
                              "upper": self.params + z * self.std_errors})
 
+    def interval(self, name, level: float = 0.95) -> tuple[float, float]:
+        """The Wald interval of coefficient ``name`` at ``level``: the row ``name`` of
+        :meth:`conf_int` (the same arithmetic, bit for bit), without building the whole frame
+        (the design study reads about twenty intervals of every twin)."""
+        if not 0 < level < 1:
+            raise ValueError(f"interval: level must lie in (0, 1), got {level}")
+        z = self._quantile(0.5 + level / 2)
+        est, se = float(self.params[name]), float(self.std_errors[name])
+        return est - z * se, est + z * se
+
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """One row per coefficient: coef, std err, t, p and the Wald interval at ``level`` (and
         the ``inference`` used, when recorded)."""

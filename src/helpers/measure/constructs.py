@@ -231,8 +231,12 @@ def standardize(df: pd.DataFrame, columns) -> pd.DataFrame:
     """z-scores over the whole panel (mean 0, SD 1, population SD) of the given columns."""
     out = df.copy()
     for c in columns:
-        sd = out[c].std(ddof=0)
+        s = out[c]
+        sd = s.std(ddof=0)
         if not np.isfinite(sd) or sd == 0:
             raise ValueError(f"standardize: column {c!r} is constant or empty")
-        out[c] = (out[c] - out[c].mean()) / sd
+        # on a float column, pandas' arithmetic is numpy's on its array: the same numbers without
+        # the Series overhead (13 columns of every analysed twin)
+        v = s.to_numpy() if s.dtype == np.float64 else s
+        out[c] = (v - s.mean()) / sd
     return out

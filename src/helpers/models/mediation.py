@@ -33,17 +33,16 @@ def _mediation_data(df, cols, fe, entity, time, cluster, name):
 
 
 def _fit_fe(d, y, regs, absorb, groups):
-    """(params, std_errors, pvalues) of one fixed-effects equation on ``d`` (prepared by
-    :func:`_mediation_data`: sorted and checked): the steps of :func:`helpers.models.panel_fe`
-    with ``vcov="CRV1"`` on the same arrays, so the same numbers bit for bit
-    (``tests/test_fast_paths.py``), without preparing ``d`` again and building a result for each
-    equation (19 fits in every analysed twin of the design study)."""
+    """(params, std_errors, pvalues), each {regressor: float}, of one fixed-effects equation on
+    ``d`` (prepared by :func:`_mediation_data`: sorted and checked): the steps of
+    :func:`helpers.models.panel_fe` with ``vcov="CRV1"`` on the same arrays, so the same numbers
+    bit for bit (``tests/test_fast_paths_twin.py``), without preparing ``d`` again and building a
+    result for each equation (19 fits in every analysed twin of the design study)."""
     Xw, yw = absorb(d[regs].to_numpy()), absorb(d[y].to_numpy())
     check_rank(Xw, regs, "panel_fe")
     beta, cov, _, _ = ols(Xw, yw, groups)
     se = np.sqrt(np.diag(cov))
-    return (pd.Series(beta, index=regs, name="coef"), pd.Series(se, index=regs, name="std err"),
-            pd.Series(2 * special.ndtr(-np.abs(beta / se)), index=regs, name="p"))
+    return tuple(dict(zip(regs, v.tolist())) for v in (beta, se, 2 * special.ndtr(-np.abs(beta / se))))
 
 
 def _fe_setup(d, entity, time, cluster) -> tuple:
@@ -53,9 +52,10 @@ def _fe_setup(d, entity, time, cluster) -> tuple:
 
 
 def _fit_one(d, y, regs, fe, entity, time, cluster, fe_setup=None):
-    """(params, std_errors, pvalues) of one equation: FE as :func:`helpers.models.panel_fe`
-    (``fe_setup``: :func:`_fe_setup` of ``d``, computed here when not given); else OLS with an
-    intercept, clustered like panel_fe, or classical (t-based) errors when ``cluster`` is None.
+    """(params, std_errors, pvalues), each indexed by regressor, of one equation: FE as
+    :func:`helpers.models.panel_fe` (``fe_setup``: :func:`_fe_setup` of ``d``, computed here when
+    not given); else OLS with an intercept, clustered like panel_fe, or classical (t-based)
+    errors when ``cluster`` is None.
     The paths keep CRV1 with the normal (not panel_fe's few-cluster default): mediation's
     inference on the indirect effect is the cluster bootstrap, and the Sobel and Wen-Ye steps
     are defined on the sandwich z statistics."""
@@ -78,8 +78,9 @@ def _path_fields(est: dict, se: dict, pv: dict) -> dict:
     equations: the covariance between paths is not estimated (NaN off the diagonal)."""
     params = pd.Series(est, name="coef", dtype=float)
     ses = pd.Series(se, name="std err", dtype=float)
-    cov = pd.DataFrame(np.diag(ses.to_numpy() ** 2), index=params.index, columns=params.index)
-    cov = cov.where(np.eye(len(params), dtype=bool))
+    var = ses.to_numpy() ** 2
+    cov = pd.DataFrame(np.where(np.eye(len(var), dtype=bool), np.diag(var), np.nan), index=params.index,
+                       columns=params.index)
     return {"params": params, "std_errors": ses, "pvalues": pd.Series(pv, name="p", dtype=float), "cov": cov}
 
 

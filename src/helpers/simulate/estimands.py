@@ -80,10 +80,8 @@ class EstimandTruths(Result):
     table : DataFrame
         One row per estimate key of :data:`TRUTH_FOR`: ``truth`` (name), ``latent``,
         ``measured``, ``note``.
-    per_city_year : dict
-        Latent per-unit own-city marginal effects, (T, N) arrays, by name.
-    h : dict
-        Bump sizes used (latent units).
+    per_city_year, h : dict
+        Latent per-unit own-city marginal effects, (T, N) arrays, by name; bump sizes used (latent units).
     """
 
     truths: pd.DataFrame
@@ -347,9 +345,10 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
     p = truth.params
     same = truth.state is not None and truth.state[2] == years     # the same twin: no second simulation
     st, va = truth.state[:2] if same else _sim._build_state(p, seed, years, cities=cities)[:2]
-    cities_ = cities
-    cities = list(st.reg.index)
-    lat = {k: truth.latent[k].unstack("city")[cities].to_numpy() for k in ("VA", "FN", "AG", "SY", "P", "X", "q")}
+    cities_, cities = cities, list(st.reg.index)
+    wide = truth.latent[["VA", "FN", "AG", "SY", "P", "X", "q"]].unstack("city")   # one reshape for all
+    # each state in C order, as its own unstack gave it: the sums below run in the same order
+    lat = {k: np.ascontiguousarray(wide[k][cities].to_numpy()) for k in wide.columns.unique(0)}
     beta = latent_marginal(st, p, va, h_latent)
     prd = (st.reg["region"] == "PRD").to_numpy()
     logpop = np.log(st.pop)
