@@ -123,6 +123,15 @@ def ref_moran_rows(frame, Wd, permutations, seed):
     return pd.DataFrame(rows).set_index("period")
 
 
+def ref_yearbook_rows(panel):
+    """simulate_panel's rounding and row order before one frame replaced them (verbatim)."""
+    from helpers.simulate import _DECIMALS
+
+    for c, d in _DECIMALS.items():
+        panel[c] = panel[c].round(d).astype("Int64") if d == 0 else panel[c].round(d)
+    return panel.sort_values(["code", "year"]).reset_index(drop=True)
+
+
 def ref_quantile(self, q):
     return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
 
@@ -353,6 +362,23 @@ def simulate_panel_once():
     from helpers.simulate import simulate_panel
 
     return simulate_panel(seed=6)
+
+
+@pytest.mark.parametrize("kw", [{"seed": 3}, {"seed": 6, "params": {"missing_rate": 0.05}},
+                                {"seed": 5, "n": 40, "years": tuple(range(2011, 2016))}])
+def test_simulated_panel_equals_reference(kw, monkeypatch):
+    import helpers.simulate as sim
+    from helpers.data import cities
+
+    kw = dict(kw)
+    if "n" in kw:
+        kw["cities"] = cities.city_set("sample", n=kw.pop("n"), seed=kw["seed"])
+    fast, _ = sim.simulate_panel(**kw)
+    monkeypatch.setattr(sim, "_yearbook_rows", ref_yearbook_rows)
+    ref, _ = sim.simulate_panel(**kw)
+    pd.testing.assert_frame_equal(fast, ref, check_exact=True, check_index_type=True)
+    assert isinstance(fast.index, pd.RangeIndex) and fast.attrs == ref.attrs
+    assert (fast.dtypes == ref.dtypes).all() and (fast.dtypes.astype(str) == "Int64").sum() == 3
 
 
 # ------------------------------------------------------------------------------ end to end
