@@ -132,6 +132,19 @@ def ref_yearbook_rows(panel):
     return panel.sort_values(["code", "year"]).reset_index(drop=True)
 
 
+def ref_require_balanced(d, entity, time, name) -> int:
+    """require_balanced before it counted codes (verbatim)."""
+    counts = d.groupby(entity, sort=True).size()
+    T = int(counts.max())
+    if (counts < T).any():
+        short = counts[counts < T]
+        raise ValueError(f"{name}: needs a balanced panel; {entity} {short.index[0]} has {int(short.iloc[0])} "
+                         f"of {T} periods" + (f" (and {len(short) - 1} more entities are short)" if len(short) > 1 else ""))
+    if time is not None and d.groupby(time).size().nunique() != 1:
+        raise ValueError(f"{name}: needs a balanced panel; entities cover different {time} values")
+    return T
+
+
 def ref_quantile(self, q):
     return float(stats.norm.ppf(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
 
@@ -222,6 +235,44 @@ def test_interval_is_the_conf_int_row():
                 assert res.interval(n, level) == tuple(ci.loc[n])
     with pytest.raises(ValueError, match="level"):
         res.interval("a", 1.0)
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as e:   # the test compares whatever happens, errors included
+        return type(e), str(e)
+
+
+def test_require_balanced_equals_reference():
+    from helpers.models._prepare import require_balanced
+
+    rng = np.random.default_rng(18)
+    full = _panel(rng, drop=0.0)
+    frames = [full, full.iloc[1:], _panel(rng, drop=0.3), full.assign(year=full["year"].where(full.index != 4)),
+              full.assign(city=full["city"].where(full.index != 3)), full.iloc[:0],
+              full.assign(city=np.where(full.index % 2, full["city"], 1)),
+              pd.concat([full, full[full["city"] == "c1"].assign(year=2030)])]
+    for d in frames:
+        for time in ("year", None):
+            assert _outcome(require_balanced, d, "city", time, "t") == _outcome(ref_require_balanced, d, "city", time, "t")
+
+
+def test_crv3_design_with_the_estimators_codes():
+    from helpers.models import _few_clusters as fc
+    from helpers.models._prepare import prepare
+    from helpers.models._within import Absorb
+
+    rng = np.random.default_rng(19)
+    for entity_int in (False, True):
+        raw = _panel(rng, drop=0.2)
+        if entity_int:
+            raw["city"] = raw["city"].str[1:].astype(int) * 7
+        d = prepare(raw, ["y", "x", "w"], "city", "year", "t")
+        for time in ("year", None):
+            ab = Absorb.of(d, "city", time)
+            assert np.array_equal(fc.design(d, ["y", "x", "w"], "city", time, ab),
+                                  fc.design(d, ["y", "x", "w"], "city", time))
 
 
 # ------------------------------------------------------------------------------ constructs
@@ -356,6 +407,19 @@ def test_moran_equals_reference():
     w.transform = "r"
     ref = ref_moran_rows(frame, w.full()[0], 99, 4)
     pd.testing.assert_frame_equal(res.to_frame(), ref, check_exact=True, check_names=False)
+
+
+def test_latent_states_reshaped_like_each_alone():
+    from helpers.simulate.counterfactual import _latent_wide
+
+    _, truth = simulate_panel_once()
+    cities = list(truth.W.index)   # the registry's order, not the latent frame's alphabetical one
+    keys = ["VA", "FN", "q", "X"]
+    for k, v in _latent_wide(truth.latent, keys, cities).items():
+        ref = truth.latent[k].unstack("city")[cities].to_numpy()
+        assert np.array_equal(v, ref) and v.flags["C_CONTIGUOUS"] == ref.flags["C_CONTIGUOUS"]
+    with pytest.raises(KeyError):
+        _latent_wide(truth.latent, keys, [*cities, "Atlantis"])
 
 
 def simulate_panel_once():

@@ -126,7 +126,8 @@ def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = No
         else:
             out[f"flow_{name}"] = strength[grid[2]]
     cols = [f"flow_{k}" for k in masses]
-    z = (out[cols] - out[cols].mean()) / out[cols].std(ddof=0)
+    pos = out[cols]
+    z = (pos - pos.mean()) / pos.std(ddof=0)
     out["flow_network"] = z.mean(axis=1)
     return out
 
