@@ -214,6 +214,25 @@ def test_distinct_per_group_equals_pandas_nunique():
         np.testing.assert_array_equal(_distinct_per_group(g, v, int(G)), ref)
 
 
+def test_bias_corrected_interval_in_one_quantile_call():
+    from helpers.models._boot import bias_corrected
+
+    def ref(draws, estimate, alpha):   # the two quantiles taken one by one, as before
+        draws = draws[np.isfinite(draws)]
+        B = len(draws)
+        prop = min(max((np.sum(draws < estimate) + 0.5 * np.sum(draws == estimate)) / B, 0.5 / B), 1 - 0.5 / B)
+        z0, zl = stats.norm.ppf(prop), stats.norm.ppf(alpha / 2)
+        lo, hi = stats.norm.cdf(2 * z0 + zl), stats.norm.cdf(2 * z0 - zl)
+        return float(np.quantile(draws, lo)), float(np.quantile(draws, hi))
+
+    rng = np.random.default_rng(20)
+    for _ in range(300):
+        d = rng.standard_normal(rng.integers(2, 300)) * 10 ** rng.uniform(-3, 3)
+        d = np.round(d, 1) if rng.random() < 0.3 else d   # ties
+        est = float(rng.choice([np.median(d), d.min() - 1, d.max() + 1, d[0]]))
+        assert bias_corrected(d, est, 0.05) == ref(d, est, 0.05)
+
+
 def test_t_quantile_equals_scipy_stats():
     for df in (1.0, 2.0, 8.0, 20.0, 20.5, 336.0, 1e6, np.inf):
         res = CoefficientResult(params=pd.Series([1.0]), std_errors=pd.Series([1.0]), pvalues=pd.Series([0.5]),
