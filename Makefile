@@ -10,7 +10,10 @@ SHELL := /bin/bash
 # and pytest runs on JOBS workers (pytest-xdist; --dist loadfile keeps a notebook's cells on one kernel). Each
 # job's output lines are printed whole. One at a time: make JOBS=1 test.
 JOBS ?= 2
+# (set at the top level only: `make test` runs a sub-make, which shares the top level's job slots)
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += --jobs=$(JOBS) --output-sync=line
+endif
 
 # Dask logs errors only in every kernel (papermill and nbval) and in the workers it spawns: a busy
 # machine's time-stamped shutdown warnings must never reach a cell's output (helpers.studies.quiet).
@@ -28,6 +31,7 @@ DATA := $(sort $(wildcard data/*.csv))
 POWER := $(sort $(wildcard data/power/*.parquet data/power/*.csv data/power/study.json \
   data/power/broadband/*.parquet data/power/broadband/*.csv))
 FINDINGS := $(sort $(wildcard data/findings/*.parquet data/findings/SHA256SUMS data/findings/study.json))
+POLICY := $(sort $(wildcard data/policy/*.parquet data/policy/SHA256SUMS data/policy/study.json))
 BOOK_FILES := _config.yml _toc.yml references.bib $(PAGES) $(sort $(wildcard chapters/images/*)) \
   $(sort $(wildcard _ext/*.py _static/*))
 
@@ -38,7 +42,7 @@ STAGED := $(addprefix $(STAGE)/,$(BOOK_FILES))
 
 # A failed recipe must not leave a half-written target that looks up to date.
 .DELETE_ON_ERROR:
-.PHONY: book test test-fast lint env data accounts china io bench bench-design power power-broadband findings lock clean pdf html-ci
+.PHONY: book test test-chapters test-fast lint env data accounts china io bench bench-design power power-broadband findings policy lock clean pdf html-ci
 
 ARCHIVE := $(STAGE)/_downloads/virtual-agglomeration-book.tar.gz
 
@@ -68,11 +72,29 @@ CHROMIUM := $(shell command -v chromium 2>/dev/null)
 # cached result (helpers._cache), not the pickles the CI execution just wrote.
 NBVAL_CACHE := _build/nbval-cache
 
-test: $(STAMP) lint $(CI_NB) html-ci
+# The test files that read the CI-profile HTML build (BOOK_HTML): they run after it is built.
+HTML_TESTS := tests/test_browser.py tests/test_numbers.py tests/test_pages.py tests/test_phone_tables.py
+UNIT_TESTS := $(filter-out $(HTML_TESTS),$(sort $(wildcard tests/test_*.py)))
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile --durations=10
+UNIT_LOG := _build/test-units.log
+
+# Two pytest runs side by side. The unit tests and doctests need no executed chapter, so they
+# start at once, at a lower CPU priority (nice 5), beside the longer path: the chapters' CI
+# execution, their HTML build, then nbval on every chapter and the tests of the built pages.
+# The unit run's report is printed whole when both are done; either run failing fails `make test`.
+test: $(STAMP) lint
+	@mkdir -p _build; rm -f $(UNIT_LOG)
+	@nice -n 5 $(PYTEST) $(UNIT_TESTS) $(DOCTEST) > $(UNIT_LOG) 2>&1 & units=$$!; \
+	  $(MAKE) --no-print-directory test-chapters; chapters=$$?; \
+	  wait $$units; unit_rc=$$?; \
+	  echo "---- unit tests and doctests (run beside the chapters; log $(UNIT_LOG)) ----"; cat $(UNIT_LOG); \
+	  echo "make test: unit tests and doctests exit $$unit_rc, chapters and built pages exit $$chapters"; \
+	  test $$unit_rc -eq 0 -a $$chapters -eq 0
+
+test-chapters: $(STAMP) $(CI_NB) html-ci
 	rm -rf $(NBVAL_CACHE)
-	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(BIN)/python -m pytest tests $(DOCTEST) $(CI_NB) --nbval \
-	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600 -p no:cacheprovider \
-	  -n $(JOBS) --dist loadfile --durations=15
+	HELPERS_CACHE=$(CURDIR)/$(NBVAL_CACHE) BOOK_HTML=$(CURDIR)/$(CI_HTML) $(PYTEST) $(HTML_TESTS) $(CI_NB) --nbval \
+	  --nbval-sanitize-with tools/nbval_sanitize.cfg --nbval-cell-timeout=600
 
 html-ci: $(STAMP) $(CI_NB) $(addprefix $(CI_STAGE)/,$(BOOK_FILES))
 ifeq ($(CHROMIUM),)
@@ -121,6 +143,10 @@ $(STAGE)/chapters/08_study_size.ipynb _build/ci/chapters/08_study_size.ipynb: $(
 # profile computes a tiny grid live): re-execute it when the store changes.
 $(STAGE)/chapters/05_findings.ipynb: $(FINDINGS)
 
+# The Policy chapter reads its scenario runs, budget optimisations and detectability twins from
+# data/policy (book profile; the CI profile computes tiny runs live): re-execute it when the store changes.
+$(STAGE)/chapters/07_policy.ipynb: $(POLICY)
+
 # Regenerate the bundled simulated twin (byte-identical for the same generator version and seed).
 data: $(STAMP)
 	$(BIN)/python -m helpers.simulate --write data/guangdong_twin_panel.csv
@@ -168,6 +194,14 @@ power-broadband: $(STAMP)
 # settings and analysis code are unchanged are kept. Measured: 332 s on 2 cores at load ~10.
 findings: $(STAMP)
 	$(BIN)/python -m helpers.studies.findings run --out data/findings $(FINDINGS_ARGS)
+
+# The Policy chapter's scenario runs (SIMULATED; helpers.scenarios.policy): the scenarios under 20
+# parameter draws x 4 twin seeds, the budget optimiser on one twin and on 4 seeds x 5 parameter sets,
+# and the detectability twins, with the book's settings into data/policy, fingerprinted and hashed;
+# parts whose settings and analysis code are unchanged are kept. Other settings:
+# make policy POLICY_ARGS="--n-draws 40 --twin-seeds 1 2" (the chapter then needs the same parameters).
+policy: $(STAMP)
+	$(BIN)/python -m helpers.scenarios.policy run --out data/policy $(POLICY_ARGS)
 
 # Re-resolve the lock from requirements.in (needs network to PyPI).
 lock:

@@ -70,16 +70,24 @@ Modules
 :mod:`~helpers.scenarios.contraction` (when participation can tip),
 :mod:`~helpers.scenarios.dynamics` (adoption with persistence) and
 :mod:`~helpers.scenarios.temporary` (what a temporary subsidy leaves); every public name is
-re-exported here.
+re-exported here. :mod:`~helpers.scenarios.policy` stores the Policy chapter's runs (``make policy``) as
+the raw rows of those functions (each has a ``*_rows`` and a ``summarise_*`` half).
 """
 
 from __future__ import annotations
 
 from .. import simulate as _sim  # noqa: F401  (chapter 7 reads scenarios._sim.TwinParams)
-from .budget import BudgetResult, budget_allocation
+from .budget import BudgetResult, budget_allocation, budget_allocation_rows, summarise_budget
 from .contraction import ContractionResult, contraction_modulus, global_modulus
-from .detection import detectability
-from .distributions import WEIGHTINGS, BudgetDistribution, budget_distribution, budget_ratio
+from .detection import detectability, detectability_rows, summarise_detectability
+from .distributions import (
+    WEIGHTINGS,
+    BudgetDistribution,
+    budget_distribution,
+    budget_distribution_rows,
+    budget_ratio,
+    summarise_budget_distribution,
+)
 from .dynamics import decay_rate
 from .levers import (
                      EXTRA_DEFAULTS,
@@ -96,7 +104,15 @@ from .levers import (
 from .real_units import REAL_MEASURES, gdp_levels, real_measures
 from .runs import Extended, Paths, extend_twin, run_scenario, va_share
 from .temporary import after_effect, tipping_search
-from .uncertainty import MEASURES, ScenarioResult, disparity, draw_parameters, run_uncertainty
+from .uncertainty import (
+    MEASURES,
+    ScenarioResult,
+    disparity,
+    draw_parameters,
+    run_uncertainty,
+    summarise_uncertainty,
+    uncertainty_rows,
+)
 
 __all__ = [
     "HORIZON", "VARIABLES", "GBA_NODES", "PARAM_RANGES", "EXTRA_DEFAULTS", "LEVER_MEANING", "MEASURES",
@@ -106,4 +122,6 @@ __all__ = [
     "ContractionResult", "contraction_modulus", "global_modulus", "tipping_search", "after_effect", "decay_rate",
     "WEIGHTINGS", "BudgetDistribution", "budget_distribution", "budget_ratio", "REAL_INSTRUMENTS",
     "REAL_MEASURES", "gdp_levels", "real_measures",
+    "uncertainty_rows", "summarise_uncertainty", "budget_allocation_rows", "summarise_budget",
+    "budget_distribution_rows", "summarise_budget_distribution", "detectability_rows", "summarise_detectability",
 ]

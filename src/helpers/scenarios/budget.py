@@ -97,6 +97,88 @@ def _optimise(m: _BudgetModel, objective, x0, ub, constraint=None):
     return x / x.sum(), r
 
 
+#: The three allocations of :attr:`BudgetResult.allocations`, in their order.
+ALLOCATIONS = ("uniform", "max_synergy", "max_gap_cut")
+
+
+def budget_allocation_rows(ext: Extended, budget_boost: float = 0.5, start: int = 2025,
+                           max_boost: float = 4.0, n_frontier: int = 6) -> dict:
+    """The raw rows of :func:`budget_allocation` (what a store keeps); arguments as there.
+
+    Returns
+    -------
+    dict
+        ``"points"``: one row per solution and city. A solution (``point``) is one of the three
+        allocations (:data:`ALLOCATIONS`; ``status`` is the optimiser's message) or an interior
+        frontier point ``frontier_<k>`` (``required_gap_cut`` is its constraint). Per city:
+        ``pop`` (residents in the start year, 10k), ``prd`` (a Delta city), ``share`` (of the
+        budget) and ``gain`` (change in its synergy in the horizon year).
+        :func:`summarise_budget` turns them into the result.
+    """
+    years = ext.st.years[-1] - start + 1
+    m = _BudgetModel(ext, start, budget_boost, years)
+    ub = max_boost * m.pop / m.budget
+    x_u = m.pop / m.pop.sum()                                            # uniform boost
+    points = [("uniform", np.nan, "uniform", x_u)]
+    for name, obj in (("max_synergy", m.synergy), ("max_gap_cut", m.gap_cut)):
+        x, r = _optimise(m, obj, x_u, ub)
+        points.append((name, np.nan, r.message, x_u if obj(x) < obj(x_u) else x))
+    allocs = {name: x for name, _, _, x in points}
+    lo, hi = m.gap_cut(allocs["max_synergy"]), m.gap_cut(allocs["max_gap_cut"])
+    # the end points are the two targeted optima; interior points warm-start from the last one
+    last = allocs["max_synergy"]
+    for k, r_req in enumerate(np.linspace(lo, hi, max(n_frontier, 2))[1:-1], start=1):
+        last, _ = _optimise(m, m.synergy, last, ub, constraint=lambda x, r_req=r_req: m.gap_cut(x) - r_req)
+        points.append((f"frontier_{k}", float(r_req), "", last))
+    cities = list(ext.st.reg.index)
+    frames = [pd.DataFrame({"point": name, "required_gap_cut": req, "status": status, "city": cities,
+                            "pop": m.pop, "prd": m.prd, "share": np.asarray(x, float), "gain": m.sy_change(x)})
+              for name, req, status, x in points]
+    return {"points": pd.concat(frames, ignore_index=True)}
+
+
+def summarise_budget(rows: dict, budget_boost: float) -> BudgetResult:
+    """The :class:`BudgetResult` of the raw rows of :func:`budget_allocation_rows` (computed now or
+    read from a store: the same numbers either way).
+
+    The synergy gain of a solution is the sum of its cities' gains and its gap cut the fall in
+    the Delta-rest gap of mean gains, as in the optimiser; the frontier runs from the
+    max-synergy allocation through the interior points to the max-gap-cut allocation.
+    """
+    pts = dict(tuple(rows["points"].groupby("point", sort=False)))
+    missing = [a for a in ALLOCATIONS if a not in pts]
+    if missing:
+        raise ValueError(f"budget rows have no allocation {missing}")
+    first = pts[ALLOCATIONS[0]]
+    pop, prd = np.ascontiguousarray(first["pop"], float), first["prd"].to_numpy(bool)
+    budget = budget_boost * pop.sum()
+    cities = pd.Index(first["city"].tolist(), name="city")
+
+    def gain(name):
+        return np.ascontiguousarray(pts[name]["gain"], float)
+
+    def synergy(name):
+        return float(gain(name).sum())
+
+    def gap_cut(name):
+        d = gain(name)
+        return float(-(d[prd].mean() - d[~prd].mean()))
+
+    interior = [(n, float(g["required_gap_cut"].iloc[0])) for n, g in pts.items() if n not in ALLOCATIONS]
+    front = [("max_synergy", gap_cut("max_synergy")), *interior, ("max_gap_cut", gap_cut("max_gap_cut"))]
+    frontier = pd.DataFrame([{"required_gap_cut": r_req, "gap_cut": gap_cut(n), "synergy": synergy(n)}
+                             for n, r_req in front])
+    allocations = pd.DataFrame({k: np.ascontiguousarray(pts[k]["share"], float) * budget / pop for k in ALLOCATIONS},
+                               index=cities)
+    gains = pd.DataFrame({k: gain(k) for k in ALLOCATIONS}, index=cities)
+    outcomes = pd.DataFrame({"synergy": {k: synergy(k) for k in ALLOCATIONS},
+                             "gap_cut": {k: gap_cut(k) for k in ALLOCATIONS},
+                             "status": {k: str(pts[k]["status"].iloc[0]) for k in ALLOCATIONS}})
+    outcomes.index.name = "allocation"
+    return BudgetResult(allocations=allocations, gains=gains, outcomes=outcomes, frontier=frontier,
+                        budget=float(budget), budget_boost=budget_boost)
+
+
 def budget_allocation(ext: Extended, budget_boost: float = 0.5, start: int = 2025,
                       max_boost: float = 4.0, n_frontier: int = 6) -> BudgetResult:
     """Spend one adoption-subsidy budget uniformly or where the model says it buys most.
@@ -113,33 +195,7 @@ def budget_allocation(ext: Extended, budget_boost: float = 0.5, start: int = 202
 
     The model is nonlinear (logistic participation, network externality), so each optimum is
     local; the uniform allocation is the starting point and is kept when it does better.
+    Computes :func:`budget_allocation_rows` and summarises them with :func:`summarise_budget`
+    (the Policy chapter reads the book's rows from a store, :mod:`helpers.scenarios.policy`).
     """
-    years = ext.st.years[-1] - start + 1
-    m = _BudgetModel(ext, start, budget_boost, years)
-    ub = max_boost * m.pop / m.budget
-    x_u = m.pop / m.pop.sum()                                            # uniform boost
-    allocs, status = {"uniform": x_u}, {"uniform": "uniform"}
-    for name, obj in (("max_synergy", m.synergy), ("max_gap_cut", m.gap_cut)):
-        x, r = _optimise(m, obj, x_u, ub)
-        if obj(x) < obj(x_u):
-            x = x_u
-        allocs[name], status[name] = x, r.message
-    lo, hi = m.gap_cut(allocs["max_synergy"]), m.gap_cut(allocs["max_gap_cut"])
-    # the end points are the two targeted optima; interior points warm-start from the last one
-    front = [(lo, allocs["max_synergy"])]
-    for r_req in np.linspace(lo, hi, max(n_frontier, 2))[1:-1]:
-        x, _ = _optimise(m, m.synergy, front[-1][1], ub,
-                         constraint=lambda x, r_req=r_req: m.gap_cut(x) - r_req)
-        front.append((r_req, x))
-    front.append((hi, allocs["max_gap_cut"]))
-    frontier = pd.DataFrame([{"required_gap_cut": r_req, "gap_cut": m.gap_cut(x), "synergy": m.synergy(x)}
-                             for r_req, x in front])
-    cities = ext.st.reg.index
-    allocations = pd.DataFrame({k: m.boosts(x) for k, x in allocs.items()}, index=cities)
-    gains = pd.DataFrame({k: m.sy_change(x) for k, x in allocs.items()}, index=cities)
-    outcomes = pd.DataFrame({"synergy": {k: m.synergy(x) for k, x in allocs.items()},
-                             "gap_cut": {k: m.gap_cut(x) for k, x in allocs.items()},
-                             "status": status})
-    outcomes.index.name = "allocation"
-    return BudgetResult(allocations=allocations, gains=gains, outcomes=outcomes, frontier=frontier,
-                        budget=float(m.budget), budget_boost=budget_boost)
+    return summarise_budget(budget_allocation_rows(ext, budget_boost, start, max_boost, n_frontier), budget_boost)

@@ -32,7 +32,7 @@ from .._results import Result
 from .budget import _BudgetModel, _optimise
 from .levers import HORIZON
 from .runs import Extended, extend_twin
-from .uncertainty import draw_parameters
+from .uncertainty import draw_parameters, parameters_from_rows
 
 WEIGHTINGS = ("unweighted", "population")
 
@@ -130,21 +130,18 @@ class BudgetDistribution(Result):
                 + self.bands().to_string(float_format=lambda v: f"{v:.3f}"))
 
 
-def budget_distribution(seeds=(_sim.DEFAULT_SEED,), n_draws: int = 4, *, draw_seed: int = 0,
-                        weightings=WEIGHTINGS, budget_boost: float = 0.5, start: int = 2025,
-                        horizon: int = HORIZON, max_boost: float = 4.0, n_jobs: int = 1) -> BudgetDistribution:
-    """Re-optimise the budget for every twin seed x (defaults + ``n_draws`` parameter draws).
+def budget_distribution_rows(seeds=(_sim.DEFAULT_SEED,), n_draws: int = 4, *, draw_seed: int = 0,
+                             weightings=WEIGHTINGS, budget_boost: float = 0.5, start: int = 2025,
+                             horizon: int = HORIZON, max_boost: float = 4.0, n_jobs: int = 1) -> dict:
+    """The raw rows of :func:`budget_distribution` (what a store keeps); arguments as there.
 
-    Parameters
-    ----------
-    seeds : sequence of int
-        Twin seeds (history and future shocks).
-    n_draws : int
-        Parameter draws (:func:`helpers.scenarios.draw_parameters`, seeded by ``draw_seed``).
-    weightings : sequence of str
-        Objective weightings (:data:`WEIGHTINGS`).
-    n_jobs : int
-        joblib processes; every run is deterministic, so the result does not depend on it.
+    Returns
+    -------
+    dict
+        ``"runs"``: one row per seed, parameter set and weighting (see
+        :attr:`BudgetDistribution.runs`); ``"parameters"``: one row per draw (a ``draw`` column
+        and one column per drawn parameter). :func:`summarise_budget_distribution` turns them
+        into the result.
     """
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
@@ -162,4 +159,37 @@ def budget_distribution(seeds=(_sim.DEFAULT_SEED,), n_draws: int = 4, *, draw_se
 
         out = Parallel(n_jobs=n_jobs)(delayed(_budget_task)(p, s, horizon, weightings, kw) for s, _, p in grid)
     rows = [{"seed": s, "draw": k, **row} for (s, k, _), rs in zip(grid, out) for row in rs]
-    return BudgetDistribution(runs=pd.DataFrame(rows), parameters=pars, seeds=seeds)
+    return {"runs": pd.DataFrame(rows), "parameters": pars.reset_index()}
+
+
+def summarise_budget_distribution(rows: dict, seeds) -> BudgetDistribution:
+    """The :class:`BudgetDistribution` of the raw rows of :func:`budget_distribution_rows` (computed
+    now or read from a store: the same numbers either way); ``seeds`` in the order they ran."""
+    return BudgetDistribution(runs=rows["runs"], parameters=parameters_from_rows(rows["parameters"]),
+                              seeds=tuple(int(s) for s in seeds))
+
+
+def budget_distribution(seeds=(_sim.DEFAULT_SEED,), n_draws: int = 4, *, draw_seed: int = 0,
+                        weightings=WEIGHTINGS, budget_boost: float = 0.5, start: int = 2025,
+                        horizon: int = HORIZON, max_boost: float = 4.0, n_jobs: int = 1) -> BudgetDistribution:
+    """Re-optimise the budget for every twin seed x (defaults + ``n_draws`` parameter draws).
+
+    Computes :func:`budget_distribution_rows` and summarises them with
+    :func:`summarise_budget_distribution` (the Policy chapter reads the book's rows from a store,
+    :mod:`helpers.scenarios.policy`).
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        Twin seeds (history and future shocks).
+    n_draws : int
+        Parameter draws (:func:`helpers.scenarios.draw_parameters`, seeded by ``draw_seed``).
+    weightings : sequence of str
+        Objective weightings (:data:`WEIGHTINGS`).
+    n_jobs : int
+        joblib processes; every run is deterministic, so the result does not depend on it.
+    """
+    rows = budget_distribution_rows(seeds, n_draws, draw_seed=draw_seed, weightings=weightings,
+                                    budget_boost=budget_boost, start=start, horizon=horizon,
+                                    max_boost=max_boost, n_jobs=n_jobs)
+    return summarise_budget_distribution(rows, seeds)

@@ -89,6 +89,17 @@ def draw_parameters(n_draws: int, seed: int = 0, ranges: pd.DataFrame | None = N
     return pd.DataFrame(vals, columns=r.index, index=pd.RangeIndex(n_draws, name="draw"))
 
 
+def parameters_from_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The frame of :func:`draw_parameters` from its rows (``draw`` as a column 0, 1, ..., as stored)."""
+    draw = rows["draw"].to_numpy()
+    if not np.array_equal(draw, np.arange(len(draw))):
+        raise ValueError(f"parameter rows must be draws 0, 1, ..., {len(draw) - 1} in order; got {draw.tolist()}")
+    out = rows.drop(columns="draw")
+    out.index = pd.RangeIndex(len(out), name="draw")
+    out.columns.name = PARAM_RANGES.index.name         # lost in a Parquet round trip
+    return out
+
+
 @dataclass(repr=False)
 class ScenarioResult(Result):
     """Scenarios under parameter uncertainty (see :func:`run_uncertainty`). SIMULATED.
@@ -137,10 +148,76 @@ def _quantiles(g: pd.core.groupby.SeriesGroupBy, prefix: str = "") -> pd.DataFra
     return q
 
 
+def _check_scenarios(scenarios: dict | None) -> dict:
+    scenarios = dict(scenarios or default_scenarios())
+    if "baseline" not in scenarios:
+        raise ValueError("scenarios must include 'baseline' (effects are measured against it)")
+    return scenarios
+
+
+def _seeds(seed: int, seeds) -> tuple:
+    return tuple(int(s) for s in ((seed,) if seeds is None else seeds))
+
+
+def uncertainty_rows(scenarios: dict | None = None, n_draws: int = 40, seed: int = _sim.DEFAULT_SEED,
+                     draw_seed: int = 0, horizon: int = HORIZON, from_year: int = 2020, n_jobs: int = 1,
+                     seeds=None, fixed: dict | None = None) -> dict:
+    """The raw rows of :func:`run_uncertainty` (what a store keeps); arguments as there.
+
+    Returns
+    -------
+    dict
+        ``"draws"``: one row per twin seed, parameter draw, scenario, year and measure (levels:
+        seed, draw, scenario, year, measure, value); ``"parameters"``: one row per draw (a
+        ``draw`` column and one column per drawn parameter). :func:`summarise_uncertainty`
+        turns them into the result.
+    """
+    scenarios = _check_scenarios(scenarios)
+    pars = draw_parameters(n_draws, draw_seed)
+    runs = [(s, k) for s in _seeds(seed, seeds) for k in pars.index]
+    tasks = [({**pars.loc[k].to_dict(), **dict(fixed or {})}, s) for s, k in runs]
+    if n_jobs == 1:
+        out = [_run_draw(t, s, horizon, scenarios, from_year) for t, s in tasks]
+    else:
+        from joblib import Parallel, delayed
+
+        out = Parallel(n_jobs=n_jobs)(delayed(_run_draw)(t, s, horizon, scenarios, from_year)
+                                      for t, s in tasks)
+    draws = pd.concat([o.assign(seed=s, draw=k) for (s, k), o in zip(runs, out)], ignore_index=True)
+    return {"draws": draws[["seed", "draw", "scenario", "year", "measure", "value"]],
+            "parameters": pars.reset_index()}
+
+
+def summarise_uncertainty(rows: dict, scenarios: dict, horizon: int, seeds, tol: float = 1e-9) -> ScenarioResult:
+    """The :class:`ScenarioResult` of the raw rows of :func:`uncertainty_rows` (computed now or read
+    from a store: the same numbers either way). ``scenarios`` and ``seeds`` are the ones the rows
+    were computed for; ``tol`` as in :func:`run_uncertainty`."""
+    draws = rows["draws"]
+    wide = draws.set_index(["seed", "draw", "scenario", "year", "measure"])["value"]
+    base = wide.xs("baseline", level="scenario")
+    eff = (wide - base.reindex(wide.index.droplevel("scenario")).to_numpy()).rename("value")
+    effects = eff.reset_index()
+    keys = ["scenario", "measure", "year"]
+    bands = _quantiles(effects.groupby(keys)["value"]).join(
+        _quantiles(draws.groupby(keys)["value"], "level_"))
+    last = effects[(effects["year"] == horizon) & (effects["scenario"] != "baseline")]
+    g = last.groupby(["scenario", "measure"], sort=False)["value"]
+    rob = pd.DataFrame({"positive": g.apply(lambda v: float((v > tol).mean())),
+                        "negative": g.apply(lambda v: float((v < -tol).mean())),
+                        "median": g.median()})
+    rob["holds"] = (rob["positive"] == 1) | (rob["negative"] == 1)
+    return ScenarioResult(draws=draws, effects=effects, bands=bands, robustness=rob,
+                          parameters=parameters_from_rows(rows["parameters"]), horizon=horizon,
+                          scenarios=dict(scenarios), seeds=tuple(int(s) for s in seeds))
+
+
 def run_uncertainty(scenarios: dict | None = None, n_draws: int = 40, seed: int = _sim.DEFAULT_SEED,
                     draw_seed: int = 0, horizon: int = HORIZON, from_year: int = 2020,
                     n_jobs: int = 1, tol: float = 1e-9, seeds=None, fixed: dict | None = None) -> ScenarioResult:
     """Run every scenario for ``n_draws`` parameter draws on each twin seed.
+
+    Computes :func:`uncertainty_rows` and summarises them with :func:`summarise_uncertainty`
+    (the Policy chapter reads the book's rows from a store, :mod:`helpers.scenarios.policy`).
 
     Parameters
     ----------
@@ -159,34 +236,6 @@ def run_uncertainty(scenarios: dict | None = None, n_draws: int = 40, seed: int 
     tol : float
         An effect smaller than this in absolute value counts as zero in ``robustness``.
     """
-    scenarios = dict(scenarios or default_scenarios())
-    if "baseline" not in scenarios:
-        raise ValueError("scenarios must include 'baseline' (effects are measured against it)")
-    pars = draw_parameters(n_draws, draw_seed)
-    seeds = tuple(int(s) for s in ((seed,) if seeds is None else seeds))
-    runs = [(s, k) for s in seeds for k in pars.index]
-    tasks = [({**pars.loc[k].to_dict(), **dict(fixed or {})}, s) for s, k in runs]
-    if n_jobs == 1:
-        out = [_run_draw(t, s, horizon, scenarios, from_year) for t, s in tasks]
-    else:
-        from joblib import Parallel, delayed
-
-        out = Parallel(n_jobs=n_jobs)(delayed(_run_draw)(t, s, horizon, scenarios, from_year)
-                                      for t, s in tasks)
-    draws = pd.concat([o.assign(seed=s, draw=k) for (s, k), o in zip(runs, out)], ignore_index=True)
-    draws = draws[["seed", "draw", "scenario", "year", "measure", "value"]]
-    wide = draws.set_index(["seed", "draw", "scenario", "year", "measure"])["value"]
-    base = wide.xs("baseline", level="scenario")
-    eff = (wide - base.reindex(wide.index.droplevel("scenario")).to_numpy()).rename("value")
-    effects = eff.reset_index()
-    keys = ["scenario", "measure", "year"]
-    bands = _quantiles(effects.groupby(keys)["value"]).join(
-        _quantiles(draws.groupby(keys)["value"], "level_"))
-    last = effects[(effects["year"] == horizon) & (effects["scenario"] != "baseline")]
-    g = last.groupby(["scenario", "measure"], sort=False)["value"]
-    rob = pd.DataFrame({"positive": g.apply(lambda v: float((v > tol).mean())),
-                        "negative": g.apply(lambda v: float((v < -tol).mean())),
-                        "median": g.median()})
-    rob["holds"] = (rob["positive"] == 1) | (rob["negative"] == 1)
-    return ScenarioResult(draws=draws, effects=effects, bands=bands, robustness=rob,
-                          parameters=pars, horizon=horizon, scenarios=scenarios, seeds=seeds)
+    scenarios = _check_scenarios(scenarios)
+    rows = uncertainty_rows(scenarios, n_draws, seed, draw_seed, horizon, from_year, n_jobs, seeds, fixed)
+    return summarise_uncertainty(rows, scenarios, horizon, _seeds(seed, seeds), tol)

@@ -10,6 +10,8 @@ The one place besides tests where an estimate meets the true effect. Sub-modules
 - :mod:`helpers.studies.twin_cell`  one twin of the design study, cached truths, identifiable channels
 - :mod:`helpers.studies.design`     the generic resumable design-study runner (Dask)
 - :mod:`helpers.studies.power`      the book's design study: grid, power tables, command line
+- :mod:`helpers.studies.parts_store` a study stored in fingerprinted parts that a chapter reads back
+  (:mod:`helpers.studies.findings` is one)
 
 Every public name of the first five is re-exported here (they were ``helpers.experiments``).
 The sentences on these studies are written by :mod:`helpers.book.study_sentences`.

@@ -21,17 +21,11 @@ recomputes such parts).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from .._results import Result
-from . import store as _store
 from .coverage import (
     CorrectSpecCoverage,
     correct_spec_params,
@@ -39,6 +33,7 @@ from .coverage import (
     summarise_correct_spec,
 )
 from .montecarlo import MonteCarloResult, monte_carlo_rows, summarise_monte_carlo
+from .parts_store import PartsStore, StaleStoreError
 from .twins import NO_EFFECT
 
 #: Bumped when the stored rows change meaning (not for new numbers: those are fingerprinted).
@@ -59,16 +54,13 @@ PARTS = {"mc-effect": ("verdicts", "comparisons", "measurement"),
 COMMAND = "make findings"
 
 
-class StaleStudyError(_store.StoreError):
+class StaleStudyError(StaleStoreError):
     """The stored Findings study is missing or was computed with other settings; names the command."""
 
 
 def default_store() -> Path:
     """``data/findings`` of the repository (or of the working directory outside a checkout)."""
-    from ..data import _checkout_root
-
-    root = _checkout_root()
-    return (root if root is not None else Path.cwd()) / "data" / "findings"
+    return STORE.default_folder()
 
 
 def _settings(settings: dict | None) -> dict:
@@ -98,14 +90,16 @@ def part_settings(part: str, settings: dict | None = None) -> dict:
     raise ValueError(f"findings: unknown part {part!r}; parts: {list(PARTS)}")
 
 
-def _fingerprint(part: str, settings) -> str:
-    from .design import fingerprint
-
-    return fingerprint(part_settings(part, settings))
+#: The store: data/findings, its parts and how their settings are fingerprinted and recorded.
+STORE = PartsStore(name="findings", command=COMMAND, module="helpers.studies.findings", label="Findings study",
+                   title="Findings chapter: stored studies (SIMULATED)",
+                   what="the Findings chapter's Monte Carlo and coverage studies (SIMULATED twins)",
+                   holds="the raw per-twin rows of one part", parts=PARTS, part_settings=part_settings,
+                   settings=_settings, version=FINDINGS_VERSION, error=StaleStudyError)
 
 
 def _digest() -> str:
-    return _store.code_digest("helpers.studies.findings")   # also when run as __main__
+    return STORE.digest()   # the module's name, also when run as __main__
 
 
 def compute_part(part: str, settings: dict | None = None, *, n_jobs: int = 1, progress=None) -> dict:
@@ -146,14 +140,8 @@ class FindingsStudy(Result):
                 f"threshold-bootstrap replications in each) and {s['correct_reps']} correctly specified twins")
         if self.source == "live":
             return f"These SIMULATED studies were computed as this page was built: {size}."
-        runs = self.log.get("runs", [])
-        made = (f", computed by `{COMMAND}` in {runs[-1]['wall_seconds'] / 60:.1f} minutes on "
-                f"{runs[-1]['finished_utc'][:10]}" if runs else "")
-        changed = [n.split(":")[0] for n in self.notes if "analysis code changed" in n]
-        stale = (f" The analysis code has changed since the parts {', '.join(changed)} were stored; "
-                 f"`{COMMAND}` recomputes them." if changed else "")
-        return (f"These SIMULATED studies are read from the stored study in `data/findings`{made}: {size}; "
-                "each file's hash and settings were checked when it was read." + stale)
+        return (f"These SIMULATED studies are read from the stored study in `data/findings`{STORE.computed_by(self.log)}: "
+                f"{size}; each file's hash and settings were checked when it was read." + STORE.code_note(self.notes))
 
     def summary(self) -> str:
         where = "computed live" if self.source == "live" else f"read from the store {self.source}"
@@ -173,15 +161,6 @@ def live(settings: dict | None = None, *, n_jobs: int = 1, progress=None) -> Fin
                       for p in PARTS}, settings, "live")
 
 
-def _cell(out: Path, part: str, table: str) -> Path:
-    return out / f"{part}-{table}.parquet"
-
-
-def _stale(msg: str, minutes: float | None) -> StaleStudyError:
-    cost = f" (about {minutes:.0f} min on 2 cores)" if minutes else ""
-    return StaleStudyError(f"{msg}; recompute the stored Findings study with `{COMMAND}`{cost}")
-
-
 def load(out=None, settings: dict | None = None) -> FindingsStudy:
     """The stored study in ``out`` (default :func:`default_store`) for ``settings`` (default :data:`BOOK`).
 
@@ -190,28 +169,9 @@ def load(out=None, settings: dict | None = None) -> FindingsStudy:
     naming the file when a cell is damaged. Cells computed by other analysis code are read with
     a note (``make findings`` recomputes them).
     """
-    out = Path(out) if out is not None else default_store()
-    log = study_log(out)
-    minutes = log.get("runs", [{}])[-1].get("wall_seconds", 0) / 60 if log.get("runs") else None
-    manifest, digest = _store.read_manifest(out), _digest()
-    parts, notes = {}, []
-    for part, tables in PARTS.items():
-        fp, rows, changed = _fingerprint(part, settings), {}, False
-        for table in tables:
-            path = _cell(out, part, table)
-            if not path.exists():
-                raise _stale(f"the stored Findings study has no cell {path.name} in {out}", minutes)
-            rows[table], meta = _store.read_cell(path, manifest.get(path.name))
-            if meta.get("design_fingerprint") != fp:
-                raise _stale(f"{path.name} in {out} was computed with other settings than the chapter's "
-                             f"({part_settings(part, settings)})", minutes)
-            if path.name not in manifest:
-                notes.append(f"{path.name}: no content hash recorded; read unverified")
-            changed = changed or meta.get("analysis_digest") != digest
-        if changed:   # read with a note: the settings match, only the code's digest differs
-            notes.append(f"{part}: the analysis code changed since it was stored; `{COMMAND}` recomputes it")
-        parts[part] = summarise_part(part, rows, settings)
-    return _assemble(parts, settings, str(out), notes, log)
+    got = STORE.read(out, settings, digest=_digest())
+    parts = {part: summarise_part(part, rows, settings) for part, rows in got.tables.items()}
+    return _assemble(parts, settings, str(got.folder), got.notes, got.log)
 
 
 def study(source: str = "store", settings: dict | None = None, *, out=None, n_jobs: int = 1) -> FindingsStudy:
@@ -230,63 +190,18 @@ def run(out=None, settings: dict | None = None, *, n_jobs: int = 2, progress: bo
     digest and an intact hash; otherwise it is recomputed and its cells replaced atomically.
     ``study.json`` and ``PROVENANCE.md`` record each run that computed anything.
     """
-    out = Path(out) if out is not None else default_store()
-    digest, manifest = _digest(), _store.read_manifest(out)
-    todo = []
-    for part, tables in PARTS.items():
-        fp = _fingerprint(part, settings)
-        if not all(_store.cell_status(_cell(out, part, t), fp, digest, manifest)[0] for t in tables):
-            todo.append(part)
-    if not todo:
-        return []
-    _store.check_writable(out)   # before computing
-    t0 = time.perf_counter()
-    for part in todo:
-        meta = {"design_fingerprint": _fingerprint(part, settings), "study_fingerprint": "findings",
-                "analysis_digest": digest}
-        tables = compute_part(part, settings, n_jobs=n_jobs, progress=progress)
-        hashes = {_cell(out, part, t).name: _store.write_cell(_cell(out, part, t), tables[t], meta) for t in tables}
-        _store.record_hashes(out, hashes)
-    _record(out, settings, todo, time.perf_counter() - t0, n_jobs)
-    return todo
+    return STORE.run(lambda part: compute_part(part, settings, n_jobs=n_jobs, progress=progress), out, settings,
+                     n_jobs=n_jobs, digest=_digest())
 
 
 def study_log(out=None) -> dict:
     """The store's ``study.json`` (settings and runs with wall times); empty if absent."""
-    path = Path(default_store() if out is None else out) / "study.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def _record(out: Path, settings, computed: list, wall: float, n_jobs: int) -> None:
-    from ..simulate import GENERATOR_VERSION
-
-    log = study_log(out) or {"runs": []}
-    log.update({"what": "the Findings chapter's Monte Carlo and coverage studies (SIMULATED twins)",
-                "generator": GENERATOR_VERSION, "version": FINDINGS_VERSION, "settings": _settings(settings),
-                "parts": {p: part_settings(p, settings) for p in PARTS}})
-    log["runs"].append({"finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                        "wall_seconds": round(wall, 1), "parts_computed": computed, "n_jobs": n_jobs,
-                        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
-                        "python": sys.version.split()[0]})
-    _store.atomic_write(out / "study.json", (json.dumps(log, indent=1, default=str) + "\n").encode())
-    _store.atomic_write(out / "PROVENANCE.md", provenance_text(log).encode())
+    return STORE.log(out)
 
 
 def provenance_text(log: dict) -> str:
     """The store's provenance note (Markdown), from its ``study.json``."""
-    lines = ["# Findings chapter: stored studies (SIMULATED)", "",
-             f"Every file here was written by `{COMMAND}` (`python -m helpers.studies.findings run`); do not",
-             "edit by hand. `<part>-<table>.parquet` holds the raw per-twin rows of one part; its Parquet",
-             "metadata carries the fingerprint of the part's settings and the digest of the analysis code,",
-             "and `SHA256SUMS` the SHA-256 of every cell. The chapter refuses cells computed with other",
-             "settings (e.g. an older generator) and names this command.", "",
-             f"- Generator: `helpers.simulate` {log['generator']} (store version {log['version']})",
-             f"- Settings: {', '.join(f'{k}={v}' for k, v in log['settings'].items())}", "",
-             "| finished (UTC) | parts computed | wall time | jobs | machine |", "|---|---|---|---|---|"]
-    for r in log["runs"]:
-        lines.append(f"| {r['finished_utc']} | {', '.join(r['parts_computed'])} | {r['wall_seconds']:.0f} s | "
-                     f"{r['n_jobs']} | {r['machine']} |")
-    return "\n".join(lines) + "\n"
+    return STORE.provenance_text(log)
 
 
 def main(argv=None) -> int:
