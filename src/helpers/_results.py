@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 
 class MissingColumnError(KeyError, ValueError):
@@ -150,8 +150,9 @@ class CoefficientResult(Result):
         return (self.params / self.std_errors).rename("t")
 
     def _quantile(self, q: float) -> float:
-        # special.ndtri is what stats.norm.ppf computes, without its argument handling (bit for bit)
-        return float(special.ndtri(q) if self.df_resid is None else stats.t.ppf(q, self.df_resid))
+        # special.ndtri and stdtrit are what stats.norm.ppf and stats.t.ppf compute, without their
+        # argument handling (bit for bit; a twin reads about 30 intervals, at 0.1 ms each through stats)
+        return float(special.ndtri(q) if self.df_resid is None else special.stdtrit(self.df_resid, q))
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald interval at ``level`` (columns ``lower``, ``upper``)."""
@@ -160,6 +161,16 @@ class CoefficientResult(Result):
         z = self._quantile(0.5 + level / 2)
         return pd.DataFrame({"lower": self.params - z * self.std_errors,
                              "upper": self.params + z * self.std_errors})
+
+    def interval(self, name, level: float = 0.95) -> tuple[float, float]:
+        """The Wald interval of coefficient ``name`` at ``level``: the row ``name`` of
+        :meth:`conf_int` (the same arithmetic, bit for bit), without building the whole frame
+        (the design study reads about twenty intervals of every twin)."""
+        if not 0 < level < 1:
+            raise ValueError(f"interval: level must lie in (0, 1), got {level}")
+        z = self._quantile(0.5 + level / 2)
+        est, se = float(self.params[name]), float(self.std_errors[name])
+        return est - z * se, est + z * se
 
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:
         """One row per coefficient: coef, std err, t, p and the Wald interval at ``level`` (and

@@ -177,7 +177,7 @@ def cached_mechanism(constructs: pd.DataFrame, W: pd.DataFrame, *, cache_dir=Non
 
 
 def _fe_row(res, name, label):
-    lo, hi = res.conf_int(0.95).loc[name]
+    lo, hi = res.interval(name, 0.95)
     return label, float(res.params[name]), float(lo), float(hi), float(res.pvalues[name])
 
 

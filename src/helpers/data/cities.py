@@ -96,8 +96,14 @@ def city_table() -> pd.DataFrame:
     -----
     Every value is a published fact typed in with its source (:data:`SOURCES`);
     ``tests/test_data.py`` checks them against the original files when ``../shared/realdata``
-    is present.
+    is present. Each call returns a new copy of one table built once per process (every twin
+    of the design study reads it several times).
     """
+    return _city_table().copy()
+
+
+@lru_cache(maxsize=1)
+def _city_table() -> pd.DataFrame:
     df = pd.DataFrame(
         _CITIES,
         columns=["code", "city", "name_zh", "region", "lon", "lat", "pop_2010", "pop_2020"],
@@ -131,11 +137,22 @@ def distance_matrix(cities: pd.DataFrame | None = None) -> pd.DataFrame:
     DataFrame
         Symmetric N x N matrix with zero diagonal, index and columns the city names.
     """
-    c = city_table() if cities is None else cities
+    if cities is None:   # Guangdong's: computed once per process, a new frame on a copy each call
+        names = _city_table().index
+        return pd.DataFrame(_guangdong_km().copy(), index=names, columns=names)
+    return pd.DataFrame(_km(cities), index=cities.index, columns=cities.index)
+
+
+@lru_cache(maxsize=1)
+def _guangdong_km() -> np.ndarray:
+    return _km(_city_table())
+
+
+def _km(c: pd.DataFrame) -> np.ndarray:
     lon, lat = c["lon"].to_numpy(), c["lat"].to_numpy()
     d = great_circle_km(lon[:, None], lat[:, None], lon[None, :], lat[None, :])
     np.fill_diagonal(d, 0.0)
-    return pd.DataFrame(d, index=c.index, columns=c.index)
+    return d
 
 
 def boundaries(simplify_tolerance: float | None = 0.005):

@@ -71,6 +71,22 @@ def panel_distances(panel: pd.DataFrame) -> pd.DataFrame:
     return _data.distance_matrix(seats)
 
 
+def _year_city_grid(panel: pd.DataFrame, cities: pd.Index):
+    """(years, cities, (year position, city position) of every row) when each row of ``panel``
+    is its own (year, city) cell of the distance matrix's ``cities``; else None.
+
+    The positions put a mass column into the years x cities table and read each row's network
+    position back without building a MultiIndex for every factor (a twin builds three).
+    """
+    if cities.has_duplicates:
+        return None
+    t, years = pd.factorize(panel["year"], sort=True)
+    i = cities.get_indexer(panel["city"])
+    if (t < 0).any() or (i < 0).any() or pd.Series(t * len(cities) + i).duplicated().any():
+        return None
+    return years, cities, (t, i)
+
+
 def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = None,
                    dist: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each city's position in the gravity factor-flow networks, per year.
@@ -88,20 +104,64 @@ def flow_positions(panel: pd.DataFrame, b: float = 2.0, masses: dict | None = No
     masses = FLOW_MASSES if masses is None else masses
     dist = panel_distances(panel) if dist is None else dist
     out = panel[["city", "year"]].copy()
+    grid = _year_city_grid(panel, dist.index)
     for name, mass in masses.items():
-        m = mass(panel) if callable(mass) else panel[mass]
-        wide = pd.Series(np.asarray(m, dtype=float), index=pd.MultiIndex.from_frame(panel[["year", "city"]]))
-        wide = wide.unstack("city").reindex(columns=dist.index)          # years x cities
+        m = np.asarray(mass(panel) if callable(mass) else panel[mass], dtype=float)
+        if grid is None:
+            wide = pd.Series(m, index=pd.MultiIndex.from_frame(panel[["year", "city"]]))
+            wide = wide.unstack("city").reindex(columns=dist.index)          # years x cities
+        else:   # the same table, filled by position
+            years, cities, (t, i) = grid
+            wide = np.full((len(years), len(cities)), np.nan)
+            wide[t, i] = m
+            wide = pd.DataFrame(wide, index=years, columns=cities)
         if wide.isna().any().any():
             year, city = wide.stack(future_stack=True).loc[lambda s: s.isna()].index[0]
             raise ValueError(f"flow_positions: no {name} mass for {city} in {year}")
         f = network.gravity_flows_panel(wide, dist, b=b)                 # (T, N, N), one broadcast
-        strength = pd.DataFrame(np.log(f.sum(axis=2) + f.sum(axis=1)), index=wide.index, columns=wide.columns)
-        out[f"flow_{name}"] = strength.stack().reindex(pd.MultiIndex.from_frame(panel[["year", "city"]])).to_numpy()
+        strength = np.log(f.sum(axis=2) + f.sum(axis=1))
+        if grid is None:
+            strength = pd.DataFrame(strength, index=wide.index, columns=wide.columns).stack()
+            out[f"flow_{name}"] = strength.reindex(pd.MultiIndex.from_frame(panel[["year", "city"]])).to_numpy()
+        else:
+            out[f"flow_{name}"] = strength[grid[2]]
     cols = [f"flow_{k}" for k in masses]
-    z = (out[cols] - out[cols].mean()) / out[cols].std(ddof=0)
+    pos = out[cols]
+    z = (pos - pos.mean()) / pos.std(ddof=0)
     out["flow_network"] = z.mean(axis=1)
     return out
+
+
+_SECTORS = ["manufacturing", "producer_services", "other"]
+
+
+def _yearly_location_quotients(emp: pd.DataFrame) -> pd.DataFrame:
+    """Location quotients of each year's cities against that year's province (columns
+    :data:`_SECTORS`), indexed like ``emp``: :func:`helpers.measure.location_quotient` of each
+    year's city x sector table.
+
+    A panel with the same number of cities every year and valid employment is computed for all
+    years at once (a tenth of a twin's construct building otherwise), its sums taken in the
+    order ``location_quotient`` takes them on a year's table (sectors left to right, cities
+    pairwise), so the quotients are bit for bit the per-year ones (``tests/test_fast_paths.py``);
+    any other panel goes year by year, where ``location_quotient`` names what is wrong.
+    """
+    e = emp[_SECTORS].to_numpy(dtype=float)
+    years, _ = pd.factorize(emp["year"].to_numpy(), sort=True)
+    counts = np.bincount(years)
+    if len(e) and np.all(counts == counts[0]) and np.all(np.isfinite(e)) and np.all(e >= 0):
+        order = np.argsort(years, kind="stable")                 # by year, the panel's order within
+        A = e[order].reshape(len(counts), counts[0], len(_SECTORS))  # year x city x sector
+        e_i = (A[..., 0] + A[..., 1]) + A[..., 2]                # city totals
+        E_j = np.ascontiguousarray(A.transpose(0, 2, 1)).sum(axis=2)   # province sector totals
+        if np.all(e_i > 0) and np.all(E_j > 0):
+            lq = np.empty_like(e)
+            lq[order] = ((A / e_i[..., None]) / (E_j / e_i.sum(axis=1)[:, None])[:, None, :]).reshape(e.shape)
+            return pd.DataFrame(lq, index=emp.index, columns=_SECTORS)
+    lq = []
+    for _, g in emp.groupby("year", sort=False):
+        lq.append(measure.location_quotient(g.set_index("city")[_SECTORS]).set_index(g.index))
+    return pd.concat(lq).loc[emp.index]
 
 
 def build_constructs(panel: pd.DataFrame, va_indicators: dict | None = None, b: float = 2.0,
@@ -141,11 +201,7 @@ def build_constructs(panel: pd.DataFrame, va_indicators: dict | None = None, b: 
         i = emp.index[emp["other"] < 0][0]
         raise ValueError(f"city {emp.at[i, 'city']}, year {emp.at[i, 'year']}: sector employment "
                          "exceeds total employment")
-    lq = []
-    for _, g in emp.groupby("year", sort=False):
-        t = g.set_index("city")[["manufacturing", "producer_services", "other"]]
-        lq.append(measure.location_quotient(t).set_index(g.index))
-    lq = pd.concat(lq).loc[panel.index]
+    lq = _yearly_location_quotients(emp)
     out["lq_manufacturing"] = lq["manufacturing"].to_numpy()
     out["lq_services"] = lq["producer_services"].to_numpy()
     for part in ("quality", "scale", "full"):
@@ -176,8 +232,12 @@ def standardize(df: pd.DataFrame, columns) -> pd.DataFrame:
     """z-scores over the whole panel (mean 0, SD 1, population SD) of the given columns."""
     out = df.copy()
     for c in columns:
-        sd = out[c].std(ddof=0)
+        s = out[c]
+        sd = s.std(ddof=0)
         if not np.isfinite(sd) or sd == 0:
             raise ValueError(f"standardize: column {c!r} is constant or empty")
-        out[c] = (out[c] - out[c].mean()) / sd
+        # on a float column, pandas' arithmetic is numpy's on its array: the same numbers without
+        # the Series overhead (13 columns of every analysed twin)
+        v = s.to_numpy() if s.dtype == np.float64 else s
+        out[c] = (v - s.mean()) / sd
     return out

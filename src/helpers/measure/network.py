@@ -43,9 +43,9 @@ def _square(F, name: str):
                 raise ValueError(f"{name}: index and columns must hold the same city labels")
             F = F.reindex(columns=F.index)
         labels = F.index
-        for c in F.columns:
-            if not pd.api.types.is_numeric_dtype(F[c]):
-                raise ValueError(f"{name}: column {c!r} is not numeric (dtype {F[c].dtype})")
+        for c, dtype in F.dtypes.items():   # the dtypes, not a Series per column
+            if not pd.api.types.is_numeric_dtype(dtype):
+                raise ValueError(f"{name}: column {c!r} is not numeric (dtype {dtype})")
         arr = F.to_numpy(dtype=float)
     else:
         arr = np.asarray(F, dtype=float)

@@ -94,13 +94,15 @@ def nested(d: pd.DataFrame, entity: str, cluster: str) -> bool:
     return cluster == entity or bool((d.groupby(entity, sort=False)[cluster].nunique() <= 1).all())
 
 
-def design(d: pd.DataFrame, cols, entity: str, time: str | None) -> np.ndarray:
+def design(d: pd.DataFrame, cols, entity: str, time: str | None, absorb=None) -> np.ndarray:
     """``cols`` of ``d`` followed by the time dummies (first period dropped), all demeaned by
-    entity: the two-way model's design for the closed-form jackknife (Frisch-Waugh-Lovell)."""
-    ent = pd.factorize(d[entity], sort=True)[0]
+    entity: the two-way model's design for the closed-form jackknife (Frisch-Waugh-Lovell).
+    ``absorb``: the estimator's :class:`helpers.models._within.Absorb` of ``d``, whose entity and
+    time codes are the ones computed here (sorted factorisation), so they are not computed again."""
+    ent = pd.factorize(d[entity], sort=True)[0] if absorb is None else absorb.ec
     M = d[list(cols)].to_numpy(dtype=float)
     if time is not None:
-        t = pd.factorize(d[time], sort=True)[0]
+        t = pd.factorize(d[time], sort=True)[0] if absorb is None else absorb.tc
         M = np.column_stack([M, (t[:, None] == np.arange(1, t.max() + 1)[None, :]).astype(float)])
     return M - _group_sums(ent, M)[ent] / np.bincount(ent)[ent, None]
 

@@ -177,8 +177,25 @@ def group_sums(c: np.ndarray, X: np.ndarray, n_groups: int) -> np.ndarray:
     return out
 
 
+def _balanced_periods(d, entity, time) -> int | None:
+    """Rows per entity when every entity (and every period) has as many rows as the others, by
+    counting key codes (two estimators check every twin); None otherwise, or when a key is
+    missing or does not sort: :func:`require_balanced` then names the culprit."""
+    try:
+        keys = [codes(d[k])[0] for k in (entity, time) if k is not None]
+    except TypeError:
+        return None
+    if len(d) == 0 or any(k.min() < 0 for k in keys):
+        return None
+    counts = [np.bincount(k) for k in keys]
+    return int(counts[0][0]) if all((c == c[0]).all() for c in counts) else None
+
+
 def require_balanced(d, entity, time, name) -> int:
     """Number of periods of a balanced panel; else a ValueError naming the short entity."""
+    T = _balanced_periods(d, entity, time)
+    if T is not None:
+        return T
     counts = d.groupby(entity, sort=True).size()
     T = int(counts.max())
     if (counts < T).any():

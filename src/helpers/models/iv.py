@@ -68,13 +68,13 @@ def _iv_beta(d: pd.DataFrame, y: str, xs, zs, cs, entity: str, time) -> np.ndarr
     return np.linalg.solve(Xh.T @ X, Xh.T @ yw[:, 0])
 
 
-def _iv_crv3(d, y, xs, zs, cs, entity, time, cluster, groups, beta) -> np.ndarray:
+def _iv_crv3(d, y, xs, zs, cs, entity, time, cluster, groups, beta, ab) -> np.ndarray:
     """CRV3 of 2SLS: leave-one-cluster-out 2SLS with the first stage re-estimated, in closed
     form (:func:`helpers.models._few_clusters.jackknife_2sls`) when clusters contain whole
-    entities, else by G refits."""
-    n_time = 0 if time is None else d[time].nunique()
+    entities, else by G refits. ``ab``: the :class:`Absorb` of ``d``."""
+    n_time = 0 if time is None else ab.T   # the number of distinct periods
     if fc.nested(d, entity, cluster) and n_time <= fc.MAX_DUMMIES:
-        M = fc.design(d, [y, *xs, *zs, *cs], entity, time)
+        M = fc.design(d, [y, *xs, *zs, *cs], entity, time, ab)
         return fc.jackknife_2sls(M, len(xs), len(zs), 1 + len(xs) + len(zs) + len(cs), groups, d[cluster],
                                  [*xs, *cs], "iv_2sls", cluster)[0]
     return fc.refit_jackknife(d, groups, beta, lambda dg: _iv_beta(dg, y, xs, zs, cs, entity, time))
@@ -144,7 +144,7 @@ def iv_2sls(df: pd.DataFrame, y: str, x, instruments, *, controls=(), entity: st
     kind, dfree, note = fc.choose(vcov, G, cluster is not None), None, ""
     if kind == "CRV3":
         cov, kind, dfree, note = fc.crv3_or_fallback(
-            vcov, lambda: _iv_crv3(d, y, xs, zs, cs, entity, time, cluster, groups, beta), cov, G)
+            vcov, lambda: _iv_crv3(d, y, xs, zs, cs, entity, time, cluster, groups, beta, ab), cov, G)
     elif kind == "iid":
         dfree = float(len(d) - X.shape[1] - d[entity].nunique() - (0 if time is None else d[time].nunique() - 1))
         if dfree < 1:

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .._results import CoefficientResult, fmt_table
 from ._boot import Moments, cluster_bootstrap, interval_frame
 from ._compat import alpha_of_level, level_of_alpha, renamed
-from ._inference import coefficient_fields, ols
+from ._inference import check_rank, coefficient_fields, ols
 from ._prepare import ENTITY, as_list, codes, prepare, resolve_cluster
-from .panel import panel_fe
+from ._within import Absorb
 
 
 def _mediation_cluster(df, cluster, fe, entity):
@@ -32,15 +32,35 @@ def _mediation_data(df, cols, fe, entity, time, cluster, name):
                    extra=(cluster,) if keep_cluster else ())
 
 
-def _fit_one(d, y, regs, fe, entity, time, cluster):
-    """(params, std_errors, pvalues) of one equation: FE via panel_fe; else OLS with an
-    intercept, clustered like panel_fe, or classical (t-based) errors when ``cluster`` is None.
+def _fit_fe(d, y, regs, absorb, groups):
+    """(params, std_errors, pvalues), each {regressor: float}, of one fixed-effects equation on
+    ``d`` (prepared by :func:`_mediation_data`: sorted and checked): the steps of
+    :func:`helpers.models.panel_fe` with ``vcov="CRV1"`` on the same arrays, so the same numbers
+    bit for bit (``tests/test_fast_paths_twin.py``), without preparing ``d`` again and building a
+    result for each equation (19 fits in every analysed twin of the design study)."""
+    Xw, yw = absorb(d[regs].to_numpy()), absorb(d[y].to_numpy())
+    check_rank(Xw, regs, "panel_fe")
+    beta, cov, _, _ = ols(Xw, yw, groups)
+    se = np.sqrt(np.diag(cov))
+    return tuple(dict(zip(regs, v.tolist())) for v in (beta, se, 2 * special.ndtr(-np.abs(beta / se))))
+
+
+def _fe_setup(d, entity, time, cluster) -> tuple:
+    """The :class:`Absorb` of ``d`` and its cluster codes (None: no clustering), shared by the
+    equations of one model."""
+    return Absorb.of(d, entity, time), None if cluster is None else codes(d[cluster])[0]
+
+
+def _fit_one(d, y, regs, fe, entity, time, cluster, fe_setup=None):
+    """(params, std_errors, pvalues), each indexed by regressor, of one equation: FE as
+    :func:`helpers.models.panel_fe` (``fe_setup``: :func:`_fe_setup` of ``d``, computed here when
+    not given); else OLS with an intercept, clustered like panel_fe, or classical (t-based)
+    errors when ``cluster`` is None.
     The paths keep CRV1 with the normal (not panel_fe's few-cluster default): mediation's
     inference on the indirect effect is the cluster bootstrap, and the Sobel and Wen-Ye steps
     are defined on the sandwich z statistics."""
     if fe:
-        r = panel_fe(d, y, regs, entity=entity, time=time, cluster=cluster, vcov="CRV1")
-        return r.params, r.std_errors, r.pvalues
+        return _fit_fe(d, y, regs, *(fe_setup or _fe_setup(d, entity, time, cluster)))
     X = np.column_stack([np.ones(len(d)), d[regs].to_numpy()])
     if cluster is None:
         import statsmodels.api as sm
@@ -58,8 +78,9 @@ def _path_fields(est: dict, se: dict, pv: dict) -> dict:
     equations: the covariance between paths is not estimated (NaN off the diagonal)."""
     params = pd.Series(est, name="coef", dtype=float)
     ses = pd.Series(se, name="std err", dtype=float)
-    cov = pd.DataFrame(np.diag(ses.to_numpy() ** 2), index=params.index, columns=params.index)
-    cov = cov.where(np.eye(len(params), dtype=bool))
+    var = ses.to_numpy() ** 2
+    cov = pd.DataFrame(np.where(np.eye(len(var), dtype=bool), np.diag(var), np.nan), index=params.index,
+                       columns=params.index)
     return {"params": params, "std_errors": ses, "pvalues": pd.Series(pv, name="p", dtype=float), "cov": cov}
 
 
@@ -152,7 +173,8 @@ class MediationResult(CoefficientResult):
 def _sobel(a, b, sa, sb):
     z = a * b / np.sqrt(b**2 * sa**2 + a**2 * sb**2)
     za = a * b / np.sqrt(b**2 * sa**2 + a**2 * sb**2 + sa**2 * sb**2)
-    return z, 2 * stats.norm.sf(abs(z)), za, 2 * stats.norm.sf(abs(za))
+    # ndtr(-|z|) is stats.norm.sf(|z|) bit for bit, without its argument handling
+    return z, 2 * special.ndtr(-abs(z)), za, 2 * special.ndtr(-abs(za))
 
 
 def _wen_ye(p_c, p_a, p_b, p_cp, ab, c_prime, ci, alpha) -> tuple[str, list[str]]:
@@ -182,7 +204,8 @@ def _wen_ye(p_c, p_a, p_b, p_cp, ab, c_prime, ci, alpha) -> tuple[str, list[str]
 def _fit_equations(d, eqs: dict, spec: dict, fe, entity, time, cluster) -> dict:
     """Fit every equation {name: (outcome, regressors)}; paths {path: (equation, regressor)}
     as the fields of :func:`_path_fields`."""
-    fits = {k: _fit_one(d, o, r, fe, entity, time, cluster) for k, (o, r) in eqs.items()}
+    setup = _fe_setup(d, entity, time, cluster) if fe else None   # one for every equation
+    fits = {k: _fit_one(d, o, r, fe, entity, time, cluster, setup) for k, (o, r) in eqs.items()}
     pick = [{k: float(fits[e][i][v]) for k, (e, v) in spec.items()} for i in range(3)]
     return _path_fields(*pick)
 

@@ -98,13 +98,13 @@ def _fe_beta(d: pd.DataFrame, y: str, regs: list, entity: str, time) -> np.ndarr
 
 
 def _crv3_cov(d: pd.DataFrame, y: str, regs: list, entity: str, time, cluster: str, groups: np.ndarray,
-              beta: np.ndarray) -> np.ndarray:
+              beta: np.ndarray, ab: Absorb) -> np.ndarray:
     """CRV3: the cluster jackknife (G - 1)/G sum_g (b_(g) - b)(b_(g) - b)', fixed effects
     re-estimated without each cluster: in closed form (:mod:`helpers.models._few_clusters`) when
-    every entity lies inside one cluster, else by G refits."""
-    n_time = 0 if time is None else d[time].nunique()
+    every entity lies inside one cluster, else by G refits. ``ab``: the :class:`Absorb` of ``d``."""
+    n_time = 0 if time is None else ab.T   # the number of distinct periods
     if fc.nested(d, entity, cluster) and n_time <= fc.MAX_DUMMIES:
-        M = fc.design(d, [y, *regs], entity, time)
+        M = fc.design(d, [y, *regs], entity, time, ab)
         return fc.jackknife_ols(M, 1 + len(regs), groups, d[cluster], regs, "panel_fe", cluster)[0]
     return fc.refit_jackknife(d, groups, beta, lambda dg: _fe_beta(dg, y, regs, entity, time))
 
@@ -201,7 +201,7 @@ def panel_fe(df: pd.DataFrame, y: str, x, *, controls=(), entity: str = "city", 
     kind, dfree, note = fc.choose(vcov, G, cluster is not None), None, ""
     if kind == "CRV3":
         cov, kind, dfree, note = fc.crv3_or_fallback(
-            vcov, lambda: _crv3_cov(d, y, regs, entity, time, cluster, groups, beta), cov, G)
+            vcov, lambda: _crv3_cov(d, y, regs, entity, time, cluster, groups, beta, ab), cov, G)
     elif kind == "iid":
         cov, dfree = _iid_cov(Xw, u, d, entity, time)
     wild = None

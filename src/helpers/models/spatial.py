@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from .._results import CoefficientResult, Result, fmt_table
 from ._boot import percentile
@@ -386,14 +386,15 @@ def moran(values, W, *, n_boot: int = 999, seed: int = 0, transformation: str = 
     permutations = int(n_boot)
     rng = np.random.default_rng(seed)
     rows = []
-    for period, yv in frame.iterrows():
-        v = yv.to_numpy(dtype=float)
+    # the rows iterrows would give (views of one array), without a Series per period
+    for period, v in zip(frame.index, frame.to_numpy(dtype=float)):
         if not np.all(np.isfinite(v)):
-            raise ValueError(f"moran: period {period}: missing value for {yv.index[~np.isfinite(v)][0]!r}")
+            raise ValueError(f"moran: period {period}: missing value for {frame.columns[~np.isfinite(v)][0]!r}")
         z = v - v.mean()
         I = n / s0 * (z @ (Wd @ z)) / (z @ z)
         z_norm = (I - EI) / se_norm
-        p_norm = 2.0 * (stats.norm.sf(z_norm) if z_norm > 0 else stats.norm.cdf(z_norm))
+        # ndtr(-z) and ndtr(z) are stats.norm.sf(z) and .cdf(z) bit for bit, without their argument handling
+        p_norm = 2.0 * (special.ndtr(-z_norm) if z_norm > 0 else special.ndtr(z_norm))
         p_sim = np.nan
         if permutations:
             Zp = z[np.argsort(rng.random((permutations, len(z))), axis=1)]

@@ -168,3 +168,15 @@ def _true_effects(st: _State, p: TwinParams, va, base) -> pd.DataFrame:
     eff.attrs["note"] = ("own-city effect of raising one city's virtual agglomeration by one "
                          "panel SD, averaged over cities and years; std = in outcome SDs (SIMULATED)")
     return eff
+
+
+def _latent_wide(latent: pd.DataFrame, keys: list, cities: list) -> dict:
+    """Each latent state as a years x ``cities`` array: ``latent[k].unstack("city")[cities]``,
+    from one reshape of all states (C order, as each state's own gave it: the sums that follow
+    run in the same order)."""
+    wide = latent[keys].unstack("city")
+    pos = wide.columns.get_indexer(pd.MultiIndex.from_product([keys, cities]))
+    if (pos < 0).any():   # a city without latent states: the single-state lookup names it
+        return {k: latent[k].unstack("city")[cities].to_numpy() for k in keys}
+    arr = wide.to_numpy()[:, pos]
+    return {k: np.ascontiguousarray(arr[:, i * len(cities):(i + 1) * len(cities)]) for i, k in enumerate(keys)}

@@ -57,7 +57,7 @@ from .. import registry as _registry
 from .. import simulate as _sim
 from .._results import Result
 from ..measure import constructs as _constructs
-from .counterfactual import _va_bump_changes
+from .counterfactual import _latent_wide, _va_bump_changes
 
 #: Construct columns whose own-city change the measured truths record.
 MEASURED = ("va_index", "va_topsis", "flow_network", "flow_talent", "flow_capital", "flow_technology",
@@ -80,10 +80,8 @@ class EstimandTruths(Result):
     table : DataFrame
         One row per estimate key of :data:`TRUTH_FOR`: ``truth`` (name), ``latent``,
         ``measured``, ``note``.
-    per_city_year : dict
-        Latent per-unit own-city marginal effects, (T, N) arrays, by name.
-    h : dict
-        Bump sizes used (latent units).
+    per_city_year, h : dict
+        Latent per-unit own-city marginal effects, (T, N) arrays, by name; bump sizes used (latent units).
     """
 
     truths: pd.DataFrame
@@ -347,9 +345,8 @@ def estimand_truths(params=None, seed: int = _sim.DEFAULT_SEED, h_latent: float 
     p = truth.params
     same = truth.state is not None and truth.state[2] == years     # the same twin: no second simulation
     st, va = truth.state[:2] if same else _sim._build_state(p, seed, years, cities=cities)[:2]
-    cities_ = cities
-    cities = list(st.reg.index)
-    lat = {k: truth.latent[k].unstack("city")[cities].to_numpy() for k in ("VA", "FN", "AG", "SY", "P", "X", "q")}
+    cities_, cities = cities, list(st.reg.index)
+    lat = _latent_wide(truth.latent, ["VA", "FN", "AG", "SY", "P", "X", "q"], cities)
     beta = latent_marginal(st, p, va, h_latent)
     prd = (st.reg["region"] == "PRD").to_numpy()
     logpop = np.log(st.pop)

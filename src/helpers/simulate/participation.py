@@ -113,12 +113,13 @@ def solve_participation(index, pop, alpha_N, n_iter=400, tol=1e-12, init=None, a
     wts = pop / pop.sum(axis=1, keepdims=True)
     for t in range(T):
         cur, lt = prev, float(lam[t])   # a Python float: its truth test costs nothing per iteration
+        x_t, w_t = index[t], wts[t]     # views taken once: the loop runs ~800 times per twin
         for _ in range(n_iter):
-            idx = index[t] + alpha_N * (wts[t] @ cur)
+            idx = x_t + alpha_N * (w_t @ cur)
             new = logistic(idx + alpha_E * (W_E @ cur) if alpha_E else idx)
             if lt:
                 new = lt * prev + (1.0 - lt) * new
-            if np.max(np.abs(new - cur)) < tol:
+            if abs(new - cur).max() < tol:   # np.max(np.abs(...)) without the function dispatch
                 cur = new
                 break
             cur = new
