@@ -201,21 +201,21 @@ power-broadband: $(STAMP)
 
 # The Findings chapter's Monte Carlo and coverage studies (SIMULATED; helpers.studies.findings):
 # 280 twins with the book's settings into data/findings, fingerprinted and hashed; parts whose
-# settings and analysis code are unchanged are kept. Measured: 22 s on 2 cores at load ~1.5 (generator
+# settings and analysis code are unchanged are kept. Measured: 14 s on 2 cores at load ~1 (generator
 # 2.0.0; 332 s on generator 1.2.0 at load ~10).
 findings: $(STAMP)
 	$(BIN)/python -m helpers.studies.findings run --out data/findings $(FINDINGS_ARGS)
 
 # The bundled twin's estimand-matched truths (measured scale) and identifiable channels (CRV3)
 # (SIMULATED; helpers.studies.truth_store) into data/twin_truths, fingerprinted and hashed; parts
-# whose settings and analysis code are unchanged are kept. Measured: 28 s on 2 cores at load ~4.
+# whose settings and analysis code are unchanged are kept. Measured: 12 s on 2 cores at load ~1.
 truths: $(STAMP)
 	$(BIN)/python -m helpers.studies.truth_store run --out data/twin_truths
 
 # Appendix A's calibration check (helpers.studies.moment_store): the real Guangdong's and the
 # national panel's moments with cluster-bootstrap SEs (derived statistics of REAL data, reading
 # ../shared/realdata's PKU index where it lies) and the moments of SIMULATED twins, into data/moments;
-# fingerprinted with the real inputs' content digests; current parts are kept. Measured: 22 s on 2 cores at load
+# fingerprinted with the real inputs' content digests; current parts are kept. Measured: 25 s on 2 cores at load
 # ~1.5 (72 s at load ~6).
 moments: $(STAMP)
 	$(BIN)/python -m helpers.studies.moment_store run --out data/moments
