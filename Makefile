@@ -86,12 +86,13 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadfile
 UNIT_LOG := _build/test-units.log
 
 # Two pytest runs side by side. The unit tests and doctests need no executed chapter, so they
-# start at once, at a lower CPU priority (nice 5), beside the longer path: the chapters' CI
-# execution, their HTML build, then nbval on every chapter and the tests of the built pages.
+# start at once, beside the chapters' CI execution, their HTML build, then nbval on every chapter
+# and the tests of the built pages; the two paths take about as long (the unit run is the longer
+# one on a quiet machine, so it gets no lower priority: at nice 5 beside other work it starved).
 # The unit run's report is printed whole when both are done; either run failing fails `make test`.
 test: $(STAMP) lint
 	@mkdir -p _build; rm -f $(UNIT_LOG)
-	@nice -n 5 $(PYTEST) $(UNIT_TESTS) $(DOCTEST) > $(UNIT_LOG) 2>&1 & units=$$!; \
+	@$(PYTEST) $(UNIT_TESTS) $(DOCTEST) > $(UNIT_LOG) 2>&1 & units=$$!; \
 	  $(MAKE) --no-print-directory test-chapters; chapters=$$?; \
 	  wait $$units; unit_rc=$$?; \
 	  echo "---- unit tests and doctests (run beside the chapters; log $(UNIT_LOG)) ----"; cat $(UNIT_LOG); \
