@@ -97,3 +97,12 @@ def test_a_computation_without_a_table_is_refused(tmp_path):
 
 def test_duration_reads_as_seconds_or_minutes():
     assert duration(25.4) == "25 s" and duration(332.1) == "5.5 minutes"
+
+
+def test_computed_by_names_the_parts_when_the_last_run_did_not_make_them_all():
+    run = {"wall_seconds": 95.0, "finished_utc": "2026-12-02 10:00:00"}
+    full = {"runs": [{**run, "parts_computed": ["a", "b"]}]}
+    part = {"runs": [{**run, "parts_computed": ["a", "b"]}, {**run, "parts_computed": ["b"]}]}
+    assert TOY.computed_by({}) == ""
+    assert TOY.computed_by(full) == f", computed by `make toy` in {duration(95.0)} on 2026-12-02"
+    assert TOY.computed_by(part) == f", last updated by `make toy` (parts b in {duration(95.0)} on 2026-12-02)"

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._results import Result
-from ..studies.parts_store import PartsStore, StaleStoreError, duration
+from ..studies.parts_store import PartsStore, StaleStoreError
 from .budget import BudgetResult, budget_allocation_rows, summarise_budget
 from .detection import detectability_rows, summarise_detectability
 from .distributions import (
@@ -225,7 +225,7 @@ class PolicyStudy(Result):
             return f"These SIMULATED runs were computed as this page was built: {size}."
         folder = Path(self.source)
         where = "data/policy" if folder.resolve() == STORE.default_folder().resolve() else str(folder)
-        return (f"These SIMULATED runs are read from the stored study in `{where}`{_made(self.log)}: {size}; "
+        return (f"These SIMULATED runs are read from the stored study in `{where}`{STORE.computed_by(self.log)}: {size}; "
                 "each file's hash and settings were checked when it was read." + STORE.code_note(self.notes))
 
     def summary(self) -> str:
@@ -236,16 +236,6 @@ class PolicyStudy(Result):
 
 def _n(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
-
-
-def _made(log: dict) -> str:
-    """", computed by `make policy` in ... on ..." -- naming the parts when the last run did not make all."""
-    runs = log.get("runs") or []
-    if not runs or set(runs[-1]["parts_computed"]) >= set(PARTS):
-        return STORE.computed_by(log)
-    last = runs[-1]
-    return (f", last updated by `{COMMAND}` (parts {', '.join(last['parts_computed'])} in "
-            f"{duration(last['wall_seconds'])} on {last['finished_utc'][:10]})")
 
 
 def _assemble(parts: dict, settings, source: str, notes=(), log=None) -> PolicyStudy:

@@ -233,11 +233,16 @@ class PartsStore:
 
     # ----------------------------------------------------------------------- sentences
     def computed_by(self, log: dict) -> str:
-        """", computed by `<command>` in <time> on <date>" from the last run ("" without one)."""
+        """", computed by `<command>` in <time> on <date>" from the last run ("" without one); when
+        the last run recomputed only some parts, it names them (the time is theirs, not the store's)."""
         runs = log.get("runs") or []
         if not runs:
             return ""
-        return f", computed by `{self.command}` in {duration(runs[-1]['wall_seconds'])} on {runs[-1]['finished_utc'][:10]}"
+        last = runs[-1]
+        when = f"{duration(last['wall_seconds'])} on {last['finished_utc'][:10]}"
+        if set(last["parts_computed"]) >= set(self.parts):
+            return f", computed by `{self.command}` in {when}"
+        return f", last updated by `{self.command}` (parts {', '.join(last['parts_computed'])} in {when})"
 
     def code_note(self, notes) -> str:
         """" The analysis code has changed since the parts ... were stored; ..." ("" if none did)."""
